@@ -1,0 +1,177 @@
+package org.cardbridge.host;
+
+import org.cardbridge.command.Cancellation;
+import org.cardbridge.command.Command;
+import org.cardbridge.command.CommandContext;
+import org.cardbridge.command.OperationTable;
+import org.cardbridge.command.PendingRequests;
+import org.cardbridge.policy.OperationClass;
+import org.cardbridge.policy.Origin;
+import org.cardbridge.policy.OriginPolicy;
+import org.cardbridge.protocol.ErrorCode;
+import org.cardbridge.protocol.FrameReader;
+import org.cardbridge.protocol.FrameWriter;
+import org.cardbridge.protocol.HostException;
+import org.cardbridge.protocol.MessageChannel;
+import org.cardbridge.protocol.Params;
+import org.cardbridge.protocol.Request;
+import org.cardbridge.protocol.RequestParser;
+import org.cardbridge.ui.UserInterface;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One browser connection: reads frames, dispatches requests, writes answers, and releases everything
+ * at end of input.
+ *
+ * <p>Operations of class {@code NONE} ({@code hello}, {@code cancel}) are answered at once on the
+ * reader thread. Every other request goes to one worker thread and runs in arrival order, so requests
+ * on a token are serialised and a login made by one request serves the next. At most
+ * {@link #MAX_PENDING} requests may wait; one more is answered BUSY.
+ */
+public final class HostSession {
+    public static final int MAX_PENDING = 16;
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_STREAM_LOST = 1;
+
+    private static final Logger LOG = Logger.getLogger(HostSession.class.getName());
+
+    private final OperationTable table;
+    private final OriginPolicy policy;
+    private final Supplier<UserInterface> ui;
+    private final PendingRequests pending;
+    private final List<AutoCloseable> resources;
+    private final int maxIncoming;
+
+    public HostSession(OperationTable table, OriginPolicy policy, Supplier<UserInterface> ui,
+                       PendingRequests pending, List<AutoCloseable> resources, int maxIncoming) {
+        this.table = table;
+        this.policy = policy;
+        this.ui = ui;
+        this.pending = pending;
+        this.resources = List.copyOf(resources);
+        this.maxIncoming = maxIncoming;
+    }
+
+    /** Serves until end of input (exit 0) or until the stream is lost (exit 1). */
+    public int run(InputStream in, OutputStream out) {
+        FrameReader reader = new FrameReader(in, maxIncoming);
+        MessageChannel channel = new MessageChannel(new FrameWriter(out));
+        ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "cardbridge-worker");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            while (true) {
+                byte[] frame;
+                try {
+                    frame = reader.read();
+                } catch (HostException e) {
+                    // The announced length cannot be skipped reliably: answer, then end the session.
+                    channel.error(null, e);
+                    return EXIT_STREAM_LOST;
+                } catch (EOFException e) {
+                    LOG.warning("input ended inside a frame: " + e.getMessage());
+                    return EXIT_STREAM_LOST;
+                } catch (IOException e) {
+                    LOG.warning("reading from the browser failed: " + e.getMessage());
+                    return EXIT_STREAM_LOST;
+                }
+                if (frame == null) {
+                    return EXIT_OK;
+                }
+                accept(frame, channel, worker);
+            }
+        } finally {
+            pending.cancelAll();
+            worker.shutdownNow();
+            try {
+                worker.awaitTermination(500, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            for (AutoCloseable resource : resources) {
+                try {
+                    resource.close();
+                } catch (Exception e) {
+                    LOG.log(Level.WARNING, "releasing " + resource + " failed", e);
+                }
+            }
+        }
+    }
+
+    private void accept(byte[] frame, MessageChannel channel, ExecutorService worker) {
+        Request request;
+        try {
+            request = RequestParser.parse(frame);
+        } catch (HostException e) {
+            channel.error(RequestParser.idOf(frame), e);
+            return;
+        }
+        var command = table.find(request.op());
+        if (command.isEmpty()) {
+            channel.error(request.id(), new HostException(ErrorCode.UNKNOWN_OPERATION,
+                    "unknown operation '" + request.op() + "'", Map.of("op", request.op(), "supported", table.names())));
+            return;
+        }
+        if (command.get().operationClass() == OperationClass.NONE) {
+            answer(request, command.get(), new Cancellation(), channel);
+            return;
+        }
+        if (pending.size() >= MAX_PENDING) {
+            channel.error(request.id(), new HostException(ErrorCode.BUSY,
+                    "too many pending requests (" + MAX_PENDING + ")", Map.of("limit", MAX_PENDING)));
+            return;
+        }
+        Cancellation cancellation = new Cancellation();
+        if (!pending.add(request.id(), cancellation)) {
+            channel.error(request.id(), new HostException(ErrorCode.INVALID_MESSAGE,
+                    "a request with id '" + request.id() + "' is already pending", Map.of()));
+            return;
+        }
+        worker.execute(() -> {
+            try {
+                answer(request, command.get(), cancellation, channel);
+            } finally {
+                pending.remove(request.id());
+            }
+        });
+    }
+
+    private void answer(Request request, Command<?> command, Cancellation cancellation, MessageChannel channel) {
+        try {
+            cancellation.check();
+            Object result = invoke(request, command, cancellation, channel);
+            // A result that was reached is reported even if a cancel arrived meanwhile: it may have changed the card.
+            channel.result(request.id(), result);
+        } catch (HostException e) {
+            channel.error(request.id(), e);
+        } catch (RuntimeException | StackOverflowError | AssertionError e) {
+            LOG.log(Level.SEVERE, "operation " + request.op() + " failed unexpectedly", e);
+            channel.error(request.id(), new HostException(ErrorCode.INTERNAL_ERROR,
+                    "internal error in " + request.op() + " (" + e.getClass().getSimpleName() + "); see the host log", Map.of()));
+        }
+    }
+
+    private <A> Object invoke(Request request, Command<A> command, Cancellation cancellation, MessageChannel channel) {
+        Params params = new Params(request.params());
+        A args = command.parse(params);
+        params.done();
+        Origin origin = policy.authorize(request.origin(), command.operationClass(), request.lang());
+        CommandContext context = new CommandContext(request.id(), origin, request.lang(), policy.policy(), ui.get(),
+                progress -> channel.progress(request.id(), progress), cancellation);
+        return command.execute(args, context);
+    }
+}

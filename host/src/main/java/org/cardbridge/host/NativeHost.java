@@ -1,0 +1,82 @@
+package org.cardbridge.host;
+
+import org.cardbridge.command.PendingRequests;
+import org.cardbridge.log.LogSetup;
+import org.cardbridge.platform.UserDirs;
+import org.cardbridge.policy.ConsentStore;
+import org.cardbridge.policy.ExtensionIds;
+import org.cardbridge.policy.OriginPolicy;
+import org.cardbridge.policy.Policy;
+import org.cardbridge.policy.PolicyLoader;
+import org.cardbridge.protocol.ErrorCode;
+import org.cardbridge.protocol.FrameReader;
+import org.cardbridge.protocol.FrameWriter;
+import org.cardbridge.protocol.Messages;
+import org.cardbridge.protocol.HostException;
+import org.cardbridge.ui.SwingUserInterface;
+import org.cardbridge.ui.UserInterface;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/** Native-messaging mode: wires a {@link HostSession} to stdin/stdout for the browser that started us. */
+public final class NativeHost {
+    public static final int EXIT_CALLER_NOT_ALLOWED = 3;
+    private static final Logger LOG = Logger.getLogger(NativeHost.class.getName());
+
+    private NativeHost() {
+    }
+
+    /** Called from {@link Main}: takes over stdout for frames, so nothing else can write there. */
+    public static int serve(LaunchMode mode) {
+        OutputStream frames = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out));
+        System.setOut(System.err);
+        return serve(mode, new BufferedInputStream(new FileInputStream(FileDescriptor.in)), frames,
+                Lazy.of(SwingUserInterface::new));
+    }
+
+    public static int serve(LaunchMode mode, InputStream in, OutputStream out, Supplier<UserInterface> ui) {
+        PolicyLoader.Loaded loaded = PolicyLoader.load();
+        Policy policy = loaded.policy();
+        LogSetup.configure(UserDirs.state(), policy.logLevel());
+        if (loaded.problem() != null) {
+            LOG.warning("policy " + loaded.path() + " " + loaded.problem());
+        }
+        if (!callerAllowed(mode, policy)) {
+            LOG.warning("refusing caller " + mode.caller().orElse("?"));
+            try {
+                new FrameWriter(out).write(Messages.error(null, new HostException(ErrorCode.ORIGIN_NOT_ALLOWED,
+                        "this host serves only the CardBridge extension, not " + mode.caller().orElse("?"), Map.of())));
+            } catch (IOException ignored) {
+                // The caller is not ours; nothing more to tell it.
+            }
+            return EXIT_CALLER_NOT_ALLOWED;
+        }
+        LOG.info("serving " + mode.caller().orElse("?"));
+        PendingRequests pending = new PendingRequests();
+        OriginPolicy originPolicy = new OriginPolicy(policy, new ConsentStore(UserDirs.state().resolve("consent.json")), ui);
+        HostSession session = new HostSession(Operations.standard(pending), originPolicy, ui, pending, List.of(),
+                FrameReader.DEFAULT_MAX_INCOMING);
+        int code = session.run(in, out);
+        LOG.info("session ended with exit code " + code);
+        return code;
+    }
+
+    static boolean callerAllowed(LaunchMode mode, Policy policy) {
+        return switch (mode) {
+            case LaunchMode.Chrome c -> ExtensionIds.chromeOrigins(policy).contains(c.callerOrigin());
+            case LaunchMode.Firefox f -> ExtensionIds.firefoxIds(policy).contains(f.addonId());
+            case LaunchMode.Cli ignored -> false;
+        };
+    }
+}

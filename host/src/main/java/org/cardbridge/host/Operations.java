@@ -1,0 +1,19 @@
+package org.cardbridge.host;
+
+import org.cardbridge.command.CancelCommand;
+import org.cardbridge.command.HelloCommand;
+import org.cardbridge.command.OperationTable;
+import org.cardbridge.command.PendingRequests;
+
+/** Builds the one operation table of a session: every protocol operation and its handler. */
+public final class Operations {
+    private Operations() {
+    }
+
+    public static OperationTable standard(PendingRequests pending) {
+        OperationTable table = new OperationTable();
+        table.register("hello", new HelloCommand(table::names))
+                .register("cancel", new CancelCommand(pending));
+        return table;
+    }
+}

@@ -1,0 +1,152 @@
+package org.cardbridge.policy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.cardbridge.protocol.Json;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Finds and reads the policy file. The location is {@code $CARDBRIDGE_POLICY} when set (tests and the
+ * demo), else the system location of the OS (see {@link #systemLocation()}). A missing file is an empty
+ * policy; an unreadable or invalid one is also treated as empty — failing closed — and reported.
+ */
+public final class PolicyLoader {
+    public static final String ENV = "CARDBRIDGE_POLICY";
+    private static final Set<String> TOP = Set.of("origins", "modules", "extensionIds", "dialogTimeoutSeconds", "logLevel");
+    private static final Set<String> ENTRY = Set.of("origin", "allow", "renewalUrl", "issuers");
+
+    /** What loading found: the policy in force and, when the file was bad, why it was ignored. */
+    public record Loaded(Path path, Policy policy, String problem) {
+    }
+
+    private PolicyLoader() {
+    }
+
+    public static Path location() {
+        String override = System.getenv(ENV);
+        return override != null && !override.isBlank() ? Path.of(override) : systemLocation();
+    }
+
+    public static Path systemLocation() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        if (os.contains("win")) {
+            String programData = System.getenv().getOrDefault("ProgramData", "C:\\ProgramData");
+            return Path.of(programData, "CardBridge", "policy.json");
+        }
+        if (os.contains("mac")) {
+            return Path.of("/Library/Application Support/CardBridge/policy.json");
+        }
+        return Path.of("/etc/cardbridge/policy.json");
+    }
+
+    public static Loaded load() {
+        return load(location());
+    }
+
+    public static Loaded load(Path path) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(path);
+        } catch (NoSuchFileException e) {
+            return new Loaded(path, Policy.empty(), null);
+        } catch (IOException e) {
+            return new Loaded(path, Policy.empty(), "cannot read: " + e.getMessage());
+        }
+        try {
+            return new Loaded(path, parse(Json.mapper().readTree(bytes)), null);
+        } catch (IOException | IllegalArgumentException e) {
+            return new Loaded(path, Policy.empty(), "ignored, invalid: " + e.getMessage());
+        }
+    }
+
+    static Policy parse(JsonNode root) {
+        if (root == null || !root.isObject()) {
+            throw new IllegalArgumentException("the policy must be a JSON object");
+        }
+        onlyFields(root, TOP, "policy");
+        List<Policy.Entry> entries = new ArrayList<>();
+        for (JsonNode e : array(root, "origins")) {
+            if (!e.isObject()) {
+                throw new IllegalArgumentException("each origins entry must be an object");
+            }
+            onlyFields(e, ENTRY, "origins entry");
+            String originText = text(e, "origin", true);
+            Origin origin;
+            try {
+                origin = Origin.parse(originText);
+            } catch (IllegalArgumentException ex) {
+                throw new IllegalArgumentException("origin '" + originText + "': " + ex.getMessage());
+            }
+            if (!origin.isHttps() && !origin.isLoopback()) {
+                throw new IllegalArgumentException("origin '" + originText + "': only https origins (or http loopback) may be listed");
+            }
+            EnumSet<OperationClass> allow = EnumSet.noneOf(OperationClass.class);
+            for (JsonNode c : array(e, "allow")) {
+                switch (c.asText()) {
+                    case "read" -> allow.add(OperationClass.READ);
+                    case "sign" -> allow.addAll(List.of(OperationClass.READ, OperationClass.SIGN));
+                    case "enroll" -> allow.addAll(List.of(OperationClass.READ, OperationClass.ENROLL));
+                    default -> throw new IllegalArgumentException("unknown class '" + c.asText() + "' (read, sign, enroll)");
+                }
+            }
+            List<String> issuers = new ArrayList<>();
+            array(e, "issuers").forEach(i -> issuers.add(i.asText()));
+            entries.add(new Policy.Entry(origin, Set.copyOf(allow), text(e, "renewalUrl", false), List.copyOf(issuers)));
+        }
+        List<String> modules = new ArrayList<>();
+        array(root, "modules").forEach(m -> modules.add(m.asText()));
+        List<String> ids = new ArrayList<>();
+        array(root, "extensionIds").forEach(m -> ids.add(m.asText()));
+        Duration timeout = Policy.DEFAULT_DIALOG_TIMEOUT;
+        JsonNode t = root.get("dialogTimeoutSeconds");
+        if (t != null) {
+            if (!t.isIntegralNumber() || t.asInt() < 5 || t.asInt() > 3600) {
+                throw new IllegalArgumentException("dialogTimeoutSeconds must be an integer from 5 to 3600");
+            }
+            timeout = Duration.ofSeconds(t.asInt());
+        }
+        String level = root.has("logLevel") ? root.get("logLevel").asText() : "INFO";
+        return new Policy(entries, modules, ids, timeout, level);
+    }
+
+    private static void onlyFields(JsonNode node, Set<String> allowed, String where) {
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            if (!allowed.contains(name)) {
+                throw new IllegalArgumentException("unknown field '" + name + "' in " + where);
+            }
+        }
+    }
+
+    private static Iterable<JsonNode> array(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        if (v == null) {
+            return List.of();
+        }
+        if (!v.isArray()) {
+            throw new IllegalArgumentException("'" + field + "' must be a list");
+        }
+        return v;
+    }
+
+    private static String text(JsonNode node, String field, boolean required) {
+        JsonNode v = node.get(field);
+        if (v == null && !required) {
+            return null;
+        }
+        if (v == null || !v.isTextual()) {
+            throw new IllegalArgumentException("'" + field + "' must be a string");
+        }
+        return v.textValue();
+    }
+}

@@ -1,0 +1,54 @@
+package org.cardbridge.protocol;
+
+/**
+ * The closed set of error codes the host answers with. The page library mirrors this list
+ * (extension/api/cardbridge.js) and docs/protocol.md documents each one; add a code in all three.
+ */
+public enum ErrorCode {
+    /** The frame was not UTF-8 JSON of the request shape. */
+    INVALID_MESSAGE,
+    /** The request named an operation this host does not have. */
+    UNKNOWN_OPERATION,
+    /** A parameter is missing, of the wrong type, out of range or not known. */
+    INVALID_ARGUMENT,
+    /** A frame exceeded the size limit (incoming cap or the browsers' 1 MiB outgoing limit). */
+    MESSAGE_TOO_LARGE,
+    /** The origin (or extension) is not allowed this class of operation. */
+    ORIGIN_NOT_ALLOWED,
+    /** The user closed or declined a dialog. */
+    USER_CANCELLED,
+    /** The user did not answer a dialog in time. */
+    USER_TIMEOUT,
+    /** Too many requests are pending on this connection. */
+    BUSY,
+    /** No PKCS#11 module could be found or loaded. */
+    MODULE_NOT_FOUND,
+    /** The named token is not present. */
+    TOKEN_NOT_FOUND,
+    /** The token was removed while the operation ran. */
+    TOKEN_REMOVED,
+    /** The PIN was wrong; details say what the token reports about tries left. */
+    PIN_INCORRECT,
+    /** The PIN is blocked. */
+    PIN_LOCKED,
+    /** The named key or certificate handle does not exist on the token. */
+    KEY_NOT_FOUND,
+    /** The requested algorithm is not supported by the token. */
+    ALGORITHM_NOT_SUPPORTED,
+    /** The token has no room left. */
+    TOKEN_FULL,
+    /** The token is write-protected. */
+    TOKEN_READ_ONLY,
+    /** A certificate could not be parsed or its chain does not verify. */
+    CERTIFICATE_INVALID,
+    /** The certificate does not belong to any private key on the token. */
+    CERTIFICATE_KEY_MISMATCH,
+    /** The certificate has expired. */
+    CERTIFICATE_EXPIRED,
+    /** The certificate is not valid yet and may not replace a valid one. */
+    CERTIFICATE_NOT_YET_VALID,
+    /** The request was cancelled by a {@code cancel} request or the connection closing. */
+    REQUEST_CANCELLED,
+    /** Anything else: a bug or an unexpected state. Details never contain secrets. */
+    INTERNAL_ERROR
+}

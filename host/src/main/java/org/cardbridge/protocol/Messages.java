@@ -1,0 +1,55 @@
+package org.cardbridge.protocol;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.Map;
+
+/** Builds the host → browser messages: result, error, progress and event. */
+public final class Messages {
+    private Messages() {
+    }
+
+    public static byte[] result(String id, Object result) {
+        ObjectNode root = Json.mapper().createObjectNode();
+        root.put("id", id);
+        root.set("result", Json.mapper().valueToTree(result == null ? Map.of() : result));
+        return bytes(root);
+    }
+
+    public static byte[] error(String id, HostException e) {
+        return error(id, e.code(), e.getMessage(), e.details());
+    }
+
+    public static byte[] error(String id, ErrorCode code, String message, Map<String, Object> details) {
+        ObjectNode root = Json.mapper().createObjectNode();
+        root.put("id", id);
+        ObjectNode error = root.putObject("error");
+        error.put("code", code.name());
+        error.put("message", message == null ? code.name() : message);
+        error.set("details", Json.mapper().valueToTree(details));
+        return bytes(root);
+    }
+
+    public static byte[] progress(String id, Map<String, Object> progress) {
+        ObjectNode root = Json.mapper().createObjectNode();
+        root.put("id", id);
+        root.set("progress", Json.mapper().valueToTree(progress));
+        return bytes(root);
+    }
+
+    public static byte[] event(String name, Object data) {
+        ObjectNode root = Json.mapper().createObjectNode();
+        root.put("event", name);
+        root.set("data", Json.mapper().valueToTree(data == null ? Map.of() : data));
+        return bytes(root);
+    }
+
+    private static byte[] bytes(ObjectNode node) {
+        try {
+            return Json.mapper().writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a tree node always serialises", e);
+        }
+    }
+}

@@ -1,0 +1,232 @@
+package org.cardbridge.ui;
+
+import org.cardbridge.policy.Origin;
+import org.cardbridge.protocol.ErrorCode;
+import org.cardbridge.protocol.HostException;
+import org.cardbridge.protocol.Lang;
+
+import javax.swing.BorderFactory;
+import javax.swing.Box;
+import javax.swing.BoxLayout;
+import javax.swing.JButton;
+import javax.swing.JCheckBox;
+import javax.swing.JComponent;
+import javax.swing.JDialog;
+import javax.swing.JLabel;
+import javax.swing.JPanel;
+import javax.swing.JPasswordField;
+import javax.swing.SwingUtilities;
+import javax.swing.WindowConstants;
+import java.awt.BorderLayout;
+import java.awt.Color;
+import java.awt.FlowLayout;
+import java.awt.GraphicsEnvironment;
+import java.awt.event.WindowAdapter;
+import java.awt.event.WindowEvent;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
+
+/**
+ * The host's native dialogs, in Swing (part of the JDK, so nothing to install). Each dialog is a
+ * small always-on-top window named by its purpose ({@code cardbridge-pin}, …) so tests under Xvfb can
+ * find it with xdotool. Swing is loaded only when the first dialog is needed.
+ */
+public final class SwingUserInterface implements UserInterface {
+
+    /** An answer from a dialog's buttons; {@code null} value means the user cancelled. */
+    private record Answer<T>(T value) {
+    }
+
+    @Override
+    public ReadConsent askReadConsent(Origin origin, Lang lang, Duration timeout) {
+        Texts t = new Texts(lang);
+        return show("cardbridge-consent", t, timeout, (dialog, done) -> {
+            JCheckBox remember = new JCheckBox(t.get("consent.remember"));
+            remember.setName("remember");
+            JButton allow = button(t.get("button.allow"), "allow", () -> done.complete(new Answer<>(new ReadConsent(true, remember.isSelected()))));
+            JButton deny = button(t.get("button.deny"), "deny", () -> done.complete(new Answer<>(new ReadConsent(false, remember.isSelected()))));
+            dialog.getRootPane().setDefaultButton(deny);
+            return layout(List.of(new JLabel(t.html("consent.text", origin)), remember), List.of(allow, deny));
+        });
+    }
+
+    @Override
+    public void confirm(Confirmation confirmation, Lang lang, Duration timeout) {
+        Texts t = new Texts(lang);
+        show("cardbridge-confirm", t, timeout, (dialog, done) -> {
+            JButton ok = button(t.get("button.confirm"), "confirm", () -> done.complete(new Answer<>(Boolean.TRUE)));
+            JButton cancel = button(t.get("button.cancel"), "cancel", () -> done.complete(new Answer<>(null)));
+            dialog.getRootPane().setDefaultButton(ok);
+            List<JComponent> rows = new java.util.ArrayList<>();
+            rows.add(new JLabel(t.html("confirm.text", confirmation.origin(), t.get(confirmation.action()))));
+            confirmation.facts().forEach(f -> rows.add(new JLabel(plainLabel(f))));
+            return layout(rows, List.of(ok, cancel));
+        });
+    }
+
+    @Override
+    public char[] askPin(PinPrompt prompt, Lang lang, Duration timeout) {
+        Texts t = new Texts(lang);
+        return show("cardbridge-pin", t, timeout, (dialog, done) -> {
+            JPasswordField field = new JPasswordField(16);
+            field.setName("pin");
+            JButton ok = button(t.get("button.ok"), "ok", () -> {
+                char[] pin = field.getPassword();
+                field.setText("");
+                if (!done.complete(new Answer<>(pin))) {
+                    Arrays.fill(pin, '\0'); // the request already timed out or was cancelled
+                }
+            });
+            JButton cancel = button(t.get("button.cancel"), "cancel", () -> done.complete(new Answer<>(null)));
+            dialog.getRootPane().setDefaultButton(ok);
+            List<JComponent> rows = new java.util.ArrayList<>();
+            rows.add(new JLabel(t.html("pin.text", prompt.origin(), prompt.tokenLabel())));
+            if (prompt.certificate() != null) {
+                rows.add(new JLabel(plainLabel(t.plain("pin.certificate", prompt.certificate()))));
+            }
+            if (prompt.tries() != PinPrompt.Tries.NORMAL) {
+                JLabel warn = new JLabel(t.get(prompt.tries() == PinPrompt.Tries.FINAL_TRY ? "pin.finalTry" : "pin.countLow"));
+                warn.setName("warning");
+                warn.setForeground(new Color(0xB00020));
+                rows.add(warn);
+            }
+            JPanel pinRow = new JPanel(new FlowLayout(FlowLayout.LEFT, 0, 0));
+            pinRow.add(new JLabel(t.get("pin.label") + " "));
+            pinRow.add(field);
+            rows.add(pinRow);
+            dialog.addWindowListener(new WindowAdapter() {
+                @Override
+                public void windowOpened(WindowEvent e) {
+                    field.requestFocusInWindow();
+                }
+            });
+            return layout(rows, List.of(ok, cancel));
+        });
+    }
+
+    @Override
+    public AutoCloseable showPinPadNotice(PinPrompt prompt, Lang lang) {
+        requireDisplay();
+        Texts t = new Texts(lang);
+        AtomicReference<JDialog> ref = new AtomicReference<>();
+        onEdt(() -> {
+            JDialog dialog = frame("cardbridge-pinpad", t);
+            dialog.setDefaultCloseOperation(WindowConstants.DO_NOTHING_ON_CLOSE);
+            dialog.add(layout(List.of(new JLabel(t.html("pinpad.text", prompt.origin(), prompt.tokenLabel()))), List.of()));
+            dialog.pack();
+            dialog.setLocationRelativeTo(null);
+            dialog.setVisible(true);
+            ref.set(dialog);
+        });
+        return () -> SwingUtilities.invokeLater(() -> ref.get().dispose());
+    }
+
+    /** Shows a dialog and waits for its answer; closing it is USER_CANCELLED, no answer in time USER_TIMEOUT. */
+    private <T> T show(String name, Texts t, Duration timeout,
+                       BiFunction<JDialog, CompletableFuture<Answer<T>>, JComponent> content) {
+        requireDisplay();
+        CompletableFuture<Answer<T>> done = new CompletableFuture<>();
+        AtomicReference<JDialog> ref = new AtomicReference<>();
+        onEdt(() -> {
+            JDialog dialog = frame(name, t);
+            dialog.setDefaultCloseOperation(WindowConstants.DISPOSE_ON_CLOSE);
+            dialog.addWindowListener(new WindowAdapter() {
+                @Override
+                public void windowClosing(WindowEvent e) {
+                    done.complete(new Answer<>(null));
+                }
+            });
+            dialog.add(content.apply(dialog, done));
+            dialog.pack();
+            dialog.setLocationRelativeTo(null);
+            dialog.setVisible(true);
+            dialog.toFront();
+            ref.set(dialog);
+        });
+        try {
+            Answer<T> answer = done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (answer.value() == null) {
+                throw new HostException(ErrorCode.USER_CANCELLED, "the user cancelled the dialog", Map.of("dialog", name));
+            }
+            return answer.value();
+        } catch (TimeoutException e) {
+            throw new HostException(ErrorCode.USER_TIMEOUT, "no answer within " + timeout.toSeconds() + " s",
+                    Map.of("dialog", name, "timeoutSeconds", timeout.toSeconds()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HostException(ErrorCode.REQUEST_CANCELLED, "the request was cancelled", Map.of());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            done.complete(new Answer<>(null)); // a click after this point finds the answer taken
+            SwingUtilities.invokeLater(() -> {
+                if (ref.get() != null) {
+                    ref.get().dispose();
+                }
+            });
+        }
+    }
+
+    private static JDialog frame(String name, Texts t) {
+        JDialog dialog = new JDialog((java.awt.Frame) null, t.get("title"), false);
+        dialog.setName(name);
+        dialog.setTitle(t.get("title"));
+        dialog.setAlwaysOnTop(true);
+        dialog.setResizable(false);
+        return dialog;
+    }
+
+    private static JPanel layout(List<? extends JComponent> rows, List<JButton> buttons) {
+        JPanel body = new JPanel();
+        body.setLayout(new BoxLayout(body, BoxLayout.Y_AXIS));
+        for (JComponent row : rows) {
+            row.setAlignmentX(0f);
+            body.add(row);
+            body.add(Box.createVerticalStrut(8));
+        }
+        JPanel actions = new JPanel(new FlowLayout(FlowLayout.RIGHT));
+        buttons.forEach(actions::add);
+        JPanel root = new JPanel(new BorderLayout());
+        root.setBorder(BorderFactory.createEmptyBorder(16, 16, 8, 16));
+        root.add(body, BorderLayout.CENTER);
+        root.add(actions, BorderLayout.SOUTH);
+        return root;
+    }
+
+    private static JButton button(String text, String name, Runnable action) {
+        JButton b = new JButton(text);
+        b.setName(name);
+        b.addActionListener(e -> action.run());
+        return b;
+    }
+
+    /** Facts come from the card or the page: show them as text, never as HTML. */
+    private static String plainLabel(String text) {
+        return "<html>" + Texts.escape(text) + "</html>";
+    }
+
+    private static void requireDisplay() {
+        if (GraphicsEnvironment.isHeadless()) {
+            throw new HostException(ErrorCode.INTERNAL_ERROR, "cannot show a dialog: there is no graphical display", Map.of());
+        }
+    }
+
+    private static void onEdt(Runnable r) {
+        try {
+            SwingUtilities.invokeAndWait(r);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HostException(ErrorCode.REQUEST_CANCELLED, "the request was cancelled", Map.of());
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw new HostException(ErrorCode.INTERNAL_ERROR, "cannot show a dialog: " + e.getCause(), Map.of(), e.getCause());
+        }
+    }
+}

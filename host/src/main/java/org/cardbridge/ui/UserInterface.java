@@ -1,0 +1,35 @@
+package org.cardbridge.ui;
+
+import org.cardbridge.policy.Origin;
+import org.cardbridge.protocol.Lang;
+
+import java.time.Duration;
+
+/**
+ * Everything the host asks the person at the computer. The controller owns this interface; the Swing
+ * dialogs implement it for real, and tests implement it on the test classpath only. The shipped host
+ * has no implementation that answers by itself.
+ *
+ * <p>Each method blocks until the user answers. Closing a dialog throws USER_CANCELLED; no answer
+ * within {@code timeout} throws USER_TIMEOUT.
+ */
+public interface UserInterface {
+
+    /** An origin the policy does not list asks to read the cards; {@code remember} when the user ticked it. */
+    record ReadConsent(boolean granted, boolean remember) {
+    }
+
+    ReadConsent askReadConsent(Origin origin, Lang lang, Duration timeout);
+
+    /** Shows what is about to happen, naming the origin; returns only when the user confirmed it. */
+    void confirm(Confirmation confirmation, Lang lang, Duration timeout);
+
+    /**
+     * Asks for the PIN. The caller owns the returned array and must wipe it. Never called for a
+     * PIN-pad reader; see {@link #showPinPadNotice}.
+     */
+    char[] askPin(PinPrompt prompt, Lang lang, Duration timeout);
+
+    /** Tells the user to type the PIN on the reader; closing the returned handle removes the notice. */
+    AutoCloseable showPinPadNotice(PinPrompt prompt, Lang lang);
+}
