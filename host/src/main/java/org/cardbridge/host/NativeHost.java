@@ -13,6 +13,7 @@ import org.cardbridge.protocol.FrameReader;
 import org.cardbridge.protocol.FrameWriter;
 import org.cardbridge.protocol.Messages;
 import org.cardbridge.protocol.HostException;
+import org.cardbridge.token.TokenManager;
 import org.cardbridge.ui.SwingUserInterface;
 import org.cardbridge.ui.UserInterface;
 
@@ -65,8 +66,9 @@ public final class NativeHost {
         LOG.info("serving " + mode.caller().orElse("?"));
         PendingRequests pending = new PendingRequests();
         OriginPolicy originPolicy = new OriginPolicy(policy, new ConsentStore(UserDirs.state().resolve("consent.json")), ui);
-        HostSession session = new HostSession(Operations.standard(pending), originPolicy, ui, pending, List.of(),
-                FrameReader.DEFAULT_MAX_INCOMING);
+        TokenManager tokens = TokenManager.standard(policy);
+        HostSession session = new HostSession(Operations.standard(pending, tokens), originPolicy, ui, pending,
+                List.of(tokens), FrameReader.DEFAULT_MAX_INCOMING);
         int code = session.run(in, out);
         LOG.info("session ended with exit code " + code);
         return code;
