@@ -25,7 +25,8 @@ public final class FaultInjectingPkcs11 implements Pkcs11 {
     private volatile long failCkr = Ck.CKR_DEVICE_REMOVED;
     private volatile When when = When.BEFORE;
     private volatile Set<Long> hiddenMechanisms = Set.of();
-    private volatile boolean counting = true;
+    private String failName;
+    private int failOccurrence;
 
     public FaultInjectingPkcs11(Pkcs11 real) {
         this.real = real;
@@ -39,8 +40,19 @@ public final class FaultInjectingPkcs11 implements Pkcs11 {
         this.when = when;
     }
 
+    /** Makes the {@code occurrence}-th call named {@code function} from now fail with {@code ckr}. */
+    public synchronized void failOn(String function, int occurrence, long ckr, When when) {
+        calls.clear();
+        this.failAt = -1;
+        this.failName = function;
+        this.failOccurrence = occurrence;
+        this.failCkr = ckr;
+        this.when = when;
+    }
+
     public synchronized void noFailure() {
         failAt = -1;
+        failName = null;
     }
 
     /** Starts recording calls afresh. */
@@ -52,8 +64,10 @@ public final class FaultInjectingPkcs11 implements Pkcs11 {
         return List.copyOf(calls);
     }
 
+    /** True once the planned failure has happened. */
     public synchronized boolean failed() {
-        return failAt > 0 && calls.size() >= failAt;
+        return failAt > 0 && calls.size() >= failAt
+                || failName != null && calls.stream().filter(failName::equals).count() >= failOccurrence;
     }
 
     public void hideMechanisms(Long... mechanisms) {
@@ -64,7 +78,8 @@ public final class FaultInjectingPkcs11 implements Pkcs11 {
         boolean fail;
         synchronized (this) {
             calls.add(name);
-            fail = failAt > 0 && calls.size() == failAt;
+            fail = failAt > 0 && calls.size() == failAt
+                    || name.equals(failName) && calls.stream().filter(name::equals).count() == failOccurrence;
         }
         if (fail && when == When.BEFORE) {
             throw new Pkcs11Error(failCkr, name + " (injected)");
