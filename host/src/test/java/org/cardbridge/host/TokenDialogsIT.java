@@ -99,6 +99,7 @@ class TokenDialogsIT {
             confirm(xdo, "confirm-dialog-en");
             typePin(xdo, PIN, "pin-dialog-en");
             JsonNode signed = host.await(second, DIALOG);
+            assertTrue(signed.has("result"), signed.toString());
             Signature v = Signature.getInstance(signed.path("result").path("signatureAlgorithm").asText());
             v.initVerify(cert);
             v.update(DOC);
@@ -167,12 +168,17 @@ class TokenDialogsIT {
         xdo.awaitPainted(window, DIALOG);
         for (int attempt = 0; attempt < 5; attempt++) {
             xdo.focus(window);
-            xdo.key("ctrl+a");
-            String before = xdo.pixels(window);
-            xdo.type(pin);
-            if (xdo.awaitRepaint(window, before, Duration.ofSeconds(2))) {
-                xdo.screenshot(screenshot); // the field shows dots, never the digits
+            // A probe key first: once it shows, the field has the focus and no key of the PIN is lost.
+            String blank = xdo.pixels(window);
+            xdo.type("0");
+            if (!xdo.awaitRepaint(window, blank, Duration.ofSeconds(2))) {
+                continue;
             }
+            xdo.key("ctrl+a");
+            String probe = xdo.pixels(window);
+            xdo.type(pin);
+            xdo.awaitRepaint(window, probe, Duration.ofSeconds(2));
+            xdo.screenshot(screenshot); // the field shows dots, never the digits
             xdo.pressReturn();
             if (xdo.awaitGone(window, Duration.ofSeconds(3))) {
                 return;

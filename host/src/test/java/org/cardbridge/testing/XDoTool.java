@@ -71,6 +71,9 @@ public final class XDoTool {
     public void awaitPainted(String window, Duration timeout) {
         Instant end = Instant.now().plus(timeout);
         while (Instant.now().isBefore(end)) {
+            if (!isVisible(window)) {
+                throw new AssertionError("window " + window + " closed before it was painted");
+            }
             String colours = run(List.of("sh", "-c", "import -window " + window + " png:- | identify -format %k -"), true).trim();
             if (!colours.isEmpty() && Integer.parseInt(colours) > 8) {
                 return;
@@ -82,6 +85,9 @@ public final class XDoTool {
 
     /** A fingerprint of the window's pixels, to wait for a change (e.g. typed characters shown). */
     public String pixels(String window) {
+        if (!isVisible(window)) {
+            return "gone";
+        }
         return run(List.of("sh", "-c", "import -window " + window + " rgb:- | md5sum"), true).trim();
     }
 
@@ -141,22 +147,42 @@ public final class XDoTool {
         return file;
     }
 
+    /** Runs a tool with a time limit: {@code import} on a window that just vanished can wait forever. */
     private String run(List<String> command, boolean mayFail) {
         ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(command)).redirectErrorStream(true);
         pb.environment().put("DISPLAY", display);
+        Path out = null;
         try {
+            out = Files.createTempFile("xdotool", ".out");
+            pb.redirectOutput(out.toFile());
             Process p = pb.start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            int code = p.waitFor();
-            if (code != 0 && !mayFail) {
-                throw new IllegalStateException(String.join(" ", command) + " failed (" + code + "): " + out);
+            if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                p.waitFor();
+                if (!mayFail) {
+                    throw new IllegalStateException(String.join(" ", command) + " did not finish in 10 s");
+                }
+                return "";
             }
-            return code == 0 ? out : "";
+            String text = Files.readString(out, StandardCharsets.UTF_8);
+            int code = p.exitValue();
+            if (code != 0 && !mayFail) {
+                throw new IllegalStateException(String.join(" ", command) + " failed (" + code + "): " + text);
+            }
+            return code == 0 ? text : "";
         } catch (IOException e) {
             throw new IllegalStateException("cannot run " + command.get(0), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        } finally {
+            if (out != null) {
+                try {
+                    Files.deleteIfExists(out);
+                } catch (IOException ignored) {
+                    // a temp file
+                }
+            }
         }
     }
 
