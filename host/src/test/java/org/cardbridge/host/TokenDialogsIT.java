@@ -92,6 +92,8 @@ class TokenDialogsIT {
             typePin(xdo, WRONG_PIN, "pin-dialog-pl");
             JsonNode wrong = host.await(first, DIALOG);
             assertEquals("PIN_INCORRECT", wrong.path("error").path("code").asText(), wrong.toString());
+            // SoftHSM2 raises CKF_USER_PIN_COUNT_LOW after a wrong PIN: the error and listTokens say so.
+            assertEquals("countLow", wrong.path("error").path("details").path("pinState").asText(), wrong.toString());
 
             // 2. English dialogs, right PIN: a signature that verifies with the certificate.
             String second = host.send("sign", Map.of("certificate", certificate, "data", Base64.getEncoder().encodeToString(DOC),
