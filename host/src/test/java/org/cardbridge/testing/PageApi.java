@@ -66,6 +66,25 @@ public final class PageApi {
         return outcome(((JavascriptExecutor) driver).executeAsyncScript(wrapped, args));
     }
 
+    /** Polls a synchronous script until it returns a non-null, non-false value (as JSON), or fails after {@code timeout}. */
+    public JsonNode await(String script, java.time.Duration timeout) {
+        long end = System.nanoTime() + timeout.toNanos();
+        Object last = null;
+        while (System.nanoTime() < end) {
+            last = ((JavascriptExecutor) driver).executeScript(script);
+            if (last != null && !Boolean.FALSE.equals(last)) {
+                return JSON.valueToTree(last);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
+            }
+        }
+        throw new AssertionError("not true within " + timeout + ": " + script + " (last: " + last + ")");
+    }
+
     private static Outcome outcome(Object raw) {
         JsonNode node = JSON.valueToTree(raw);
         JsonNode error = node.get("error");
