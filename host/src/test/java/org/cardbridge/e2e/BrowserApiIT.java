@@ -66,6 +66,13 @@ class BrowserApiIT {
     }
 
     @Test
+    void popup_hostInstalled_showsHostVersionAndProtocol() {
+        browser.driver().get("chrome-extension://" + org.cardbridge.policy.ExtensionIds.CHROME + "/popup/popup.html");
+        JsonNode text = api.await("const e = document.getElementById('host-ok'); return e && e.textContent", java.time.Duration.ofSeconds(20));
+        assertTrue(text.asText().contains(Version.HOST) && text.asText().contains(Version.PROTOCOL), text.toString());
+    }
+
+    @Test
     void signAndEnroll_httpsOriginOutsidePolicy_refusedOriginNotAllowed() {
         browser.driver().get(httpsPages.url("outside.example"));
         // Reaching the host at all shows the extension serves https pages.

@@ -1,5 +1,6 @@
 package org.cardbridge.e2e;
 
+import org.cardbridge.policy.ExtensionIds;
 import org.cardbridge.testing.ChromiumBrowser;
 import org.cardbridge.testing.PageApi;
 import org.cardbridge.testing.TestPages;
@@ -10,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -57,6 +59,12 @@ class BrowserWithoutPartsIT {
             assertEquals("NATIVE_UNAVAILABLE", s.code(), s.toString());
             assertEquals("cardbridge-host doctor", s.error().path("details").path("check").asText(), s.toString());
             assertTrue(s.error().path("details").path("reason").asText().contains("not found"), s.toString());
+
+            // The popup says the same to the user, with the fix.
+            browser.driver().get("chrome-extension://" + ExtensionIds.CHROME + "/popup/popup.html");
+            String text = new PageApi(browser.driver()).await(
+                    "const e = document.getElementById('host-missing'); return e && e.textContent", Duration.ofSeconds(20)).asText();
+            assertTrue(text.contains("cardbridge-host doctor") && text.contains("not installed"), text);
         }
     }
 }
