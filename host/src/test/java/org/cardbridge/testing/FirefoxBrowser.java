@@ -117,6 +117,37 @@ public final class FirefoxBrowser implements AutoCloseable {
                 .path("value");
     }
 
+    /** Runs a synchronous script in the page; returns its value. */
+    public JsonNode execute(String script, Object... args) throws IOException {
+        return command("WebDriver:ExecuteScript", Map.of("script", script, "args", List.of(args))).path("value");
+    }
+
+    /** Starts window.cardbridge[fn](...args) without waiting (to answer host dialogs meanwhile); see {@link #result}. */
+    public String startApi(String fn, Object... args) throws IOException {
+        String key = fn + "-" + System.nanoTime();
+        execute("""
+                const [key, fn, args] = arguments;
+                window.cbResults = window.cbResults || {};
+                window.cardbridge[fn](...args).then(
+                  (r) => (window.cbResults[key] = { result: r === undefined ? null : r }),
+                  (e) => (window.cbResults[key] = { error: { code: e.code ?? null, message: e.message, details: e.details ?? null } }));
+                """, key, fn, List.of(args));
+        return key;
+    }
+
+    /** Waits for how a call from {@link #startApi} ended: {result} or {error}. */
+    public JsonNode result(String key, java.time.Duration timeout) throws IOException, InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < end) {
+            JsonNode v = execute("return (window.cbResults && window.cbResults[arguments[0]]) || null", key);
+            if (v != null && !v.isNull()) {
+                return v;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError(key + " did not end within " + timeout);
+    }
+
     public synchronized JsonNode command(String name, Object params) throws IOException {
         int id = ++nextId;
         byte[] body = JSON.writeValueAsBytes(List.of(0, id, name, params));
