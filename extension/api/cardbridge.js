@@ -242,8 +242,9 @@ export function createClient(env) {
     });
   }
 
-  async function status(_params, options = {}) {
-    const hello = await request("hello", {}, { timeout: statusTimeoutMs, ...options });
+  async function status(_params, options) {
+    options ??= {};
+    const hello = await request("hello", {}, { ...options, timeout: options.timeout ?? statusTimeoutMs });
     const result = {
       extension: extensionVersion,
       host: hello.host,

@@ -256,3 +256,11 @@ test("messages from other windows or without our tag are ignored", async () => {
   win.deliver({ ...forged, id: hello2.id }, win);
   assert.equal((await q).host, "forged");
 });
+
+test("status has its own default timeout even when options name none", async () => {
+  const win = fakeWindow();
+  fakeExtension(win, () => {}); // acks, never answers
+  const c = createClient({ window: win, ackTimeoutMs: 50, statusTimeoutMs: 80 });
+  await assert.rejects(c.status({}, { timeout: undefined }), { code: "ACTION_TIMEOUT" });
+  await assert.rejects(c.status(), { code: "ACTION_TIMEOUT" });
+});
