@@ -27,6 +27,8 @@ class BrowserEventsIT {
     private static final Duration WAIT = Duration.ofSeconds(20);
     /** In the shipped ATR map (NXP JCOP 2.4.1 → OpenSC). */
     private static final String KNOWN_ATR = "3BF81300008131FE454A434F5076323431B7";
+    /** Valid ISO 7816-3 structure, historical bytes "CBunknown", in no map. */
+    private static final String UNKNOWN_ATR = "3B8980014342756E6B6E6F776E61";
 
     @TempDir
     static Path dir;
@@ -85,6 +87,18 @@ class BrowserEventsIT {
             JsonNode removed = api.await("return window.cbEvents.find(e => e.name === 'tokenRemoved' && e.data.reader === '"
                     + reader + "')", WAIT);
             assertEquals(reader, removed.path("data").path("reader").asText());
+        }
+    }
+
+    @Test
+    void popup_unknownCardInserted_offersAReadyMadeReportWithTheAtr() throws Exception {
+        // The extension's own card watch (its READ-only host session) sees the card; the popup shows it.
+        try (VpcdCard card = new VpcdCard(pcscd.port(1), AtrCard.of(UNKNOWN_ATR))) {
+            card.insert();
+            browser.driver().get("chrome-extension://" + org.cardbridge.policy.ExtensionIds.CHROME + "/popup/popup.html");
+            PageApi api = new PageApi(browser.driver());
+            String report = api.await("const t = document.querySelector('#unknown textarea'); return t && t.value", WAIT).asText();
+            assertTrue(report.contains(UNKNOWN_ATR) && report.contains(pcscd.readerName(1)), report);
         }
     }
 }
