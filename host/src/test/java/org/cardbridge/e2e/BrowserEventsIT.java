@@ -25,8 +25,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class BrowserEventsIT {
     private static final Duration WAIT = Duration.ofSeconds(20);
-    /** In the shipped ATR map (NXP JCOP 2.4.1 → OpenSC). */
-    private static final String KNOWN_ATR = "3BF81300008131FE454A434F5076323431B7";
+    /** In the shipped ATR map (YubiKey → ykcs11). */
+    private static final String KNOWN_ATR = "3BFD1300008131FE158073C021C057597562694B657940";
     /** Valid ISO 7816-3 structure, historical bytes "CBunknown", in no map. */
     private static final String UNKNOWN_ATR = "3B8980014342756E6B6E6F776E61";
 
