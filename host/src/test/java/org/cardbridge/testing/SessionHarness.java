@@ -43,9 +43,13 @@ public final class SessionHarness implements AutoCloseable {
         HostSession session = new HostSession(table.apply(pending),
                 new OriginPolicy(policy, new ConsentStore(stateDir.resolve("consent.json")), () -> ui), () -> ui,
                 pending, resources, maxIncoming);
-        exit = CompletableFuture.supplyAsync(() -> {
+        exit = new CompletableFuture<>();
+        // A thread of its own: the common pool has a single thread on a 2-core machine.
+        Thread.ofPlatform().name("host-session").daemon().start(() -> {
             try {
-                return session.run(hostIn, hostOut);
+                exit.complete(session.run(hostIn, hostOut));
+            } catch (Throwable t) {
+                exit.completeExceptionally(t);
             } finally {
                 try {
                     hostOut.close();
