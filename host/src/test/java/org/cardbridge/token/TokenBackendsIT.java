@@ -194,6 +194,25 @@ class TokenBackendsIT {
     }
 
     @Test
+    void cardAnswersAnErrorToSigning_isNotMistakenForRemoval() throws Exception {
+        assumeTrue(VirtualCards.available(), "no virtual card backend");
+        TestToken t = TestToken.virtualCard();
+        VirtualCards.Card card = cardWithOldCertificate(t);
+        try (TokenManager tokens = manager(t)) {
+            TokenSession s = tokens.open(handleOf(tokens, t));
+            s.login(pin(t));
+            TokenObjects.Key oldKey = s.privateKeys().stream().filter(k -> Arrays.equals(k.id(), OLD_ID)).findFirst().orElseThrow();
+            // "No precise diagnosis" from the card, which stays in the reader.
+            card.reader().fault(c -> Fault.ins(0x2A).test(c) ? new Fault.Answer(new byte[] {0x6F, 0x00}) : new Fault.Pass());
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(new byte[] {1, 2, 3});
+            HostException e = assertThrows(HostException.class, () -> s.sign(oldKey, s.schemeFor(oldKey, "SHA-256"), hash));
+            assertEquals(ErrorCode.INTERNAL_ERROR, e.code(), e.getMessage());
+            card.reader().fault(Fault.NONE);
+            assertTrue(s.sign(oldKey, s.schemeFor(oldKey, "SHA-256"), hash).length > 0, "the same session signs again");
+        }
+    }
+
+    @Test
     void threeWrongPins_arePinLocked_evenForTheRightPin_untilThePukUnblocks() throws Exception {
         assumeTrue(VirtualCards.available(), "no virtual card backend");
         TestToken t = TestToken.virtualCard();
