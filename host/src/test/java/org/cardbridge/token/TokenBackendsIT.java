@@ -44,14 +44,23 @@ class TokenBackendsIT {
         return new TokenManager(List.of(t.module()), WrapperPkcs11::load);
     }
 
-    private static String handleOf(TokenManager tokens, TestToken t) {
-        for (Pkcs11 p11 : tokens.modules()) {
-            for (long slot : p11.slots()) {
-                if (p11.slotInfo(slot).tokenPresent() && t.is(p11.tokenInfo(slot))) {
-                    return Handles.token(p11.library(), p11.tokenInfo(slot));
+    /** The token's handle, once the module shows it (a card just inserted takes a moment to appear). */
+    private static String handleOf(TokenManager tokens, TestToken t) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        do {
+            for (Pkcs11 p11 : tokens.modules()) {
+                for (long slot : p11.slots()) {
+                    try {
+                        if (p11.slotInfo(slot).tokenPresent() && t.is(p11.tokenInfo(slot))) {
+                            return Handles.token(p11.library(), p11.tokenInfo(slot));
+                        }
+                    } catch (Pkcs11Error e) {
+                        // the card is still being read
+                    }
                 }
             }
-        }
+            Thread.sleep(100);
+        } while (System.nanoTime() < deadline);
         throw new AssertionError("token of " + t.backend() + " not found");
     }
 
@@ -61,7 +70,7 @@ class TokenBackendsIT {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
-    void wrongPin_isPinIncorrect_andTheRightPinThenLogsIn(Supplier<TestToken> backend) {
+    void wrongPin_isPinIncorrect_andTheRightPinThenLogsIn(Supplier<TestToken> backend) throws Exception {
         TestToken t = backend.get();
         try (TokenManager tokens = manager(t)) {
             TokenSession s = tokens.open(handleOf(tokens, t));
