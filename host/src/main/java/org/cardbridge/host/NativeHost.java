@@ -13,8 +13,13 @@ import org.cardbridge.protocol.FrameReader;
 import org.cardbridge.protocol.FrameWriter;
 import org.cardbridge.protocol.Messages;
 import org.cardbridge.protocol.HostException;
+import org.cardbridge.token.TokenManager;
 import org.cardbridge.ui.SwingUserInterface;
 import org.cardbridge.ui.UserInterface;
+import org.cardbridge.token.AtrModuleMap;
+import org.cardbridge.platform.Os;
+import org.cardbridge.watch.ReaderSubscription;
+import org.cardbridge.watch.TokenSlotSource;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -66,8 +71,12 @@ public final class NativeHost {
         LOG.info("serving " + mode.caller().orElse("?"));
         PendingRequests pending = new PendingRequests();
         OriginPolicy originPolicy = new OriginPolicy(policy, new ConsentStore(stateDir.resolve("consent.json")), ui);
-        HostSession session = new HostSession(Operations.standard(pending), originPolicy, ui, pending, List.of(),
-                FrameReader.DEFAULT_MAX_INCOMING);
+        TokenManager tokens = TokenManager.standard(policy);
+        // The session closes both at its end: the watcher stops first, then the token sessions.
+        ReaderSubscription readers = new ReaderSubscription(AtrModuleMap.load(Os.current()), new TokenSlotSource(tokens),
+                ReaderSubscription.DEFAULT_POLL);
+        HostSession session = new HostSession(Operations.standard(pending, tokens, readers), originPolicy, ui, pending,
+                List.of(readers, tokens), FrameReader.DEFAULT_MAX_INCOMING);
         int code = session.run(in, out);
         LOG.info("session ended with exit code " + code);
         return code;

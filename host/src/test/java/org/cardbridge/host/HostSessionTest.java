@@ -78,7 +78,8 @@ class HostSessionTest {
     private SessionHarness start() throws Exception {
         Policy policy = PolicyLoader.load(writePolicy()).policy();
         host = new SessionHarness(pending -> {
-            OperationTable t = Operations.standard(pending);
+            OperationTable t = Operations.standard(pending,
+                    new org.cardbridge.token.TokenManager(List.of(), org.cardbridge.token.WrapperPkcs11::load));
             return t.register("block", new Block()).register("echo", new Echo())
                     .register("huge", new Huge()).register("broken", new Broken());
         }, policy, ui, state, List.of(() -> resourceClosed.set(true)), 64 * 1024);
