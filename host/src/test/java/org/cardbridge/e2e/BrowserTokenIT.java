@@ -9,6 +9,7 @@ import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.cardbridge.testing.ChromiumBrowser;
+import org.cardbridge.testing.HostDialogs;
 import org.cardbridge.testing.PageApi;
 import org.cardbridge.testing.SoftHsm2;
 import org.cardbridge.testing.TestCa;
@@ -123,13 +124,8 @@ class BrowserTokenIT {
             }
             String window = visibleWindow("CardBridge");
             if (window != null) {
-                if (confirmed == 0 && screenshot != null) {
-                    xdo.screenshot(screenshot);
-                }
-                xdo.focus(window);
-                xdo.pressReturn();
+                HostDialogs.confirm(xdo, window, DIALOG, confirmed == 0 ? screenshot : null);
                 confirmed++;
-                xdo.waitForNoWindow("CardBridge", DIALOG);
             }
             sleep(100);
         }
@@ -173,11 +169,7 @@ class BrowserTokenIT {
     @Order(3)
     void login_pinTypedIntoTheHostsRealDialog_loggedIn() {
         String key = api.start("login", Map.of("token", token));
-        String window = xdo.waitForWindow("CardBridge", DIALOG);
-        xdo.screenshot("e2e-pin-dialog");
-        xdo.focus(window);
-        xdo.type(SoftHsm2.PIN);
-        xdo.pressReturn();
+        HostDialogs.typePin(xdo, SoftHsm2.PIN, DIALOG, "e2e-pin-dialog");
         PageApi.Outcome out = api.result(key, CALL);
         assertTrue(out.ok().path("loggedIn").asBoolean(), out.toString());
         // The PIN never reaches the page: nothing the page got back contains it.
@@ -291,8 +283,7 @@ class BrowserTokenIT {
         assertTrue(cancelled.path("result").path("cancelled").asBoolean(), "the host took the cancel: " + cancelled);
         // The host's dialog does not close by itself on cancel (see the report); a user who confirms it
         // anyway still gets no signature: the host checks the cancellation after the dialog.
-        xdo.focus(window);
-        xdo.pressReturn();
+        HostDialogs.confirm(xdo, window, DIALOG, null);
         JsonNode late = api.await(ids + "return window.cbWire.find(m => m.type === 'response' && m.id === sign)", CALL);
         assertEquals("REQUEST_CANCELLED", late.path("error").path("code").asText(), late.toString());
         xdo.waitForNoWindow("CardBridge", DIALOG);

@@ -5,6 +5,7 @@ import org.cardbridge.host.Version;
 import org.cardbridge.policy.ExtensionIds;
 import org.cardbridge.testing.ChromiumBrowser;
 import org.cardbridge.testing.FirefoxBrowser;
+import org.cardbridge.testing.HostDialogs;
 import org.cardbridge.testing.SoftHsm2;
 import org.cardbridge.testing.TestCa;
 import org.cardbridge.testing.TestPages;
@@ -98,18 +99,13 @@ class FirefoxSmokeIT {
 
         XDoTool xdo = xvfb.xdotool();
         String login = firefox.startApi("login", Map.of("token", token.path("token").asText()));
-        String pinWindow = xdo.waitForWindow("CardBridge", WAIT);
-        xdo.focus(pinWindow);
-        xdo.type(SoftHsm2.PIN);
-        xdo.pressReturn();
+        HostDialogs.typePin(xdo, SoftHsm2.PIN, WAIT, null);
         assertTrue(firefox.result(login, WAIT).path("result").path("loggedIn").asBoolean());
 
         byte[] data = "Firefox podpisuje".getBytes(StandardCharsets.UTF_8);
         String sign = firefox.startApi("sign", Map.of("certificate", handle, "data", Base64.getEncoder().encodeToString(data),
                 "format", "raw", "description", "test Firefox"));
-        String confirm = xdo.waitForWindow("CardBridge", WAIT);
-        xdo.focus(confirm);
-        xdo.pressReturn();
+        HostDialogs.confirm(xdo, WAIT, null);
         JsonNode signed = firefox.result(sign, WAIT);
         JsonNode result = signed.path("result");
         assertEquals("raw", result.path("format").asText(), signed.toString());
