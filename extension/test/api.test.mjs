@@ -1,9 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createClient, CardBridgeError, PROTOCOL_VERSION, isAllowedContext } from "../api/cardbridge.js";
-import { fakeWindow, fakeExtension, hostLike, HELLO, sleep } from "./fakes.mjs";
+import { fakeWindow, fakeExtension, hostLike, HELLO, sleep, eventually } from "./fakes.mjs";
 
-const fast = (win) => createClient({ window: win, ackTimeoutMs: 50 });
+// Short enough to keep the suite fast, long enough for a busy CI machine to deliver an ack.
+const ACK_MS = 250;
+const fast = (win) => createClient({ window: win, ackTimeoutMs: ACK_MS });
 
 test("status resolves extension, host, protocol and operations from hello", async () => {
   const win = fakeWindow();
@@ -23,14 +25,14 @@ test("status_noExtensionAnswer_rejectsExtensionUnavailableAfterAckTimeout", asyn
     assert.equal(e.code, "EXTENSION_UNAVAILABLE");
     return true;
   });
-  assert.ok(Date.now() - started >= 45);
+  assert.ok(Date.now() - started >= ACK_MS - 5);
 });
 
 test("a slow operation after the ack is not EXTENSION_UNAVAILABLE", async () => {
   const win = fakeWindow();
   fakeExtension(
     win,
-    hostLike((m, reply) => setTimeout(() => reply({ type: "response", result: { tokens: [] } }), 120)),
+    hostLike((m, reply) => setTimeout(() => reply({ type: "response", result: { tokens: [] } }), ACK_MS + 150)),
   );
   assert.deepEqual(await fast(win).listTokens(), { tokens: [] });
 });
@@ -154,13 +156,15 @@ test("AbortSignal rejects REQUEST_CANCELLED and sends cancel for that request's 
   const ext = fakeExtension(win, hostLike(() => {})); // the host never answers generateKeyPair
   const ac = new AbortController();
   const p = fast(win).generateKeyPair({ token: "t", algorithm: "RSA-2048", label: "x" }, { signal: ac.signal });
-  await sleep(20);
+  await eventually(() => assert.ok(ext.requests.some((r) => r.op === "generateKeyPair")));
   ac.abort();
   await assert.rejects(p, { code: "REQUEST_CANCELLED" });
-  await sleep(5);
+  const cancel = await eventually(() => {
+    const c = ext.requests.find((r) => r.op === "cancel");
+    assert.ok(c, "cancel was sent");
+    return c;
+  });
   const gen = ext.requests.find((r) => r.op === "generateKeyPair");
-  const cancel = ext.requests.find((r) => r.op === "cancel");
-  assert.ok(cancel, "cancel was sent");
   assert.deepEqual(cancel.params, { id: gen.id });
 });
 
@@ -185,7 +189,7 @@ test("timeout rejects ACTION_TIMEOUT and cancels on the host", async () => {
     assert.equal(e.details.op, "login");
     return true;
   });
-  await sleep(5);
+  await eventually(() => assert.ok(ext.requests.some((r) => r.op === "cancel")));
   const login = ext.requests.find((r) => r.op === "login");
   assert.deepEqual(ext.requests.find((r) => r.op === "cancel")?.params, { id: login.id });
 });
@@ -221,12 +225,15 @@ test("on() subscribes once, events reach listeners, off() of the last listener u
   emit("tokenInserted", { reader: "R1" });
   emit("tokenRemoved", { reader: "R1" });
   emit("readerAdded", { reader: "R2" });
-  await sleep(5);
+  await eventually(() => assert.equal(got.length, 2));
+  await sleep(20); // the readerAdded event, which nobody listens to, has had its turn too
   assert.deepEqual(got, [["a", "R1"], ["b", "R1"]]);
   await c.off("tokenInserted", a);
   assert.equal(ext.requests.filter((r) => r.op === "unsubscribe").length, 0);
   await c.off("tokenRemoved", b);
-  assert.deepEqual(ext.requests.map((r) => r.op).filter((o) => o.endsWith("subscribe")), ["subscribe", "unsubscribe"]);
+  await eventually(() =>
+    assert.deepEqual(ext.requests.map((r) => r.op).filter((o) => o.endsWith("subscribe")), ["subscribe", "unsubscribe"]),
+  );
 });
 
 test("on() refuses unknown events and non-functions", () => {
@@ -260,7 +267,7 @@ test("messages from other windows or without our tag are ignored", async () => {
 test("status has its own default timeout even when options name none", async () => {
   const win = fakeWindow();
   fakeExtension(win, () => {}); // acks, never answers
-  const c = createClient({ window: win, ackTimeoutMs: 50, statusTimeoutMs: 80 });
+  const c = createClient({ window: win, ackTimeoutMs: ACK_MS, statusTimeoutMs: ACK_MS + 150 });
   await assert.rejects(c.status({}, { timeout: undefined }), { code: "ACTION_TIMEOUT" });
   await assert.rejects(c.status(), { code: "ACTION_TIMEOUT" });
 });

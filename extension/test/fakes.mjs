@@ -149,3 +149,17 @@ export function manualTimers() {
     },
   };
 }
+
+/** Waits until `check` passes (the fake window delivers asynchronously, like a browser); 2 s at most. */
+export async function eventually(check) {
+  const end = Date.now() + 2000;
+  for (;;) {
+    try {
+      return check();
+    } catch (e) {
+      if (Date.now() > end) throw e;
+      await sleep(5);
+    }
+  }
+}
+
