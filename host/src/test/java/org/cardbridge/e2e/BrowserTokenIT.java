@@ -166,6 +166,22 @@ class BrowserTokenIT {
     }
 
     @Test
+    @Order(2)
+    void popup_cardWithCertificateExpiringIn30Days_showsItAndWarns() throws Exception {
+        // The extension's own READ-only host session lists the card; 30 days left is inside the default 60.
+        browser.driver().get("chrome-extension://" + org.cardbridge.policy.ExtensionIds.CHROME + "/popup/popup.html");
+        String cards = api.await("const c = document.getElementById('cards'); return c && c.textContent.includes('Gęślą') && c.textContent",
+                DIALOG).asText();
+        assertTrue(cards.contains(TOKEN_LABEL), cards);
+        String warning = api.await("const e = document.getElementById('expiring'); return e && !e.hidden && e.textContent", DIALOG).asText();
+        assertTrue(warning.contains("Zażółć Gęślą"), warning);
+        java.nio.file.Files.createDirectories(XDoTool.SCREENSHOTS);
+        java.nio.file.Files.write(XDoTool.SCREENSHOTS.resolve("e2e-popup.png"),
+                browser.driver().getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
+        browser.driver().get(pages.url("localhost"));
+    }
+
+    @Test
     @Order(3)
     void login_pinTypedIntoTheHostsRealDialog_loggedIn() {
         String key = api.start("login", Map.of("token", token));
