@@ -39,7 +39,12 @@ public final class DemoServer implements AutoCloseable {
     private final DemoCa ca;
     private final Path pageApiDir;
     private final HttpServer server;
-    private final ExecutorService executor = Executors.newFixedThreadPool(4);
+    // A thread per exchange: browsers keep idle speculative connections open.
+    private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "demo-http");
+        t.setDaemon(true);
+        return t;
+    });
 
     /**
      * @param pageApiDir where {@code /cardbridge/*} (the page API, {@code extension/api}) is served from;
