@@ -13,6 +13,7 @@ import org.cardbridge.protocol.FrameReader;
 import org.cardbridge.protocol.FrameWriter;
 import org.cardbridge.protocol.Messages;
 import org.cardbridge.protocol.HostException;
+import org.cardbridge.token.TokenManager;
 import org.cardbridge.ui.SwingUserInterface;
 import org.cardbridge.ui.UserInterface;
 import org.cardbridge.watch.AtrModuleMap;
@@ -68,11 +69,12 @@ public final class NativeHost {
         LOG.info("serving " + mode.caller().orElse("?"));
         PendingRequests pending = new PendingRequests();
         OriginPolicy originPolicy = new OriginPolicy(policy, new ConsentStore(UserDirs.state().resolve("consent.json")), ui);
+        TokenManager tokens = TokenManager.standard(policy);
         // The session closes the subscription at its end, which stops the reader watcher.
         ReaderSubscription readers = new ReaderSubscription(AtrModuleMap.standard(), SlotSource.NONE,
                 ReaderSubscription.DEFAULT_POLL);
-        HostSession session = new HostSession(Operations.standard(pending, readers), originPolicy, ui, pending,
-                List.of(readers), FrameReader.DEFAULT_MAX_INCOMING);
+        HostSession session = new HostSession(Operations.standard(pending, tokens, readers), originPolicy, ui, pending,
+                List.of(readers, tokens), FrameReader.DEFAULT_MAX_INCOMING);
         int code = session.run(in, out);
         LOG.info("session ended with exit code " + code);
         return code;

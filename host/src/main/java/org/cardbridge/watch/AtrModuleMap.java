@@ -24,7 +24,9 @@ import java.util.Optional;
  * family whose ATR carries a version or chip byte. The first matching entry wins.
  */
 public final class AtrModuleMap {
-    public static final String RESOURCE = "/org/cardbridge/token/atr-modules.json";
+    // MERGE STOP-GAP (ext branch): token and vcard both created token/atr-modules.json in different formats;
+    // the watcher reads its own copy until the lead unifies them into one file and one class.
+    public static final String RESOURCE = "/org/cardbridge/watch/atr-modules.json";
 
     /** One card family and the modules that serve it on each OS, most specific first. */
     public record Entry(String name, byte[] atr, byte[] mask, Map<Os, List<String>> modules) {

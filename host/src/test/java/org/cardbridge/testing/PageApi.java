@@ -66,6 +66,29 @@ public final class PageApi {
         return outcome(((JavascriptExecutor) driver).executeAsyncScript(wrapped, args));
     }
 
+    /**
+     * Starts {@code window.cardbridge[fn](...args)} and returns at once, so the test can answer the host's
+     * dialogs meanwhile; {@link #result(String, java.time.Duration)} then waits for how it ended.
+     */
+    public String start(String fn, Object... args) {
+        String key = fn + "-" + System.nanoTime();
+        List<Object> jsArgs = Arrays.stream(args).map(PageApi::toJs).toList();
+        ((JavascriptExecutor) driver).executeScript("""
+                const [key, fn, args] = arguments;
+                window.cbResults = window.cbResults || {};
+                const go = () => window.cardbridge[fn](...args).then(
+                  (r) => (window.cbResults[key] = { result: r === undefined ? null : r }),
+                  (e) => (window.cbResults[key] = { error: { name: e.name, code: e.code ?? null, message: e.message, details: e.details ?? null } }));
+                const wait = () => (window.cardbridge ? go() : setTimeout(wait, 20));
+                wait();
+                """, key, fn, jsArgs);
+        return key;
+    }
+
+    public Outcome result(String key, java.time.Duration timeout) {
+        return outcome(JSON.convertValue(await("return window.cbResults && window.cbResults['" + key + "']", timeout), Object.class));
+    }
+
     /** Polls a synchronous script until it returns a non-null, non-false value (as JSON), or fails after {@code timeout}. */
     public JsonNode await(String script, java.time.Duration timeout) {
         long end = System.nanoTime() + timeout.toNanos();

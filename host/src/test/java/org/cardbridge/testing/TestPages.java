@@ -148,14 +148,21 @@ public final class TestPages implements AutoCloseable {
 
     /** A policy file allowing {@code origin} the given classes, for {@code CARDBRIDGE_POLICY}. */
     public static Path writePolicy(Path dir, String origin, String... classes) throws IOException {
+        return writePolicy(dir, origin, java.util.List.of(), classes);
+    }
+
+    /** The same, with extra PKCS#11 modules (e.g. SoftHSM2's) in the policy's {@code modules}. */
+    public static Path writePolicy(Path dir, String origin, java.util.List<String> modules, String... classes) throws IOException {
         StringBuilder allow = new StringBuilder();
         for (String c : classes) {
             allow.append(allow.isEmpty() ? "" : ", ").append('"').append(c).append('"');
         }
         Path file = dir.resolve("policy.json");
         Files.writeString(file, """
-                {"origins": [{"origin": "%s", "allow": [%s], "renewalUrl": "%s/renew"}], "dialogTimeoutSeconds": 60}
-                """.formatted(origin, allow, origin));
+                {"origins": [{"origin": "%s", "allow": [%s], "renewalUrl": "%s/renew"}], "modules": [%s],
+                 "dialogTimeoutSeconds": 60}
+                """.formatted(origin, allow, origin,
+                String.join(", ", modules.stream().map(m -> '"' + m + '"').toList())));
         return file;
     }
 
