@@ -78,9 +78,6 @@ public final class AtrModuleMap {
     }
 
     static AtrModuleMap parse(JsonNode root) {
-        if (root.isObject() && root.path("modules").isArray()) {
-            root = fromTokenFormat(root);
-        }
         if (!root.isArray()) {
             throw new IllegalArgumentException("the ATR map must be a JSON array");
         }
@@ -111,27 +108,6 @@ public final class AtrModuleMap {
             entries.add(new Entry(name, atr, mask, modules));
         }
         return new AtrModuleMap(entries);
-    }
-
-    /**
-     * The token layer's form of the same file ({@code {modules:[{name, atrs:[{atr, mask}], paths:{os:[…]}}]}},
-     * see token.AtrModuleMap) as this class's array, one entry per ATR. (Demo branch stop-gap until the two
-     * readers share one format; the lead unifies them.)
-     */
-    private static JsonNode fromTokenFormat(JsonNode root) {
-        com.fasterxml.jackson.databind.node.ArrayNode out = Json.mapper().createArrayNode();
-        for (JsonNode module : root.path("modules")) {
-            for (JsonNode atr : module.path("atrs")) {
-                com.fasterxml.jackson.databind.node.ObjectNode e = out.addObject();
-                e.put("name", module.path("name").asText());
-                e.put("atr", atr.path("atr").asText());
-                if (atr.hasNonNull("mask")) {
-                    e.put("mask", atr.path("mask").asText());
-                }
-                e.set("modules", module.path("paths"));
-            }
-        }
-        return out;
     }
 
     public Optional<Entry> match(byte[] atr) {
