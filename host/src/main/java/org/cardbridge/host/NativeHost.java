@@ -16,7 +16,8 @@ import org.cardbridge.protocol.HostException;
 import org.cardbridge.token.TokenManager;
 import org.cardbridge.ui.SwingUserInterface;
 import org.cardbridge.ui.UserInterface;
-import org.cardbridge.watch.AtrModuleMap;
+import org.cardbridge.token.AtrModuleMap;
+import org.cardbridge.platform.Os;
 import org.cardbridge.watch.ReaderSubscription;
 import org.cardbridge.watch.SlotSource;
 
@@ -71,7 +72,7 @@ public final class NativeHost {
         OriginPolicy originPolicy = new OriginPolicy(policy, new ConsentStore(UserDirs.state().resolve("consent.json")), ui);
         TokenManager tokens = TokenManager.standard(policy);
         // The session closes the subscription at its end, which stops the reader watcher.
-        ReaderSubscription readers = new ReaderSubscription(AtrModuleMap.standard(), SlotSource.NONE,
+        ReaderSubscription readers = new ReaderSubscription(AtrModuleMap.load(Os.current()), SlotSource.NONE,
                 ReaderSubscription.DEFAULT_POLL);
         HostSession session = new HostSession(Operations.standard(pending, tokens, readers), originPolicy, ui, pending,
                 List.of(readers, tokens), FrameReader.DEFAULT_MAX_INCOMING);

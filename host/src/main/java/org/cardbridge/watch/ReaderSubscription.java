@@ -1,5 +1,7 @@
 package org.cardbridge.watch;
 
+import org.cardbridge.token.AtrModuleMap;
+
 import java.time.Duration;
 
 /**

@@ -1,6 +1,6 @@
 package org.cardbridge.watch;
 
-import org.cardbridge.platform.Os;
+import org.cardbridge.token.AtrModuleMap;
 
 import javax.smartcardio.Card;
 import javax.smartcardio.CardException;
@@ -177,12 +177,18 @@ public final class ReaderWatcher implements AutoCloseable {
             event = new ReaderEvent.TokenInserted(reader, null, null, null, false);
         } else {
             String hex = HexFormat.of().withUpperCase().formatHex(atr.get());
-            var entry = atrMap.match(atr.get());
-            event = new ReaderEvent.TokenInserted(reader, null, hex,
-                    entry.flatMap(e -> e.moduleFor(Os.current())).orElse(null), entry.isPresent());
+            List<AtrModuleMap.Entry> matches = atrMap.match(atr.get());
+            String module = matches.isEmpty() ? null : modulePath(matches.getFirst());
+            event = new ReaderEvent.TokenInserted(reader, null, hex, module, !matches.isEmpty());
         }
         cards.put(reader, event);
         emit(event);
+    }
+
+    /** The entry's first installed library, else its first candidate (what the user should install). */
+    private static String modulePath(AtrModuleMap.Entry entry) {
+        return entry.paths().stream().filter(p -> java.nio.file.Files.isRegularFile(java.nio.file.Path.of(p)))
+                .findFirst().orElse(entry.paths().isEmpty() ? entry.name() : entry.paths().getFirst());
     }
 
     private void cardGone(String reader) {

@@ -27,8 +27,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class ReaderWatcherIT {
     private static final String POPUP = "cardbridge:extension";
     private static final Duration WAIT = Duration.ofSeconds(15);
-    /** In the shipped ATR map (NXP JCOP 2.4.1 → OpenSC). */
-    private static final String KNOWN_ATR = "3BF81300008131FE454A434F5076323431B7";
+    /** In the shipped ATR map (YubiKey 5 NFC → Yubico's ykcs11). */
+    private static final String KNOWN_ATR = "3BFD1300008131FE158073C021C057597562694B657940";
     /** Valid ISO 7816-3 structure, historical bytes "CBunknown", in no map. */
     private static final String UNKNOWN_ATR = "3B8980014342756E6B6E6F776E61";
 
@@ -59,7 +59,7 @@ class ReaderWatcherIT {
             JsonNode inserted = host.awaitEvent("tokenInserted", d -> d.path("reader").asText().equals(pcscd.readerName(0)), WAIT);
             assertEquals(KNOWN_ATR, inserted.path("atr").asText());
             assertTrue(inserted.path("moduleMatched").asBoolean());
-            assertTrue(inserted.path("module").asText().contains("opensc-pkcs11"), inserted.toString());
+            assertTrue(inserted.path("module").asText().contains("ykcs11"), inserted.toString());
 
             card.remove();
             JsonNode removed = host.awaitEvent("tokenRemoved", d -> true, WAIT);

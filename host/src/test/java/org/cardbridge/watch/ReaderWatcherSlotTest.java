@@ -1,5 +1,7 @@
 package org.cardbridge.watch;
 
+import org.cardbridge.platform.Os;
+import org.cardbridge.token.AtrModuleMap;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -24,7 +26,7 @@ class ReaderWatcherSlotTest {
     void slotSource_tokenAppearsAndGoes_emitsInsertedThenRemovedWithHandle() throws Exception {
         List<SlotSource.PresentToken> present = new CopyOnWriteArrayList<>();
         BlockingQueue<ReaderEvent> events = new LinkedBlockingQueue<>();
-        try (ReaderWatcher w = ReaderWatcher.start(AtrModuleMap.standard(), () -> List.copyOf(present),
+        try (ReaderWatcher w = ReaderWatcher.start(AtrModuleMap.load(Os.current()), () -> List.copyOf(present),
                 Duration.ofMillis(50), e -> {
                     if (e instanceof ReaderEvent.TokenInserted t && t.reader().equals(SLOT)
                             || e instanceof ReaderEvent.TokenRemoved r && r.reader().equals(SLOT)) {
@@ -44,7 +46,7 @@ class ReaderWatcherSlotTest {
     void close_stopsEvents() throws Exception {
         List<SlotSource.PresentToken> present = new CopyOnWriteArrayList<>();
         BlockingQueue<ReaderEvent> events = new LinkedBlockingQueue<>();
-        ReaderWatcher w = ReaderWatcher.start(AtrModuleMap.standard(), () -> List.copyOf(present),
+        ReaderWatcher w = ReaderWatcher.start(AtrModuleMap.load(Os.current()), () -> List.copyOf(present),
                 Duration.ofMillis(50), e -> {
                     if (e instanceof ReaderEvent.TokenInserted t && t.reader().equals(SLOT)) {
                         events.add(e);

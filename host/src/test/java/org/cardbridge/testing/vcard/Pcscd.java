@@ -67,6 +67,8 @@ public final class Pcscd implements AutoCloseable {
                 """.formatted(p.basePort, VPCD_DRIVER, p.basePort));
         Files.writeString(dir.resolve("activate.pl"), ACTIVATE);
         p.launch();
+        // A test JVM that dies without close() must not leave its pcscd behind.
+        Runtime.getRuntime().addShutdownHook(new Thread(p::stop, "pcscd-stop"));
         return p;
     }
 
@@ -100,7 +102,7 @@ public final class Pcscd implements AutoCloseable {
         launch();
     }
 
-    public void stop() {
+    public synchronized void stop() {
         Process p = process;
         process = null;
         if (p == null) {
@@ -116,7 +118,7 @@ public final class Pcscd implements AutoCloseable {
         }
     }
 
-    private void launch() throws IOException {
+    private synchronized void launch() throws IOException {
         Files.deleteIfExists(socket());
         long logStart = Files.exists(log()) ? Files.size(log()) : 0;
         process = new ProcessBuilder("perl", dir.resolve("activate.pl").toString(), socket().toString(),

@@ -24,6 +24,7 @@ public final class VpcdCard implements AutoCloseable {
     private final AtomicReference<Fault> fault = new AtomicReference<>(Fault.NONE);
     private final List<String> log = new ArrayList<>();
     private volatile Socket socket;
+    private boolean powered;
     private Thread thread;
 
     public VpcdCard(int port, CardBehaviour card) {
@@ -51,9 +52,11 @@ public final class VpcdCard implements AutoCloseable {
                 Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
                 s.setTcpNoDelay(true);
                 socket = s;
+                powered = false;
                 thread = new Thread(() -> serve(s), "vpcd-card-" + port);
                 thread.setDaemon(true);
                 thread.start();
+                awaitAtrRead(deadline);
                 return;
             } catch (IOException e) {
                 last = e;
@@ -61,6 +64,22 @@ public final class VpcdCard implements AutoCloseable {
             }
         }
         throw new IOException("vpcd on port " + port + " does not accept the card", last);
+    }
+
+    /** pcscd polls vpcd; the card counts as inserted once pcscd has read its ATR. */
+    private void awaitAtrRead(long deadline) throws IOException {
+        try {
+            while (!powered) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || socket == null) {
+                    throw new IOException("pcscd did not read the card's ATR on port " + port);
+                }
+                wait(Math.max(1, left / 1_000_000));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while inserting", e);
+        }
     }
 
     /** Pulls the card out, at whatever point the reader is. */
@@ -86,8 +105,10 @@ public final class VpcdCard implements AutoCloseable {
     }
 
     private void serve(Socket s) {
-        try (s; var in = new DataInputStream(s.getInputStream()); var out = new DataOutputStream(s.getOutputStream())) {
+        try (s; var in = new DataInputStream(s.getInputStream());
+             var out = new DataOutputStream(new java.io.BufferedOutputStream(s.getOutputStream()))) {
             while (true) {
+                quickAck(s);
                 int length = in.readUnsignedShort();
                 byte[] payload = in.readNBytes(length);
                 if (payload.length < length) {
@@ -96,7 +117,13 @@ public final class VpcdCard implements AutoCloseable {
                 if (length == 1) {
                     switch (payload[0]) {
                         case 0, 1, 2 -> card.reset();
-                        case 4 -> send(out, card.atr());
+                        case 4 -> {
+                            send(out, card.atr());
+                            synchronized (this) {
+                                powered = true;
+                                notifyAll();
+                            }
+                        }
                         default -> { } // unknown control codes are ignored, as vpicc does
                     }
                     continue;
@@ -128,6 +155,20 @@ public final class VpcdCard implements AutoCloseable {
                     socket = null;
                 }
             }
+        }
+    }
+
+    /**
+     * vpcd writes the length and the APDU in two small sends; with Nagle on its side and delayed ACKs on
+     * ours every APDU would wait ~40 ms for our ACK. Quick ACK (Linux; re-armed before every read) avoids it.
+     */
+    private static void quickAck(Socket s) {
+        try {
+            if (s.supportedOptions().contains(jdk.net.ExtendedSocketOptions.TCP_QUICKACK)) {
+                s.setOption(jdk.net.ExtendedSocketOptions.TCP_QUICKACK, true);
+            }
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // only slower
         }
     }
 
