@@ -335,7 +335,8 @@ async function install(answer, publicKeyB64, replaces) {
   });
   session.newKey = null;
   log(`installCertificate: ${result.certificate} replaced=${result.replaced}`);
-  $("done-text").textContent = t("done.installed", { from: date(answer.notBefore), to: date(answer.notAfter) });
+  // A certificate not yet valid on this computer is stored beside the current one, which stays until then.
+  $("done-text").textContent = t(result.replaced || !replaces ? "done.installed" : "done.installedBeside", { from: date(answer.notBefore), to: date(answer.notAfter) });
   showOnly("step-done");
   status("status.done");
   setState("done");
