@@ -180,6 +180,7 @@ class RenewalPortalIT {
             assertTrue(s.driver().findElement(By.id("step-form")).getAttribute("hidden") != null, "no renewal form");
             assertEquals(0, s.card().path("pendingKeys").size(), "nothing generated on the card");
             assertEquals(1, s.userCertificates().size());
+            assertEquals(List.of(), s.dialogs.given(), "no host dialog: nothing was asked of the card");
         }
     }
 
@@ -203,7 +204,7 @@ class RenewalPortalIT {
             assertTrue(s.text("message").contains("already been used"), s.text("message"));
             assertEquals(0, s.card().path("pendingKeys").size(), "no key generated for a refused code");
             s.assertOldCertificateStillWorks();
-            assertEquals(List.of(), s.dialogs.given().stream().filter(a -> a == HostDialogs.Answer.CANCEL).toList());
+            assertEquals(List.of(), s.dialogs.given(), "no host dialog: nothing was asked of the card");
         }
     }
 
@@ -229,17 +230,20 @@ class RenewalPortalIT {
     }
 
     @Test
-    void userCancelsTheHostDialog_nothingChangesOnTheCard(TestInfo info) throws Exception {
+    void userCancelsThePinDialog_nothingChangesOnTheCard(TestInfo info) throws Exception {
         try (PortalSession s = session(info, 30)) {
             s.open("?lang=en");
             s.click("read-card");
             s.awaitState("form", CARD);
             String code = ca.renewals().newCode();
             s.type("code", code);
+            // generateKeyPair: the host's confirmation first (confirmed), then its PIN dialog (cancelled)
+            s.dialogs.thenAnswer(HostDialogs.Answer.APPROVE);
             s.dialogs.thenAnswer(HostDialogs.Answer.CANCEL);
             s.click("renew");
             s.awaitState("error", CARD);
             assertEquals("USER_CANCELLED", s.messageCode());
+            assertEquals(List.of(HostDialogs.Answer.APPROVE, HostDialogs.Answer.CANCEL), s.dialogs.given());
             assertTrue(s.text("message").contains("Nothing changed on the card"), s.text("message"));
             assertEquals(0, s.card().path("pendingKeys").size());
             s.assertOldCertificateStillWorks();
