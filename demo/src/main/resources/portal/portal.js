@@ -244,7 +244,7 @@ async function renew() {
   try {
     session.newKey = await cardbridge.generateKeyPair(
       { token: session.token, algorithm, label: `Renewal ${new Date().toISOString().slice(0, 10)}` },
-      { onProgress: (p) => p?.stage && log(`${t("status.generating").split("…")[0]}: ${p.stage}`) },
+      { onProgress: (p) => p?.stage && log(`generateKeyPair: ${p.stage}`) },
     );
   } finally {
     progress(false);

@@ -28,6 +28,8 @@ public final class DemoTour {
     }
 
     public static void main(String[] args) throws Exception {
+        // Selenium's notes about CDP versions are not the demo's business.
+        java.util.logging.Logger.getLogger("org.openqa.selenium").setLevel(java.util.logging.Level.SEVERE);
         String url = args[0];
         String pin = args[1];
         int code;
