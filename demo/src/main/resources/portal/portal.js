@@ -557,5 +557,6 @@ $("advance-clock").addEventListener("click", action(advanceClock));
 $("operator-issue").addEventListener("click", action(operatorIssue));
 
 applyTexts();
+step("card");
 refreshClock().catch(() => {});
 setState("ready");
