@@ -27,7 +27,7 @@ function date(iso) {
 
 // --- what the user sees --------------------------------------------------------------------------------
 
-/** The page's state for people and tests: loading, ready, form, application, scheduled, waiting, done, error. */
+/** The page's state for people and tests: loading, ready, busy, form, application, scheduled, waiting, ready-to-install, done, csr-ready, imported, error. */
 function setState(state) {
   document.body.dataset.state = state;
 }
@@ -283,12 +283,21 @@ async function signAndSend() {
   try {
     answer = await ca("renewal/submit", { document: session.draft.document, signature });
   } catch (e) {
-    if (e instanceof CaError && e.kind === "refused") {
+    if (!(e instanceof CaError && e.kind === "refused")) {
+      // The CA may or may not have accepted it: keep the new key on the card and do not send this
+      // application again; reading the card again asks the CA (lookup) and installs what it issued.
+      session.newKey = null;
+      showOnly();
+      throw new CaError("unknown", e.code, t("error.caUnknownOutcome", { detail: e.message }));
+    }
+    // A refusal of a repeated submission may hide an earlier acceptance: ask before removing the key.
+    const known = await ca("renewal/lookup", { publicKey: session.newKey.publicKey }).catch(() => null);
+    if (known?.status === "issued") answer = known;
+    else if (known?.status === "waiting") answer = { status: "scheduled", availableFrom: known.availableFrom };
+    else {
       await discardNewKey();
       throw e;
     }
-    // The CA may or may not have accepted it: keep the new key, a later visit's lookup settles it.
-    throw new CaError("unknown", e.code, t("error.caUnknownOutcome", { detail: e.message }));
   }
   offerSignedApplication(session.draft.document, signature);
   if (answer.status === "scheduled") {
@@ -508,6 +517,8 @@ function action(fn) {
   return async () => {
     const buttons = document.querySelectorAll("button");
     buttons.forEach((b) => (b.disabled = true));
+    const before = document.body.dataset.state;
+    setState("busy");
     try {
       await fn();
     } catch (e) {
@@ -527,6 +538,8 @@ function action(fn) {
       await showCard().catch(() => {});
     } finally {
       buttons.forEach((b) => (b.disabled = false));
+      // An action that ends without a new state of its own (buying a code) leaves the page as it was.
+      if (document.body.dataset.state === "busy") setState(before === "error" ? "ready" : before);
     }
   };
 }

@@ -132,6 +132,41 @@ class CaFailuresIT {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void caAnswerLostAfterIssuing_nextVisitFindsTheCertificateAndInstallsIt(TestInfo info) throws Exception {
+        wiremock.resetAll();
+        wiremock.stubFor(any(anyUrl()).atPriority(10).willReturn(aResponse().proxiedFrom("http://127.0.0.1:" + server.port())));
+        wiremock.stubFor(post(urlEqualTo("/api/renewal/submit")).atPriority(1).willReturn(failing(Failure.TIMEOUT)));
+        try (PortalSession s = new PortalSession(dir.resolve("lost-answer"), xvfb, ca, "http://localhost:" + wiremock.port(), 30)) {
+            int before = ca.store().read().applications().size();
+            s.open("?lang=en&caTimeout=2500");
+            s.click("read-card");
+            s.awaitState("form", CARD);
+            s.type("code", ca.renewals().newCode());
+            s.click("renew");
+            s.awaitState("application", CARD);
+            s.click("sign-submit");
+            s.awaitState("error", CARD);
+            assertEquals("CA_TIMEOUT", s.messageCode());
+            // the CA did accept it (WireMock passed the submission on; only the answer was late)
+            long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (ca.store().read().applications().size() == before && System.nanoTime() < end) {
+                PortalSession.sleep(100);
+            }
+            assertEquals(before + 1, ca.store().read().applications().size());
+            s.assertOldCertificateStillWorks();
+
+            s.click("read-card");
+            s.awaitState("ready-to-install", CARD);
+            s.click("install-pending");
+            s.awaitState("done", CARD);
+            var certs = s.userCertificates();
+            assertEquals(1, certs.size(), certs.toString());
+            assertFalse(new java.math.BigInteger(certs.getFirst().path("serialNumber").asText(), 16).equals(s.oldCertificate.getSerialNumber()));
+            assertEquals(0, s.card().path("pendingKeys").size());
+        }
+    }
+
     /** Spoils the certificate in the CA's (proxied, real) answer as a broken CA back end would. */
     static final class CorruptIssuedCertificate implements ResponseTransformerV2 {
         static final String NAME = "corrupt-issued-certificate";
