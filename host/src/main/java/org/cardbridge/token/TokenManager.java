@@ -163,7 +163,7 @@ public final class TokenManager implements AutoCloseable {
         if (rsaSign && mechs.contains(Ck.CKM_RSA_PKCS_KEY_PAIR_GEN)) {
             Pkcs11.MechanismInfo info = p11.mechanismInfo(slotId, Ck.CKM_RSA_PKCS_KEY_PAIR_GEN);
             for (KeyAlgorithm a : KeyAlgorithm.values()) {
-                if (a.isRsa() && inRange(info, a.bits())) {
+                if (a.isRsa() && inRange(info, a.bits(), true)) {
                     out.add(a);
                 }
             }
@@ -171,7 +171,7 @@ public final class TokenManager implements AutoCloseable {
         if (mechs.contains(Ck.CKM_ECDSA) && mechs.contains(Ck.CKM_EC_KEY_PAIR_GEN)) {
             Pkcs11.MechanismInfo info = p11.mechanismInfo(slotId, Ck.CKM_EC_KEY_PAIR_GEN);
             for (KeyAlgorithm a : KeyAlgorithm.values()) {
-                if (!a.isRsa() && inRange(info, a.bits())) {
+                if (!a.isRsa() && inRange(info, a.bits(), false)) {
                     out.add(a);
                 }
             }
@@ -179,11 +179,11 @@ public final class TokenManager implements AutoCloseable {
         return out;
     }
 
-    private static boolean inRange(Pkcs11.MechanismInfo info, int bits) {
-        // Some modules report 0 for "no limit"; others (older OpenSC drivers) report bytes, not bits.
+    private static boolean inRange(Pkcs11.MechanismInfo info, int bits, boolean rsa) {
+        // Some modules report 0 for "no limit"; some old RSA drivers report bytes, not bits.
         long min = info.minKeySize();
         long max = info.maxKeySize() == 0 ? Long.MAX_VALUE : info.maxKeySize();
-        if (max < 1024 && max > 0) {
+        if (rsa && max < 1024) {
             max *= 8;
             min *= 8;
         }

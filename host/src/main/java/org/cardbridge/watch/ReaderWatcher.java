@@ -24,9 +24,11 @@ import java.util.logging.Logger;
  * <p>PC/SC through {@code javax.smartcardio}: {@code waitForChange} wakes the thread on card insertion
  * or removal at once; readers that come or go are seen at the next poll (the JDK has no reader-change
  * notification). An inserted card is connected to in shared mode only to read its ATR, which the
- * {@link AtrModuleMap} turns into a module. When PC/SC fails as a whole (pcscd stopped or restarted),
+ * {@link AtrModuleMap} turns into a module; the {@link SlotSource} adds the token handle (and the module
+ * that shows it). When PC/SC fails as a whole (pcscd stopped or restarted),
  * everything known is reported gone, the context is renewed and retried with back-off, and the readers
- * and cards that come back are reported anew. A {@link SlotSource} adds tokens PC/SC cannot see.
+ * and cards that come back are reported anew. Tokens the slot source shows outside any PC/SC reader
+ * (SoftHSM, tokens without PC/SC) get events of their own.
  *
  * <p>The first poll reports what is present already, so a subscriber learns the current state.
  * After {@link #close()} returns, no further event is emitted.
@@ -46,6 +48,7 @@ public final class ReaderWatcher implements AutoCloseable {
     private final Set<String> readers = new LinkedHashSet<>();
     private final Map<String, ReaderEvent.TokenInserted> cards = new LinkedHashMap<>();
     private final Map<String, SlotSource.PresentToken> slotTokens = new LinkedHashMap<>();
+    private List<SlotSource.PresentToken> slotSnapshot = List.of();
     private CardTerminals terminals;
 
     private ReaderWatcher(AtrModuleMap atrMap, SlotSource slots, Duration poll, EventSink sink) {
@@ -81,6 +84,8 @@ public final class ReaderWatcher implements AutoCloseable {
         Duration backoff = poll;
         long nextPcscTry = System.nanoTime();
         while (!stopped) {
+            // Slots first: a card that PC/SC reports in this pass then gets its token handle.
+            snapshotSlots();
             // PC/SC is retried with back-off when down; PKCS#11 slots are polled every interval regardless.
             if (System.nanoTime() - nextPcscTry >= 0) {
                 if (pollPcsc()) {
@@ -90,7 +95,7 @@ public final class ReaderWatcher implements AutoCloseable {
                     backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
                 }
             }
-            pollSlots();
+            pollSlotOnlyTokens();
             if (!stopped) {
                 waitForChange();
             }
@@ -172,15 +177,14 @@ public final class ReaderWatcher implements AutoCloseable {
     private void cardCame(CardTerminal terminal) {
         String reader = terminal.getName();
         Optional<byte[]> atr = readAtr(terminal);
-        ReaderEvent.TokenInserted event;
-        if (atr.isEmpty()) {
-            event = new ReaderEvent.TokenInserted(reader, null, null, null, false);
-        } else {
-            String hex = HexFormat.of().withUpperCase().formatHex(atr.get());
-            List<AtrModuleMap.Entry> matches = atrMap.match(atr.get());
-            String module = matches.isEmpty() ? null : modulePath(matches.getFirst());
-            event = new ReaderEvent.TokenInserted(reader, null, hex, module, !matches.isEmpty());
-        }
+        Optional<SlotSource.PresentToken> token = slotSnapshot.stream().filter(t -> t.reader().equals(reader)).findFirst();
+        String hex = atr.map(a -> HexFormat.of().withUpperCase().formatHex(a)).orElse(null);
+        List<AtrModuleMap.Entry> matches = atr.map(atrMap::match).orElse(List.of());
+        // A module that already shows the card's token serves it, whatever the ATR map says.
+        String module = token.map(SlotSource.PresentToken::module)
+                .orElse(matches.isEmpty() ? null : modulePath(matches.getFirst()));
+        ReaderEvent.TokenInserted event = new ReaderEvent.TokenInserted(reader,
+                token.map(SlotSource.PresentToken::token).orElse(null), hex, module, module != null);
         cards.put(reader, event);
         emit(event);
     }
@@ -192,8 +196,9 @@ public final class ReaderWatcher implements AutoCloseable {
     }
 
     private void cardGone(String reader) {
-        if (cards.remove(reader) != null) {
-            emit(new ReaderEvent.TokenRemoved(reader, null));
+        ReaderEvent.TokenInserted was = cards.remove(reader);
+        if (was != null) {
+            emit(new ReaderEvent.TokenRemoved(reader, was.token()));
         }
     }
 
@@ -213,16 +218,18 @@ public final class ReaderWatcher implements AutoCloseable {
         }
     }
 
-    private void pollSlots() {
-        List<SlotSource.PresentToken> now;
+    private void snapshotSlots() {
         try {
-            now = slots.present();
+            slotSnapshot = List.copyOf(slots.present());
         } catch (Exception e) {
             LOG.log(Level.FINE, "slot polling failed", e);
-            return;
         }
+    }
+
+    /** Tokens no PC/SC reader holds: inserted / removed as their slots show them. */
+    private void pollSlotOnlyTokens() {
         Map<String, SlotSource.PresentToken> byReader = new LinkedHashMap<>();
-        now.forEach(t -> byReader.put(t.reader(), t));
+        slotSnapshot.stream().filter(t -> !readers.contains(t.reader())).forEach(t -> byReader.put(t.reader(), t));
         for (var old : List.copyOf(slotTokens.values())) {
             var current = byReader.get(old.reader());
             if (current == null || !current.equals(old)) {

@@ -3,13 +3,14 @@ package org.cardbridge.watch;
 import java.util.List;
 
 /**
- * Tokens that PC/SC does not show (SoftHSM, tokens with their own driver), polled by the watcher.
- * A source must be cheap to call every poll interval and must not list tokens of PC/SC readers,
- * which the watcher reports already.
+ * The tokens the PKCS#11 modules see, polled by the watcher every interval. Tokens in PC/SC readers
+ * (OpenSC names its slots after the readers) give the watcher's PC/SC events their {@code token} handle
+ * and module; the others (SoftHSM, tokens with their own driver) get events of their own. A source must
+ * be cheap enough to call every poll interval.
  */
 @FunctionalInterface
 public interface SlotSource {
-    /** A present token: {@code reader} is the slot's description, unique within the source. */
+    /** A present token: {@code reader} is the slot's description, {@code token} the stable handle. */
     record PresentToken(String reader, String token, String module) {
     }
 

@@ -42,11 +42,11 @@ public final class TestCa {
         try {
             rootKeys = rsa(2048);
             Instant now = Instant.now();
-            root = build(new X500Name("CN=" + name + " Root,O=CardBridge Test"), rootKeys.getPublic(),
-                    new X500Name("CN=" + name + " Root,O=CardBridge Test"), rootKeys, now.minus(Duration.ofDays(1)),
+            root = build(rfc4514("CN=" + name + " Root,O=CardBridge Test"), rootKeys.getPublic(),
+                    rfc4514("CN=" + name + " Root,O=CardBridge Test"), rootKeys, now.minus(Duration.ofDays(1)),
                     now.plus(Duration.ofDays(3650)), true, null);
             issuingKeys = rsa(2048);
-            issuing = build(new X500Name("CN=" + name + " Issuing,O=CardBridge Test"), issuingKeys.getPublic(),
+            issuing = build(rfc4514("CN=" + name + " Issuing,O=CardBridge Test"), issuingKeys.getPublic(),
                     X500Name.getInstance(root.getSubjectX500Principal().getEncoded()), rootKeys,
                     now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(1825)), true, root);
         } catch (Exception e) {
@@ -70,12 +70,17 @@ public final class TestCa {
 
     public X509Certificate issue(PublicKey subjectKey, String subject, Instant notBefore, Instant notAfter) {
         try {
-            return build(new X500Name(subject), subjectKey,
+            return build(rfc4514(subject), subjectKey,
                     X500Name.getInstance(issuing.getSubjectX500Principal().getEncoded()), issuingKeys,
                     notBefore, notAfter, false, issuing);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** An RFC 4514 string (most specific RDN first), encoded as Java does: UTF8String where not printable. */
+    public static X500Name rfc4514(String subject) {
+        return X500Name.getInstance(new javax.security.auth.x500.X500Principal(subject).getEncoded());
     }
 
     private static X509Certificate build(X500Name subject, PublicKey key, X500Name issuerName, KeyPair issuerKeys,

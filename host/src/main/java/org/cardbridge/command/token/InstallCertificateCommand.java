@@ -175,7 +175,7 @@ public final class InstallCertificateCommand implements Command<InstallCertifica
         if (replace) {
             facts.add(t.plain("fact.oldCertificate", TokenAccess.subject(old.certificate())));
             if (args.removeOldKey()) {
-                facts.add(t.get("fact.removeOldKey"));
+                facts.add(t.plain("fact.removeOldKey"));
             }
         } else if (old != null) {
             facts.add(t.plain("fact.deferred", TokenAccess.subject(old.certificate())));

@@ -150,6 +150,21 @@ class IsoAppletOpenscIT {
         assertTrue(test.output().contains("No errors"), test.output());
     }
 
+    @Test
+    void twoCardsInTwoReaders_areTwoTokens() throws Exception {
+        IsoAppletCard second = new IsoAppletCard();
+        try (VpcdCard other = new VpcdCard(pcscd.port(1), second)) {
+            other.insert();
+            Tool.run(env, "pkcs15-init", "--reader", "0", "--create-pkcs15", "--so-pin", PIN, "--so-puk", PUK,
+                    "--serial", "CB01", "--label", "first").ok();
+            Tool.run(env, "pkcs15-init", "--reader", "1", "--create-pkcs15", "--so-pin", PIN, "--so-puk", PUK,
+                    "--serial", "CB02", "--label", "second").ok();
+            String slots = pkcs11("--list-token-slots").ok().output();
+            assertTrue(slots.toUpperCase().contains("CB01") && slots.toUpperCase().contains("CB02"), slots);
+            assertTrue(slots.contains(pcscd.readerName(0)) && slots.contains(pcscd.readerName(1)), slots);
+        }
+    }
+
     /** A certificate for the card's public key {@code id}, issued by a throw-away test CA. */
     static Path certificateFor(Path dir, String id) throws Exception {
         Path pubPem = dir.resolve("pub-" + id + ".pem");

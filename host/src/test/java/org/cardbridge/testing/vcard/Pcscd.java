@@ -42,11 +42,13 @@ public final class Pcscd implements AutoCloseable {
             """;
 
     private final Path dir;
+    private final Path socket;
     private final int basePort;
     private Process process;
 
-    private Pcscd(Path dir, int basePort) {
+    private Pcscd(Path dir, Path socket, int basePort) {
         this.dir = dir;
+        this.socket = socket;
         this.basePort = basePort;
     }
 
@@ -57,7 +59,17 @@ public final class Pcscd implements AutoCloseable {
 
     public static Pcscd start() throws IOException {
         Path dir = Files.createTempDirectory("cardbridge-pcscd");
-        Pcscd p = new Pcscd(dir, freePortPair());
+        return start(dir, dir.resolve("pcscd.comm"));
+    }
+
+    /**
+     * A pcscd listening on a given socket: for a test JVM whose own PC/SC clients (OpenSC loaded in-process)
+     * read {@link #SOCKET_ENV} from the environment the build gave the fork.
+     */
+    public static Pcscd start(Path dir, Path socket) throws IOException {
+        Files.createDirectories(dir);
+        Files.createDirectories(socket.getParent());
+        Pcscd p = new Pcscd(dir, socket, freePortPair());
         Files.createDirectories(dir.resolve("reader.conf.d"));
         Files.writeString(dir.resolve("reader.conf.d/vpcd"), """
                 FRIENDLYNAME "Virtual PCD"
@@ -74,7 +86,7 @@ public final class Pcscd implements AutoCloseable {
 
     /** The client socket: set {@link #SOCKET_ENV} to this in every PC/SC client's environment. */
     public Path socket() {
-        return dir.resolve("pcscd.comm");
+        return socket;
     }
 
     public Map<String, String> clientEnv() {

@@ -1,0 +1,228 @@
+package org.cardbridge.command.token;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.bouncycastle.asn1.cms.Attribute;
+import org.bouncycastle.asn1.cms.AttributeTable;
+import org.bouncycastle.asn1.cms.CMSAttributes;
+import org.bouncycastle.asn1.cms.Time;
+import org.bouncycastle.asn1.ess.SigningCertificateV2;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cms.CMSProcessableByteArray;
+import org.bouncycastle.cms.CMSSignedData;
+import org.bouncycastle.cms.SignerInformation;
+import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.cardbridge.protocol.ErrorCode;
+import org.cardbridge.protocol.HostException;
+import org.cardbridge.testing.InProcessHost;
+import org.cardbridge.testing.ScriptedUserInterface;
+import org.cardbridge.testing.SoftHsm2;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.Signature;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** sign, raw and CMS, verified independently with the JDK and Bouncy Castle. */
+class SignTest {
+    private static final byte[] APPLICATION = "Wniosek o odnowienie certyfikatu — Zażółć".getBytes(StandardCharsets.UTF_8);
+
+    @Test
+    void signRaw_data_verifiesWithTheCertificate_afterOneConfirmationAndOnePin() throws Exception {
+        TokenFixture f = TokenFixture.withCertificate();
+        ScriptedUserInterface ui = new ScriptedUserInterface(SoftHsm2.PIN);
+        try (InProcessHost host = new InProcessHost(ui)) {
+            String cert = certificateHandle(host, f);
+            JsonNode r = host.call("sign", Map.of("certificate", cert, "data", b64(APPLICATION), "format", "raw",
+                    "description", "Wniosek o odnowienie"));
+            assertEquals("SHA256withRSA", r.path("signatureAlgorithm").asText());
+            assertEquals("raw", r.path("format").asText());
+            Signature v = Signature.getInstance("SHA256withRSA");
+            v.initVerify(f.cert());
+            v.update(APPLICATION);
+            assertTrue(v.verify(Base64.getDecoder().decode(r.path("signature").asText())));
+            assertEquals("action.sign", ui.confirmations().getFirst().action());
+            assertTrue(ui.confirmations().getFirst().facts().contains("Document: Wniosek o odnowienie"));
+            assertEquals(InProcessHost.ORIGIN, ui.confirmations().getFirst().origin());
+            assertEquals(TokenAccess.subject(f.cert()), ui.pinPrompts().getFirst().certificate());
+        }
+    }
+
+    @Test
+    void signRaw_hashSha384_verifies() throws Exception {
+        TokenFixture f = TokenFixture.withCertificate();
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
+            byte[] hash = MessageDigest.getInstance("SHA-384").digest(APPLICATION);
+            JsonNode r = host.call("sign", Map.of("certificate", certificateHandle(host, f), "hash", b64(hash),
+                    "hashAlgorithm", "SHA-384", "format", "raw", "description", "d"));
+            assertEquals("SHA384withRSA", r.path("signatureAlgorithm").asText());
+            Signature v = Signature.getInstance("SHA384withRSA");
+            v.initVerify(f.cert());
+            v.update(APPLICATION);
+            assertTrue(v.verify(Base64.getDecoder().decode(r.path("signature").asText())));
+        }
+    }
+
+    @Test
+    void signCms_detachedData_isCadesBes_verifiedByBouncyCastle() throws Exception {
+        TokenFixture f = TokenFixture.withCertificate();
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
+            Instant before = Instant.now().minusSeconds(1);
+            JsonNode r = host.call("sign", Map.of("certificate", certificateHandle(host, f), "data", b64(APPLICATION),
+                    "format", "cms", "description", "Wniosek"));
+            CMSSignedData cms = new CMSSignedData(new CMSProcessableByteArray(APPLICATION), Base64.getDecoder().decode(r.path("signature").asText()));
+            SignerInformation signer = verifyCms(cms, f);
+            AttributeTable attrs = signer.getSignedAttributes();
+            Time signingTime = Time.getInstance(attrs.get(CMSAttributes.signingTime).getAttrValues().getObjectAt(0));
+            assertTrue(!signingTime.getDate().toInstant().isBefore(before.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
+            Attribute scv2 = attrs.get(PKCSObjectIdentifiers.id_aa_signingCertificateV2);
+            SigningCertificateV2 sc = SigningCertificateV2.getInstance(scv2.getAttrValues().getObjectAt(0));
+            assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(f.cert().getEncoded()), sc.getCerts()[0].getCertHash());
+            assertEquals(f.cert().getSerialNumber(), sc.getCerts()[0].getIssuerSerial().getSerial().getValue());
+        }
+    }
+
+    @Test
+    void signCms_attachedData_carriesTheContent() throws Exception {
+        TokenFixture f = TokenFixture.withCertificate();
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
+            JsonNode r = host.call("sign", Map.of("certificate", certificateHandle(host, f), "data", b64(APPLICATION),
+                    "format", "cms", "detached", false, "description", "Wniosek"));
+            CMSSignedData cms = new CMSSignedData(Base64.getDecoder().decode(r.path("signature").asText()));
+            assertArrayEquals(APPLICATION, (byte[]) cms.getSignedContent().getContent());
+            verifyCms(cms, f);
+        }
+    }
+
+    @Test
+    void signBatch_cmsOverHashes_oneConfirmationOnePin_eachVerifies() throws Exception {
+        TokenFixture f = TokenFixture.withCertificate();
+        ScriptedUserInterface ui = new ScriptedUserInterface(SoftHsm2.PIN);
+        try (InProcessHost host = new InProcessHost(ui)) {
+            List<byte[]> docs = List.of("a".getBytes(), "bb".getBytes(), "ccc".getBytes());
+            List<String> hashes = docs.stream().map(d -> b64(sha256(d))).toList();
+            JsonNode r = host.call("sign", Map.of("certificate", certificateHandle(host, f), "hashes", hashes,
+                    "hashAlgorithm", "SHA-256", "format", "cms", "description", "Trzy dokumenty"));
+            assertEquals(3, r.path("signatures").size());
+            for (int i = 0; i < docs.size(); i++) {
+                CMSSignedData cms = new CMSSignedData(new CMSProcessableByteArray(docs.get(i)),
+                        Base64.getDecoder().decode(r.path("signatures").get(i).asText()));
+                verifyCms(cms, f);
+            }
+            assertEquals(1, ui.confirmations().size());
+            assertEquals("action.signBatch", ui.confirmations().getFirst().action());
+            assertEquals(1, ui.pinPrompts().size());
+            // The login holds: a second signature asks no PIN.
+            host.call("sign", Map.of("certificate", certificateHandle(host, f), "hashes", hashes, "format", "raw", "description", "x"));
+            assertEquals(1, ui.pinPrompts().size());
+        }
+    }
+
+    @Test
+    void sign_hashOfWrongLength_isInvalidArgument_beforeAnyDialog() {
+        TokenFixture f = TokenFixture.withCertificate();
+        ScriptedUserInterface ui = new ScriptedUserInterface(SoftHsm2.PIN);
+        try (InProcessHost host = new InProcessHost(ui)) {
+            String cert = certificateHandle(host, f);
+            HostException e = assertThrows(HostException.class, () -> host.call("sign", Map.of("certificate", cert,
+                    "hash", b64(new byte[20]), "hashAlgorithm", "SHA-256", "format", "raw", "description", "d")));
+            assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+            assertEquals("hash", e.details().get("field"));
+            assertEquals(ErrorCode.INVALID_ARGUMENT, assertThrows(HostException.class, () -> host.call("sign", Map.of(
+                    "certificate", cert, "data", b64(APPLICATION), "hash", b64(sha256(APPLICATION)), "format", "raw",
+                    "description", "d"))).code());
+            assertEquals(ErrorCode.INVALID_ARGUMENT, assertThrows(HostException.class, () -> host.call("sign", Map.of(
+                    "certificate", cert, "data", b64(APPLICATION), "format", "pdf", "description", "d"))).code());
+            assertTrue(ui.confirmations().isEmpty() && ui.pinPrompts().isEmpty());
+        }
+    }
+
+    @Test
+    void sign_expiredCertificate_isCertificateExpired() {
+        TokenFixture f = TokenFixture.withCertificate(Instant.now().minus(Duration.ofDays(400)), Instant.now().minus(Duration.ofDays(1)));
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
+            assertEquals(ErrorCode.CERTIFICATE_EXPIRED, assertThrows(HostException.class, () -> host.call("sign", Map.of(
+                    "certificate", certificateHandle(host, f), "data", b64(APPLICATION), "format", "raw", "description", "d"))).code());
+        }
+    }
+
+    @Test
+    void sign_unknownCertificateHandle_isKeyNotFound() {
+        TokenFixture f = TokenFixture.withCertificate();
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
+            String handle = host.tokenHandle(f.token().label()) + "~c00112233445566778899aabbccddeeff";
+            assertEquals(ErrorCode.KEY_NOT_FOUND, assertThrows(HostException.class, () -> host.call("sign", Map.of(
+                    "certificate", handle, "data", b64(APPLICATION), "format", "raw", "description", "d"))).code());
+        }
+    }
+
+    @Test
+    void twoTokensAtOnce_eachSignsWithItsOwnKey() throws Exception {
+        TokenFixture a = TokenFixture.withCertificate();
+        TokenFixture b = TokenFixture.withCertificate();
+        ScriptedUserInterface ui = new ScriptedUserInterface(SoftHsm2.PIN);
+        try (InProcessHost host = new InProcessHost(ui)) {
+            String ha = certificateHandle(host, a);
+            String hb = certificateHandle(host, b);
+            for (TokenFixture f : List.of(a, b)) {
+                JsonNode r = host.call("sign", Map.of("certificate", f == a ? ha : hb, "data", b64(APPLICATION), "format", "raw",
+                        "description", "d"));
+                Signature v = Signature.getInstance("SHA256withRSA");
+                v.initVerify(f.cert());
+                v.update(APPLICATION);
+                assertTrue(v.verify(Base64.getDecoder().decode(r.path("signature").asText())));
+            }
+            assertEquals(List.of(a.token().label(), b.token().label()), ui.pinPrompts().stream().map(p -> p.tokenLabel()).toList());
+        }
+    }
+
+    static SignerInformation verifyCms(CMSSignedData cms, TokenFixture f) throws Exception {
+        SignerInformation signer = cms.getSignerInfos().getSigners().iterator().next();
+        X509CertificateHolder included = (X509CertificateHolder) cms.getCertificates().getMatches(signer.getSID()).iterator().next();
+        assertArrayEquals(f.cert().getEncoded(), included.getEncoded());
+        assertTrue(signer.verify(new JcaSimpleSignerInfoVerifierBuilder().setProvider(new BouncyCastleProvider()).build(f.cert())));
+        return signer;
+    }
+
+    static String certificateHandle(InProcessHost host, TokenFixture f) {
+        JsonNode certs = host.call("listCertificates", Map.of("token", host.tokenHandle(f.token().label()))).path("certificates");
+        for (JsonNode c : certs) {
+            if (Arrays.equals(Base64.getDecoder().decode(c.path("certificate").asText()), encoded(f))) {
+                return c.path("handle").asText();
+            }
+        }
+        throw new AssertionError("certificate not listed");
+    }
+
+    private static byte[] encoded(TokenFixture f) {
+        try {
+            return f.cert().getEncoded();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static byte[] sha256(byte[] d) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(d);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String b64(byte[] b) {
+        return Base64.getEncoder().encodeToString(b);
+    }
+}
