@@ -4,6 +4,7 @@ import org.cardbridge.command.CancelCommand;
 import org.cardbridge.command.HelloCommand;
 import org.cardbridge.command.OperationTable;
 import org.cardbridge.command.PendingRequests;
+import org.cardbridge.command.RenewalPagesCommand;
 import org.cardbridge.command.token.CreateCsrCommand;
 import org.cardbridge.command.token.GenerateKeyPairCommand;
 import org.cardbridge.command.token.InstallCertificateCommand;
@@ -42,6 +43,7 @@ public final class Operations {
         TokenAccess access = new TokenAccess(tokens);
         table.register("hello", new HelloCommand(table::names))
                 .register("cancel", new CancelCommand(pending))
+                .register("renewalPages", new RenewalPagesCommand())
                 .register("listTokens", new ListTokensCommand(access))
                 .register("listCertificates", new ListCertificatesCommand(access))
                 .register("login", new LoginCommand(access))

@@ -75,20 +75,40 @@ class HostSessionTest {
         public Object execute(Void a, CommandContext c) { throw new IllegalStateException("secret-free bug"); }
     }
 
+    /** A READ operation that shows a dialog and, like the Swing one, waits until answered or interrupted. */
+    static final class Ask implements Command<Void> {
+        final java.util.concurrent.CompletableFuture<Void> never = new java.util.concurrent.CompletableFuture<>();
+        public OperationClass operationClass() { return OperationClass.READ; }
+        public Void parse(Params p) { return null; }
+        public Object execute(Void a, CommandContext c) {
+            try {
+                never.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new org.cardbridge.protocol.HostException(org.cardbridge.protocol.ErrorCode.REQUEST_CANCELLED, "dialog closed");
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException(e);
+            }
+            return Map.of();
+        }
+    }
+
     private SessionHarness start() throws Exception {
         Policy policy = PolicyLoader.load(writePolicy()).policy();
         host = new SessionHarness(pending -> {
             OperationTable t = Operations.standard(pending,
                     new org.cardbridge.token.TokenManager(List.of(), org.cardbridge.token.WrapperPkcs11::load));
             return t.register("block", new Block()).register("echo", new Echo())
-                    .register("huge", new Huge()).register("broken", new Broken());
+                    .register("huge", new Huge()).register("broken", new Broken()).register("ask", new Ask());
         }, policy, ui, state, List.of(() -> resourceClosed.set(true)), 64 * 1024);
         return host;
     }
 
     private Path writePolicy() throws Exception {
         Path p = state.resolve("policy.json");
-        java.nio.file.Files.writeString(p, "{\"origins\":[{\"origin\":\"" + CA + "\",\"allow\":[\"read\",\"enroll\"]}]}");
+        java.nio.file.Files.writeString(p, "{\"origins\":[{\"origin\":\"" + CA + "\",\"allow\":[\"read\",\"enroll\"],"
+                + "\"renewalUrl\":\"" + CA + "/renew\",\"issuers\":[\"CN=Example CA,C=PL\"]},"
+                + "{\"origin\":\"https://other-ca.example\",\"allow\":[\"read\"]}]}");
         return p;
     }
 
@@ -213,6 +233,17 @@ class HostSessionTest {
     }
 
     @Test
+    void cancel_requestWaitingForTheUser_closesTheWaitAtOnce_andTheNextRequestRunsUndisturbed() throws Exception {
+        start().send(req("dialog", "ask", "{}"));
+        host.send(req("c", "cancel", "{\"id\":\"dialog\"}"));
+        host.answerTo("c");
+        assertEquals("REQUEST_CANCELLED", code(host.answerTo("dialog")), "answered without the user (or the test) acting");
+        release.countDown();
+        host.send(req("next", "block", "{}"));
+        assertTrue(host.answerTo("next").path("result").path("released").asBoolean(), "no interrupt leaked into the next request");
+    }
+
+    @Test
     void cancel_queuedRequest_neverRuns() throws Exception {
         start().send(req("first", "block", "{}"));
         host.send(req("queued", "echo", "{\"value\":\"v\"}"));
@@ -223,6 +254,18 @@ class HostSessionTest {
         JsonNode m = host.receive();
         assertEquals("queued", m.get("id").asText());
         assertEquals("REQUEST_CANCELLED", code(m), "no progress was sent: it never ran");
+    }
+
+    @Test
+    void renewalPages_forTheExtension_listsPolicyEntriesWithARenewalUrl_butNotForAPage() throws Exception {
+        start().send("{\"id\":\"r\",\"op\":\"renewalPages\",\"origin\":\"cardbridge:extension\"}");
+        JsonNode pages = host.answerTo("r").path("result").path("pages");
+        assertEquals(1, pages.size(), pages.toString());
+        assertEquals(CA, pages.get(0).path("origin").asText());
+        assertEquals(CA + "/renew", pages.get(0).path("renewalUrl").asText());
+        assertEquals("CN=Example CA,C=PL", pages.get(0).path("issuers").get(0).asText());
+        host.send(req("p", "renewalPages", "{}"));
+        assertEquals("ORIGIN_NOT_ALLOWED", code(host.answerTo("p")));
     }
 
     @Test

@@ -30,6 +30,7 @@ public final class SessionHarness implements AutoCloseable {
     private final OutputStream toHost;
     private final FrameReader fromHost;
     private final CompletableFuture<Integer> exit;
+    private final java.util.List<JsonNode> backlog = new java.util.ArrayList<>();
 
     public SessionHarness(Function<PendingRequests, OperationTable> table, Policy policy, UserInterface ui,
                           Path stateDir, List<AutoCloseable> resources, int maxIncoming) throws IOException {
@@ -83,13 +84,27 @@ public final class SessionHarness implements AutoCloseable {
         return Json.mapper().readTree(frame);
     }
 
-    /** Receives until the final answer (result or error) for {@code id}, skipping progress and events. */
+    /**
+     * The final answer (result or error) for {@code id}. Answers to other requests read meanwhile are
+     * kept for later calls, so answers that overtake each other are not lost; progress and events are skipped.
+     */
     public JsonNode answerTo(String id) throws IOException {
-        while (true) {
-            JsonNode m = receive();
-            if (id.equals(m.path("id").asText(null)) && (m.has("result") || m.has("error"))) {
+        for (var it = backlog.iterator(); it.hasNext(); ) {
+            JsonNode m = it.next();
+            if (id.equals(m.path("id").asText(null))) {
+                it.remove();
                 return m;
             }
+        }
+        while (true) {
+            JsonNode m = receive();
+            if (!(m.has("result") || m.has("error"))) {
+                continue;
+            }
+            if (id.equals(m.path("id").asText(null))) {
+                return m;
+            }
+            backlog.add(m);
         }
     }
 
