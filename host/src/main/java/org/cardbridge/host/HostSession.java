@@ -170,7 +170,7 @@ public final class HostSession {
         A args = command.parse(params);
         params.done();
         Origin origin = policy.authorize(request.origin(), command.operationClass(), request.lang());
-        CommandContext context = new CommandContext(request.id(), origin, request.lang(), policy.policy(), ui.get(),
+        CommandContext context = new CommandContext(request.id(), origin, request.lang(), policy.policy(), ui,
                 progress -> channel.progress(request.id(), progress), channel::event, cancellation);
         return command.execute(args, context);
     }

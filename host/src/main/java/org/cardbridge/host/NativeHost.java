@@ -29,6 +29,7 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -47,13 +48,13 @@ public final class NativeHost {
         OutputStream frames = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out));
         System.setOut(System.err);
         return serve(mode, new BufferedInputStream(new FileInputStream(FileDescriptor.in)), frames,
-                Lazy.of(SwingUserInterface::new));
+                Lazy.of(() -> SwingDialogs.create()), UserDirs.state(), PolicyLoader.load());
     }
 
-    public static int serve(LaunchMode mode, InputStream in, OutputStream out, Supplier<UserInterface> ui) {
-        PolicyLoader.Loaded loaded = PolicyLoader.load();
+    public static int serve(LaunchMode mode, InputStream in, OutputStream out, Supplier<UserInterface> ui,
+                            Path stateDir, PolicyLoader.Loaded loaded) {
         Policy policy = loaded.policy();
-        LogSetup.configure(UserDirs.state(), policy.logLevel());
+        LogSetup.configure(stateDir, policy.logLevel());
         if (loaded.problem() != null) {
             LOG.warning("policy " + loaded.path() + " " + loaded.problem());
         }
@@ -69,7 +70,7 @@ public final class NativeHost {
         }
         LOG.info("serving " + mode.caller().orElse("?"));
         PendingRequests pending = new PendingRequests();
-        OriginPolicy originPolicy = new OriginPolicy(policy, new ConsentStore(UserDirs.state().resolve("consent.json")), ui);
+        OriginPolicy originPolicy = new OriginPolicy(policy, new ConsentStore(stateDir.resolve("consent.json")), ui);
         TokenManager tokens = TokenManager.standard(policy);
         // The session closes both at its end: the watcher stops first, then the token sessions.
         ReaderSubscription readers = new ReaderSubscription(AtrModuleMap.load(Os.current()), new TokenSlotSource(tokens),
@@ -82,10 +83,17 @@ public final class NativeHost {
     }
 
     static boolean callerAllowed(LaunchMode mode, Policy policy) {
-        return switch (mode) {
-            case LaunchMode.Chrome c -> ExtensionIds.chromeOrigins(policy).contains(c.callerOrigin());
-            case LaunchMode.Firefox f -> ExtensionIds.firefoxIds(policy).contains(f.addonId());
-            case LaunchMode.Cli ignored -> false;
-        };
+        if (mode instanceof LaunchMode.Chrome c) {
+            return ExtensionIds.chromeOrigins(policy).contains(c.callerOrigin());
+        }
+        return mode instanceof LaunchMode.Firefox f && ExtensionIds.firefoxIds(policy).contains(f.addonId());
+    }
+
+    /** A class of its own, called from a lambda (not a method reference, which links it at once), so
+     * Swing is neither loaded nor verified until the first dialog. */
+    private static final class SwingDialogs {
+        static UserInterface create() {
+            return new SwingUserInterface();
+        }
     }
 }
