@@ -195,6 +195,17 @@ public final class TokenManager implements AutoCloseable {
      * now. TOKEN_NOT_FOUND when no module has that card.
      */
     public synchronized TokenSession open(String handle) {
+        TokenSession current = sessions.get(handle);
+        if (current != null && stillOpen(current)) {
+            try {
+                // Same card still in the same slot: no need to walk every slot of every module.
+                if (handle.equals(Handles.token(current.library(), current.module().tokenInfo(current.slot())))) {
+                    return current;
+                }
+            } catch (Pkcs11Error e) {
+                LOG.fine("the card of an open session changed: " + e.ckrName());
+            }
+        }
         for (Pkcs11 p11 : modules()) {
             long[] slotIds;
             try {

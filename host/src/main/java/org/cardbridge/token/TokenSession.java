@@ -206,7 +206,8 @@ public final class TokenSession {
 
     /** The key algorithms this token can generate and sign with. */
     public List<KeyAlgorithm> algorithms() {
-        return TokenManager.algorithms(p11, slot, mechanisms());
+        Set<Long> mechs = mechanisms();
+        return call("reading the card's mechanisms", () -> TokenManager.algorithms(p11, slot, mechs));
     }
 
     // ---- objects ----------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ public final class FaultInjectingPkcs11 implements Pkcs11 {
     private volatile long failCkr = Ck.CKR_DEVICE_REMOVED;
     private volatile When when = When.BEFORE;
     private volatile Set<Long> hiddenMechanisms = Set.of();
+    private volatile long extraTokenFlags;
+    private volatile byte[] pinPadPin;
     private String failName;
     private int failOccurrence;
 
@@ -68,6 +70,20 @@ public final class FaultInjectingPkcs11 implements Pkcs11 {
     public synchronized boolean failed() {
         return failAt > 0 && calls.size() >= failAt
                 || failName != null && calls.stream().filter(failName::equals).count() >= failOccurrence;
+    }
+
+    /** Adds token flags (e.g. CKF_USER_PIN_COUNT_LOW) to what the card reports. */
+    public void addTokenFlags(long flags) {
+        extraTokenFlags = flags;
+    }
+
+    /**
+     * Makes the card report a PIN-pad reader (protected authentication path); a login without a PIN is then
+     * completed with {@code pin}, as the person typing on the reader would. SoftHSM2 has no PIN-pad.
+     */
+    public void simulatePinPad(String pin) {
+        pinPadPin = pin.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        extraTokenFlags |= Ck.CKF_PROTECTED_AUTHENTICATION_PATH;
     }
 
     public void hideMechanisms(Long... mechanisms) {
@@ -115,7 +131,8 @@ public final class FaultInjectingPkcs11 implements Pkcs11 {
 
     @Override
     public TokenInfo tokenInfo(long slot) {
-        return call("C_GetTokenInfo", () -> real.tokenInfo(slot));
+        TokenInfo info = call("C_GetTokenInfo", () -> real.tokenInfo(slot));
+        return new TokenInfo(info.label(), info.manufacturer(), info.model(), info.serial(), info.flags() | extraTokenFlags);
     }
 
     @Override
@@ -146,7 +163,7 @@ public final class FaultInjectingPkcs11 implements Pkcs11 {
 
     @Override
     public void login(long session, byte[] pin) {
-        run("C_Login", () -> real.login(session, pin));
+        run("C_Login", () -> real.login(session, pin == null && pinPadPin != null ? pinPadPin : pin));
     }
 
     @Override

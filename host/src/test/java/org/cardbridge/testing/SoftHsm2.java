@@ -43,11 +43,13 @@ public final class SoftHsm2 {
     private static SoftHsm2 inProcess;
 
     private final Path conf;
+    private final String pin;
     private final List<Token> tokens = new ArrayList<>();
     private int claimed;
 
-    private SoftHsm2(Path conf) {
+    private SoftHsm2(Path conf, String pin) {
         this.conf = conf;
+        this.pin = pin;
     }
 
     /** A SoftHSM2 token: its label, slot id and PIN. */
@@ -69,7 +71,7 @@ public final class SoftHsm2 {
         }
 
         public String pin() {
-            return PIN;
+            return pin;
         }
 
         /**
@@ -86,7 +88,7 @@ public final class SoftHsm2 {
                         + "\n-----END PRIVATE KEY-----\n");
                 String hex = HexFormat.of().formatHex(id);
                 run(List.of("softhsm2-util", "--import", key.toString(), "--token", label, "--label", objectLabel,
-                        "--id", hex, "--pin", PIN));
+                        "--id", hex, "--pin", pin));
                 if (cert != null) {
                     writeCertificate(cert, id, objectLabel);
                 }
@@ -102,7 +104,7 @@ public final class SoftHsm2 {
             try {
                 Path der = Files.createTempFile(conf.getParent(), "cert", ".der");
                 Files.write(der, cert.getEncoded());
-                run(List.of("pkcs11-tool", "--module", MODULE, "--slot", Long.toString(slotId), "--login", "--pin", PIN,
+                run(List.of("pkcs11-tool", "--module", MODULE, "--slot", Long.toString(slotId), "--login", "--pin", pin,
                         "--write-object", der.toString(), "--type", "cert", "--id", HexFormat.of().formatHex(id),
                         "--label", objectLabel));
                 Files.delete(der);
@@ -129,26 +131,31 @@ public final class SoftHsm2 {
             for (int i = 1; i <= POOL; i++) {
                 labels.add(String.format("Żółw testowy %02d", i));
             }
-            inProcess = make(conf, labels);
+            inProcess = make(conf, labels, PIN);
         }
         return inProcess;
     }
 
     /** A fresh store in {@code dir} with one token per label, for child processes. */
     public static SoftHsm2 create(Path dir, List<String> labels) {
-        return make(dir.resolve("softhsm2.conf"), labels);
+        return create(dir, labels, PIN);
     }
 
-    private static SoftHsm2 make(Path conf, List<String> labels) {
+    /** The same with a user PIN of the test's choosing (a distinctive one, for tests that look for leaks). */
+    public static SoftHsm2 create(Path dir, List<String> labels, String pin) {
+        return make(dir.resolve("softhsm2.conf"), labels, pin);
+    }
+
+    private static SoftHsm2 make(Path conf, List<String> labels, String pin) {
         try {
             Files.createDirectories(conf.getParent());
             Path tokenDir = Files.createTempDirectory(conf.getParent(), "tokens");
             Files.writeString(conf, "directories.tokendir = " + tokenDir + "\nobjectstore.backend = file\n"
                     + "log.level = ERROR\nslots.removable = false\n", StandardCharsets.UTF_8);
-            SoftHsm2 store = new SoftHsm2(conf);
+            SoftHsm2 store = new SoftHsm2(conf, pin);
             for (String label : labels) {
                 String out = store.run(List.of("softhsm2-util", "--init-token", "--free", "--label", label,
-                        "--pin", PIN, "--so-pin", SO_PIN));
+                        "--pin", pin, "--so-pin", SO_PIN));
                 Matcher m = REASSIGNED.matcher(out);
                 if (!m.find()) {
                     throw new IllegalStateException("softhsm2-util did not say the slot: " + out);

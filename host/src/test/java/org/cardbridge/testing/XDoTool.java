@@ -47,6 +47,66 @@ public final class XDoTool {
         throw new AssertionError("window '" + title + "' still open after " + timeout);
     }
 
+    /** True while the window is mapped and visible. */
+    public boolean isVisible(String window) {
+        return run(List.of("xdotool", "search", "--onlyvisible", "--name", "."), true).lines().anyMatch(window::equals);
+    }
+
+    /** Waits until the window is gone; false when it is still there after {@code timeout}. */
+    public boolean awaitGone(String window, Duration timeout) {
+        Instant end = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(end)) {
+            if (!isVisible(window)) {
+                return true;
+            }
+            sleep(100);
+        }
+        return false;
+    }
+
+    /**
+     * Waits until the window has been painted (more than a handful of colours in it): a mapped Swing
+     * window is blank for a while, and keys sent then are lost.
+     */
+    public void awaitPainted(String window, Duration timeout) {
+        Instant end = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(end)) {
+            String colours = run(List.of("sh", "-c", "import -window " + window + " png:- | identify -format %k -"), true).trim();
+            if (!colours.isEmpty() && Integer.parseInt(colours) > 8) {
+                return;
+            }
+            sleep(100);
+        }
+        throw new AssertionError("window " + window + " was not painted within " + timeout);
+    }
+
+    /** A fingerprint of the window's pixels, to wait for a change (e.g. typed characters shown). */
+    public String pixels(String window) {
+        return run(List.of("sh", "-c", "import -window " + window + " rgb:- | md5sum"), true).trim();
+    }
+
+    /** Waits until the window's pixels differ from {@code before}; false after {@code timeout}. */
+    public boolean awaitRepaint(String window, String before, Duration timeout) {
+        Instant end = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(end)) {
+            if (!pixels(window).equals(before)) {
+                return true;
+            }
+            sleep(100);
+        }
+        return false;
+    }
+
+    /** Clicks at a point given from the window's bottom-right corner (where dialogs keep their buttons). */
+    public void clickFromBottomRight(String window, int fromRight, int fromBottom) {
+        String geometry = run(List.of("xdotool", "getwindowgeometry", "--shell", window), false);
+        int width = Integer.parseInt(geometry.lines().filter(l -> l.startsWith("WIDTH=")).findFirst().orElseThrow().substring(6));
+        int height = Integer.parseInt(geometry.lines().filter(l -> l.startsWith("HEIGHT=")).findFirst().orElseThrow().substring(7));
+        run(List.of("xdotool", "mousemove", "--window", window, Integer.toString(width - fromRight),
+                Integer.toString(height - fromBottom)), false);
+        run(List.of("xdotool", "click", "1"), false);
+    }
+
     /** Gives the window the keyboard focus (there is no window manager under Xvfb to do it). */
     public void focus(String window) {
         // Without a window manager nobody hands out focus: click into the window, as a person would,
