@@ -17,11 +17,12 @@ public final class TokenErrors {
     }
 
     /**
-     * True for the generic failures a card pulled in the middle of a command produces before PC/SC has
-     * noticed the removal (OpenSC over pcscd: "transmit failed" / "unknown data" read as these).
+     * True for the transport failures a card pulled in the middle of a command produces before PC/SC has
+     * noticed the removal (OpenSC over pcscd: "transmit failed" / "unknown data received" read as these).
+     * Not CKR_FUNCTION_FAILED: that is the card refusing a command, and it stays in the reader.
      */
     public static boolean mayMeanRemoval(long ckr) {
-        return ckr == Ck.CKR_GENERAL_ERROR || ckr == Ck.CKR_DEVICE_ERROR || ckr == Ck.CKR_FUNCTION_FAILED;
+        return ckr == Ck.CKR_GENERAL_ERROR || ckr == Ck.CKR_DEVICE_ERROR;
     }
 
     /** TOKEN_REMOVED for a step that failed because the card went away. */

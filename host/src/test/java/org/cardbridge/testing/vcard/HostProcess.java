@@ -15,8 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -24,15 +22,16 @@ import java.util.function.Predicate;
 /**
  * The built host ({@code cardbridge.launcher}) started the way Chrome starts it, talking native-messaging
  * frames over its stdin/stdout, with the environment a test gives it (the private pcscd's socket, a
- * state directory, a policy). Every message it sends is queued; tests wait for the one they expect.
+ * state directory, a policy). Every message it sends is kept in arrival order; tests wait for the one they
+ * expect.
  */
 public final class HostProcess implements AutoCloseable {
     public static final String CHROME_ORIGIN = "chrome-extension://ofgjjddghmifhcdedhlchefmbecfflch/";
 
     private final Process process;
     private final OutputStream in;
-    private final BlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
     private final List<JsonNode> seen = new ArrayList<>();
+    private int eventCursor;
     private final AtomicInteger ids = new AtomicInteger();
 
     private HostProcess(Process process) {
@@ -74,44 +73,52 @@ public final class HostProcess implements AutoCloseable {
         return id;
     }
 
-    /** Sends and waits for the result or error of that request. */
+    /** Sends and waits for the result or error of that request (events before or after it stay visible). */
     public JsonNode call(String op, String origin, Map<String, Object> params, Duration timeout) throws IOException {
         String id = send(op, origin, params);
-        return await(m -> id.equals(m.path("id").asText(null)) && (m.has("result") || m.has("error")), timeout,
-                "answer to " + op);
+        return find(0, m -> id.equals(m.path("id").asText(null)) && (m.has("result") || m.has("error")), timeout,
+                "answer to " + op, false);
     }
 
-    /** The next message (in arrival order, skipping none) that matches; fails after the timeout. */
-    public JsonNode await(Predicate<JsonNode> matching, Duration timeout, String what) {
+    /**
+     * Waits for the next event by name (after the last one an awaitEvent returned) whose data satisfies
+     * the predicate. Events are not ordered against answers: the current state a subscribe reports may
+     * arrive before subscribe's own answer.
+     */
+    public JsonNode awaitEvent(String name, Predicate<JsonNode> data, Duration timeout) {
+        return find(eventCursor, m -> name.equals(m.path("event").asText(null)) && data.test(m.path("data")), timeout,
+                "event " + name, true).path("data");
+    }
+
+    /** Like {@link #awaitEvent} but only among messages that came after {@code after}. */
+    public synchronized JsonNode awaitEventAfter(JsonNode after, String name, Predicate<JsonNode> data, Duration timeout) {
+        return find(seen.indexOf(after) + 1, m -> name.equals(m.path("event").asText(null)) && data.test(m.path("data")),
+                timeout, "event " + name, true).path("data");
+    }
+
+    private synchronized JsonNode find(int from, Predicate<JsonNode> matching, Duration timeout, String what, boolean advance) {
         long deadline = System.nanoTime() + timeout.toNanos();
+        int i = from;
         try {
             while (true) {
+                for (; i < seen.size(); i++) {
+                    if (matching.test(seen.get(i))) {
+                        if (advance) {
+                            eventCursor = i + 1;
+                        }
+                        return seen.get(i);
+                    }
+                }
                 long left = deadline - System.nanoTime();
-                JsonNode m = left > 0 ? messages.poll(left, TimeUnit.NANOSECONDS) : null;
-                if (m == null) {
-                    throw new AssertionError("no " + what + " within " + timeout + "; messages so far: " + seen());
+                if (left <= 0) {
+                    throw new AssertionError("no " + what + " within " + timeout + "; messages so far: " + seen);
                 }
-                if (matching.test(m)) {
-                    return m;
-                }
+                wait(Math.max(1, left / 1_000_000));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted waiting for " + what);
         }
-    }
-
-    /** Waits for an event by name whose data satisfies the predicate. */
-    public JsonNode awaitEvent(String name, Predicate<JsonNode> data, Duration timeout) {
-        return await(m -> name.equals(m.path("event").asText(null)) && data.test(m.path("data")), timeout,
-                "event " + name).path("data");
-    }
-
-    /** Messages that arrived and were not yet consumed by an await, without waiting. */
-    public List<JsonNode> drain() {
-        List<JsonNode> out = new ArrayList<>();
-        messages.drainTo(out);
-        return out;
     }
 
     public synchronized List<JsonNode> seen() {
@@ -132,8 +139,8 @@ public final class HostProcess implements AutoCloseable {
                 JsonNode node = Json.mapper().readTree(payload);
                 synchronized (this) {
                     seen.add(node);
+                    notifyAll();
                 }
-                messages.add(node);
             }
         } catch (IOException e) {
             // the host ended
