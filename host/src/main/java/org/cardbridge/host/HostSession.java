@@ -127,7 +127,7 @@ public final class HostSession {
             return;
         }
         if (command.get().operationClass() == OperationClass.NONE) {
-            answer(request, command.get(), new Cancellation(), channel);
+            answer(request, command.get(), new Cancellation(), channel).run();
             return;
         }
         if (pending.size() >= MAX_PENDING) {
@@ -142,26 +142,35 @@ public final class HostSession {
             return;
         }
         worker.execute(() -> {
+            Runnable send;
+            cancellation.bind(Thread.currentThread());
             try {
-                answer(request, command.get(), cancellation, channel);
+                send = answer(request, command.get(), cancellation, channel);
             } finally {
+                cancellation.unbind();
+                // A cancel's interrupt must reach neither the answer's write (an interruptible channel
+                // would close) nor the next request.
+                Thread.interrupted();
                 pending.remove(request.id());
             }
+            send.run();
         });
     }
 
-    private void answer(Request request, Command<?> command, Cancellation cancellation, MessageChannel channel) {
+    /** Runs the request and returns the sending of its answer, so the worker can send it after unbinding. */
+    private Runnable answer(Request request, Command<?> command, Cancellation cancellation, MessageChannel channel) {
         try {
             cancellation.check();
             Object result = invoke(request, command, cancellation, channel);
             // A result that was reached is reported even if a cancel arrived meanwhile: it may have changed the card.
-            channel.result(request.id(), result);
+            return () -> channel.result(request.id(), result);
         } catch (HostException e) {
-            channel.error(request.id(), e);
+            return () -> channel.error(request.id(), e);
         } catch (RuntimeException | StackOverflowError | AssertionError e) {
             LOG.log(Level.SEVERE, "operation " + request.op() + " failed unexpectedly", e);
-            channel.error(request.id(), new HostException(ErrorCode.INTERNAL_ERROR,
-                    "internal error in " + request.op() + " (" + e.getClass().getSimpleName() + "); see the host log", Map.of()));
+            HostException internal = new HostException(ErrorCode.INTERNAL_ERROR,
+                    "internal error in " + request.op() + " (" + e.getClass().getSimpleName() + "); see the host log", Map.of());
+            return () -> channel.error(request.id(), internal);
         }
     }
 
@@ -170,8 +179,8 @@ public final class HostSession {
         A args = command.parse(params);
         params.done();
         Origin origin = policy.authorize(request.origin(), command.operationClass(), request.lang());
-        CommandContext context = new CommandContext(request.id(), origin, request.lang(), policy.policy(), ui.get(),
-                progress -> channel.progress(request.id(), progress), cancellation);
+        CommandContext context = new CommandContext(request.id(), origin, request.lang(), policy.policy(), ui,
+                progress -> channel.progress(request.id(), progress), channel::event, cancellation);
         return command.execute(args, context);
     }
 }

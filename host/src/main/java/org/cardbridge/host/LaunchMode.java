@@ -29,10 +29,13 @@ public sealed interface LaunchMode {
 
     /** The caller identity to check against our extension ids; empty for the CLI. */
     default Optional<String> caller() {
-        return switch (this) {
-            case Chrome c -> Optional.of(c.callerOrigin());
-            case Firefox f -> Optional.of(f.addonId());
-            case Cli ignored -> Optional.empty();
-        };
+        // instanceof, not a type switch: this runs at every start (see Main).
+        if (this instanceof Chrome c) {
+            return Optional.of(c.callerOrigin());
+        }
+        if (this instanceof Firefox f) {
+            return Optional.of(f.addonId());
+        }
+        return Optional.empty();
     }
 }

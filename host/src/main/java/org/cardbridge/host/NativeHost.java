@@ -16,6 +16,10 @@ import org.cardbridge.protocol.HostException;
 import org.cardbridge.token.TokenManager;
 import org.cardbridge.ui.SwingUserInterface;
 import org.cardbridge.ui.UserInterface;
+import org.cardbridge.token.AtrModuleMap;
+import org.cardbridge.platform.Os;
+import org.cardbridge.watch.ReaderSubscription;
+import org.cardbridge.watch.TokenSlotSource;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -25,6 +29,7 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -43,13 +48,13 @@ public final class NativeHost {
         OutputStream frames = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out));
         System.setOut(System.err);
         return serve(mode, new BufferedInputStream(new FileInputStream(FileDescriptor.in)), frames,
-                Lazy.of(SwingUserInterface::new));
+                Lazy.of(() -> SwingDialogs.create()), UserDirs.state(), PolicyLoader.load());
     }
 
-    public static int serve(LaunchMode mode, InputStream in, OutputStream out, Supplier<UserInterface> ui) {
-        PolicyLoader.Loaded loaded = PolicyLoader.load();
+    public static int serve(LaunchMode mode, InputStream in, OutputStream out, Supplier<UserInterface> ui,
+                            Path stateDir, PolicyLoader.Loaded loaded) {
         Policy policy = loaded.policy();
-        LogSetup.configure(UserDirs.state(), policy.logLevel());
+        LogSetup.configure(stateDir, policy.logLevel());
         if (loaded.problem() != null) {
             LOG.warning("policy " + loaded.path() + " " + loaded.problem());
         }
@@ -65,20 +70,30 @@ public final class NativeHost {
         }
         LOG.info("serving " + mode.caller().orElse("?"));
         PendingRequests pending = new PendingRequests();
-        OriginPolicy originPolicy = new OriginPolicy(policy, new ConsentStore(UserDirs.state().resolve("consent.json")), ui);
+        OriginPolicy originPolicy = new OriginPolicy(policy, new ConsentStore(stateDir.resolve("consent.json")), ui);
         TokenManager tokens = TokenManager.standard(policy);
-        HostSession session = new HostSession(Operations.standard(pending, tokens), originPolicy, ui, pending,
-                List.of(tokens), FrameReader.DEFAULT_MAX_INCOMING);
+        // The session closes both at its end: the watcher stops first, then the token sessions.
+        ReaderSubscription readers = new ReaderSubscription(AtrModuleMap.load(Os.current()), new TokenSlotSource(tokens),
+                ReaderSubscription.DEFAULT_POLL);
+        HostSession session = new HostSession(Operations.standard(pending, tokens, readers), originPolicy, ui, pending,
+                List.of(readers, tokens), FrameReader.DEFAULT_MAX_INCOMING);
         int code = session.run(in, out);
         LOG.info("session ended with exit code " + code);
         return code;
     }
 
     static boolean callerAllowed(LaunchMode mode, Policy policy) {
-        return switch (mode) {
-            case LaunchMode.Chrome c -> ExtensionIds.chromeOrigins(policy).contains(c.callerOrigin());
-            case LaunchMode.Firefox f -> ExtensionIds.firefoxIds(policy).contains(f.addonId());
-            case LaunchMode.Cli ignored -> false;
-        };
+        if (mode instanceof LaunchMode.Chrome c) {
+            return ExtensionIds.chromeOrigins(policy).contains(c.callerOrigin());
+        }
+        return mode instanceof LaunchMode.Firefox f && ExtensionIds.firefoxIds(policy).contains(f.addonId());
+    }
+
+    /** A class of its own, called from a lambda (not a method reference, which links it at once), so
+     * Swing is neither loaded nor verified until the first dialog. */
+    private static final class SwingDialogs {
+        static UserInterface create() {
+            return new SwingUserInterface();
+        }
     }
 }

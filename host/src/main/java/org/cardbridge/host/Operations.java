@@ -4,6 +4,7 @@ import org.cardbridge.command.CancelCommand;
 import org.cardbridge.command.HelloCommand;
 import org.cardbridge.command.OperationTable;
 import org.cardbridge.command.PendingRequests;
+import org.cardbridge.command.RenewalPagesCommand;
 import org.cardbridge.command.token.CreateCsrCommand;
 import org.cardbridge.command.token.GenerateKeyPairCommand;
 import org.cardbridge.command.token.InstallCertificateCommand;
@@ -14,19 +15,35 @@ import org.cardbridge.command.token.LogoutCommand;
 import org.cardbridge.command.token.RemoveKeyCommand;
 import org.cardbridge.command.token.SignCommand;
 import org.cardbridge.command.token.TokenAccess;
+import org.cardbridge.platform.Os;
+import org.cardbridge.token.AtrModuleMap;
 import org.cardbridge.token.TokenManager;
+import org.cardbridge.watch.ReaderSubscription;
+import org.cardbridge.watch.SubscribeCommand;
+import org.cardbridge.watch.TokenSlotSource;
+import org.cardbridge.watch.UnsubscribeCommand;
 
 /** Builds the one operation table of a session: every protocol operation and its handler. */
 public final class Operations {
     private Operations() {
     }
 
-    /** {@code tokens} loads nothing until a token operation runs; the session closes it at its end. */
+    /** A table whose reader events get token handles from {@code tokens}; for callers that close nothing else. */
     public static OperationTable standard(PendingRequests pending, TokenManager tokens) {
+        return standard(pending, tokens, new ReaderSubscription(AtrModuleMap.load(Os.current()), new TokenSlotSource(tokens),
+                ReaderSubscription.DEFAULT_POLL));
+    }
+
+    /**
+     * {@code tokens} loads nothing until a token operation runs; the session closes it and {@code readers}
+     * (which stops the watcher) at its end.
+     */
+    public static OperationTable standard(PendingRequests pending, TokenManager tokens, ReaderSubscription readers) {
         OperationTable table = new OperationTable();
         TokenAccess access = new TokenAccess(tokens);
         table.register("hello", new HelloCommand(table::names))
                 .register("cancel", new CancelCommand(pending))
+                .register("renewalPages", new RenewalPagesCommand())
                 .register("listTokens", new ListTokensCommand(access))
                 .register("listCertificates", new ListCertificatesCommand(access))
                 .register("login", new LoginCommand(access))
@@ -35,7 +52,9 @@ public final class Operations {
                 .register("createCsr", new CreateCsrCommand(access))
                 .register("sign", new SignCommand(access))
                 .register("installCertificate", new InstallCertificateCommand(access))
-                .register("removeKey", new RemoveKeyCommand(access));
+                .register("removeKey", new RemoveKeyCommand(access))
+                .register("subscribe", new SubscribeCommand(readers))
+                .register("unsubscribe", new UnsubscribeCommand(readers));
         return table;
     }
 }

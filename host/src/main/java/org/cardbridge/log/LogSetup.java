@@ -8,7 +8,11 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogManager;
 import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
+import java.util.logging.Formatter;
+import java.util.logging.LogRecord;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Instant;
 
 /**
  * The host's log: a rotating file in the user's state directory ({@code host.0.log} … {@code host.2.log},
@@ -26,11 +30,10 @@ public final class LogSetup {
         Logger root = Logger.getLogger("");
         Level level = parseLevel(System.getenv().getOrDefault(LEVEL_ENV, policyLevel));
         root.setLevel(level);
-        System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT.%1$tL %4$s %3$s: %5$s%6$s%n");
         try {
             Files.createDirectories(stateDir);
             Handler file = new FileHandler(stateDir.resolve("host.%g.log").toString(), 1 << 20, 3, true);
-            file.setFormatter(new SimpleFormatter());
+            file.setFormatter(new LineFormatter());
             file.setLevel(level);
             root.addHandler(file);
         } catch (IOException | SecurityException e) {
@@ -44,6 +47,27 @@ public final class LogSetup {
             return Level.parse(text == null ? "INFO" : text.toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
             return Level.INFO;
+        }
+    }
+
+    /**
+     * One line per record. Uses the level's plain name: SimpleFormatter's localised level name loads
+     * resource bundles that cost a browser ~0.2 s at every host start.
+     */
+    static final class LineFormatter extends Formatter {
+        @Override
+        public String format(LogRecord r) {
+            StringBuilder sb = new StringBuilder(128)
+                    .append(Instant.ofEpochMilli(r.getMillis())).append(' ')
+                    .append(r.getLevel().getName()).append(' ')
+                    .append(r.getLoggerName()).append(": ")
+                    .append(r.getMessage()).append(System.lineSeparator());
+            if (r.getThrown() != null) {
+                StringWriter trace = new StringWriter();
+                r.getThrown().printStackTrace(new PrintWriter(trace));
+                sb.append(trace);
+            }
+            return sb.toString();
         }
     }
 }

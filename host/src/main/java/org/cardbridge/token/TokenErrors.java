@@ -16,6 +16,21 @@ public final class TokenErrors {
                 || ckr == Ck.CKR_SESSION_CLOSED || ckr == Ck.CKR_TOKEN_NOT_RECOGNIZED;
     }
 
+    /**
+     * True for the transport failures a card pulled in the middle of a command produces before PC/SC has
+     * noticed the removal (OpenSC over pcscd: "transmit failed" / "unknown data received" read as these).
+     * Not CKR_FUNCTION_FAILED: that is the card refusing a command, and it stays in the reader.
+     */
+    public static boolean mayMeanRemoval(long ckr) {
+        return ckr == Ck.CKR_GENERAL_ERROR || ckr == Ck.CKR_DEVICE_ERROR;
+    }
+
+    /** TOKEN_REMOVED for a step that failed because the card went away. */
+    public static HostException removed(Pkcs11Error e, String what) {
+        return new HostException(ErrorCode.TOKEN_REMOVED, "the card was removed while " + what,
+                Map.of("pkcs11", e.ckrName()), e);
+    }
+
     /** Maps a failed call made while doing {@code what} (e.g. "generating the key"). */
     public static HostException map(Pkcs11Error e, String what) {
         long ckr = e.ckr();
@@ -23,8 +38,7 @@ public final class TokenErrors {
         ErrorCode code;
         String message;
         if (isRemoval(ckr)) {
-            code = ErrorCode.TOKEN_REMOVED;
-            message = "the card was removed while " + what;
+            return removed(e, what);
         } else if (ckr == Ck.CKR_DEVICE_MEMORY) {
             code = ErrorCode.TOKEN_FULL;
             message = "the card has no room left for " + what;

@@ -45,6 +45,7 @@ import java.util.logging.Logger;
  */
 public final class TokenSession {
     private static final Logger LOG = Logger.getLogger(TokenSession.class.getName());
+    private static final long REMOVAL_GRACE_NANOS = 1_500_000_000L;
 
     private final TokenManager manager;
     private final Pkcs11 p11;
@@ -86,10 +87,39 @@ public final class TokenSession {
         try {
             return step.get();
         } catch (Pkcs11Error e) {
-            if (TokenErrors.isRemoval(e.ckr())) {
+            if (TokenErrors.isRemoval(e.ckr()) || TokenErrors.mayMeanRemoval(e.ckr()) && cardWentAway()) {
                 manager.forget(this);
+                throw TokenErrors.removed(e, what);
             }
             throw TokenErrors.map(e, what);
+        }
+    }
+
+    /**
+     * After a generic failure: is the card gone? A card pulled mid-command fails that command with a
+     * transmission error first; the reader reports the removal a moment later, so look for up to a second.
+     */
+    private boolean cardWentAway() {
+        long deadline = System.nanoTime() + REMOVAL_GRACE_NANOS;
+        while (true) {
+            try {
+                if (!p11.slotInfo(slot).tokenPresent()) {
+                    return true;
+                }
+            } catch (Pkcs11Error probe) {
+                if (TokenErrors.isRemoval(probe.ckr())) {
+                    return true;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
         }
     }
 

@@ -81,7 +81,7 @@ public final class InProcessHost implements AutoCloseable {
         Params params = new Params(node);
         A args = command.parse(params);
         params.done();
-        CommandContext context = new CommandContext("t1", ORIGIN, Lang.EN, Policy.empty(), ui,
+        CommandContext context = new CommandContext("t1", ORIGIN, Lang.EN, Policy.empty(), () -> ui,
                 p -> progress.add(p), new Cancellation());
         return command.execute(args, context);
     }

@@ -1,0 +1,123 @@
+package org.cardbridge.demo.e2e;
+
+import org.cardbridge.testing.SoftHsm2;
+import org.cardbridge.testing.XDoTool;
+import org.cardbridge.testing.Xvfb;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The person at the keyboard: watches the Xvfb display for the host's real dialogs (title "CardBridge")
+ * and answers each one — by default typing the PIN and pressing Enter (in a confirmation there is no
+ * field, so Enter presses the default button, Confirm), or, when planned, clicking Cancel.
+ */
+final class HostDialogs implements AutoCloseable {
+    enum Answer { APPROVE, CANCEL }
+
+    private final Xvfb xvfb;
+    private final XDoTool xdo;
+    private final String pin;
+    private final Deque<Answer> plan = new ArrayDeque<>();
+    private final List<Answer> given = new ArrayList<>();
+    private final Set<String> handled = new HashSet<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    HostDialogs(Xvfb xvfb, String pin) {
+        this.xvfb = xvfb;
+        this.xdo = xvfb.xdotool();
+        this.pin = pin;
+        this.thread = Thread.ofPlatform().daemon().name("host-dialogs").start(this::loop);
+    }
+
+    static HostDialogs demoPin(Xvfb xvfb) {
+        return new HostDialogs(xvfb, SoftHsm2.PIN);
+    }
+
+    /** The next dialog that opens gets {@code answer}; later ones are approved again. */
+    synchronized void thenAnswer(Answer answer) {
+        plan.add(answer);
+    }
+
+    synchronized List<Answer> given() {
+        return List.copyOf(given);
+    }
+
+    private void loop() {
+        while (running) {
+            String window = find();
+            if (window == null || handled.contains(window)) {
+                pause(100);
+                continue;
+            }
+            handled.add(window);
+            Answer a;
+            synchronized (this) {
+                a = plan.isEmpty() ? Answer.APPROVE : plan.poll();
+                given.add(a);
+            }
+            pause(300); // let Swing finish laying out and focusing the field
+            try {
+                xdo.focus(window);
+                if (a == Answer.APPROVE) {
+                    xdo.type(pin);
+                    xdo.pressReturn();
+                } else {
+                    clickCancel(window);
+                }
+            } catch (RuntimeException e) {
+                // the dialog closed on its own (timeout, cancelled request): nothing to answer
+            }
+        }
+    }
+
+    /** Cancel is the rightmost button at the bottom of every CardBridge dialog. */
+    private void clickCancel(String window) {
+        String geometry = run("xdotool", "getwindowgeometry", "--shell", window);
+        int w = Integer.parseInt(geometry.lines().filter(l -> l.startsWith("WIDTH=")).findFirst().orElseThrow().substring(6));
+        int h = Integer.parseInt(geometry.lines().filter(l -> l.startsWith("HEIGHT=")).findFirst().orElseThrow().substring(7));
+        run("xdotool", "mousemove", "--window", window, Integer.toString(w - 35), Integer.toString(h - 26), "click", "1");
+    }
+
+    private String find() {
+        String out = run("xdotool", "search", "--onlyvisible", "--name", "^CardBridge$").trim();
+        return out.isEmpty() ? null : out.lines().reduce((x, y) -> y).orElse(null);
+    }
+
+    private String run(String... command) {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().putAll(xvfb.environment());
+        try {
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return p.waitFor() == 0 ? out : "";
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
+    private static void pause(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        thread.join(Duration.ofSeconds(5));
+    }
+}

@@ -1,0 +1,187 @@
+package org.cardbridge.demo.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.cardbridge.demo.DemoCa;
+import org.cardbridge.demo.RenewalService;
+import org.cardbridge.testing.ChromiumBrowser;
+import org.cardbridge.testing.SoftHsm2;
+import org.cardbridge.testing.Xvfb;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * One user at the demo portal: a fresh SoftHSM2 "card" holding a key and an "old" certificate of the demo
+ * CA, Chromium with the real extension and the real host (which sees only this card and shows its dialogs
+ * on the shared Xvfb), and a person answering those dialogs.
+ */
+final class PortalSession implements AutoCloseable {
+    static final String SUBJECT = "C=PL,O=CardBridge Demo,CN=Jan Kowalski";
+    static final String CARD_LABEL = "Karta demo Żółw";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    final SoftHsm2 store;
+    final X509Certificate oldCertificate;
+    final KeyPair oldKey;
+    final ChromiumBrowser browser;
+    final HostDialogs dialogs;
+    final String portal;
+
+    /**
+     * @param portalOrigin the origin the page is loaded from (the demo CA, or WireMock in front of it)
+     * @param daysLeft     the old certificate's remaining validity on the CA's clock (negative: expired)
+     */
+    PortalSession(Path dir, Xvfb xvfb, DemoCa ca, String portalOrigin, long daysLeft) throws Exception {
+        store = SoftHsm2.create(dir.resolve("softhsm"), List.of(CARD_LABEL));
+        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+        g.initialize(new ECGenParameterSpec("secp256r1"));
+        oldKey = g.generateKeyPair();
+        Instant notAfter = ca.clock().now().plus(Duration.ofDays(daysLeft));
+        oldCertificate = ca.renewals().issueInitial(new X500Name(SUBJECT), SubjectPublicKeyInfo.getInstance(oldKey.getPublic().getEncoded()),
+                notAfter.minus(RenewalService.CERTIFICATE_LIFETIME), notAfter);
+        store.tokens().getFirst().importKey(oldKey, oldCertificate, new byte[]{0x01}, "Jan Kowalski 2025");
+        Path policy = dir.resolve("policy.json");
+        Files.writeString(policy, JSON.writeValueAsString(Map.of(
+                "origins", List.of(Map.of("origin", portalOrigin, "allow", List.of("read", "sign", "enroll"))),
+                "modules", List.of(SoftHsm2.MODULE),
+                "dialogTimeoutSeconds", 60)));
+        ChromiumBrowser.Builder b = ChromiumBrowser.builder()
+                .env("CARDBRIDGE_POLICY", policy.toString())
+                .env("CARDBRIDGE_STATE_DIR", dir.resolve("host-state").toString());
+        store.environment().forEach(b::env);
+        xvfb.environment().forEach(b::env);
+        browser = b.start();
+        dialogs = HostDialogs.demoPin(xvfb);
+        portal = portalOrigin + "/";
+    }
+
+    ChromeDriver driver() {
+        return browser.driver();
+    }
+
+    void open(String query) {
+        driver().get(portal + query);
+        awaitState("ready", Duration.ofSeconds(20));
+    }
+
+    void click(String id) {
+        driver().findElement(By.id(id)).click();
+    }
+
+    void type(String id, String text) {
+        WebElement e = driver().findElement(By.id(id));
+        e.clear();
+        e.sendKeys(text);
+    }
+
+    String text(String id) {
+        return driver().findElement(By.id(id)).getText();
+    }
+
+    String messageCode() {
+        return driver().findElement(By.id("message")).getAttribute("data-code");
+    }
+
+    /** Waits for {@code body[data-state]} to become {@code state}; fails early, with the page's message, on "error". */
+    void awaitState(String state, Duration timeout) {
+        long end = System.nanoTime() + timeout.toNanos();
+        String now = null;
+        while (System.nanoTime() < end) {
+            now = (String) ((JavascriptExecutor) driver()).executeScript("return document.body && document.body.dataset.state");
+            if (state.equals(now)) {
+                return;
+            }
+            if ("error".equals(now) && !state.equals("error")) {
+                throw new AssertionError("page shows an error instead of '" + state + "': [" + messageCode() + "] " + text("message")
+                        + "\nlog:\n" + text("log"));
+            }
+            sleep(100);
+        }
+        throw new AssertionError("page state '" + now + "', expected '" + state + "'; log:\n" + text("log"));
+    }
+
+    /** The card as the page API reports it: {@code listCertificates} of the one token. */
+    JsonNode card() throws Exception {
+        Object raw = ((JavascriptExecutor) driver()).executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                import("/cardbridge/cardbridge.js").then(async (cb) => {
+                  const { tokens } = await cb.listTokens();
+                  done(JSON.stringify(await cb.listCertificates({ token: tokens.find((t) => t.present).token })));
+                }).catch((e) => done(JSON.stringify({ error: e.code ?? String(e) })));
+                """);
+        JsonNode n = JSON.readTree((String) raw);
+        if (n.has("error")) {
+            throw new AssertionError("listCertificates failed: " + n);
+        }
+        return n;
+    }
+
+    /** Signs {@code data} (CMS, detached) with the certificate {@code handle} through the page API; the dialogs are answered. */
+    byte[] signCms(String handle, byte[] data) {
+        Object raw = ((JavascriptExecutor) driver()).executeAsyncScript("""
+                const [handle, data, done] = arguments;
+                import("/cardbridge/cardbridge.js").then(async (cb) => {
+                  const r = await cb.sign({ certificate: handle, data, format: "cms", detached: true, description: "key check" });
+                  done(r.signature);
+                }).catch((e) => done("error:" + (e.code ?? String(e))));
+                """, handle, java.util.Base64.getEncoder().encodeToString(data));
+        String s = (String) raw;
+        if (s.startsWith("error:")) {
+            throw new AssertionError("sign failed: " + s);
+        }
+        return java.util.Base64.getDecoder().decode(s);
+    }
+
+    /** The end-entity certificates on the card. */
+    List<JsonNode> userCertificates() throws Exception {
+        List<JsonNode> out = new java.util.ArrayList<>();
+        card().path("certificates").forEach(c -> {
+            if (!c.path("isCa").asBoolean()) {
+                out.add(c);
+            }
+        });
+        return out;
+    }
+
+    /** The old certificate is still on the card, with its private key: the user can go on working. */
+    void assertOldCertificateStillWorks() throws Exception {
+        List<JsonNode> certs = userCertificates();
+        assertEquals(1, certs.stream().filter(c -> new java.math.BigInteger(c.path("serialNumber").asText(), 16).equals(oldCertificate.getSerialNumber())
+                && c.path("hasPrivateKey").asBoolean()).count(), "old certificate with its key on the card: " + certs);
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            dialogs.close();
+        } finally {
+            browser.close();
+        }
+    }
+}
