@@ -123,7 +123,9 @@ final class Subjects {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             if (c != '\\') {
-                out.writeBytes(String.valueOf(c).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                int cp = value.codePointAt(i); // a letter outside the BMP is two chars: keep them together
+                out.writeBytes(Character.toString(cp).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                i += Character.charCount(cp) - 1;
                 continue;
             }
             if (i + 1 >= value.length()) {
