@@ -202,4 +202,44 @@ class InstallCertificateTest {
             assertEquals(1, listed.path("pendingKeys").size(), "removeOldKey was not asked: the old key stays, now pending");
         }
     }
+
+    @Test
+    void cardRefusingCaCertificates_installsTheEndEntity_andSaysWhichWereNotWritten() throws Exception {
+        TokenFixture f = TokenFixture.withCertificate();
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
+            Renewal r = startRenewal(host, f);
+            X509Certificate issued = r.issue();
+            // The first C_CreateObject is the end-entity certificate; the card refuses the next one (a CA certificate).
+            host.module().failOn("C_CreateObject", 2, org.cardbridge.token.Ck.CKR_TEMPLATE_INCONSISTENT,
+                    org.cardbridge.testing.FaultInjectingPkcs11.When.BEFORE);
+            JsonNode result = host.call("installCertificate", Map.of("certificates",
+                    List.of(TestCa.pem(issued), TestCa.pem(f.ca().issuing()), TestCa.pem(f.ca().root())),
+                    "replaces", r.oldCertificate()));
+            host.module().noFailure();
+            assertTrue(result.path("replaced").asBoolean());
+            JsonNode cas = result.path("caCertificates");
+            assertFalse(cas.get(0).path("written").asBoolean());
+            assertEquals("CKR_TEMPLATE_INCONSISTENT", cas.get(0).path("reason").asText());
+            assertTrue(cas.get(1).path("written").asBoolean());
+            assertFalse(cas.get(1).has("reason"));
+        }
+    }
+
+    @Test
+    void writeProtectedCard_isTokenReadOnly_andTheOldCertificateStays() throws Exception {
+        TokenFixture f = TokenFixture.withCertificate();
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
+            Renewal r = startRenewal(host, f);
+            X509Certificate issued = r.issue();
+            host.module().failOn("C_CreateObject", 1, org.cardbridge.token.Ck.CKR_TOKEN_WRITE_PROTECTED,
+                    org.cardbridge.testing.FaultInjectingPkcs11.When.BEFORE);
+            HostException e = assertThrows(HostException.class, () -> host.call("installCertificate", Map.of(
+                    "certificates", List.of(TestCa.pem(issued)), "replaces", r.oldCertificate(), "removeOldKey", true)));
+            host.module().noFailure();
+            assertEquals(ErrorCode.TOKEN_READ_ONLY, e.code());
+            JsonNode listed = host.call("listCertificates", Map.of("token", r.tokenHandle()));
+            assertEquals(1, listed.path("certificates").size());
+            assertEquals(TokenFixture.SUBJECT, listed.path("certificates").get(0).path("subject").asText());
+        }
+    }
 }
