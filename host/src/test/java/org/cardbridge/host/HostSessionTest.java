@@ -11,7 +11,7 @@ import org.cardbridge.policy.PolicyLoader;
 import org.cardbridge.protocol.Json;
 import org.cardbridge.protocol.Params;
 import org.cardbridge.testing.SessionHarness;
-import org.cardbridge.testing.TestUserInterface;
+import org.cardbridge.testing.ScriptedUserInterface;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,7 +33,7 @@ class HostSessionTest {
 
     @TempDir
     Path state;
-    final TestUserInterface ui = new TestUserInterface();
+    final ScriptedUserInterface ui = new ScriptedUserInterface();
     final CountDownLatch release = new CountDownLatch(1);
     final AtomicBoolean resourceClosed = new AtomicBoolean();
     SessionHarness host;
@@ -168,7 +168,7 @@ class HostSessionTest {
     void invalidArguments_areRefusedBeforeTheOriginIsAskedAbout() throws Exception {
         start().send("{\"id\":\"6\",\"op\":\"echo\",\"origin\":\"https://other.example\",\"params\":{}}");
         assertEquals("INVALID_ARGUMENT", code(host.answerTo("6")));
-        assertEquals(0, ui.shown.size());
+        assertEquals(0, ui.consentRequests().size());
     }
 
     @Test
@@ -187,7 +187,7 @@ class HostSessionTest {
 
     @Test
     void consentDialogCancelledOrTimedOut_reachesThePage() throws Exception {
-        ui.cancel().timeout();
+        ui.thenConsentFails(org.cardbridge.protocol.ErrorCode.USER_CANCELLED).thenConsentFails(org.cardbridge.protocol.ErrorCode.USER_TIMEOUT);
         start().send("{\"id\":\"9\",\"op\":\"block\",\"origin\":\"https://other.example\"}");
         assertEquals("USER_CANCELLED", code(host.answerTo("9")));
         host.send("{\"id\":\"10\",\"op\":\"block\",\"origin\":\"https://other.example\"}");

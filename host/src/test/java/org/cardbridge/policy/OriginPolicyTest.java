@@ -4,7 +4,7 @@ import org.cardbridge.protocol.ErrorCode;
 import org.cardbridge.protocol.HostException;
 import org.cardbridge.protocol.Json;
 import org.cardbridge.protocol.Lang;
-import org.cardbridge.testing.TestUserInterface;
+import org.cardbridge.testing.ScriptedUserInterface;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,7 +30,7 @@ class OriginPolicyTest {
 
     @TempDir
     Path dir;
-    final TestUserInterface ui = new TestUserInterface();
+    final ScriptedUserInterface ui = new ScriptedUserInterface();
 
     private OriginPolicy policy() throws Exception {
         Policy p = PolicyLoader.parse(Json.mapper().readTree(POLICY));
@@ -46,7 +46,7 @@ class OriginPolicyTest {
         for (OperationClass c : new OperationClass[]{OperationClass.READ, OperationClass.SIGN, OperationClass.ENROLL}) {
             assertEquals("https://ca.example", policy().authorize("https://ca.example", c, Lang.EN).toString());
         }
-        assertEquals(0, ui.shown.size(), "a listed origin is never asked about");
+        assertEquals(0, ui.consentRequests().size(), "a listed origin is never asked about");
     }
 
     @Test
@@ -75,46 +75,46 @@ class OriginPolicyTest {
     void httpLoopback_onlyWhenListedExactly() throws Exception {
         assertEquals("http://localhost:8080", policy().authorize("http://localhost:8080", OperationClass.ENROLL, Lang.EN).toString());
         assertEquals(ErrorCode.ORIGIN_NOT_ALLOWED, refusal("http://localhost:8081", OperationClass.READ));
-        assertEquals(0, ui.shown.size(), "plain http is refused without asking the user");
+        assertEquals(0, ui.consentRequests().size(), "plain http is refused without asking the user");
     }
 
     @Test
     void unlistedHttps_readAfterConsent() throws Exception {
-        ui.consent(true, false);
+        ui.thenConsent(true, false);
         assertEquals("https://other.example", policy().authorize("https://other.example", OperationClass.READ, Lang.EN).toString());
-        assertEquals(Origin.parse("https://other.example"), ui.shown.get(0), "the dialog names the origin");
+        assertEquals(Origin.parse("https://other.example"), ui.consentRequests().get(0), "the dialog names the origin");
     }
 
     @Test
     void unlistedHttps_consentRefused_isNotAllowed() {
-        ui.consent(false, false);
+        ui.thenConsent(false, false);
         assertEquals(ErrorCode.ORIGIN_NOT_ALLOWED, refusal("https://other.example", OperationClass.READ));
     }
 
     @Test
     void unlistedHttps_consentDialogCancelledOrTimedOut_passesThatCodeOn() {
-        ui.cancel();
+        ui.thenConsentFails(ErrorCode.USER_CANCELLED);
         assertEquals(ErrorCode.USER_CANCELLED, refusal("https://other.example", OperationClass.READ));
-        ui.timeout();
+        ui.thenConsentFails(ErrorCode.USER_TIMEOUT);
         assertEquals(ErrorCode.USER_TIMEOUT, refusal("https://other.example", OperationClass.READ));
     }
 
     @Test
     void rememberedConsent_isNotAskedAgain_andPersists() throws Exception {
-        ui.consent(true, true);
+        ui.thenConsent(true, true);
         policy().authorize("https://other.example", OperationClass.READ, Lang.EN);
         policy().authorize("https://other.example", OperationClass.READ, Lang.EN);
-        assertEquals(1, ui.shown.size());
+        assertEquals(1, ui.consentRequests().size());
         assertTrue(Files.readString(dir.resolve("consent.json")).contains("https://other.example"));
     }
 
     @Test
     void unlistedHttps_neverSignsOrEnrolls_evenWithReadConsent() throws Exception {
-        ui.consent(true, true);
+        ui.thenConsent(true, true);
         policy().authorize("https://other.example", OperationClass.READ, Lang.EN);
         assertEquals(ErrorCode.ORIGIN_NOT_ALLOWED, refusal("https://other.example", OperationClass.SIGN));
         assertEquals(ErrorCode.ORIGIN_NOT_ALLOWED, refusal("https://other.example", OperationClass.ENROLL));
-        assertEquals(1, ui.shown.size(), "sign and enroll are refused without a dialog");
+        assertEquals(1, ui.consentRequests().size(), "sign and enroll are refused without a dialog");
     }
 
     @Test

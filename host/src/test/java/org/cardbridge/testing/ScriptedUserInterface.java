@@ -19,12 +19,15 @@ import java.util.Map;
  * A {@link UserInterface} that answers from a script, for tests that are not about the dialogs. It
  * exists only on the test classpath: the shipped host has no way to enter a PIN by itself.
  *
- * <p>Unscripted questions get the defaults: confirmations are accepted, read consent granted, and the
+ * <p>Unscripted questions get the defaults: confirmations are accepted, read consent granted (not
+ * remembered), and the
  * PIN asked is {@link #defaultPin} (null: USER_CANCELLED). Everything asked is recorded.
  */
 public final class ScriptedUserInterface implements UserInterface {
     private final Deque<Object> pins = new ArrayDeque<>();
     private final Deque<Boolean> confirmations = new ArrayDeque<>();
+    private final Deque<Object> consents = new ArrayDeque<>();
+    private final List<Origin> consentRequests = new ArrayList<>();
     private final List<PinPrompt> pinPrompts = new ArrayList<>();
     private final List<Confirmation> confirmationsSeen = new ArrayList<>();
     private final List<PinPrompt> pinPadNotices = new ArrayList<>();
@@ -56,6 +59,23 @@ public final class ScriptedUserInterface implements UserInterface {
         return this;
     }
 
+    /** The next read-consent dialog answers so. */
+    public synchronized ScriptedUserInterface thenConsent(boolean granted, boolean remember) {
+        consents.add(new ReadConsent(granted, remember));
+        return this;
+    }
+
+    /** The next read-consent dialog is closed (USER_CANCELLED) or times out (USER_TIMEOUT). */
+    public synchronized ScriptedUserInterface thenConsentFails(ErrorCode code) {
+        consents.add(code);
+        return this;
+    }
+
+    /** The origins the read-consent dialog was shown for, in order. */
+    public synchronized List<Origin> consentRequests() {
+        return List.copyOf(consentRequests);
+    }
+
     public synchronized ScriptedUserInterface defaultConfirm(boolean accept) {
         defaultConfirm = accept;
         return this;
@@ -80,7 +100,12 @@ public final class ScriptedUserInterface implements UserInterface {
 
     @Override
     public synchronized ReadConsent askReadConsent(Origin origin, Lang lang, Duration timeout) {
-        return new ReadConsent(true, false);
+        consentRequests.add(origin);
+        Object next = consents.isEmpty() ? new ReadConsent(true, false) : consents.poll();
+        if (next instanceof ErrorCode code) {
+            throw new HostException(code, "consent dialog ended: " + code + " (scripted)", Map.of("dialog", "cardbridge-consent"));
+        }
+        return (ReadConsent) next;
     }
 
     @Override

@@ -67,12 +67,16 @@ public final class TokenAccess {
         });
         context.cancellation().check();
         if (info.has(Ck.CKF_PROTECTED_AUTHENTICATION_PATH)) {
-            try (AutoCloseable notice = context.ui().showPinPadNotice(prompt, context.lang())) {
+            AutoCloseable notice = context.ui().showPinPadNotice(prompt, context.lang());
+            try {
                 session.login(null);
-            } catch (HostException e) {
-                throw e;
-            } catch (Exception e) {
-                LOG.fine("closing the PIN-pad notice: " + e);
+            } finally {
+                // Only the notice's closing may fail quietly; a failed login must reach the page.
+                try {
+                    notice.close();
+                } catch (Exception e) {
+                    LOG.fine("closing the PIN-pad notice: " + e);
+                }
             }
         } else {
             char[] pin = context.ui().askPin(prompt, context.lang(), context.policy().dialogTimeout());

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -84,6 +85,21 @@ class PinAndHotPlugTest {
             assertEquals(1, ui.pinPadNotices().size());
             assertEquals(InProcessHost.ORIGIN, ui.pinPadNotices().getFirst().origin());
             assertTrue(ui.pinPrompts().isEmpty());
+        }
+    }
+
+    @Test
+    void pinPadReader_wrongPinOnTheReader_isPinIncorrect_notASilentLogin() {
+        TokenFixture f = TokenFixture.withCertificate();
+        ScriptedUserInterface ui = new ScriptedUserInterface(SoftHsm2.PIN);
+        try (InProcessHost host = new InProcessHost(ui)) {
+            host.module().simulatePinPad(SoftHsm2.PIN);
+            String token = host.tokenHandle(f.token().label());
+            host.module().failOn("C_Login", 1, Ck.CKR_PIN_INCORRECT, FaultInjectingPkcs11.When.BEFORE);
+            assertEquals(ErrorCode.PIN_INCORRECT, assertThrows(HostException.class, () -> host.call("login", Map.of("token", token))).code());
+            assertEquals(1, ui.pinPadNotices().size());
+            assertTrue(ui.pinPrompts().isEmpty(), "never falls back to an on-screen PIN");
+            assertFalse(ListAndLoginTest.find(host.call("listTokens", "{}"), f.token().label()).path("loggedIn").asBoolean());
         }
     }
 
