@@ -17,7 +17,6 @@ import org.cardbridge.token.TokenManager;
 import org.cardbridge.ui.SwingUserInterface;
 import org.cardbridge.ui.UserInterface;
 import org.cardbridge.token.AtrModuleMap;
-import org.cardbridge.platform.Os;
 import org.cardbridge.watch.ReaderSubscription;
 import org.cardbridge.watch.TokenSlotSource;
 
@@ -73,7 +72,7 @@ public final class NativeHost {
         OriginPolicy originPolicy = new OriginPolicy(policy, new ConsentStore(stateDir.resolve("consent.json")), ui);
         TokenManager tokens = TokenManager.standard(policy);
         // The session closes both at its end: the watcher stops first, then the token sessions.
-        ReaderSubscription readers = new ReaderSubscription(AtrModuleMap.load(Os.current()), new TokenSlotSource(tokens),
+        ReaderSubscription readers = new ReaderSubscription(() -> AtrModuleMap.current(), new TokenSlotSource(tokens),
                 ReaderSubscription.DEFAULT_POLL);
         HostSession session = new HostSession(Operations.standard(pending, tokens, readers), originPolicy, ui, pending,
                 List.of(readers, tokens), FrameReader.DEFAULT_MAX_INCOMING);

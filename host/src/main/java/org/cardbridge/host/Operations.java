@@ -15,7 +15,6 @@ import org.cardbridge.command.token.LogoutCommand;
 import org.cardbridge.command.token.RemoveKeyCommand;
 import org.cardbridge.command.token.SignCommand;
 import org.cardbridge.command.token.TokenAccess;
-import org.cardbridge.platform.Os;
 import org.cardbridge.token.AtrModuleMap;
 import org.cardbridge.token.TokenManager;
 import org.cardbridge.watch.ReaderSubscription;
@@ -30,7 +29,7 @@ public final class Operations {
 
     /** A table whose reader events get token handles from {@code tokens}; for callers that close nothing else. */
     public static OperationTable standard(PendingRequests pending, TokenManager tokens) {
-        return standard(pending, tokens, new ReaderSubscription(AtrModuleMap.load(Os.current()), new TokenSlotSource(tokens),
+        return standard(pending, tokens, new ReaderSubscription(() -> AtrModuleMap.current(), new TokenSlotSource(tokens),
                 ReaderSubscription.DEFAULT_POLL));
     }
 

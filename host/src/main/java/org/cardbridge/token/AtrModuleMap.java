@@ -43,6 +43,16 @@ public final class AtrModuleMap {
         this.entries = List.copyOf(entries);
     }
 
+    /** The map for this computer's OS, read once, on first use. */
+    public static AtrModuleMap current() {
+        return Current.MAP;
+    }
+
+    /** Holder: the resource is parsed when first asked for, not when the class loads. */
+    private static final class Current {
+        static final AtrModuleMap MAP = load(Os.current());
+    }
+
     public static AtrModuleMap load(Os os) {
         try (InputStream in = AtrModuleMap.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {

@@ -14,6 +14,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -40,31 +41,48 @@ public final class TokenManager implements AutoCloseable {
                        Boolean pinPad, String pinState, List<String> algorithms) {
     }
 
-    private final List<String> candidates;
+    private final Supplier<List<String>> candidateList;
+    private List<String> candidates;
     private final Loader loader;
     private final Map<String, Pkcs11> loaded = new LinkedHashMap<>();
     private final Map<String, String> problems = new LinkedHashMap<>();
     private final Map<String, TokenSession> sessions = new LinkedHashMap<>();
 
     public TokenManager(List<String> candidates, Loader loader) {
-        this.candidates = List.copyOf(new LinkedHashSet<>(candidates));
+        this(() -> candidates, loader);
+    }
+
+    /** {@code candidates} is asked once, on the first token request: nothing is read at start-up. */
+    public TokenManager(Supplier<List<String>> candidates, Loader loader) {
+        this.candidateList = candidates;
         this.loader = loader;
     }
 
     /** The host's manager: policy modules first, then OpenSC, then installed vendor modules. */
     public static TokenManager standard(Policy policy) {
-        AtrModuleMap map = AtrModuleMap.load(Os.current());
-        List<String> candidates = new ArrayList<>(policy.modules());
-        candidates.addAll(map.defaultPaths());
-        candidates.addAll(map.vendorPaths().stream().filter(p -> Files.isRegularFile(Path.of(p))).toList());
-        return new TokenManager(candidates, WrapperPkcs11::load);
+        // Lambdas, not method references, and nothing read here: the ATR map and the JDK's PKCS#11
+        // wrapper are touched only when a token request needs them, never at start-up.
+        return new TokenManager(() -> {
+            AtrModuleMap map = AtrModuleMap.current();
+            List<String> candidates = new ArrayList<>(policy.modules());
+            candidates.addAll(map.defaultPaths());
+            candidates.addAll(map.vendorPaths().stream().filter(p -> Files.isRegularFile(Path.of(p))).toList());
+            return candidates;
+        }, path -> WrapperPkcs11.load(path));
+    }
+
+    private synchronized List<String> candidates() {
+        if (candidates == null) {
+            candidates = List.copyOf(new LinkedHashSet<>(candidateList.get()));
+        }
+        return candidates;
     }
 
     /** The loaded modules; loads any candidate not loaded yet. MODULE_NOT_FOUND when none loads. */
     public synchronized List<Pkcs11> modules() {
         Set<String> realPaths = new LinkedHashSet<>();
         loaded.keySet().forEach(realPaths::add);
-        for (String candidate : candidates) {
+        for (String candidate : candidates()) {
             if (loaded.containsKey(candidate)) {
                 continue;
             }
@@ -93,7 +111,7 @@ public final class TokenManager implements AutoCloseable {
         }
         if (loaded.isEmpty()) {
             List<Map<String, String>> tried = new ArrayList<>();
-            candidates.forEach(c -> tried.add(Map.of("path", c, "problem", problems.getOrDefault(c, "not tried"))));
+            candidates().forEach(c -> tried.add(Map.of("path", c, "problem", problems.getOrDefault(c, "not tried"))));
             throw new HostException(ErrorCode.MODULE_NOT_FOUND,
                     "no PKCS#11 module could be loaded: install OpenSC or the card's vendor software, or list its module in the policy",
                     Map.of("tried", tried));

@@ -3,6 +3,7 @@ package org.cardbridge.watch;
 import org.cardbridge.token.AtrModuleMap;
 
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * A connection's subscription to reader events: at most one watcher per connection, started by
@@ -12,12 +13,17 @@ import java.time.Duration;
 public final class ReaderSubscription implements AutoCloseable {
     public static final Duration DEFAULT_POLL = Duration.ofSeconds(1);
 
-    private final AtrModuleMap atrMap;
+    private final Supplier<AtrModuleMap> atrMap;
     private final SlotSource slots;
     private final Duration poll;
     private ReaderWatcher watcher;
 
     public ReaderSubscription(AtrModuleMap atrMap, SlotSource slots, Duration poll) {
+        this(() -> atrMap, slots, poll);
+    }
+
+    /** {@code atrMap} is asked for at the first {@code subscribe}, so start-up reads nothing. */
+    public ReaderSubscription(Supplier<AtrModuleMap> atrMap, SlotSource slots, Duration poll) {
         this.atrMap = atrMap;
         this.slots = slots;
         this.poll = poll;
@@ -28,7 +34,7 @@ public final class ReaderSubscription implements AutoCloseable {
         if (watcher != null) {
             return false;
         }
-        watcher = ReaderWatcher.start(atrMap, slots, poll, sink);
+        watcher = ReaderWatcher.start(atrMap.get(), slots, poll, sink);
         return true;
     }
 
