@@ -33,6 +33,7 @@ public final class HostProbe {
 
     private final Duration timeout;
     private final Os os;
+    private final java.util.Map<String, String> env;
 
     public sealed interface Outcome {
     }
@@ -54,8 +55,14 @@ public final class HostProbe {
     }
 
     public HostProbe(Duration timeout, Os os) {
+        this(timeout, os, java.util.Map.of());
+    }
+
+    /** {@code env}: variables added to the inherited environment (tests point the host's state and policy at temp dirs). */
+    public HostProbe(Duration timeout, Os os, java.util.Map<String, String> env) {
         this.timeout = timeout;
         this.os = os;
+        this.env = java.util.Map.copyOf(env);
     }
 
     public static List<String> browserCommand(BrowserCatalog.Family family, String hostPath, Path manifest, Os os) {
@@ -80,6 +87,7 @@ public final class HostProbe {
         try {
             Path dir = Path.of(hostPath).getParent();
             ProcessBuilder pb = new ProcessBuilder(cmd);
+            pb.environment().putAll(env);
             if (dir != null) {
                 pb.directory(dir.toFile());
             }
