@@ -171,7 +171,7 @@ public final class HostSession {
         params.done();
         Origin origin = policy.authorize(request.origin(), command.operationClass(), request.lang());
         CommandContext context = new CommandContext(request.id(), origin, request.lang(), policy.policy(), ui.get(),
-                progress -> channel.progress(request.id(), progress), cancellation);
+                progress -> channel.progress(request.id(), progress), channel::event, cancellation);
         return command.execute(args, context);
     }
 }

@@ -13,8 +13,13 @@ import org.cardbridge.protocol.FrameReader;
 import org.cardbridge.protocol.FrameWriter;
 import org.cardbridge.protocol.Messages;
 import org.cardbridge.protocol.HostException;
+import org.cardbridge.token.TokenManager;
 import org.cardbridge.ui.SwingUserInterface;
 import org.cardbridge.ui.UserInterface;
+import org.cardbridge.token.AtrModuleMap;
+import org.cardbridge.platform.Os;
+import org.cardbridge.watch.ReaderSubscription;
+import org.cardbridge.watch.SlotSource;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -65,8 +70,12 @@ public final class NativeHost {
         LOG.info("serving " + mode.caller().orElse("?"));
         PendingRequests pending = new PendingRequests();
         OriginPolicy originPolicy = new OriginPolicy(policy, new ConsentStore(UserDirs.state().resolve("consent.json")), ui);
-        HostSession session = new HostSession(Operations.standard(pending), originPolicy, ui, pending, List.of(),
-                FrameReader.DEFAULT_MAX_INCOMING);
+        TokenManager tokens = TokenManager.standard(policy);
+        // The session closes the subscription at its end, which stops the reader watcher.
+        ReaderSubscription readers = new ReaderSubscription(AtrModuleMap.load(Os.current()), SlotSource.NONE,
+                ReaderSubscription.DEFAULT_POLL);
+        HostSession session = new HostSession(Operations.standard(pending, tokens, readers), originPolicy, ui, pending,
+                List.of(readers, tokens), FrameReader.DEFAULT_MAX_INCOMING);
         int code = session.run(in, out);
         LOG.info("session ended with exit code " + code);
         return code;

@@ -4,16 +4,43 @@ import org.cardbridge.command.CancelCommand;
 import org.cardbridge.command.HelloCommand;
 import org.cardbridge.command.OperationTable;
 import org.cardbridge.command.PendingRequests;
+import org.cardbridge.command.token.CreateCsrCommand;
+import org.cardbridge.command.token.GenerateKeyPairCommand;
+import org.cardbridge.command.token.InstallCertificateCommand;
+import org.cardbridge.command.token.ListCertificatesCommand;
+import org.cardbridge.command.token.ListTokensCommand;
+import org.cardbridge.command.token.LoginCommand;
+import org.cardbridge.command.token.LogoutCommand;
+import org.cardbridge.command.token.RemoveKeyCommand;
+import org.cardbridge.command.token.SignCommand;
+import org.cardbridge.command.token.TokenAccess;
+import org.cardbridge.token.TokenManager;
+import org.cardbridge.watch.ReaderSubscription;
+import org.cardbridge.watch.SubscribeCommand;
+import org.cardbridge.watch.UnsubscribeCommand;
 
 /** Builds the one operation table of a session: every protocol operation and its handler. */
 public final class Operations {
     private Operations() {
     }
 
-    public static OperationTable standard(PendingRequests pending) {
+    /** {@code tokens} loads nothing until a token operation runs; the session closes it at its end. */
+    public static OperationTable standard(PendingRequests pending, TokenManager tokens, ReaderSubscription readers) {
         OperationTable table = new OperationTable();
+        TokenAccess access = new TokenAccess(tokens);
         table.register("hello", new HelloCommand(table::names))
-                .register("cancel", new CancelCommand(pending));
+                .register("cancel", new CancelCommand(pending))
+                .register("listTokens", new ListTokensCommand(access))
+                .register("listCertificates", new ListCertificatesCommand(access))
+                .register("login", new LoginCommand(access))
+                .register("logout", new LogoutCommand(access))
+                .register("generateKeyPair", new GenerateKeyPairCommand(access))
+                .register("createCsr", new CreateCsrCommand(access))
+                .register("sign", new SignCommand(access))
+                .register("installCertificate", new InstallCertificateCommand(access))
+                .register("removeKey", new RemoveKeyCommand(access))
+                .register("subscribe", new SubscribeCommand(readers))
+                .register("unsubscribe", new UnsubscribeCommand(readers));
         return table;
     }
 }

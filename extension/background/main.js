@@ -1,0 +1,39 @@
+// Wires the background's parts to the real browser API. Everything with logic lives in router.js,
+// native.js and watch.js, which take the API as a parameter (node tests pass fakes).
+
+import { NativeSession } from "./native.js";
+import { Router, langOf } from "./router.js";
+import { CardWatch } from "./watch.js";
+
+/** Connects the popup (port "cardbridge-popup") to the card watch: state in, settings and refresh out. */
+export function servePopup(runtime, watch) {
+  runtime.onConnect.addListener((port) => {
+    if (port.name !== "cardbridge-popup" || port.sender?.id !== runtime.id) return;
+    if (!String(port.sender?.url ?? "").startsWith(runtime.getURL(""))) return;
+    const send = (state) => {
+      try {
+        port.postMessage({ type: "state", state });
+      } catch {
+        // Popup closed.
+      }
+    };
+    const unlisten = watch.onChange(send);
+    port.onDisconnect.addListener(unlisten);
+    port.onMessage.addListener(async (msg) => {
+      if (msg?.type === "refresh") await watch.refresh();
+      else if (msg?.type === "settings") await watch.saveSettings(msg.settings ?? {});
+      else if (msg?.type === "get") send(watch.state);
+    });
+  });
+}
+
+export function startBackground(api) {
+  const lang = langOf(api.i18n);
+  const openSession = (origin, handlers) => new NativeSession({ runtime: api.runtime, origin, lang, ...handlers });
+  const router = new Router({ runtime: api.runtime, tabs: api.tabs, i18n: api.i18n, openSession });
+  router.start();
+  const watch = new CardWatch({ openSession, action: api.action, storage: api.storage?.local });
+  servePopup(api.runtime, watch);
+  watch.loadSettings().then(() => watch.refresh());
+  return { router, watch };
+}

@@ -1,0 +1,274 @@
+// The background's routing logic, kept free of globals so node tests inject the browser API.
+//
+// - Every frame that uses CardBridge holds one runtime port to us (content.js, or an extension page).
+// - Requests of a tab go to one native session per (tab, origin): one long-lived host process, so a PIN
+//   login lasts across the steps of a renewal; a frame of another origin inside the tab gets its own
+//   session and cannot ride on that login.
+// - The origin is taken from the browser's sender data, never from the page's message.
+// - A session closes when its tab closes, when the tab's top frame moves to another origin, or when no
+//   frame of its origin has been connected for `graceMs` (a reload on the same origin keeps the login).
+// - The page's request ids never reach the host: the session numbers requests itself, so a page can
+//   neither collide with nor cancel another frame's requests.
+
+import { NativeSession } from "./native.js";
+
+/** Origin the host gives the extension's own pages (READ only). */
+export const EXTENSION_ORIGIN = "cardbridge:extension";
+
+/** Ops the router handles itself or translates before they reach the host. */
+const LOCAL_OPS = new Set(["cancel", "subscribe", "unsubscribe"]);
+
+/** The origin to stamp for a port's sender, or null when the sender is not one we serve. */
+export function originOf(sender, runtime) {
+  if (!sender || sender.id !== runtime.id) return null;
+  const base = runtime.getURL("");
+  if (typeof sender.url === "string" && sender.url.startsWith(base)) return EXTENSION_ORIGIN;
+  if (typeof sender.origin === "string" && sender.origin !== "null") return sender.origin;
+  try {
+    const o = new URL(sender.url).origin;
+    return o === "null" ? null : o;
+  } catch {
+    return null;
+  }
+}
+
+/** The contexts the host accepts pages from; anything else is refused here already. */
+export function isAllowedOrigin(origin) {
+  if (origin === EXTENSION_ORIGIN) return true;
+  let url;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (url.protocol === "https:") return true;
+  return url.protocol === "http:" && (url.hostname === "localhost" || url.hostname === "127.0.0.1");
+}
+
+export function langOf(i18n) {
+  const ui = i18n?.getUILanguage?.() ?? "en";
+  return ui.toLowerCase().startsWith("pl") ? "pl" : "en";
+}
+
+function errorResponse(id, code, message, details = {}) {
+  return { type: "response", id, error: { code, message, details } };
+}
+
+export class Router {
+  /**
+   * @param {object} deps
+   * @param {object} deps.runtime  runtime API: id, getURL, onConnect, connectNative, lastError
+   * @param {object} [deps.tabs]   tabs API (onRemoved); optional in tests
+   * @param {object} [deps.i18n]   for the dialog language
+   * @param {number} [deps.graceMs] how long a session outlives its last frame
+   * @param {object} [deps.timers] {setTimeout, clearTimeout}
+   * @param {(origin: string, handlers: object) => NativeSession} [deps.openSession]
+   */
+  constructor({ runtime, tabs, i18n, graceMs = 10000, timers = globalThis, openSession }) {
+    this.runtime = runtime;
+    this.tabs = tabs;
+    this.lang = langOf(i18n);
+    this.graceMs = graceMs;
+    this.timers = timers;
+    this.openSession =
+      openSession ??
+      ((origin, handlers) => new NativeSession({ runtime, origin, lang: this.lang, ...handlers }));
+    /** key -> {key, tabId, origin, native, frames:Set, subscribers:Set, closeTimer} */
+    this.sessions = new Map();
+    /** port names this router serves; other ports (e.g. the popup's watch port) are someone else's */
+    this.portNames = new Set(["cardbridge-page"]);
+  }
+
+  start() {
+    this.runtime.onConnect.addListener((port) => {
+      if (this.portNames.has(port.name)) this.accept(port);
+    });
+    this.tabs?.onRemoved?.addListener((tabId) => this.closeTab(tabId));
+  }
+
+  accept(port) {
+    const sender = port.sender ?? {};
+    const origin = originOf(sender, this.runtime);
+    if (!origin) {
+      port.disconnect();
+      return;
+    }
+    const tabId = origin === EXTENSION_ORIGIN ? null : (sender.tab?.id ?? null);
+    const frame = { port, origin, tabId, frameId: sender.frameId ?? 0, requests: new Map(), subscribed: false };
+    if (tabId != null && frame.frameId === 0) this.closeOthersOfTab(tabId, origin);
+    const session = this.sessionFor(frame);
+    session.frames.add(frame);
+    port.onMessage.addListener((msg) => this.handle(frame, session, msg));
+    port.onDisconnect.addListener(() => this.detach(frame, session));
+  }
+
+  sessionFor(frame) {
+    // The extension's own pages get a session each: it closes with the page.
+    const key = frame.tabId == null ? `ext:${Math.random()}` : `${frame.tabId}|${frame.origin}`;
+    let s = this.sessions.get(key);
+    if (s && !s.closed) {
+      this.timers.clearTimeout(s.closeTimer);
+      s.closeTimer = null;
+      return s;
+    }
+    s = { key, tabId: frame.tabId, origin: frame.origin, frames: new Set(), subscribers: new Set(), closed: false };
+    s.native = this.openSession(frame.origin, {
+      onEvent: (event, data) => {
+        for (const f of s.subscribers) this.post(f, { type: "event", event, data });
+      },
+      onClose: () => {
+        // The host went away: the next request starts a new one (and a new login).
+        if (this.sessions.get(key) === s) this.sessions.delete(key);
+        s.closed = true;
+        s.subscribers.clear();
+        for (const f of s.frames) f.subscribed = false;
+      },
+    });
+    this.sessions.set(key, s);
+    return s;
+  }
+
+  post(frame, msg) {
+    try {
+      frame.port.postMessage(msg);
+    } catch {
+      // The frame is gone; its disconnect handler cleans up.
+    }
+  }
+
+  handle(frame, session, msg) {
+    if (!msg || msg.type !== "request" || typeof msg.id !== "string" || typeof msg.op !== "string") return;
+    const { id, op } = msg;
+    const params = msg.params ?? {};
+    if (typeof params !== "object" || Array.isArray(params)) {
+      this.post(frame, errorResponse(id, "INVALID_ARGUMENT", "params must be an object", { field: "params" }));
+      return;
+    }
+    if (!isAllowedOrigin(frame.origin)) {
+      this.post(
+        frame,
+        errorResponse(id, "CONTEXT_INSECURE", "CardBridge works only on https pages", { origin: frame.origin }),
+      );
+      return;
+    }
+    // A frame may come back to a session that closed (host exited): reattach to a fresh one.
+    if (session.closed) {
+      session.frames.delete(frame);
+      session = this.sessionFor(frame);
+      session.frames.add(frame);
+      frame.session = session;
+    }
+    frame.session = session;
+    if (LOCAL_OPS.has(op)) {
+      this.local(frame, session, id, op, params);
+      return;
+    }
+    this.forward(frame, session, id, op, params);
+  }
+
+  forward(frame, session, id, op, params, after) {
+    const nativeId = session.native.send(op, params, {
+      onProgress: (progress) => this.post(frame, { type: "progress", id, progress }),
+      onResponse: (answer) => {
+        frame.requests.delete(id);
+        after?.(answer);
+        this.post(frame, { type: "response", id, ...answer });
+      },
+    });
+    if (!session.closed) frame.requests.set(id, nativeId);
+  }
+
+  local(frame, session, id, op, params) {
+    switch (op) {
+      case "cancel": {
+        const target = frame.requests.get(params.id);
+        if (!target) {
+          this.post(frame, { type: "response", id, result: { cancelled: false } });
+          return;
+        }
+        this.forward(frame, session, id, "cancel", { id: target });
+        return;
+      }
+      case "subscribe": {
+        frame.subscribed = true;
+        session.subscribers.add(frame);
+        if (session.subscribers.size === 1 && !session.watching) {
+          session.watching = true;
+          this.forward(frame, session, id, "subscribe", params, (answer) => {
+            if (answer.error) {
+              session.watching = false;
+              session.subscribers.delete(frame);
+              frame.subscribed = false;
+            }
+          });
+        } else {
+          this.post(frame, { type: "response", id, result: { subscribed: true } });
+        }
+        return;
+      }
+      case "unsubscribe": {
+        this.unsubscribe(frame, session, id);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  unsubscribe(frame, session, id) {
+    frame.subscribed = false;
+    session.subscribers.delete(frame);
+    if (session.subscribers.size === 0 && session.watching && !session.closed) {
+      session.watching = false;
+      if (id) {
+        this.forward(frame, session, id, "unsubscribe", {});
+      } else {
+        session.native.send("unsubscribe", {}, { onResponse: () => {} });
+      }
+      return;
+    }
+    if (id) this.post(frame, { type: "response", id, result: { subscribed: false } });
+  }
+
+  detach(frame, maybeStale) {
+    const session = frame.session ?? maybeStale;
+    session.frames.delete(frame);
+    if (frame.subscribed) this.unsubscribe(frame, session, null);
+    // The page is gone: nobody will answer a dialog for it, so its open requests are cancelled.
+    if (!session.closed) {
+      for (const nativeId of frame.requests.values()) {
+        session.native.send("cancel", { id: nativeId }, { onResponse: () => {} });
+      }
+    }
+    frame.requests.clear();
+    if (session.frames.size === 0 && !session.closed) {
+      const grace = session.tabId == null ? 0 : this.graceMs;
+      if (grace === 0) {
+        this.close(session);
+      } else {
+        session.closeTimer = this.timers.setTimeout(() => this.close(session), grace);
+      }
+    }
+  }
+
+  closeOthersOfTab(tabId, origin) {
+    for (const s of [...this.sessions.values()]) {
+      if (s.tabId === tabId && s.origin !== origin && s.frames.size === 0) this.close(s);
+    }
+  }
+
+  closeTab(tabId) {
+    for (const s of [...this.sessions.values()]) {
+      if (s.tabId === tabId) this.close(s);
+    }
+  }
+
+  close(session) {
+    this.timers.clearTimeout(session.closeTimer);
+    if (this.sessions.get(session.key) === session) this.sessions.delete(session.key);
+    if (!session.closed) {
+      session.closed = true;
+      session.native.close();
+    }
+  }
+}

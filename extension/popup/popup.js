@@ -1,0 +1,154 @@
+// The popup: shows what the background's card watch knows (host, readers, cards, certificates and their
+// expiry), explains how to fix a missing host, and edits the watch's settings. It never talks to the host
+// itself; the background owns every native connection.
+
+import { INSTALL_URL } from "../background/native.js";
+
+const api = globalThis.browser ?? globalThis.chrome;
+const t = (key, ...subs) => api.i18n.getMessage(key, subs.map(String)) || key;
+const $ = (id) => document.getElementById(id);
+
+function el(tag, props = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === "class") e.className = v;
+    else e[k] = v;
+  }
+  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return e;
+}
+
+const date = (iso) => new Date(iso).toLocaleDateString(api.i18n.getUILanguage());
+
+function renderHost(state) {
+  const host = $("host");
+  host.replaceChildren();
+  if (state.status === "starting") {
+    host.append(el("p", { class: "muted" }, t("hostChecking")));
+  } else if (state.status === "off") {
+    host.append(el("p", { class: "muted" }, t("watchOff")));
+  } else if (state.status === "error" && state.hostError?.code === "NATIVE_UNAVAILABLE") {
+    host.append(
+      el(
+        "div",
+        { class: "problem", id: "host-missing" },
+        el("strong", {}, t("hostMissingTitle")),
+        el("p", {}, t("hostMissingFix")),
+        el("p", {}, el("code", {}, "cardbridge-host doctor")),
+        el("p", {}, el("a", { href: INSTALL_URL, target: "_blank", rel: "noopener" }, t("hostMissingInstall"))),
+        el("p", { class: "muted" }, t("hostMissingReason", state.hostError.details?.reason ?? state.hostError.message)),
+      ),
+    );
+  } else if (state.status === "error") {
+    host.append(el("div", { class: "problem" }, t("errorTitle", `${state.hostError.code}: ${state.hostError.message}`)));
+  } else {
+    host.append(el("p", { class: "ok", id: "host-ok" }, t("hostOk", state.host, state.protocol)));
+  }
+}
+
+function renderExpiring(state) {
+  const box = $("expiring");
+  box.replaceChildren();
+  box.hidden = !state.expiring?.length;
+  for (const x of state.expiring ?? []) {
+    box.append(
+      el(
+        "div",
+        { class: "warn" },
+        el("strong", {}, t("expiringTitle")),
+        el("p", {}, t("expiringText", x.subject, date(x.notAfter))),
+        x.renewalUrl
+          ? el("a", { href: x.renewalUrl, target: "_blank", rel: "noopener" }, t("renewHere"))
+          : el("p", {}, t("renewUnknown")),
+      ),
+    );
+  }
+}
+
+function renderUnknown(state) {
+  const box = $("unknown");
+  box.replaceChildren();
+  box.hidden = !state.unknownCards?.length;
+  for (const u of state.unknownCards ?? []) {
+    const report = `CardBridge: unknown card\nreader: ${u.reader}\nATR: ${u.atr ?? "?"}\nhost: ${state.host ?? "?"}\nbrowser: ${navigator.userAgent}`;
+    const area = el("textarea", { readOnly: true, value: report });
+    const copy = el("button", { type: "button" }, t("copy"));
+    copy.addEventListener("click", async () => {
+      await navigator.clipboard.writeText(report);
+      copy.textContent = t("copied");
+    });
+    box.append(el("h2", {}, t("unknownCardTitle")), el("p", {}, t("unknownCardText", u.reader)), area, copy);
+  }
+}
+
+function pinNote(card) {
+  return { locked: t("pinLocked"), finalTry: t("pinFinalTry"), countLow: t("pinCountLow") }[card.pinState] ?? "";
+}
+
+function renderCards(state) {
+  const readers = $("readers");
+  const cards = $("cards");
+  readers.replaceChildren();
+  cards.replaceChildren();
+  if (state.status !== "ok") return;
+  readers.append(el("h2", {}, t("readers")));
+  readers.append(
+    state.readers.length ? el("ul", {}, ...state.readers.map((r) => el("li", {}, r))) : el("p", { class: "muted" }, t("noReaders")),
+  );
+  cards.append(el("h2", {}, t("cards")));
+  if (!state.cards.length) cards.append(el("p", { class: "muted" }, t("noCards")));
+  for (const card of state.cards) {
+    const title = [card.label, card.manufacturer, card.model, pinNote(card)].filter(Boolean).join(" · ");
+    const list = card.certificates.length
+      ? el(
+          "ul",
+          {},
+          ...card.certificates.map((c) =>
+            el(
+              "li",
+              { class: c.expiring ? "expiring" : "" },
+              `${c.subject} — `,
+              c.daysLeft < 0 ? t("expired", date(c.notAfter)) : t("validUntil", date(c.notAfter), c.daysLeft),
+            ),
+          ),
+        )
+      : el("p", { class: "muted" }, t("noCertificates"));
+    cards.append(el("div", { class: "card" }, el("strong", {}, title), list));
+  }
+}
+
+function renderSettings(state) {
+  const form = $("settings-form");
+  if (!state.settings || form.dataset.touched) return;
+  form.watch.checked = state.settings.watch;
+  form.expiryDays.value = state.settings.expiryDays;
+}
+
+function render(state) {
+  renderHost(state);
+  renderExpiring(state);
+  renderUnknown(state);
+  renderCards(state);
+  renderSettings(state);
+}
+
+for (const e of document.querySelectorAll("[data-i18n]")) e.textContent = t(e.dataset.i18n);
+document.documentElement.lang = api.i18n.getUILanguage();
+
+const port = api.runtime.connect({ name: "cardbridge-popup" });
+port.onMessage.addListener((msg) => {
+  if (msg?.type === "state") render(msg.state);
+});
+port.postMessage({ type: "get" });
+port.postMessage({ type: "refresh" });
+$("refresh").addEventListener("click", () => port.postMessage({ type: "refresh" }));
+const form = $("settings-form");
+form.addEventListener("input", () => (form.dataset.touched = "1"));
+form.addEventListener("submit", (e) => {
+  e.preventDefault();
+  delete form.dataset.touched;
+  port.postMessage({
+    type: "settings",
+    settings: { watch: form.watch.checked, expiryDays: Number(form.expiryDays.value) },
+  });
+});

@@ -1,0 +1,268 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Router, originOf, EXTENSION_ORIGIN } from "../background/router.js";
+import { NativeSession, HOST_NAME } from "../background/native.js";
+import { fakeRuntime, fakePort, manualTimers } from "./fakes.mjs";
+
+const EXT_ID = "ofgjjddghmifhcdedhlchefmbecfflch";
+
+function setup({ lang = "pl" } = {}) {
+  const runtime = fakeRuntime();
+  const timers = manualTimers();
+  const removed = [];
+  const tabs = { onRemoved: { addListener: (fn) => removed.push(fn) } };
+  const router = new Router({ runtime, tabs, i18n: { getUILanguage: () => lang }, timers, graceMs: 5000 });
+  router.start();
+  const open = (sender, name = "cardbridge-page") => {
+    const port = fakePort(name, { id: EXT_ID, frameId: 0, ...sender });
+    runtime.onConnect.fire(port);
+    return port;
+  };
+  const page = (tabId, url, extra = {}) =>
+    open({ tab: { id: tabId }, url, origin: new URL(url).origin, ...extra });
+  const send = (port, id, op, params) => port.onMessage.fire({ type: "request", id, op, params });
+  return { runtime, timers, router, open, page, send, closeTab: (id) => removed.forEach((fn) => fn(id)) };
+}
+
+test("origin is stamped from the sender, not from anything the page sends", () => {
+  const { runtime, page, send } = setup();
+  const port = page(1, "https://ca.example/renew?x=1");
+  port.onMessage.fire({ type: "request", id: "p1", op: "listTokens", params: {}, origin: "https://bank.example" });
+  const [native] = runtime.natives;
+  assert.equal(native.name, HOST_NAME);
+  assert.equal(native.sent.length, 1);
+  const msg = native.sent[0];
+  assert.equal(msg.origin, "https://ca.example");
+  assert.equal(msg.op, "listTokens");
+  assert.equal(msg.lang, "pl");
+  assert.deepEqual(Object.keys(msg).sort(), ["id", "lang", "op", "origin", "params"]);
+  send(port, "p2", "hello", {});
+});
+
+test("originOf: sender.origin, else the URL's origin; extension pages are cardbridge:extension", () => {
+  const runtime = fakeRuntime();
+  assert.equal(originOf({ id: EXT_ID, origin: "https://a.example", url: "https://b.example/" }, runtime), "https://a.example");
+  assert.equal(originOf({ id: EXT_ID, url: "https://c.example:8443/p?q#h" }, runtime), "https://c.example:8443");
+  assert.equal(originOf({ id: EXT_ID, url: `chrome-extension://${EXT_ID}/popup/popup.html` }, runtime), EXTENSION_ORIGIN);
+  assert.equal(originOf({ id: "another-extension", url: "https://a.example/" }, runtime), null);
+  assert.equal(originOf({ id: EXT_ID, origin: "null", url: "data:text/html,x" }, runtime), null);
+});
+
+test("a port from a sender we cannot place is disconnected", () => {
+  const { runtime, open } = setup();
+  const port = open({ id: "intruder", url: "https://x.example/" });
+  assert.ok(port.disconnected);
+  assert.equal(runtime.natives.length, 0);
+});
+
+test("answers are correlated by id and reach the right frame under the page's own id", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "https://ca.example/");
+  const b = page(2, "https://ca.example/");
+  send(a, "same", "listTokens", {});
+  send(b, "same", "listTokens", {});
+  assert.equal(runtime.natives.length, 2, "one native port per tab");
+  const [na, nb] = runtime.natives;
+  assert.notEqual(na.sent[0].id, "same", "page ids never reach the host");
+  nb.reply({ id: nb.sent[0].id, result: { tokens: ["B"] } });
+  na.reply({ id: na.sent[0].id, result: { tokens: ["A"] } });
+  assert.deepEqual(a.sent, [{ type: "response", id: "same", result: { tokens: ["A"] } }]);
+  assert.deepEqual(b.sent, [{ type: "response", id: "same", result: { tokens: ["B"] } }]);
+});
+
+test("one tab keeps one native port across requests (login lasts the renewal)", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "https://ca.example/");
+  send(a, "1", "login", { token: "t" });
+  send(a, "2", "generateKeyPair", { token: "t", algorithm: "RSA-2048", label: "x" });
+  assert.equal(runtime.natives.length, 1);
+  assert.deepEqual(runtime.natives[0].sent.map((m) => m.op), ["login", "generateKeyPair"]);
+});
+
+test("progress goes to the requesting frame with its id; error answers pass through", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "https://ca.example/");
+  send(a, "g", "generateKeyPair", {});
+  const n = runtime.natives[0];
+  const id = n.sent[0].id;
+  n.reply({ id, progress: { stage: "generatingKey" } });
+  n.reply({ id, error: { code: "TOKEN_FULL", message: "full", details: {} } });
+  assert.deepEqual(a.sent, [
+    { type: "progress", id: "g", progress: { stage: "generatingKey" } },
+    { type: "response", id: "g", error: { code: "TOKEN_FULL", message: "full", details: {} } },
+  ]);
+});
+
+test("host missing: lastError on disconnect becomes NATIVE_UNAVAILABLE with the reason and the fix", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "https://ca.example/");
+  send(a, "h", "hello", {});
+  runtime.natives[0].die("Specified native messaging host not found.");
+  assert.equal(a.sent.length, 1);
+  const { error } = a.sent[0];
+  assert.equal(error.code, "NATIVE_UNAVAILABLE");
+  assert.equal(error.details.reason, "Specified native messaging host not found.");
+  assert.equal(error.details.check, "cardbridge-host doctor");
+  assert.match(error.message, /cardbridge-host doctor/);
+  // The next request tries a new host process.
+  send(a, "h2", "hello", {});
+  assert.equal(runtime.natives.length, 2);
+});
+
+test("Firefox-style port.error is read when there is no lastError", () => {
+  const runtime = fakeRuntime();
+  const answers = [];
+  const s = new NativeSession({ runtime, origin: "https://ca.example", lang: "en" });
+  s.send("hello", {}, { onResponse: (a) => answers.push(a) });
+  const port = runtime.natives[0];
+  port.error = { message: "No such native application org.cardbridge.host" };
+  port.onDisconnect.fire(port);
+  assert.equal(answers[0].error.code, "NATIVE_UNAVAILABLE");
+  assert.equal(answers[0].error.details.reason, "No such native application org.cardbridge.host");
+});
+
+test("an id-less host error before exit is kept in the NATIVE_UNAVAILABLE details", () => {
+  const runtime = fakeRuntime();
+  const answers = [];
+  const s = new NativeSession({ runtime, origin: "https://ca.example", lang: "en" });
+  s.send("hello", {}, { onResponse: (a) => answers.push(a) });
+  const port = runtime.natives[0];
+  port.reply({ id: null, error: { code: "ORIGIN_NOT_ALLOWED", message: "not our extension", details: {} } });
+  port.die("Native host has exited.");
+  assert.equal(answers[0].error.details.hostError.code, "ORIGIN_NOT_ALLOWED");
+});
+
+test("closing the tab closes its native port at once", () => {
+  const { runtime, page, send, closeTab } = setup();
+  const a = page(7, "https://ca.example/");
+  send(a, "1", "listTokens", {});
+  closeTab(7);
+  assert.ok(runtime.natives[0].disconnected);
+});
+
+test("navigating the tab to another origin closes the old session; a same-origin reload keeps it", () => {
+  const { runtime, timers, page, send } = setup();
+  const a = page(3, "https://ca.example/step1");
+  send(a, "1", "login", { token: "t" });
+  a.onDisconnect.fire(); // page unloads
+  const a2 = page(3, "https://ca.example/step2");
+  timers.runAll(); // the grace timer was cancelled by the reconnect: nothing to run
+  send(a2, "2", "sign", {});
+  assert.equal(runtime.natives.length, 1);
+  assert.ok(!runtime.natives[0].disconnected);
+  a2.onDisconnect.fire();
+  const b = page(3, "https://other.example/");
+  assert.ok(runtime.natives[0].disconnected, "closed as soon as the tab shows another origin");
+  send(b, "3", "listTokens", {});
+  assert.equal(runtime.natives[1].sent[0].origin, "https://other.example");
+});
+
+test("a session without frames closes after the grace period", () => {
+  const { runtime, timers, page, send } = setup();
+  const a = page(4, "https://ca.example/");
+  send(a, "1", "listTokens", {});
+  a.onDisconnect.fire();
+  assert.ok(!runtime.natives[0].disconnected);
+  timers.runAll();
+  assert.ok(runtime.natives[0].disconnected);
+});
+
+test("a frame of another origin in the tab gets its own session", () => {
+  const { runtime, page, send } = setup();
+  const top = page(5, "https://ca.example/");
+  const frame = page(5, "https://widget.example/", { frameId: 3 });
+  send(top, "1", "login", { token: "t" });
+  send(frame, "1", "sign", {});
+  assert.equal(runtime.natives.length, 2);
+  assert.equal(runtime.natives[1].sent[0].origin, "https://widget.example");
+});
+
+test("cancel is translated to the host's id; another frame's id cannot be cancelled", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "https://ca.example/");
+  const b = page(1, "https://ca.example/", { frameId: 2 });
+  send(a, "gen", "generateKeyPair", {});
+  const n = runtime.natives[0];
+  send(b, "c1", "cancel", { id: "gen" });
+  assert.deepEqual(b.sent, [{ type: "response", id: "c1", result: { cancelled: false } }]);
+  assert.equal(n.sent.length, 1, "nothing sent for b's cancel");
+  send(a, "c2", "cancel", { id: "gen" });
+  assert.equal(n.sent[1].op, "cancel");
+  assert.deepEqual(n.sent[1].params, { id: n.sent[0].id });
+});
+
+test("a frame that goes away has its open requests cancelled on the host", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "https://ca.example/");
+  send(a, "pin", "login", { token: "t" });
+  a.onDisconnect.fire();
+  const n = runtime.natives[0];
+  assert.deepEqual(n.sent.map((m) => m.op), ["login", "cancel"]);
+  assert.deepEqual(n.sent[1].params, { id: n.sent[0].id });
+});
+
+test("insecure sender origin is refused in the background too", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "http://evil.example/");
+  send(a, "1", "listTokens", {});
+  assert.equal(a.sent[0].error.code, "CONTEXT_INSECURE");
+  assert.equal(runtime.natives.length, 0);
+});
+
+test("http loopback is passed on (the host's policy decides)", () => {
+  const { runtime, page, send } = setup();
+  send(page(1, "http://localhost:8080/"), "1", "hello", {});
+  assert.equal(runtime.natives[0].sent[0].origin, "http://localhost:8080");
+});
+
+test("the extension's own page is stamped cardbridge:extension and closes with the page", () => {
+  const { runtime, open, send } = setup();
+  const p = open({ url: `chrome-extension://${EXT_ID}/popup/popup.html` });
+  send(p, "1", "listTokens", {});
+  assert.equal(runtime.natives[0].sent[0].origin, EXTENSION_ORIGIN);
+  p.onDisconnect.fire();
+  assert.ok(runtime.natives[0].disconnected);
+});
+
+test("subscribe is sent once per session; events fan out to subscribed frames only; last leaver unsubscribes", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "https://ca.example/");
+  const b = page(1, "https://ca.example/", { frameId: 1 });
+  const c = page(1, "https://ca.example/", { frameId: 2 });
+  send(a, "s1", "subscribe", {});
+  const n = runtime.natives[0];
+  n.reply({ id: n.sent[0].id, result: { subscribed: true } });
+  send(b, "s2", "subscribe", {});
+  assert.deepEqual(n.sent.map((m) => m.op), ["subscribe"]);
+  assert.deepEqual(b.sent, [{ type: "response", id: "s2", result: { subscribed: true } }]);
+  n.reply({ event: "tokenInserted", data: { reader: "R", token: "t" } });
+  const ev = { type: "event", event: "tokenInserted", data: { reader: "R", token: "t" } };
+  assert.deepEqual(a.sent.at(-1), ev);
+  assert.deepEqual(b.sent.at(-1), ev);
+  assert.equal(c.sent.length, 0);
+  send(a, "u1", "unsubscribe", {});
+  assert.deepEqual(n.sent.map((m) => m.op), ["subscribe"]);
+  b.onDisconnect.fire();
+  assert.deepEqual(n.sent.map((m) => m.op), ["subscribe", "unsubscribe"]);
+});
+
+test("malformed frame messages are ignored or answered, never forwarded", () => {
+  const { runtime, page } = setup();
+  const a = page(1, "https://ca.example/");
+  a.onMessage.fire(null);
+  a.onMessage.fire({ type: "request", id: 5, op: "hello" });
+  a.onMessage.fire({ type: "request", id: "x", op: "sign", params: [1, 2] });
+  assert.equal(runtime.natives.length, 0);
+  assert.equal(a.sent[0].error.code, "INVALID_ARGUMENT");
+});
+
+test("a request after the host exited starts a new host for the same frame", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "https://ca.example/");
+  send(a, "1", "hello", {});
+  runtime.natives[0].die("Native host has exited.");
+  send(a, "2", "hello", {});
+  assert.equal(runtime.natives.length, 2);
+  runtime.natives[1].reply({ id: runtime.natives[1].sent[0].id, result: { host: "x" } });
+  assert.deepEqual(a.sent.at(-1), { type: "response", id: "2", result: { host: "x" } });
+});

@@ -1,0 +1,122 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { summarize, badgeFor, daysLeft, renewalUrlFor, CardWatch } from "../background/watch.js";
+import { NativeSession } from "../background/native.js";
+import { fakeRuntime, manualTimers, sleep } from "./fakes.mjs";
+
+const NOW = Date.parse("2026-11-21T12:00:00Z");
+const cert = (subject, notAfter, issuer = "CN=CA1") => ({ handle: subject, subject, issuer, notAfter, hasPrivateKey: true });
+
+test("daysLeft rounds down and goes negative after expiry", () => {
+  assert.equal(daysLeft("2026-12-21T12:00:00Z", NOW), 30);
+  assert.equal(daysLeft("2026-11-21T11:00:00Z", NOW), -1);
+});
+
+test("summarize marks certificates expiring within the configured days, only on present cards", () => {
+  const tokens = [
+    { token: "t1", present: true, label: "Karta", readerName: "R1" },
+    { token: "t2", present: false, label: "Gone", readerName: "R2" },
+  ];
+  const certificates = { t1: [cert("CN=Soon", "2026-12-31T00:00:00Z"), cert("CN=Later", "2027-11-01T00:00:00Z")], t2: [cert("CN=X", "2026-11-25T00:00:00Z")] };
+  const pages = [{ origin: "https://ca.example", renewalUrl: "https://ca.example/renew", issuers: ["CN=CA1"] }];
+  const s = summarize({ tokens, certificates, pages, expiryDays: 60, now: NOW });
+  assert.deepEqual(s.readers, ["R1", "R2"]);
+  assert.equal(s.cards.length, 1);
+  assert.deepEqual(s.expiring.map((e) => [e.subject, e.renewalUrl]), [["CN=Soon", "https://ca.example/renew"]]);
+  const s10 = summarize({ tokens, certificates, pages, expiryDays: 10, now: NOW });
+  assert.equal(s10.expiring.length, 0);
+});
+
+test("renewal link only when a policy entry names the issuer", () => {
+  assert.equal(renewalUrlFor(cert("CN=a", "2027-01-01T00:00:00Z", "CN=Other"), [{ renewalUrl: "https://x", issuers: ["CN=CA1"] }]), null);
+  assert.equal(renewalUrlFor(cert("CN=a", "2027-01-01T00:00:00Z"), undefined), null);
+});
+
+test("badge: count of cards, '!' when something expires, nothing when the host is missing", () => {
+  assert.deepEqual(badgeFor({ cards: [{}, {}], expiring: [] }), { text: "2", color: "#2e7d32" });
+  assert.equal(badgeFor({ cards: [{}], expiring: [{}] }).text, "!");
+  assert.equal(badgeFor({ hostError: { code: "NATIVE_UNAVAILABLE" } }).text, "");
+});
+
+function watchWith(answer) {
+  const runtime = fakeRuntime();
+  const badges = [];
+  const store = {};
+  const watch = new CardWatch({
+    openSession: (origin, handlers) => new NativeSession({ runtime, origin, lang: "en", ...handlers }),
+    action: { setBadgeText: (b) => badges.push(b.text), setBadgeBackgroundColor: () => {} },
+    storage: { get: async (k) => ({ [k]: store[k] }), set: async (o) => Object.assign(store, o) },
+    now: () => NOW,
+    timers: manualTimers(),
+  });
+  // Answer each native request as soon as it is posted.
+  const origConnect = runtime.connectNative.bind(runtime);
+  runtime.connectNative = (name) => {
+    const port = origConnect(name);
+    const post = port.postMessage;
+    port.postMessage = (msg) => {
+      post(msg);
+      queueMicrotask(() => answer(msg, port));
+    };
+    return port;
+  };
+  return { runtime, watch, badges, store };
+}
+
+test("watch: host missing becomes a NATIVE_UNAVAILABLE state and an empty badge", async () => {
+  const { watch, badges } = watchWith((msg, port) => port.die("Specified native messaging host not found."));
+  const state = await watch.refresh();
+  assert.equal(state.status, "error");
+  assert.equal(state.hostError.code, "NATIVE_UNAVAILABLE");
+  assert.deepEqual(badges, [""]);
+});
+
+test("watch: lists tokens and certificates as cardbridge:extension, subscribes, badges '!' for an expiring one", async () => {
+  const seen = [];
+  const { watch, badges } = watchWith((msg, port) => {
+    seen.push([msg.op, msg.origin]);
+    const results = {
+      hello: { host: "0.1.0", protocol: "1.0.0", operations: ["hello", "subscribe", "listTokens", "listCertificates"] },
+      subscribe: { subscribed: true },
+      listTokens: { tokens: [{ token: "t1", present: true, label: "K", readerName: "R" }] },
+      listCertificates: { certificates: [cert("CN=Jan", "2026-12-01T00:00:00Z")], pendingKeys: [] },
+    };
+    port.reply({ id: msg.id, result: results[msg.op] });
+  });
+  const state = await watch.refresh();
+  assert.equal(state.status, "ok");
+  assert.deepEqual(seen.map((s) => s[0]), ["hello", "subscribe", "listTokens", "listCertificates"]);
+  assert.ok(seen.every((s) => s[1] === "cardbridge:extension"));
+  assert.equal(state.expiring[0].subject, "CN=Jan");
+  assert.deepEqual(badges, ["!"]);
+  // A second refresh does not subscribe again on the same host process.
+  seen.length = 0;
+  await watch.refresh();
+  assert.ok(!seen.some((s) => s[0] === "subscribe"));
+});
+
+test("watch: settings are validated and stored; turning it off closes the host session", async () => {
+  const { watch, store, runtime } = watchWith((msg, port) =>
+    port.reply({ id: msg.id, result: { host: "0.1.0", protocol: "1.0.0", operations: ["hello"] } }),
+  );
+  await watch.loadSettings();
+  assert.equal(watch.settings.expiryDays, 60);
+  await watch.refresh();
+  await watch.saveSettings({ expiryDays: 0 });
+  assert.equal(store.settings.expiryDays, 60, "0 days refused, old value kept");
+  await watch.saveSettings({ expiryDays: 30 });
+  assert.equal(store.settings.expiryDays, 30);
+  const state = await watch.saveSettings({ watch: false });
+  assert.equal(state.status, "off");
+  assert.ok(runtime.natives[0].disconnected);
+});
+
+test("watch: unknown-ATR insert is kept for the report text until the card leaves", async () => {
+  const { watch } = watchWith(() => {});
+  watch.noteEvent("tokenInserted", { reader: "R1", atr: "3B:8F", moduleMatched: false });
+  watch.noteEvent("tokenInserted", { reader: "R2", atr: "3B:00", moduleMatched: true });
+  assert.deepEqual([...watch.unknownCards.values()], [{ reader: "R1", atr: "3B:8F" }]);
+  watch.noteEvent("tokenRemoved", { reader: "R1" });
+  assert.equal(watch.unknownCards.size, 0);
+  await sleep(1);
+});

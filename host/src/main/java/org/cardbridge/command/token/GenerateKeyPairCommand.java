@@ -1,0 +1,102 @@
+package org.cardbridge.command.token;
+
+import org.cardbridge.command.Command;
+import org.cardbridge.command.CommandContext;
+import org.cardbridge.policy.OperationClass;
+import org.cardbridge.protocol.ErrorCode;
+import org.cardbridge.protocol.HostException;
+import org.cardbridge.protocol.Params;
+import org.cardbridge.token.Handles;
+import org.cardbridge.token.KeyAlgorithm;
+import org.cardbridge.token.TokenObjects;
+import org.cardbridge.token.TokenSession;
+import org.cardbridge.ui.Texts;
+
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code generateKeyPair {token, algorithm, label}}: a new key pair on the card (never extractable) with
+ * a fresh CKA_ID — a renewal's key must not share the old key's id, since OpenSC refuses a second
+ * certificate with an existing CKA_ID.
+ */
+public final class GenerateKeyPairCommand implements Command<GenerateKeyPairCommand.Args> {
+    public record Args(String token, KeyAlgorithm algorithm, String label) {
+    }
+
+    public record Result(String key, String keyId, String label, String algorithm, String publicKey) {
+    }
+
+    static final int MAX_LABEL_BYTES = 128;
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private final TokenAccess access;
+
+    public GenerateKeyPairCommand(TokenAccess access) {
+        this.access = access;
+    }
+
+    @Override
+    public OperationClass operationClass() {
+        return OperationClass.ENROLL;
+    }
+
+    @Override
+    public Args parse(Params params) {
+        String token = params.text("token");
+        String name = params.text("algorithm");
+        KeyAlgorithm algorithm = KeyAlgorithm.ofWireName(name).orElseThrow(() -> new HostException(ErrorCode.INVALID_ARGUMENT,
+                "algorithm: must be one of " + Arrays.stream(KeyAlgorithm.values()).map(KeyAlgorithm::wireName).toList(),
+                Map.of("field", "algorithm")));
+        return new Args(token, algorithm, label(params.text("label")));
+    }
+
+    static String label(String label) {
+        if (label.isBlank()) {
+            throw HostException.invalidArgument("label", "must not be empty");
+        }
+        if (label.getBytes(StandardCharsets.UTF_8).length > MAX_LABEL_BYTES) {
+            throw HostException.invalidArgument("label", "longer than " + MAX_LABEL_BYTES + " UTF-8 bytes");
+        }
+        if (label.chars().anyMatch(Character::isISOControl)) {
+            throw HostException.invalidArgument("label", "must not contain control characters");
+        }
+        return label;
+    }
+
+    @Override
+    public Object execute(Args args, CommandContext context) {
+        TokenSession session = access.session(args.token());
+        List<KeyAlgorithm> supported = session.algorithms();
+        if (!supported.contains(args.algorithm())) {
+            throw new HostException(ErrorCode.ALGORITHM_NOT_SUPPORTED, "the card cannot make " + args.algorithm().wireName() + " keys",
+                    Map.of("algorithm", args.algorithm().wireName(), "supported", supported.stream().map(KeyAlgorithm::wireName).toList()));
+        }
+        Texts t = TokenAccess.texts(context);
+        String tokenLabel = session.info().label();
+        access.confirm(context, "action.generateKeyPair", List.of(t.plain("fact.token", tokenLabel),
+                t.plain("fact.algorithm", args.algorithm().wireName()), t.plain("fact.label", args.label())));
+        access.login(session, context, null);
+        byte[] id = newKeyId(session);
+        context.cancellation().check();
+        context.progress().report(Map.of("stage", "generatingKey", "algorithm", args.algorithm().wireName()));
+        TokenObjects.Key key = session.generateKeyPair(args.algorithm(), id, args.label());
+        return new Result(Handles.key(session.handle(), id), HexFormat.of().formatHex(id), args.label(),
+                args.algorithm().wireName(), Base64.getEncoder().encodeToString(key.publicKey().getEncoded()));
+    }
+
+    /** 20 random bytes (the size of the SHA-1 ids cards often use) not used by any object of the card. */
+    private static byte[] newKeyId(TokenSession session) {
+        while (true) {
+            byte[] id = new byte[20];
+            RANDOM.nextBytes(id);
+            if (!session.idInUse(id)) {
+                return id;
+            }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package org.cardbridge.command.token;
+
+import org.cardbridge.command.Command;
+import org.cardbridge.command.CommandContext;
+import org.cardbridge.policy.OperationClass;
+import org.cardbridge.protocol.Params;
+
+/** {@code login {token}}: asks the PIN in the native dialog (or on the PIN-pad); holds for the connection. */
+public final class LoginCommand implements Command<String> {
+    public record Result(boolean loggedIn) {
+    }
+
+    private final TokenAccess access;
+
+    public LoginCommand(TokenAccess access) {
+        this.access = access;
+    }
+
+    @Override
+    public OperationClass operationClass() {
+        return OperationClass.READ;
+    }
+
+    @Override
+    public String parse(Params params) {
+        return params.text("token");
+    }
+
+    @Override
+    public Object execute(String token, CommandContext context) {
+        access.login(access.session(token), context, null);
+        return new Result(true);
+    }
+}

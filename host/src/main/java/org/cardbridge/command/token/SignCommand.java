@@ -1,0 +1,188 @@
+package org.cardbridge.command.token;
+
+import org.cardbridge.command.Command;
+import org.cardbridge.command.CommandContext;
+import org.cardbridge.policy.OperationClass;
+import org.cardbridge.protocol.ErrorCode;
+import org.cardbridge.protocol.HostException;
+import org.cardbridge.protocol.Params;
+import org.cardbridge.token.SignatureScheme;
+import org.cardbridge.token.TokenObjects;
+import org.cardbridge.token.TokenSession;
+import org.cardbridge.ui.Texts;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code sign}: signs with the key of a certificate on the card (the old, still valid certificate signs
+ * the renewal application). One item: {@code data} or {@code hash}; batch: {@code hashes}, with one
+ * confirmation and one PIN. {@code raw} gives the bare signature, {@code cms} CMS SignedData (CAdES-BES).
+ */
+public final class SignCommand implements Command<SignCommand.Args> {
+    /** Validated arguments: exactly one of data, hash (single) or hashes (batch) was given. */
+    public record Args(String certificate, byte[] data, List<byte[]> hashes, boolean batch, String hashAlgorithm,
+                       String format, boolean detached, String description) {
+    }
+
+    public record Result(String signature, String signatureAlgorithm, String format) {
+    }
+
+    public record BatchResult(List<String> signatures, String signatureAlgorithm, String format) {
+    }
+
+    static final List<String> HASHES = List.of("SHA-256", "SHA-384", "SHA-512");
+    static final int MAX_DESCRIPTION = 500;
+    static final int MAX_BATCH = 100;
+    private final TokenAccess access;
+
+    public SignCommand(TokenAccess access) {
+        this.access = access;
+    }
+
+    @Override
+    public OperationClass operationClass() {
+        return OperationClass.SIGN;
+    }
+
+    @Override
+    public Args parse(Params params) {
+        String certificate = params.text("certificate");
+        org.cardbridge.token.Handles.parseCertificate("certificate", certificate);
+        String data = params.optText("data");
+        String hash = params.optText("hash");
+        List<String> hashes = params.node("hashes") == null ? null : params.textList("hashes", true);
+        String hashAlgorithm = params.optText("hashAlgorithm");
+        if (hashAlgorithm == null) {
+            hashAlgorithm = "SHA-256";
+        } else if (!HASHES.contains(hashAlgorithm)) {
+            throw HostException.invalidArgument("hashAlgorithm", "must be one of " + HASHES);
+        }
+        String format = params.text("format");
+        if (!format.equals("raw") && !format.equals("cms")) {
+            throw HostException.invalidArgument("format", "must be \"raw\" or \"cms\"");
+        }
+        boolean detached = params.bool("detached", true);
+        String description = params.text("description");
+        if (description.isBlank() || description.length() > MAX_DESCRIPTION) {
+            throw HostException.invalidArgument("description", "must be 1 to " + MAX_DESCRIPTION + " characters");
+        }
+        int given = (data != null ? 1 : 0) + (hash != null ? 1 : 0) + (hashes != null ? 1 : 0);
+        if (given != 1) {
+            throw new HostException(ErrorCode.INVALID_ARGUMENT, "give exactly one of data, hash or hashes",
+                    Map.of("field", data != null ? "data" : hash != null ? "hash" : "hashes"));
+        }
+        int length = SignatureScheme.hashLength(hashAlgorithm);
+        if (data != null) {
+            return new Args(certificate, base64("data", data), List.of(), false, hashAlgorithm, format, detached, description);
+        }
+        if (!detached) {
+            throw HostException.invalidArgument("detached", "a signature over a hash can only be detached");
+        }
+        if (hash != null) {
+            return new Args(certificate, null, List.of(checkedHash("hash", hash, length, hashAlgorithm)), false, hashAlgorithm,
+                    format, true, description);
+        }
+        if (hashes.isEmpty() || hashes.size() > MAX_BATCH) {
+            throw HostException.invalidArgument("hashes", "must hold 1 to " + MAX_BATCH + " hashes");
+        }
+        List<byte[]> decoded = new ArrayList<>();
+        for (String h : hashes) {
+            decoded.add(checkedHash("hashes", h, length, hashAlgorithm));
+        }
+        return new Args(certificate, null, List.copyOf(decoded), true, hashAlgorithm, format, true, description);
+    }
+
+    private static byte[] checkedHash(String field, String text, int length, String algorithm) {
+        byte[] h = base64(field, text);
+        if (h.length != length) {
+            throw HostException.invalidArgument(field, algorithm + " hashes are " + length + " bytes, got " + h.length);
+        }
+        return h;
+    }
+
+    private static byte[] base64(String field, String text) {
+        try {
+            return Base64.getDecoder().decode(text);
+        } catch (IllegalArgumentException e) {
+            throw HostException.invalidArgument(field, "not base64");
+        }
+    }
+
+    @Override
+    public Object execute(Args args, CommandContext context) {
+        TokenSession session = access.session(org.cardbridge.token.Handles.parseCertificate("certificate", args.certificate()).token());
+        TokenObjects.Certificate cert = TokenAccess.certificate(session, args.certificate(), "certificate");
+        X509Certificate x = cert.certificate();
+        Instant now = Instant.now();
+        if (now.isAfter(x.getNotAfter().toInstant())) {
+            throw new HostException(ErrorCode.CERTIFICATE_EXPIRED, "the certificate has expired", Map.of("notAfter", x.getNotAfter().toInstant().toString()));
+        }
+        if (now.isBefore(x.getNotBefore().toInstant())) {
+            throw new HostException(ErrorCode.CERTIFICATE_NOT_YET_VALID, "the certificate is not valid yet",
+                    Map.of("notBefore", x.getNotBefore().toInstant().toString()));
+        }
+        String subject = TokenAccess.subject(x);
+        Texts t = TokenAccess.texts(context);
+        List<String> facts = new ArrayList<>(List.of(t.plain("fact.token", session.info().label()),
+                t.plain("fact.certificate", subject), t.plain("fact.description", args.description())));
+        if (args.batch()) {
+            facts.add(t.plain("fact.count", args.hashes().size()));
+        }
+        access.confirm(context, args.batch() ? "action.signBatch" : "action.sign", facts);
+        access.login(session, context, subject);
+        TokenObjects.Key key = session.privateKeys().stream().filter(k -> Arrays.equals(k.id(), cert.id())).findFirst()
+                .orElseThrow(() -> new HostException(ErrorCode.KEY_NOT_FOUND, "the card has no private key for this certificate",
+                        Map.of("certificate", args.certificate())));
+        TokenObjects.Key withAlgorithm = key.algorithm() != null ? key : new TokenObjects.Key(key.handle(), true, key.id(),
+                key.label(), algorithmOf(x), key.publicKey());
+        SignatureScheme scheme = session.schemeFor(withAlgorithm, args.hashAlgorithm());
+        List<String> signatures = new ArrayList<>();
+        if (args.data() != null) {
+            byte[] hash = digest(args.hashAlgorithm(), args.data());
+            signatures.add(one(session, withAlgorithm, scheme, x, args, args.detached() ? null : args.data(), hash));
+        } else {
+            for (byte[] hash : args.hashes()) {
+                context.cancellation().check();
+                signatures.add(one(session, withAlgorithm, scheme, x, args, null, hash));
+            }
+        }
+        return args.batch() ? new BatchResult(signatures, scheme.jcaName(), args.format())
+                : new Result(signatures.getFirst(), scheme.jcaName(), args.format());
+    }
+
+    private static String one(TokenSession session, TokenObjects.Key key, SignatureScheme scheme, X509Certificate cert,
+                              Args args, byte[] content, byte[] hash) {
+        byte[] signature = args.format().equals("raw") ? session.sign(key, scheme, hash)
+                : CmsSigner.sign(session, key, scheme, cert, content, hash);
+        return Base64.getEncoder().encodeToString(signature);
+    }
+
+    /** Cards that hide the key's attributes: the certificate says what the key is. */
+    private static org.cardbridge.token.KeyAlgorithm algorithmOf(X509Certificate x) {
+        var pk = x.getPublicKey();
+        if (pk instanceof java.security.interfaces.RSAPublicKey rsa) {
+            return org.cardbridge.token.KeyAlgorithm.ofRsaBits(rsa.getModulus().bitLength()).orElse(null);
+        }
+        if (pk instanceof java.security.interfaces.ECPublicKey ec) {
+            int bits = ec.getParams().getCurve().getField().getFieldSize();
+            return bits == 256 ? org.cardbridge.token.KeyAlgorithm.EC_P256 : bits == 384 ? org.cardbridge.token.KeyAlgorithm.EC_P384 : null;
+        }
+        return null;
+    }
+
+    private static byte[] digest(String algorithm, byte[] data) {
+        try {
+            return MessageDigest.getInstance(algorithm).digest(data);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

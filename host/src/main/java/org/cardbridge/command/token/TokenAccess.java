@@ -1,0 +1,136 @@
+package org.cardbridge.command.token;
+
+import org.cardbridge.command.CommandContext;
+import org.cardbridge.protocol.ErrorCode;
+import org.cardbridge.protocol.HostException;
+import org.cardbridge.token.Ck;
+import org.cardbridge.token.Handles;
+import org.cardbridge.token.PinState;
+import org.cardbridge.token.Pkcs11;
+import org.cardbridge.token.TokenManager;
+import org.cardbridge.token.TokenObjects;
+import org.cardbridge.token.TokenSession;
+import org.cardbridge.ui.Confirmation;
+import org.cardbridge.ui.PinPrompt;
+import org.cardbridge.ui.Texts;
+
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Logger;
+
+/**
+ * What the token commands share: finding a token, the PIN login, the confirmation dialog, and finding
+ * keys and certificates by handle. The PIN exists only inside {@link #login}: asked, used once, wiped,
+ * never logged, never retried.
+ */
+public final class TokenAccess {
+    private static final Logger LOG = Logger.getLogger(TokenAccess.class.getName());
+    private final TokenManager tokens;
+
+    public TokenAccess(TokenManager tokens) {
+        this.tokens = tokens;
+    }
+
+    public TokenManager manager() {
+        return tokens;
+    }
+
+    public TokenSession session(String tokenHandle) {
+        return tokens.open(tokenHandle);
+    }
+
+    /**
+     * Logs in unless the token already is (the login holds for the connection) or needs none. PIN-pad
+     * readers get a notice and the PIN is typed on the reader. {@code certificate} names the certificate
+     * the PIN is for, when there is one.
+     */
+    public void login(TokenSession session, CommandContext context, String certificate) {
+        if (session.loggedIn()) {
+            return;
+        }
+        Pkcs11.TokenInfo info = session.info();
+        if (!info.has(Ck.CKF_LOGIN_REQUIRED)) {
+            return;
+        }
+        PinState state = PinState.of(info);
+        if (state == PinState.LOCKED) {
+            throw TokenSession.lockedError();
+        }
+        PinPrompt prompt = new PinPrompt(context.origin(), info.label(), certificate, switch (state) {
+            case FINAL_TRY -> PinPrompt.Tries.FINAL_TRY;
+            case COUNT_LOW -> PinPrompt.Tries.COUNT_LOW;
+            default -> PinPrompt.Tries.NORMAL;
+        });
+        context.cancellation().check();
+        if (info.has(Ck.CKF_PROTECTED_AUTHENTICATION_PATH)) {
+            try (AutoCloseable notice = context.ui().showPinPadNotice(prompt, context.lang())) {
+                session.login(null);
+            } catch (HostException e) {
+                throw e;
+            } catch (Exception e) {
+                LOG.fine("closing the PIN-pad notice: " + e);
+            }
+        } else {
+            char[] pin = context.ui().askPin(prompt, context.lang(), context.policy().dialogTimeout());
+            byte[] utf8 = null;
+            try {
+                utf8 = utf8(pin);
+                session.login(utf8);
+            } finally {
+                Arrays.fill(pin, '\0');
+                if (utf8 != null) {
+                    Arrays.fill(utf8, (byte) 0);
+                }
+            }
+        }
+        LOG.info("logged in to token " + session.handle());
+    }
+
+    /** UTF-8 bytes of the PIN without making a String (which could not be wiped). */
+    private static byte[] utf8(char[] pin) {
+        ByteBuffer buffer = StandardCharsets.UTF_8.encode(CharBuffer.wrap(pin));
+        byte[] out = new byte[buffer.remaining()];
+        buffer.get(out);
+        if (buffer.hasArray()) {
+            Arrays.fill(buffer.array(), (byte) 0);
+        }
+        return out;
+    }
+
+    /** Shows the native confirmation naming the origin and the action; returns only when confirmed. */
+    public void confirm(CommandContext context, String action, List<String> facts) {
+        context.cancellation().check();
+        context.ui().confirm(new Confirmation(context.origin(), action, facts), context.lang(), context.policy().dialogTimeout());
+        context.cancellation().check();
+    }
+
+    public static Texts texts(CommandContext context) {
+        return new Texts(context.lang());
+    }
+
+    /** The private key a key handle names. KEY_NOT_FOUND when the card has none with that CKA_ID. */
+    public static TokenObjects.Key privateKey(TokenSession session, Handles.ObjectHandle key) {
+        byte[] id = key.keyId();
+        return session.privateKeys().stream().filter(k -> Arrays.equals(k.id(), id)).findFirst()
+                .orElseThrow(() -> new HostException(ErrorCode.KEY_NOT_FOUND, "the card has no private key with this handle",
+                        Map.of("key", Handles.key(session.handle(), id))));
+    }
+
+    /** The certificate a certificate handle names. KEY_NOT_FOUND when the card does not hold it. */
+    public static TokenObjects.Certificate certificate(TokenSession session, String handle, String field) {
+        Handles.parseCertificate(field, handle);
+        return session.certificates().stream()
+                .filter(c -> Handles.certificate(session.handle(), c.der()).equals(handle)).findFirst()
+                .orElseThrow(() -> new HostException(ErrorCode.KEY_NOT_FOUND, "the card does not hold this certificate",
+                        Map.of(field, handle)));
+    }
+
+    /** The subject in RFC 4514 form, as every result and dialog shows it. */
+    public static String subject(java.security.cert.X509Certificate cert) {
+        return cert.getSubjectX500Principal().getName(javax.security.auth.x500.X500Principal.RFC2253);
+    }
+}

@@ -1,0 +1,52 @@
+package org.cardbridge.command.token;
+
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.DefaultSignatureAlgorithmIdentifierFinder;
+import org.cardbridge.token.SignatureScheme;
+import org.cardbridge.token.TokenObjects;
+import org.cardbridge.token.TokenSession;
+
+import java.io.OutputStream;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/**
+ * A Bouncy Castle {@link ContentSigner} whose private key stays on the card: the host hashes what BC
+ * writes, the card signs the hash. Lets BC build PKCS#10 requests and CMS SignedData around our key.
+ */
+final class TokenContentSigner implements ContentSigner {
+    private final TokenSession session;
+    private final TokenObjects.Key key;
+    private final SignatureScheme scheme;
+    private final MessageDigest digest;
+    private final AlgorithmIdentifier algorithm;
+
+    TokenContentSigner(TokenSession session, TokenObjects.Key key, SignatureScheme scheme) {
+        this.session = session;
+        this.key = key;
+        this.scheme = scheme;
+        this.algorithm = new DefaultSignatureAlgorithmIdentifierFinder().find(scheme.jcaName());
+        try {
+            this.digest = MessageDigest.getInstance(scheme.hash());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public AlgorithmIdentifier getAlgorithmIdentifier() {
+        return algorithm;
+    }
+
+    @Override
+    public OutputStream getOutputStream() {
+        return new DigestOutputStream(OutputStream.nullOutputStream(), digest);
+    }
+
+    @Override
+    public byte[] getSignature() {
+        return session.sign(key, scheme, digest.digest());
+    }
+}

@@ -1,0 +1,92 @@
+package org.cardbridge.token;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.cardbridge.platform.Os;
+import org.cardbridge.protocol.Json;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The ATR → PKCS#11 module map, read from the one data file {@code org/cardbridge/token/atr-modules.json}.
+ * Module discovery uses its paths; the reader watcher matches card ATRs against it.
+ */
+public final class AtrModuleMap {
+    /** One module: its name, whether it is the default (OpenSC), ATR patterns and candidate paths for this OS. */
+    public record Entry(String name, boolean isDefault, List<AtrPattern> atrs, List<String> paths) {
+    }
+
+    /** An ATR with a mask: a card matches when its ATR has the same length and agrees on every masked bit. */
+    public record AtrPattern(byte[] atr, byte[] mask) {
+        public boolean matches(byte[] cardAtr) {
+            if (cardAtr.length != atr.length) {
+                return false;
+            }
+            for (int i = 0; i < atr.length; i++) {
+                if (((cardAtr[i] ^ atr[i]) & mask[i]) != 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private static final String RESOURCE = "/org/cardbridge/token/atr-modules.json";
+    private final List<Entry> entries;
+
+    private AtrModuleMap(List<Entry> entries) {
+        this.entries = List.copyOf(entries);
+    }
+
+    public static AtrModuleMap load(Os os) {
+        try (InputStream in = AtrModuleMap.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException(RESOURCE + " is missing from the host");
+            }
+            JsonNode root = Json.mapper().readTree(in);
+            String osKey = os.name().toLowerCase(Locale.ROOT);
+            List<Entry> entries = new ArrayList<>();
+            for (JsonNode m : root.path("modules")) {
+                List<AtrPattern> atrs = new ArrayList<>();
+                for (JsonNode a : m.path("atrs")) {
+                    byte[] atr = HexFormat.of().parseHex(a.path("atr").asText());
+                    byte[] mask = HexFormat.of().parseHex(a.path("mask").asText());
+                    if (atr.length != mask.length) {
+                        throw new IllegalStateException(RESOURCE + ": ATR and mask lengths differ for " + m.path("name").asText());
+                    }
+                    atrs.add(new AtrPattern(atr, mask));
+                }
+                List<String> paths = new ArrayList<>();
+                m.path("paths").path(osKey).forEach(p -> paths.add(p.asText()));
+                entries.add(new Entry(m.path("name").asText(), m.path("default").asBoolean(false), atrs, paths));
+            }
+            return new AtrModuleMap(entries);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public List<Entry> entries() {
+        return entries;
+    }
+
+    /** Modules whose ATR patterns match the card's ATR. */
+    public List<Entry> match(byte[] atr) {
+        return entries.stream().filter(e -> e.atrs().stream().anyMatch(p -> p.matches(atr))).toList();
+    }
+
+    /** The default module's (OpenSC's) candidate paths on this OS. */
+    public List<String> defaultPaths() {
+        return entries.stream().filter(Entry::isDefault).flatMap(e -> e.paths().stream()).toList();
+    }
+
+    /** Vendor modules' candidate paths on this OS. */
+    public List<String> vendorPaths() {
+        return entries.stream().filter(e -> !e.isDefault()).flatMap(e -> e.paths().stream()).toList();
+    }
+}

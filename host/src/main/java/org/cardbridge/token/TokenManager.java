@@ -1,0 +1,270 @@
+package org.cardbridge.token;
+
+import org.cardbridge.platform.Os;
+import org.cardbridge.policy.Policy;
+import org.cardbridge.protocol.ErrorCode;
+import org.cardbridge.protocol.HostException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Logger;
+
+/**
+ * The PKCS#11 modules of a connection and the sessions open on their tokens.
+ *
+ * <p>Nothing is loaded until the first token request. Candidates come from the policy's {@code modules},
+ * OpenSC's default paths and the vendor modules of the ATR map that are installed; several load at once.
+ * Slots are enumerated afresh for every request, so a card that was pulled and put back is found again
+ * under its stable handle. Sessions (and so the login) are kept until {@link #close()}, which the host
+ * calls when the browser closes the connection.
+ */
+public final class TokenManager implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(TokenManager.class.getName());
+
+    /** Loads one module; the seam through which tests wrap the real module. */
+    @FunctionalInterface
+    public interface Loader {
+        Pkcs11 load(String library) throws IOException;
+    }
+
+    /** One slot as {@code listTokens} reports it; token fields are null when no card is present. */
+    public record Slot(String token, String module, long slotId, String readerName, boolean present, String label,
+                       String manufacturer, String model, String serial, Boolean loginRequired, Boolean loggedIn,
+                       Boolean pinPad, String pinState, List<String> algorithms) {
+    }
+
+    private final List<String> candidates;
+    private final Loader loader;
+    private final Map<String, Pkcs11> loaded = new LinkedHashMap<>();
+    private final Map<String, String> problems = new LinkedHashMap<>();
+    private final Map<String, TokenSession> sessions = new LinkedHashMap<>();
+
+    public TokenManager(List<String> candidates, Loader loader) {
+        this.candidates = List.copyOf(new LinkedHashSet<>(candidates));
+        this.loader = loader;
+    }
+
+    /** The host's manager: policy modules first, then OpenSC, then installed vendor modules. */
+    public static TokenManager standard(Policy policy) {
+        AtrModuleMap map = AtrModuleMap.load(Os.current());
+        List<String> candidates = new ArrayList<>(policy.modules());
+        candidates.addAll(map.defaultPaths());
+        candidates.addAll(map.vendorPaths().stream().filter(p -> Files.isRegularFile(Path.of(p))).toList());
+        return new TokenManager(candidates, WrapperPkcs11::load);
+    }
+
+    /** The loaded modules; loads any candidate not loaded yet. MODULE_NOT_FOUND when none loads. */
+    public synchronized List<Pkcs11> modules() {
+        Set<String> realPaths = new LinkedHashSet<>();
+        loaded.keySet().forEach(realPaths::add);
+        for (String candidate : candidates) {
+            if (loaded.containsKey(candidate)) {
+                continue;
+            }
+            Path path = Path.of(candidate);
+            if (!Files.isRegularFile(path)) {
+                problems.put(candidate, "not found");
+                continue;
+            }
+            String real;
+            try {
+                real = path.toRealPath().toString();
+            } catch (IOException e) {
+                real = candidate;
+            }
+            if (loaded.values().stream().anyMatch(m -> m.library().equals(candidate)) || !realPaths.add(real)) {
+                continue; // the same file under another name (Debian links opensc-pkcs11.so twice)
+            }
+            try {
+                loaded.put(candidate, loader.load(candidate));
+                problems.remove(candidate);
+                LOG.info("loaded PKCS#11 module " + candidate);
+            } catch (IOException | RuntimeException e) {
+                problems.put(candidate, "cannot load: " + e.getMessage());
+                LOG.warning("cannot load PKCS#11 module " + candidate + ": " + e.getMessage());
+            }
+        }
+        if (loaded.isEmpty()) {
+            List<Map<String, String>> tried = new ArrayList<>();
+            candidates.forEach(c -> tried.add(Map.of("path", c, "problem", problems.getOrDefault(c, "not tried"))));
+            throw new HostException(ErrorCode.MODULE_NOT_FOUND,
+                    "no PKCS#11 module could be loaded: install OpenSC or the card's vendor software, or list its module in the policy",
+                    Map.of("tried", tried));
+        }
+        return List.copyOf(loaded.values());
+    }
+
+    /** Every slot of every module, with the token in it if any. */
+    public synchronized List<Slot> slots() {
+        List<Slot> out = new ArrayList<>();
+        for (Pkcs11 p11 : modules()) {
+            long[] slotIds;
+            try {
+                slotIds = p11.slots();
+            } catch (Pkcs11Error e) {
+                LOG.warning("listing slots of " + p11.library() + " failed: " + e.ckrName());
+                continue;
+            }
+            for (long slotId : slotIds) {
+                try {
+                    out.add(describe(p11, slotId));
+                } catch (Pkcs11Error e) {
+                    // A card pulled between the two calls reads as an empty slot.
+                    LOG.fine("slot " + slotId + " of " + p11.library() + ": " + e.ckrName());
+                }
+            }
+        }
+        return out;
+    }
+
+    private Slot describe(Pkcs11 p11, long slotId) {
+        Pkcs11.SlotInfo slot = p11.slotInfo(slotId);
+        if (!slot.tokenPresent()) {
+            return new Slot(null, p11.library(), slotId, slot.description(), false, null, null, null, null,
+                    null, null, null, null, List.of());
+        }
+        Pkcs11.TokenInfo info = p11.tokenInfo(slotId);
+        if (!info.has(Ck.CKF_TOKEN_INITIALIZED)) {
+            // SoftHSM2's spare slot and blank cards: nothing a CA page can use.
+            return new Slot(null, p11.library(), slotId, slot.description(), true, null, info.manufacturer(), info.model(),
+                    info.serial(), null, null, null, null, List.of());
+        }
+        String handle = Handles.token(p11.library(), info);
+        TokenSession open = sessions.get(handle);
+        boolean loggedIn = false;
+        if (open != null) {
+            try {
+                loggedIn = open.loggedIn();
+            } catch (HostException e) {
+                loggedIn = false;
+            }
+        }
+        Set<Long> mechs = new java.util.HashSet<>();
+        for (long m : p11.mechanisms(slotId)) {
+            mechs.add(m);
+        }
+        return new Slot(handle, p11.library(), slotId, slot.description(), true, info.label(), info.manufacturer(),
+                info.model(), info.serial(), info.has(Ck.CKF_LOGIN_REQUIRED), loggedIn,
+                info.has(Ck.CKF_PROTECTED_AUTHENTICATION_PATH), PinState.of(info).wireName(),
+                algorithms(p11, slotId, mechs).stream().map(KeyAlgorithm::wireName).toList());
+    }
+
+    /** The key algorithms a slot's mechanisms allow: key generation in range and a way to sign. */
+    static List<KeyAlgorithm> algorithms(Pkcs11 p11, long slotId, Set<Long> mechs) {
+        List<KeyAlgorithm> out = new ArrayList<>();
+        boolean rsaSign = mechs.contains(Ck.CKM_RSA_PKCS) || mechs.contains(Ck.CKM_RSA_PKCS_PSS);
+        if (rsaSign && mechs.contains(Ck.CKM_RSA_PKCS_KEY_PAIR_GEN)) {
+            Pkcs11.MechanismInfo info = p11.mechanismInfo(slotId, Ck.CKM_RSA_PKCS_KEY_PAIR_GEN);
+            for (KeyAlgorithm a : KeyAlgorithm.values()) {
+                if (a.isRsa() && inRange(info, a.bits())) {
+                    out.add(a);
+                }
+            }
+        }
+        if (mechs.contains(Ck.CKM_ECDSA) && mechs.contains(Ck.CKM_EC_KEY_PAIR_GEN)) {
+            Pkcs11.MechanismInfo info = p11.mechanismInfo(slotId, Ck.CKM_EC_KEY_PAIR_GEN);
+            for (KeyAlgorithm a : KeyAlgorithm.values()) {
+                if (!a.isRsa() && inRange(info, a.bits())) {
+                    out.add(a);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static boolean inRange(Pkcs11.MechanismInfo info, int bits) {
+        // Some modules report 0 for "no limit"; others (older OpenSC drivers) report bytes, not bits.
+        long min = info.minKeySize();
+        long max = info.maxKeySize() == 0 ? Long.MAX_VALUE : info.maxKeySize();
+        if (max < 1024 && max > 0) {
+            max *= 8;
+            min *= 8;
+        }
+        return bits >= min && bits <= max;
+    }
+
+    /**
+     * The session for a token handle: the one already open, or a new one on whichever slot the card is in
+     * now. TOKEN_NOT_FOUND when no module has that card.
+     */
+    public synchronized TokenSession open(String handle) {
+        for (Pkcs11 p11 : modules()) {
+            long[] slotIds;
+            try {
+                slotIds = p11.slots();
+            } catch (Pkcs11Error e) {
+                continue;
+            }
+            for (long slotId : slotIds) {
+                Pkcs11.TokenInfo info;
+                try {
+                    if (!p11.slotInfo(slotId).tokenPresent()) {
+                        continue;
+                    }
+                    info = p11.tokenInfo(slotId);
+                } catch (Pkcs11Error e) {
+                    continue;
+                }
+                if (!handle.equals(Handles.token(p11.library(), info))) {
+                    continue;
+                }
+                TokenSession existing = sessions.get(handle);
+                if (existing != null && existing.slot() == slotId && existing.module() == p11 && stillOpen(existing)) {
+                    return existing;
+                }
+                if (existing != null) {
+                    sessions.remove(handle);
+                    existing.closeQuietly();
+                }
+                long session;
+                try {
+                    session = p11.openSession(slotId);
+                } catch (Pkcs11Error e) {
+                    throw TokenErrors.map(e, "opening the card");
+                }
+                TokenSession opened = new TokenSession(this, p11, slotId, handle, session);
+                sessions.put(handle, opened);
+                return opened;
+            }
+        }
+        throw new HostException(ErrorCode.TOKEN_NOT_FOUND, "no card with this handle is present", Map.of("token", handle));
+    }
+
+    private static boolean stillOpen(TokenSession s) {
+        try {
+            s.module().sessionState(s.sessionHandle());
+            return true;
+        } catch (Pkcs11Error e) {
+            return false;
+        }
+    }
+
+    /** Drops a session whose card went away; the next {@link #open} starts afresh. */
+    synchronized void forget(TokenSession session) {
+        sessions.remove(session.handle(), session);
+        session.closeQuietly();
+    }
+
+    /** Logs out and closes every session (end of the browser connection). Modules stay loaded for the JVM. */
+    @Override
+    public synchronized void close() {
+        for (TokenSession s : sessions.values()) {
+            try {
+                if (s.loggedIn()) {
+                    s.logout();
+                }
+            } catch (HostException e) {
+                LOG.fine("logout at close: " + e.getMessage());
+            }
+            s.closeQuietly();
+        }
+        sessions.clear();
+    }
+}

@@ -1,0 +1,449 @@
+package org.cardbridge.token;
+
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1Integer;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1OctetString;
+import org.bouncycastle.asn1.ASN1Primitive;
+import org.bouncycastle.asn1.DERNull;
+import org.bouncycastle.asn1.DERSequence;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.asn1.x509.DigestInfo;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
+import org.bouncycastle.operator.DefaultDigestAlgorithmIdentifierFinder;
+import org.cardbridge.protocol.ErrorCode;
+import org.cardbridge.protocol.HostException;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.RSAPublicKeySpec;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One open session on one token, kept by {@link TokenManager} for the connection so a login serves every
+ * later request. Every PKCS#11 call goes through {@link #call}: a removed card becomes TOKEN_REMOVED and
+ * the session is dropped, so the next request finds the card again (hot-plug).
+ */
+public final class TokenSession {
+    private static final Logger LOG = Logger.getLogger(TokenSession.class.getName());
+
+    private final TokenManager manager;
+    private final Pkcs11 p11;
+    private final long slot;
+    private final String handle;
+    private final long session;
+    private Set<Long> mechanisms;
+
+    TokenSession(TokenManager manager, Pkcs11 p11, long slot, String handle, long session) {
+        this.manager = manager;
+        this.p11 = p11;
+        this.slot = slot;
+        this.handle = handle;
+        this.session = session;
+    }
+
+    public String handle() {
+        return handle;
+    }
+
+    public String library() {
+        return p11.library();
+    }
+
+    public long slot() {
+        return slot;
+    }
+
+    Pkcs11 module() {
+        return p11;
+    }
+
+    long sessionHandle() {
+        return session;
+    }
+
+    /** Runs one PKCS#11 step; a failure becomes a protocol error (removal also drops this session). */
+    public <T> T call(String what, Supplier<T> step) {
+        try {
+            return step.get();
+        } catch (Pkcs11Error e) {
+            if (TokenErrors.isRemoval(e.ckr())) {
+                manager.forget(this);
+            }
+            throw TokenErrors.map(e, what);
+        }
+    }
+
+    private void run(String what, Runnable step) {
+        call(what, () -> {
+            step.run();
+            return null;
+        });
+    }
+
+    public Pkcs11.TokenInfo info() {
+        return call("reading the card", () -> p11.tokenInfo(slot));
+    }
+
+    public boolean loggedIn() {
+        long state = call("reading the session", () -> p11.sessionState(session));
+        return state == Ck.CKS_RO_USER_FUNCTIONS || state == Ck.CKS_RW_USER_FUNCTIONS;
+    }
+
+    /**
+     * Logs the user in; {@code pin} null logs in through the reader's PIN-pad. The caller wipes the PIN.
+     * Wrong PIN is PIN_INCORRECT with the token's retry flags read afterwards; a blocked PIN is PIN_LOCKED.
+     * Never retried.
+     */
+    public void login(byte[] pin) {
+        try {
+            p11.login(session, pin);
+        } catch (Pkcs11Error e) {
+            if (e.ckr() == Ck.CKR_USER_ALREADY_LOGGED_IN) {
+                return;
+            }
+            if (e.ckr() == Ck.CKR_PIN_INCORRECT || e.ckr() == Ck.CKR_PIN_LEN_RANGE) {
+                PinState after = pinStateOrUnknown();
+                throw new HostException(after == PinState.LOCKED ? ErrorCode.PIN_LOCKED : ErrorCode.PIN_INCORRECT,
+                        after == PinState.LOCKED ? "wrong PIN: the PIN is now blocked" : "wrong PIN",
+                        Map.of("pinState", after.wireName(), "pkcs11", e.ckrName()), e);
+            }
+            if (e.ckr() == Ck.CKR_PIN_LOCKED) {
+                throw lockedError();
+            }
+            if (TokenErrors.isRemoval(e.ckr())) {
+                manager.forget(this);
+            }
+            throw TokenErrors.map(e, "logging in");
+        }
+    }
+
+    private PinState pinStateOrUnknown() {
+        try {
+            return PinState.of(p11.tokenInfo(slot));
+        } catch (Pkcs11Error e) {
+            return PinState.OK;
+        }
+    }
+
+    public static HostException lockedError() {
+        return new HostException(ErrorCode.PIN_LOCKED,
+                "the PIN is blocked: unblock it with the PUK in the card's software or at the issuer",
+                Map.of("pinState", PinState.LOCKED.wireName()));
+    }
+
+    public void logout() {
+        try {
+            p11.logout(session);
+        } catch (Pkcs11Error e) {
+            if (e.ckr() != Ck.CKR_USER_NOT_LOGGED_IN) {
+                if (TokenErrors.isRemoval(e.ckr())) {
+                    manager.forget(this);
+                }
+                throw TokenErrors.map(e, "logging out");
+            }
+        }
+    }
+
+    public synchronized Set<Long> mechanisms() {
+        if (mechanisms == null) {
+            long[] list = call("reading the card's mechanisms", () -> p11.mechanisms(slot));
+            Set<Long> set = new HashSet<>();
+            Arrays.stream(list).forEach(set::add);
+            mechanisms = Set.copyOf(set);
+        }
+        return mechanisms;
+    }
+
+    /** The key algorithms this token can generate and sign with. */
+    public List<KeyAlgorithm> algorithms() {
+        return TokenManager.algorithms(p11, slot, mechanisms());
+    }
+
+    // ---- objects ----------------------------------------------------------------------------------
+
+    public List<TokenObjects.Certificate> certificates() {
+        long[] found = call("listing certificates", () -> p11.find(session, List.of(
+                Pkcs11.Attr.of(Ck.CKA_CLASS, Ck.CKO_CERTIFICATE), Pkcs11.Attr.of(Ck.CKA_CERTIFICATE_TYPE, Ck.CKC_X_509))));
+        List<TokenObjects.Certificate> out = new ArrayList<>();
+        for (long h : found) {
+            List<Pkcs11.Attr> a = call("reading a certificate", () -> p11.attributes(session, h, Ck.CKA_VALUE, Ck.CKA_ID, Ck.CKA_LABEL));
+            byte[] der = (byte[]) a.get(0).value();
+            if (der == null) {
+                continue;
+            }
+            try {
+                X509Certificate cert = parseCertificate(der);
+                out.add(new TokenObjects.Certificate(h, bytes(a.get(1)), text(a.get(2)), cert, der));
+            } catch (CertificateException e) {
+                LOG.warning("skipping a certificate object the card holds that does not parse: " + e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    public List<TokenObjects.Key> privateKeys() {
+        return keys(Ck.CKO_PRIVATE_KEY);
+    }
+
+    public List<TokenObjects.Key> publicKeys() {
+        return keys(Ck.CKO_PUBLIC_KEY);
+    }
+
+    private List<TokenObjects.Key> keys(long cls) {
+        long[] found = call("listing keys", () -> p11.find(session, List.of(Pkcs11.Attr.of(Ck.CKA_CLASS, cls))));
+        List<TokenObjects.Key> out = new ArrayList<>();
+        for (long h : found) {
+            out.add(readKey(h, cls == Ck.CKO_PRIVATE_KEY));
+        }
+        return out;
+    }
+
+    private TokenObjects.Key readKey(long h, boolean isPrivate) {
+        List<Pkcs11.Attr> a = call("reading a key", () -> p11.attributes(session, h, Ck.CKA_ID, Ck.CKA_LABEL,
+                Ck.CKA_KEY_TYPE, Ck.CKA_MODULUS, Ck.CKA_PUBLIC_EXPONENT, Ck.CKA_EC_PARAMS, Ck.CKA_EC_POINT));
+        Long keyType = (Long) a.get(2).value();
+        KeyAlgorithm algorithm = null;
+        PublicKey publicKey = null;
+        byte[] modulus = bytes(a.get(3));
+        byte[] exponent = bytes(a.get(4));
+        byte[] ecParams = bytes(a.get(5));
+        byte[] ecPoint = bytes(a.get(6));
+        try {
+            if (keyType != null && keyType == Ck.CKK_RSA && modulus.length > 0) {
+                BigInteger n = new BigInteger(1, modulus);
+                algorithm = KeyAlgorithm.ofRsaBits(n.bitLength()).orElse(null);
+                if (exponent.length > 0) {
+                    publicKey = KeyFactory.getInstance("RSA").generatePublic(new RSAPublicKeySpec(n, new BigInteger(1, exponent)));
+                }
+            } else if (keyType != null && keyType == Ck.CKK_EC && ecParams.length > 0) {
+                ASN1Primitive params = ASN1Primitive.fromByteArray(ecParams);
+                if (params instanceof ASN1ObjectIdentifier oid) {
+                    algorithm = KeyAlgorithm.ofCurve(oid.getId()).orElse(null);
+                    if (ecPoint.length > 0) {
+                        publicKey = ecPublicKey(oid, ecPoint);
+                    }
+                }
+            }
+        } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
+            LOG.log(Level.FINE, "cannot rebuild a public key from the card's attributes", e);
+        }
+        return new TokenObjects.Key(h, isPrivate, bytes(a.get(0)), text(a.get(1)), algorithm, publicKey);
+    }
+
+    private static PublicKey ecPublicKey(ASN1ObjectIdentifier curve, byte[] ecPoint) throws IOException, GeneralSecurityException {
+        byte[] point = ecPoint;
+        // CKA_EC_POINT is a DER OCTET STRING by the standard; some modules give the bare point.
+        if (ecPoint[0] == 0x04 && ecPoint.length > 2) {
+            try {
+                ASN1Primitive p = ASN1Primitive.fromByteArray(ecPoint);
+                if (p instanceof ASN1OctetString os) {
+                    point = os.getOctets();
+                }
+            } catch (IOException notDer) {
+                point = ecPoint;
+            }
+        }
+        SubjectPublicKeyInfo spki = new SubjectPublicKeyInfo(new AlgorithmIdentifier(X9ObjectIdentifiers.id_ecPublicKey, curve), point);
+        return KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(spki.getEncoded()));
+    }
+
+    /** The public key of a private key: from its own attributes (RSA) or the public key object with its CKA_ID. */
+    public Optional<PublicKey> publicKeyOf(TokenObjects.Key privateKey, List<TokenObjects.Key> publicKeys) {
+        if (privateKey.publicKey() != null) {
+            return Optional.of(privateKey.publicKey());
+        }
+        return publicKeys.stream().filter(k -> Arrays.equals(k.id(), privateKey.id()) && k.publicKey() != null)
+                .map(TokenObjects.Key::publicKey).findFirst();
+    }
+
+    /** True when any object of the token has this CKA_ID. */
+    public boolean idInUse(byte[] id) {
+        long[] found = call("looking up a key id", () -> p11.find(session, List.of(Pkcs11.Attr.of(Ck.CKA_ID, id))));
+        return found.length > 0;
+    }
+
+    // ---- key generation ---------------------------------------------------------------------------
+
+    /**
+     * Generates a key pair on the card with our CKA_ID and UTF-8 label: token object, private, sensitive,
+     * never extractable, sign-capable. If reading the new public key back fails, the half-made pair is
+     * destroyed so no orphan stays on the card.
+     */
+    public TokenObjects.Key generateKeyPair(KeyAlgorithm algorithm, byte[] id, String label) {
+        byte[] labelBytes = label.getBytes(StandardCharsets.UTF_8);
+        List<Pkcs11.Attr> pub = new ArrayList<>(List.of(
+                Pkcs11.Attr.of(Ck.CKA_CLASS, Ck.CKO_PUBLIC_KEY), Pkcs11.Attr.of(Ck.CKA_KEY_TYPE, algorithm.keyType()),
+                Pkcs11.Attr.of(Ck.CKA_TOKEN, true), Pkcs11.Attr.of(Ck.CKA_PRIVATE, false), Pkcs11.Attr.of(Ck.CKA_VERIFY, true),
+                Pkcs11.Attr.of(Ck.CKA_ID, id), Pkcs11.Attr.of(Ck.CKA_LABEL, labelBytes)));
+        List<Pkcs11.Attr> priv = new ArrayList<>(List.of(
+                Pkcs11.Attr.of(Ck.CKA_CLASS, Ck.CKO_PRIVATE_KEY), Pkcs11.Attr.of(Ck.CKA_KEY_TYPE, algorithm.keyType()),
+                Pkcs11.Attr.of(Ck.CKA_TOKEN, true), Pkcs11.Attr.of(Ck.CKA_PRIVATE, true), Pkcs11.Attr.of(Ck.CKA_SENSITIVE, true),
+                Pkcs11.Attr.of(Ck.CKA_EXTRACTABLE, false), Pkcs11.Attr.of(Ck.CKA_SIGN, true),
+                Pkcs11.Attr.of(Ck.CKA_ID, id), Pkcs11.Attr.of(Ck.CKA_LABEL, labelBytes)));
+        Pkcs11.Mechanism mechanism;
+        if (algorithm.isRsa()) {
+            pub.add(Pkcs11.Attr.of(Ck.CKA_MODULUS_BITS, (long) algorithm.bits()));
+            pub.add(Pkcs11.Attr.of(Ck.CKA_PUBLIC_EXPONENT, new byte[]{1, 0, 1}));
+            mechanism = Pkcs11.Mechanism.of(Ck.CKM_RSA_PKCS_KEY_PAIR_GEN);
+        } else {
+            try {
+                pub.add(Pkcs11.Attr.of(Ck.CKA_EC_PARAMS, new ASN1ObjectIdentifier(algorithm.curveOid()).getEncoded()));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            mechanism = Pkcs11.Mechanism.of(Ck.CKM_EC_KEY_PAIR_GEN);
+        }
+        long[] pair = call("generating the key", () -> p11.generateKeyPair(session, mechanism, pub, priv));
+        try {
+            TokenObjects.Key publicKey = readKey(pair[0], false);
+            TokenObjects.Key privateKey = readKey(pair[1], true);
+            if (publicKey.publicKey() == null) {
+                throw new HostException(ErrorCode.INTERNAL_ERROR, "the card did not reveal the new public key", Map.of());
+            }
+            return new TokenObjects.Key(privateKey.handle(), true, id, label, algorithm, publicKey.publicKey());
+        } catch (RuntimeException e) {
+            destroyQuietly(pair[1]);
+            destroyQuietly(pair[0]);
+            throw e;
+        }
+    }
+
+    // ---- signing ----------------------------------------------------------------------------------
+
+    /** How {@code key} signs a {@code hash}-algorithm hash here, following the token's mechanisms. */
+    public SignatureScheme schemeFor(TokenObjects.Key key, String hash) {
+        Set<Long> mechs = mechanisms();
+        String prefix = SignatureScheme.jcaPrefix(hash);
+        if (key.algorithm() == null) {
+            throw new HostException(ErrorCode.ALGORITHM_NOT_SUPPORTED, "the key's algorithm is not one CardBridge signs with",
+                    Map.of("supported", Arrays.stream(KeyAlgorithm.values()).map(KeyAlgorithm::wireName).toList()));
+        }
+        if (key.algorithm().isRsa()) {
+            if (mechs.contains(Ck.CKM_RSA_PKCS)) {
+                return new SignatureScheme(prefix + "withRSA", hash, Ck.CKM_RSA_PKCS);
+            }
+            if (mechs.contains(Ck.CKM_RSA_PKCS_PSS)) {
+                return new SignatureScheme(prefix + "withRSAandMGF1", hash, Ck.CKM_RSA_PKCS_PSS);
+            }
+        } else if (mechs.contains(Ck.CKM_ECDSA)) {
+            return new SignatureScheme(prefix + "withECDSA", hash, Ck.CKM_ECDSA);
+        }
+        throw new HostException(ErrorCode.ALGORITHM_NOT_SUPPORTED, "the card offers no signature mechanism for this key",
+                Map.of("key", key.algorithm().wireName()));
+    }
+
+    /** Signs a hash; the result is in the JCA encoding of {@code scheme} (ECDSA as a DER SEQUENCE). */
+    public byte[] sign(TokenObjects.Key key, SignatureScheme scheme, byte[] hash) {
+        byte[] input;
+        Pkcs11.Mechanism mechanism;
+        if (scheme.mechanism() == Ck.CKM_RSA_PKCS) {
+            AlgorithmIdentifier digest = new DefaultDigestAlgorithmIdentifierFinder().find(scheme.hash());
+            try {
+                input = new DigestInfo(new AlgorithmIdentifier(digest.getAlgorithm(), DERNull.INSTANCE), hash).getEncoded("DER");
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            mechanism = Pkcs11.Mechanism.of(Ck.CKM_RSA_PKCS);
+        } else if (scheme.isPss()) {
+            input = hash;
+            mechanism = new Pkcs11.Mechanism(Ck.CKM_RSA_PKCS_PSS, null, scheme.hash());
+        } else {
+            input = hash;
+            mechanism = Pkcs11.Mechanism.of(Ck.CKM_ECDSA);
+        }
+        byte[] raw = call("signing", () -> p11.sign(session, mechanism, key.handle(), input));
+        return scheme.isEcdsa() ? ecdsaDer(raw) : raw;
+    }
+
+    private static byte[] ecdsaDer(byte[] rs) {
+        int half = rs.length / 2;
+        try {
+            return new DERSequence(new ASN1Encodable[]{
+                    new ASN1Integer(new BigInteger(1, Arrays.copyOfRange(rs, 0, half))),
+                    new ASN1Integer(new BigInteger(1, Arrays.copyOfRange(rs, half, rs.length)))}).getEncoded("DER");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // ---- certificates -----------------------------------------------------------------------------
+
+    /** Writes a certificate object (public, on the token); {@code authority} marks a CA certificate. */
+    public long createCertificate(X509Certificate cert, byte[] id, String label, boolean authority) {
+        List<Pkcs11.Attr> t = new ArrayList<>(List.of(
+                Pkcs11.Attr.of(Ck.CKA_CLASS, Ck.CKO_CERTIFICATE), Pkcs11.Attr.of(Ck.CKA_CERTIFICATE_TYPE, Ck.CKC_X_509),
+                Pkcs11.Attr.of(Ck.CKA_TOKEN, true), Pkcs11.Attr.of(Ck.CKA_PRIVATE, false),
+                Pkcs11.Attr.of(Ck.CKA_ID, id), Pkcs11.Attr.of(Ck.CKA_LABEL, label.getBytes(StandardCharsets.UTF_8)),
+                Pkcs11.Attr.of(Ck.CKA_SUBJECT, cert.getSubjectX500Principal().getEncoded()),
+                Pkcs11.Attr.of(Ck.CKA_ISSUER, cert.getIssuerX500Principal().getEncoded())));
+        try {
+            t.add(Pkcs11.Attr.of(Ck.CKA_SERIAL_NUMBER, new ASN1Integer(cert.getSerialNumber()).getEncoded("DER")));
+            t.add(Pkcs11.Attr.of(Ck.CKA_VALUE, cert.getEncoded()));
+        } catch (IOException | CertificateException e) {
+            throw new HostException(ErrorCode.CERTIFICATE_INVALID, "cannot encode the certificate", Map.of(), e);
+        }
+        if (authority) {
+            t.add(Pkcs11.Attr.of(Ck.CKA_CERTIFICATE_CATEGORY, 2L));
+        }
+        return call("writing the certificate", () -> p11.createObject(session, t));
+    }
+
+    /** Reads a certificate object's value back (to verify a write). */
+    public byte[] certificateValue(long object) {
+        List<Pkcs11.Attr> a = call("reading the certificate back", () -> p11.attributes(session, object, Ck.CKA_VALUE));
+        return bytes(a.getFirst());
+    }
+
+    public void destroy(long object, String what) {
+        run(what, () -> p11.destroyObject(session, object));
+    }
+
+    /** Best-effort cleanup on a failure path: the original error matters more than this one. */
+    public void destroyQuietly(long object) {
+        try {
+            p11.destroyObject(session, object);
+        } catch (Pkcs11Error e) {
+            LOG.warning("could not remove a half-made object from the card: " + e.ckrName());
+        }
+    }
+
+    void closeQuietly() {
+        try {
+            p11.closeSession(session);
+        } catch (Pkcs11Error e) {
+            LOG.fine("closing a session: " + e.ckrName());
+        }
+    }
+
+    public static X509Certificate parseCertificate(byte[] der) throws CertificateException {
+        return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
+    }
+
+    private static byte[] bytes(Pkcs11.Attr a) {
+        return a.value() instanceof byte[] b ? b : new byte[0];
+    }
+
+    private static String text(Pkcs11.Attr a) {
+        return a.value() instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : "";
+    }
+}

@@ -1,0 +1,269 @@
+package org.cardbridge.watch;
+
+import org.cardbridge.token.AtrModuleMap;
+
+import javax.smartcardio.Card;
+import javax.smartcardio.CardException;
+import javax.smartcardio.CardTerminal;
+import javax.smartcardio.CardTerminals;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Watches readers and cards for one subscribed connection and reports changes as {@link ReaderEvent}s.
+ *
+ * <p>PC/SC through {@code javax.smartcardio}: {@code waitForChange} wakes the thread on card insertion
+ * or removal at once; readers that come or go are seen at the next poll (the JDK has no reader-change
+ * notification). An inserted card is connected to in shared mode only to read its ATR, which the
+ * {@link AtrModuleMap} turns into a module. When PC/SC fails as a whole (pcscd stopped or restarted),
+ * everything known is reported gone, the context is renewed and retried with back-off, and the readers
+ * and cards that come back are reported anew. A {@link SlotSource} adds tokens PC/SC cannot see.
+ *
+ * <p>The first poll reports what is present already, so a subscriber learns the current state.
+ * After {@link #close()} returns, no further event is emitted.
+ */
+public final class ReaderWatcher implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ReaderWatcher.class.getName());
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+
+    private final AtrModuleMap atrMap;
+    private final SlotSource slots;
+    private final Duration poll;
+    private final EventSink sink;
+    private final Thread thread;
+    private final Object emitLock = new Object();
+    private volatile boolean stopped;
+
+    private final Set<String> readers = new LinkedHashSet<>();
+    private final Map<String, ReaderEvent.TokenInserted> cards = new LinkedHashMap<>();
+    private final Map<String, SlotSource.PresentToken> slotTokens = new LinkedHashMap<>();
+    private CardTerminals terminals;
+
+    private ReaderWatcher(AtrModuleMap atrMap, SlotSource slots, Duration poll, EventSink sink) {
+        this.atrMap = atrMap;
+        this.slots = slots;
+        this.poll = poll;
+        this.sink = sink;
+        this.thread = new Thread(this::run, "cardbridge-reader-watch");
+        thread.setDaemon(true);
+    }
+
+    /** Starts a watcher thread that emits to {@code sink} until {@link #close()}. */
+    public static ReaderWatcher start(AtrModuleMap atrMap, SlotSource slots, Duration poll, EventSink sink) {
+        ReaderWatcher w = new ReaderWatcher(atrMap, slots, poll, sink);
+        w.thread.start();
+        return w;
+    }
+
+    @Override
+    public void close() {
+        synchronized (emitLock) {
+            stopped = true;
+        }
+        // The thread may sit in a native wait for up to one poll; it is a daemon and ends on its own.
+        thread.interrupt();
+    }
+
+    boolean isRunning() {
+        return thread.isAlive();
+    }
+
+    private void run() {
+        Duration backoff = poll;
+        long nextPcscTry = System.nanoTime();
+        while (!stopped) {
+            // PC/SC is retried with back-off when down; PKCS#11 slots are polled every interval regardless.
+            if (System.nanoTime() - nextPcscTry >= 0) {
+                if (pollPcsc()) {
+                    backoff = poll;
+                } else {
+                    nextPcscTry = System.nanoTime() + backoff.toNanos();
+                    backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+                }
+            }
+            pollSlots();
+            if (!stopped) {
+                waitForChange();
+            }
+        }
+    }
+
+    /** One PC/SC pass; false when PC/SC as a whole failed and the context was dropped. */
+    private boolean pollPcsc() {
+        try {
+            if (terminals == null) {
+                terminals = PcscAccess.open();
+            }
+            List<CardTerminal> present = listReaders();
+            Set<String> names = new LinkedHashSet<>();
+            present.forEach(t -> names.add(t.getName()));
+            for (String gone : new HashSet<>(readers)) {
+                if (!names.contains(gone)) {
+                    cardGone(gone);
+                    readers.remove(gone);
+                    emit(new ReaderEvent.ReaderRemoved(gone));
+                }
+            }
+            for (CardTerminal t : present) {
+                String name = t.getName();
+                if (readers.add(name)) {
+                    emit(new ReaderEvent.ReaderAdded(name));
+                }
+                boolean card;
+                try {
+                    card = t.isCardPresent();
+                } catch (CardException e) {
+                    if (serviceLost(e)) {
+                        throw e;
+                    }
+                    continue; // the reader went between list and status: the next pass removes it
+                }
+                if (card && !cards.containsKey(name)) {
+                    cardCame(t);
+                } else if (!card && cards.containsKey(name)) {
+                    cardGone(name);
+                }
+            }
+            return true;
+        } catch (CardException | RuntimeException e) {
+            if (stopped) {
+                return true;
+            }
+            LOG.log(Level.INFO, "PC/SC unavailable (" + PcscAccess.describe(e) + "); will retry");
+            for (String reader : List.copyOf(readers)) {
+                cardGone(reader);
+                emit(new ReaderEvent.ReaderRemoved(reader));
+            }
+            readers.clear();
+            if (terminals != null) {
+                terminals = null;
+                PcscAccess.resetContext();
+            }
+            return false;
+        }
+    }
+
+    private List<CardTerminal> listReaders() throws CardException {
+        try {
+            return terminals.list();
+        } catch (CardException e) {
+            if (PcscAccess.describe(e).contains("SCARD_E_NO_READERS_AVAILABLE")) {
+                return List.of();
+            }
+            throw e;
+        }
+    }
+
+    private static boolean serviceLost(CardException e) {
+        String why = PcscAccess.describe(e);
+        return why.contains("SCARD_E_NO_SERVICE") || why.contains("SCARD_E_SERVICE_STOPPED")
+                || why.contains("SCARD_E_INVALID_HANDLE") || why.contains("SCARD_F_COMM_ERROR");
+    }
+
+    private void cardCame(CardTerminal terminal) {
+        String reader = terminal.getName();
+        Optional<byte[]> atr = readAtr(terminal);
+        ReaderEvent.TokenInserted event;
+        if (atr.isEmpty()) {
+            event = new ReaderEvent.TokenInserted(reader, null, null, null, false);
+        } else {
+            String hex = HexFormat.of().withUpperCase().formatHex(atr.get());
+            List<AtrModuleMap.Entry> matches = atrMap.match(atr.get());
+            String module = matches.isEmpty() ? null : modulePath(matches.getFirst());
+            event = new ReaderEvent.TokenInserted(reader, null, hex, module, !matches.isEmpty());
+        }
+        cards.put(reader, event);
+        emit(event);
+    }
+
+    /** The entry's first installed library, else its first candidate (what the user should install). */
+    private static String modulePath(AtrModuleMap.Entry entry) {
+        return entry.paths().stream().filter(p -> java.nio.file.Files.isRegularFile(java.nio.file.Path.of(p)))
+                .findFirst().orElse(entry.paths().isEmpty() ? entry.name() : entry.paths().getFirst());
+    }
+
+    private void cardGone(String reader) {
+        if (cards.remove(reader) != null) {
+            emit(new ReaderEvent.TokenRemoved(reader, null));
+        }
+    }
+
+    /** Shared connection just long enough to read the ATR; the card is left as it was. */
+    private static Optional<byte[]> readAtr(CardTerminal terminal) {
+        try {
+            Card card = terminal.connect("*");
+            try {
+                return Optional.of(card.getATR().getBytes());
+            } finally {
+                card.disconnect(false);
+            }
+        } catch (CardException | RuntimeException e) {
+            // Mute card, or another program holds it exclusively: report it without an ATR.
+            LOG.info("cannot read the ATR in " + terminal.getName() + ": " + PcscAccess.describe(e));
+            return Optional.empty();
+        }
+    }
+
+    private void pollSlots() {
+        List<SlotSource.PresentToken> now;
+        try {
+            now = slots.present();
+        } catch (Exception e) {
+            LOG.log(Level.FINE, "slot polling failed", e);
+            return;
+        }
+        Map<String, SlotSource.PresentToken> byReader = new LinkedHashMap<>();
+        now.forEach(t -> byReader.put(t.reader(), t));
+        for (var old : List.copyOf(slotTokens.values())) {
+            var current = byReader.get(old.reader());
+            if (current == null || !current.equals(old)) {
+                slotTokens.remove(old.reader());
+                emit(new ReaderEvent.TokenRemoved(old.reader(), old.token()));
+            }
+        }
+        for (var t : byReader.values()) {
+            if (!slotTokens.containsKey(t.reader())) {
+                slotTokens.put(t.reader(), t);
+                emit(new ReaderEvent.TokenInserted(t.reader(), t.token(), null, t.module(), true));
+            }
+        }
+    }
+
+    private void waitForChange() {
+        try {
+            if (terminals == null || readers.isEmpty()) {
+                sleep(poll); // waitForChange refuses to wait without readers
+            } else {
+                terminals.waitForChange(poll.toMillis());
+            }
+        } catch (CardException | RuntimeException e) {
+            // Reported by the next pass, which sees the same failure on list().
+            LOG.log(Level.FINE, "waitForChange failed", e);
+        }
+    }
+
+    private void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            // close() interrupts; the loop checks stopped.
+        }
+    }
+
+    private void emit(ReaderEvent event) {
+        synchronized (emitLock) {
+            if (!stopped) {
+                sink.emit(event);
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package org.cardbridge.e2e;
+
+import org.cardbridge.policy.ExtensionIds;
+import org.cardbridge.testing.ChromiumBrowser;
+import org.cardbridge.testing.PageApi;
+import org.cardbridge.testing.TestPages;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What a page learns when a part is missing: the extension (EXTENSION_UNAVAILABLE) or the host (NATIVE_UNAVAILABLE). */
+class BrowserWithoutPartsIT {
+    @TempDir
+    static Path dir;
+    static TestPages pages;
+
+    @BeforeAll
+    static void start() {
+        pages = TestPages.http();
+    }
+
+    @AfterAll
+    static void stop() {
+        pages.close();
+    }
+
+    @Test
+    void status_noExtensionInstalled_rejectsExtensionUnavailableWithinAboutASecond() {
+        try (ChromiumBrowser browser = ChromiumBrowser.builder().withoutExtension().start()) {
+            browser.driver().get(pages.url("localhost"));
+            long started = System.nanoTime();
+            PageApi.Outcome s = new PageApi(browser.driver()).call("status");
+            long ms = (System.nanoTime() - started) / 1_000_000;
+            assertEquals("EXTENSION_UNAVAILABLE", s.code(), s.toString());
+            assertEquals("CardBridgeError", s.error().path("name").asText());
+            assertTrue(ms >= 900, "waited for the extension's ack: " + ms + " ms");
+        }
+    }
+
+    @Test
+    void status_extensionWithoutHostManifest_rejectsNativeUnavailableSayingWhatToDo() throws Exception {
+        // Only the profile's manifest directory is under the test's control; a system-wide one would find a host.
+        assertFalse(Files.exists(Path.of("/etc/chromium/native-messaging-hosts/" + ChromiumBrowser.HOST_NAME + ".json")),
+                "a system-wide host manifest exists on this machine; this test needs none");
+        Path policy = TestPages.writePolicy(dir, pages.origin("localhost"), "read");
+        try (ChromiumBrowser browser = ChromiumBrowser.builder().withoutHostManifest()
+                .env("CARDBRIDGE_POLICY", policy.toString()).start()) {
+            browser.driver().get(pages.url("localhost"));
+            PageApi.Outcome s = new PageApi(browser.driver()).call("status");
+            assertEquals("NATIVE_UNAVAILABLE", s.code(), s.toString());
+            assertEquals("cardbridge-host doctor", s.error().path("details").path("check").asText(), s.toString());
+            assertTrue(s.error().path("details").path("reason").asText().contains("not found"), s.toString());
+
+            // The popup says the same to the user, with the fix.
+            browser.driver().get("chrome-extension://" + ExtensionIds.CHROME + "/popup/popup.html");
+            String text = new PageApi(browser.driver()).await(
+                    "const e = document.getElementById('host-missing'); return e && e.textContent", Duration.ofSeconds(20)).asText();
+            assertTrue(text.contains("cardbridge-host doctor") && text.contains("not installed"), text);
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package org.cardbridge.testing;
+
+import org.cardbridge.policy.ExtensionIds;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Debian's Chromium, headless, driven by its chromedriver, with a fresh profile per instance: the
+ * unpacked CardBridge extension loaded (unless left out), and the host manifest in
+ * {@code <user-data-dir>/NativeMessagingHosts/} pointing at the built launcher (unless left out). The
+ * host inherits the browser's environment, so {@code CARDBRIDGE_POLICY}, {@code CARDBRIDGE_STATE_DIR},
+ * {@code SOFTHSM2_CONF} and {@code DISPLAY} are set on the chromedriver service.
+ */
+public final class ChromiumBrowser implements AutoCloseable {
+    public static final String CHROMIUM = "/usr/bin/chromium";
+    public static final String CHROMEDRIVER = "/usr/bin/chromedriver";
+    public static final String HOST_NAME = "org.cardbridge.host";
+
+    private final Path profile;
+    private final ChromeDriverService service;
+    private final ChromeDriver driver;
+
+    private ChromiumBrowser(Builder b) throws IOException {
+        profile = Files.createTempDirectory("cb-chromium-");
+        if (b.hostManifest) {
+            writeHostManifest(profile.resolve("NativeMessagingHosts"), launcher());
+        }
+        ChromeDriverService.Builder sb = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(CHROMEDRIVER))
+                .usingAnyFreePort()
+                .withLogOutput(java.io.OutputStream.nullOutputStream());
+        Map<String, String> env = new HashMap<>(b.env);
+        sb.withEnvironment(env);
+        service = sb.build();
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM);
+        List<String> args = new ArrayList<>(List.of(
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--user-data-dir=" + profile));
+        if (b.extension != null) {
+            // Chrome 137+ branded builds ignore --load-extension unless this feature is off; Debian's
+            // Chromium honours it either way (checked with 156), the flag keeps other builds working.
+            args.add("--disable-features=DisableLoadExtensionCommandLineSwitch");
+            args.add("--load-extension=" + b.extension);
+        }
+        if (b.hostResolverRules != null) {
+            args.add("--host-resolver-rules=" + b.hostResolverRules);
+        }
+        args.addAll(b.extraArgs);
+        options.addArguments(args);
+        driver = new ChromeDriver(service, options);
+        driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(90));
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public ChromeDriver driver() {
+        return driver;
+    }
+
+    public Path profile() {
+        return profile;
+    }
+
+    /** The built host launcher, from the {@code cardbridge.launcher} system property failsafe sets. */
+    public static Path launcher() {
+        String p = System.getProperty("cardbridge.launcher");
+        if (p == null || !Files.isExecutable(Path.of(p))) {
+            throw new IllegalStateException("cardbridge.launcher not set or not executable (" + p + "): run after 'package'");
+        }
+        return Path.of(p).toAbsolutePath();
+    }
+
+    /** The unpacked extension in the repository (extension/ beside host/). */
+    public static Path extensionDir() {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null) {
+            if (Files.exists(dir.resolve("extension/manifest.json"))) {
+                return dir.resolve("extension");
+            }
+            dir = dir.getParent();
+        }
+        throw new IllegalStateException("extension/manifest.json not found above " + Path.of("").toAbsolutePath());
+    }
+
+    /** The Chrome-family host manifest, as the installer writes it. */
+    public static void writeHostManifest(Path dir, Path launcher) throws IOException {
+        Files.createDirectories(dir);
+        String json = """
+                {
+                  "name": "%s",
+                  "description": "CardBridge native-messaging host (test)",
+                  "path": "%s",
+                  "type": "stdio",
+                  "allowed_origins": ["%s"]
+                }
+                """.formatted(HOST_NAME, launcher.toString().replace("\\", "\\\\"), ExtensionIds.CHROME_ORIGIN);
+        Files.writeString(dir.resolve(HOST_NAME + ".json"), json);
+    }
+
+    @Override
+    public void close() {
+        try {
+            driver.quit();
+        } finally {
+            service.stop();
+            deleteTree(profile);
+        }
+    }
+
+    static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(root)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static final class Builder {
+        private Path extension = extensionDir();
+        private boolean hostManifest = true;
+        private final Map<String, String> env = new HashMap<>();
+        private String hostResolverRules;
+        private final List<String> extraArgs = new ArrayList<>();
+
+        public Builder withoutExtension() {
+            extension = null;
+            return this;
+        }
+
+        public Builder withoutHostManifest() {
+            hostManifest = false;
+            return this;
+        }
+
+        /** Environment of chromedriver, hence of Chromium, hence of the host it starts. */
+        public Builder env(String name, String value) {
+            env.put(name, value);
+            return this;
+        }
+
+        /** e.g. {@code MAP ca.example 127.0.0.1}: lets a test page have a non-loopback host name. */
+        public Builder hostResolverRules(String rules) {
+            hostResolverRules = rules;
+            return this;
+        }
+
+        public Builder arg(String arg) {
+            extraArgs.add(arg);
+            return this;
+        }
+
+        public ChromiumBrowser start() {
+            try {
+                return new ChromiumBrowser(this);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}

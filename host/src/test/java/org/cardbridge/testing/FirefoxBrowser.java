@@ -1,0 +1,210 @@
+package org.cardbridge.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import org.cardbridge.policy.ExtensionIds;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Debian's firefox-esr, headless, driven over its own Marionette protocol (there is no geckodriver
+ * package): a fresh profile with Marionette on a free port, the extension installed as a temporary
+ * add-on ({@code Addon:Install}), and the host manifest in {@code $HOME/.mozilla/native-messaging-hosts/}
+ * of a throw-away HOME. The host inherits Firefox's environment.
+ *
+ * <p>Marionette frames are {@code <length>:<json>}; commands are {@code [0, id, name, params]} and answers
+ * {@code [1, id, error, result]}.
+ */
+public final class FirefoxBrowser implements AutoCloseable {
+    public static final String FIREFOX = "/usr/bin/firefox-esr";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PREFS = """
+            user_pref("marionette.port", 0);
+            user_pref("browser.shell.checkDefaultBrowser", false);
+            user_pref("datareporting.policy.dataSubmissionEnabled", false);
+            user_pref("toolkit.telemetry.reportingpolicy.firstRun", false);
+            user_pref("browser.startup.homepage_override.mstone", "ignore");
+            user_pref("browser.aboutwelcome.enabled", false);
+            user_pref("app.update.disabledForTesting", true);
+            user_pref("network.captive-portal-service.enabled", false);
+            user_pref("extensions.autoDisableScopes", 0);
+            """;
+
+    private final Path root;
+    private final Process process;
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+    private int nextId;
+
+    public static boolean available() {
+        return Files.isExecutable(Path.of(FIREFOX));
+    }
+
+    public FirefoxBrowser(Map<String, String> env) throws IOException, InterruptedException {
+        root = Files.createTempDirectory("cb-firefox-");
+        Path profile = Files.createDirectories(root.resolve("profile"));
+        Path home = Files.createDirectories(root.resolve("home"));
+        Files.writeString(profile.resolve("user.js"), PREFS);
+        Path hosts = Files.createDirectories(home.resolve(".mozilla/native-messaging-hosts"));
+        Files.writeString(hosts.resolve(ChromiumBrowser.HOST_NAME + ".json"), """
+                {"name": "%s", "description": "CardBridge native-messaging host (test)", "path": "%s",
+                 "type": "stdio", "allowed_extensions": ["%s"]}
+                """.formatted(ChromiumBrowser.HOST_NAME, ChromiumBrowser.launcher(), ExtensionIds.FIREFOX));
+        ProcessBuilder pb = new ProcessBuilder(FIREFOX, "--marionette", "--headless", "--no-remote",
+                "--profile", profile.toString(), "about:blank")
+                .redirectErrorStream(true)
+                .redirectOutput(root.resolve("firefox.log").toFile());
+        pb.environment().putAll(env);
+        pb.environment().put("HOME", home.toString());
+        pb.environment().put("MOZ_HEADLESS", "1");
+        process = pb.start();
+        Path portFile = profile.resolve("MarionetteActivePort");
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.exists(portFile) || Files.readString(portFile).isBlank()) {
+            if (System.nanoTime() > end || !process.isAlive()) {
+                close();
+                throw new IOException("Firefox did not open Marionette; see " + root.resolve("firefox.log"));
+            }
+            Thread.sleep(100);
+        }
+        socket = new Socket(InetAddress.getLoopbackAddress(), Integer.parseInt(Files.readString(portFile).trim()));
+        in = new BufferedInputStream(socket.getInputStream());
+        out = socket.getOutputStream();
+        JsonNode hello = read();
+        if (hello.path("marionetteProtocol").asInt() != 3) {
+            throw new IOException("unexpected Marionette greeting " + hello);
+        }
+        command("WebDriver:NewSession", Map.of("capabilities", Map.of()));
+        command("WebDriver:SetTimeouts", Map.of("script", 90_000));
+    }
+
+    /** Installs the unpacked extension as a temporary add-on; returns its id. */
+    public String installExtension(Path dir) throws IOException {
+        return command("Addon:Install", Map.of("path", dir.toString(), "temporary", true)).path("value").asText();
+    }
+
+    public void navigate(String url) throws IOException {
+        command("WebDriver:Navigate", Map.of("url", url));
+    }
+
+    /** Like {@link PageApi#call}: calls window.cardbridge[fn](...args) and returns {result} or {error}. */
+    public JsonNode callApi(String fn, Object... args) throws IOException {
+        String script = """
+                const [fn, args, done] = arguments;
+                const go = () => window.cardbridge[fn](...args).then(
+                  (r) => done({ result: r === undefined ? null : r }),
+                  (e) => done({ error: { name: e.name, code: e.code ?? null, message: e.message, details: e.details ?? null } }));
+                const wait = () => (window.cardbridge ? go() : setTimeout(wait, 20));
+                wait();
+                """;
+        return command("WebDriver:ExecuteAsyncScript", Map.of("script", script, "args", List.of(fn, List.of(args))))
+                .path("value");
+    }
+
+    /** Runs a synchronous script in the page; returns its value. */
+    public JsonNode execute(String script, Object... args) throws IOException {
+        return command("WebDriver:ExecuteScript", Map.of("script", script, "args", List.of(args))).path("value");
+    }
+
+    /** Starts window.cardbridge[fn](...args) without waiting (to answer host dialogs meanwhile); see {@link #result}. */
+    public String startApi(String fn, Object... args) throws IOException {
+        String key = fn + "-" + System.nanoTime();
+        execute("""
+                const [key, fn, args] = arguments;
+                window.cbResults = window.cbResults || {};
+                window.cardbridge[fn](...args).then(
+                  (r) => (window.cbResults[key] = { result: r === undefined ? null : r }),
+                  (e) => (window.cbResults[key] = { error: { code: e.code ?? null, message: e.message, details: e.details ?? null } }));
+                """, key, fn, List.of(args));
+        return key;
+    }
+
+    /** Waits for how a call from {@link #startApi} ended: {result} or {error}. */
+    public JsonNode result(String key, java.time.Duration timeout) throws IOException, InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < end) {
+            JsonNode v = execute("return (window.cbResults && window.cbResults[arguments[0]]) || null", key);
+            if (v != null && !v.isNull()) {
+                return v;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError(key + " did not end within " + timeout);
+    }
+
+    public synchronized JsonNode command(String name, Object params) throws IOException {
+        int id = ++nextId;
+        byte[] body = JSON.writeValueAsBytes(List.of(0, id, name, params));
+        out.write((body.length + ":").getBytes(StandardCharsets.US_ASCII));
+        out.write(body);
+        out.flush();
+        while (true) {
+            JsonNode answer = read();
+            if (answer instanceof ArrayNode a && a.size() == 4 && a.get(0).asInt() == 1 && a.get(1).asInt() == id) {
+                if (!a.get(2).isNull()) {
+                    throw new IOException(name + " failed: " + a.get(2));
+                }
+                return a.get(3);
+            }
+        }
+    }
+
+    private JsonNode read() throws IOException {
+        int length = 0;
+        int c;
+        while ((c = in.read()) != ':') {
+            if (c < '0' || c > '9') {
+                throw new EOFException("Marionette stream ended or is malformed");
+            }
+            length = length * 10 + (c - '0');
+        }
+        ByteArrayOutputStream buf = new ByteArrayOutputStream(length);
+        buf.write(in.readNBytes(length));
+        if (buf.size() != length) {
+            throw new EOFException("Marionette frame cut short");
+        }
+        return JSON.readTree(buf.toByteArray());
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (socket != null) {
+                try {
+                    command("Marionette:Quit", Map.of());
+                } catch (IOException ignored) {
+                    // Firefox closes the socket as it quits.
+                }
+                socket.close();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            process.destroy();
+            try {
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ChromiumBrowser.deleteTree(root);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package org.cardbridge.testing;
+
+import org.cardbridge.policy.Origin;
+import org.cardbridge.protocol.ErrorCode;
+import org.cardbridge.protocol.HostException;
+import org.cardbridge.protocol.Lang;
+import org.cardbridge.ui.Confirmation;
+import org.cardbridge.ui.PinPrompt;
+import org.cardbridge.ui.UserInterface;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A {@link UserInterface} that answers from a script, for tests that are not about the dialogs. It
+ * exists only on the test classpath: the shipped host has no way to enter a PIN by itself.
+ *
+ * <p>Unscripted questions get the defaults: confirmations are accepted, read consent granted, and the
+ * PIN asked is {@link #defaultPin} (null: USER_CANCELLED). Everything asked is recorded.
+ */
+public final class ScriptedUserInterface implements UserInterface {
+    private final Deque<Object> pins = new ArrayDeque<>();
+    private final Deque<Boolean> confirmations = new ArrayDeque<>();
+    private final List<PinPrompt> pinPrompts = new ArrayList<>();
+    private final List<Confirmation> confirmationsSeen = new ArrayList<>();
+    private final List<PinPrompt> pinPadNotices = new ArrayList<>();
+    private String defaultPin;
+    private boolean defaultConfirm = true;
+
+    public ScriptedUserInterface() {
+    }
+
+    public ScriptedUserInterface(String defaultPin) {
+        this.defaultPin = defaultPin;
+    }
+
+    /** The next PIN dialog returns {@code pin}. */
+    public synchronized ScriptedUserInterface thenPin(String pin) {
+        pins.add(pin);
+        return this;
+    }
+
+    /** The next PIN dialog is cancelled (USER_CANCELLED) or times out (USER_TIMEOUT). */
+    public synchronized ScriptedUserInterface thenPinFails(ErrorCode code) {
+        pins.add(code);
+        return this;
+    }
+
+    /** The next confirmation is accepted ({@code true}) or declined. */
+    public synchronized ScriptedUserInterface thenConfirm(boolean accept) {
+        confirmations.add(accept);
+        return this;
+    }
+
+    public synchronized ScriptedUserInterface defaultConfirm(boolean accept) {
+        defaultConfirm = accept;
+        return this;
+    }
+
+    public synchronized ScriptedUserInterface defaultPin(String pin) {
+        defaultPin = pin;
+        return this;
+    }
+
+    public synchronized List<PinPrompt> pinPrompts() {
+        return List.copyOf(pinPrompts);
+    }
+
+    public synchronized List<Confirmation> confirmations() {
+        return List.copyOf(confirmationsSeen);
+    }
+
+    public synchronized List<PinPrompt> pinPadNotices() {
+        return List.copyOf(pinPadNotices);
+    }
+
+    @Override
+    public synchronized ReadConsent askReadConsent(Origin origin, Lang lang, Duration timeout) {
+        return new ReadConsent(true, false);
+    }
+
+    @Override
+    public synchronized void confirm(Confirmation confirmation, Lang lang, Duration timeout) {
+        confirmationsSeen.add(confirmation);
+        Boolean accept = confirmations.isEmpty() ? defaultConfirm : confirmations.poll();
+        if (!accept) {
+            throw new HostException(ErrorCode.USER_CANCELLED, "the user cancelled the dialog (scripted)",
+                    Map.of("dialog", "cardbridge-confirm"));
+        }
+    }
+
+    @Override
+    public synchronized char[] askPin(PinPrompt prompt, Lang lang, Duration timeout) {
+        pinPrompts.add(prompt);
+        Object next = pins.isEmpty() ? defaultPin : pins.poll();
+        if (next instanceof ErrorCode code) {
+            throw new HostException(code, "PIN dialog ended: " + code + " (scripted)", Map.of("dialog", "cardbridge-pin"));
+        }
+        if (next == null) {
+            throw new HostException(ErrorCode.USER_CANCELLED, "the user cancelled the dialog (scripted)",
+                    Map.of("dialog", "cardbridge-pin"));
+        }
+        return ((String) next).toCharArray();
+    }
+
+    @Override
+    public synchronized AutoCloseable showPinPadNotice(PinPrompt prompt, Lang lang) {
+        pinPadNotices.add(prompt);
+        return () -> { };
+    }
+}
