@@ -35,7 +35,9 @@ out=$root/installer/target
 stage=$out/stage
 version=$(sed -n 's/.*String HOST = "\(.*\)";.*/\1/p' host/src/main/java/org/cardbridge/host/Version.java)$suffix
 arch=$(dpkg --print-architecture)
-exports="--add-exports jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED --add-exports jdk.crypto.cryptoki/sun.security.pkcs11=ALL-UNNAMED"
+# The JVM flags every launch needs are defined once, in the root pom (cardbridge.pkcs11.exports).
+exports=$(sed -n 's:.*<cardbridge.pkcs11.exports>\(.*\)</cardbridge.pkcs11.exports>.*:\1:p' pom.xml)
+[ -n "$exports" ] || { echo "build-deb: cardbridge.pkcs11.exports not found in pom.xml" >&2; exit 1; }
 # Every start: JVM logging off on stdout (it is the message channel), warnings to stderr; small, fast VM.
 jvm_opts="-Xlog:disable -Xlog:all=warning:stderr -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss512k -XX:MaxRAM=1g"
 

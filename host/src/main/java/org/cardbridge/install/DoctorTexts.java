@@ -17,7 +17,7 @@ public final class DoctorTexts {
 
     public String get(String key, Object... args) {
         String pattern = bundle.containsKey(key) ? bundle.getString(key) : key;
-        return args.length == 0 ? pattern.replace("''", "'") : new MessageFormat(pattern, lang.locale()).format(args);
+        return new MessageFormat(pattern, lang.locale()).format(args);
     }
 
     public boolean has(String key) {

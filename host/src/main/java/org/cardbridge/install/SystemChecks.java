@@ -4,9 +4,14 @@ import org.cardbridge.install.Finding.Status;
 import org.cardbridge.platform.Os;
 import org.cardbridge.policy.PolicyLoader;
 
+import org.cardbridge.token.AtrModuleMap;
+import org.cardbridge.token.Pkcs11;
+import org.cardbridge.token.TokenManager;
+import org.cardbridge.token.WrapperPkcs11;
+import org.cardbridge.watch.PcscAccess;
+
 import javax.smartcardio.CardException;
 import javax.smartcardio.CardTerminal;
-import javax.smartcardio.TerminalFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,16 +24,6 @@ import java.util.Set;
  * pcscd and its readers. Reads only public information: module and reader names, never a PIN or a key.
  */
 public final class SystemChecks {
-    /** Where OpenSC puts its PKCS#11 module on each OS (Debian multiarch, Fedora, macOS pkg, Windows msi). */
-    static List<String> defaultModules(Os os) {
-        return switch (os) {
-            case LINUX -> List.of("/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so", "/usr/lib/aarch64-linux-gnu/opensc-pkcs11.so",
-                    "/usr/lib64/opensc-pkcs11.so", "/usr/lib/opensc-pkcs11.so");
-            case MACOS -> List.of("/Library/OpenSC/lib/opensc-pkcs11.so");
-            case WINDOWS -> List.of("%SystemRoot%\\System32\\opensc-pkcs11.dll");
-        };
-    }
-
     private final Roots roots;
     private final Os os;
     private final DoctorTexts texts;
@@ -50,27 +45,36 @@ public final class SystemChecks {
         return List.of(texts.finding(Status.OK, "doctor.policyOk", p.toString(), null, p, loaded.policy().origins().size()));
     }
 
-    /** Default OpenSC paths that exist, then every module the policy lists (those must exist). */
+    /**
+     * The modules the host would try, in its order (see {@link TokenManager#standard}): the policy's (which
+     * must exist), OpenSC's default paths and installed vendor modules from the ATR map. Each found one is
+     * loaded through the host's own wrapper and asked for its slots.
+     */
     public List<Finding> modules(List<String> policyModules, Path policyPath) {
         List<Finding> out = new ArrayList<>();
+        AtrModuleMap map = AtrModuleMap.load(os);
         Set<Path> toLoad = new LinkedHashSet<>();
-        for (String d : defaultModules(os)) {
-            Path p = roots.resolve(d);
-            if (Files.exists(p)) {
-                toLoad.add(p);
-            }
-        }
+        Set<Path> real = new LinkedHashSet<>();
         for (String m : policyModules) {
             Path p = Path.of(m);
-            if (Files.exists(p)) {
-                toLoad.add(p);
+            if (Files.isRegularFile(p)) {
+                add(toLoad, real, p);
             } else {
                 out.add(texts.finding(Status.FAIL, "doctor.moduleMissing", m, "moduleMissing", m, policyPath));
             }
         }
+        List<String> defaults = map.defaultPaths();
+        List<String> others = new ArrayList<>(defaults);
+        others.addAll(map.vendorPaths());
+        for (String d : others) {
+            Path p = roots.resolve(d);
+            if (Files.isRegularFile(p)) {
+                add(toLoad, real, p);
+            }
+        }
         if (toLoad.isEmpty() && out.isEmpty()) {
             out.add(texts.finding(Status.FAIL, "doctor.noModule", "pkcs11", "noModule",
-                    String.join(", ", defaultModules(os).stream().map(d -> roots.resolve(d).toString()).toList())));
+                    String.join(", ", defaults.stream().map(d -> roots.resolve(d).toString()).toList())));
         }
         for (Path p : toLoad) {
             out.add(load(p));
@@ -78,49 +82,43 @@ public final class SystemChecks {
         return out;
     }
 
-    private Finding load(Path module) {
+    /** Debian links opensc-pkcs11.so twice; a module is loaded once whatever its name. */
+    private static void add(Set<Path> toLoad, Set<Path> real, Path p) {
         try {
-            // The wrapper SunPKCS11 itself uses (exported to us by the launcher); reflection because javac's
-            // --release hides JDK-internal packages. getInstance loads and initialises the module.
-            Class<?> wrapper = Class.forName("sun.security.pkcs11.wrapper.PKCS11");
-            Class<?> initArgs = Class.forName("sun.security.pkcs11.wrapper.CK_C_INITIALIZE_ARGS");
-            Object p11 = wrapper.getMethod("getInstance", String.class, String.class, initArgs, boolean.class)
-                    .invoke(null, module.toString(), "C_GetFunctionList", null, false);
-            Object info = wrapper.getMethod("C_GetInfo").invoke(p11);
-            long[] slots = (long[]) wrapper.getMethod("C_GetSlotList", boolean.class).invoke(p11, true);
-            String what = chars(info, "libraryDescription") + " / " + chars(info, "manufacturerID");
-            return texts.finding(Status.OK, "doctor.moduleOk", module.toString(), null, module, what, slots.length);
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            return texts.finding(Status.FAIL, "doctor.moduleLoad", module.toString(), "moduleLoad", module,
-                    Doctor.firstLine(String.valueOf(e.getCause())));
-        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-            return texts.finding(Status.FAIL, "doctor.moduleLoad", module.toString(), "moduleLoad", module,
-                    Doctor.firstLine(String.valueOf(e)));
+            if (real.add(p.toRealPath())) {
+                toLoad.add(p);
+            }
+        } catch (java.io.IOException e) {
+            toLoad.add(p);
         }
     }
 
-    private static String chars(Object info, String field) throws ReflectiveOperationException {
-        return new String((char[]) info.getClass().getField(field).get(info)).strip();
+    private Finding load(Path module) {
+        try {
+            Pkcs11 p11 = WrapperPkcs11.load(module.toString());
+            List<String> tokens = new ArrayList<>();
+            for (long slot : p11.slots()) {
+                if (p11.slotInfo(slot).tokenPresent()) {
+                    // The label and model only: public, and what the user sees on the card's sleeve.
+                    Pkcs11.TokenInfo t = p11.tokenInfo(slot);
+                    tokens.add(t.label() + " (" + t.model() + ")");
+                }
+            }
+            return texts.finding(Status.OK, "doctor.moduleOk", module.toString(), null, module, tokens.size(),
+                    tokens.isEmpty() ? "-" : String.join(", ", tokens));
+        } catch (java.io.IOException | RuntimeException | LinkageError e) {
+            return texts.finding(Status.FAIL, "doctor.moduleLoad", module.toString(), "moduleLoad", module,
+                    Doctor.firstLine(String.valueOf(e.getMessage())));
+        }
     }
 
     /** pcscd reachable and its readers; no reader is a warning (it may just be unplugged). */
     public List<Finding> pcsc() {
         List<Finding> out = new ArrayList<>();
-        if (os == Os.LINUX && System.getProperty("sun.security.smartcardio.library") == null) {
-            // Java looks for the unversioned libpcsclite.so, which only the -dev package installs.
-            for (String lib : List.of("/usr/lib/x86_64-linux-gnu/libpcsclite.so.1", "/usr/lib/aarch64-linux-gnu/libpcsclite.so.1",
-                    "/usr/lib64/libpcsclite.so.1", "/usr/lib/libpcsclite.so.1")) {
-                if (Files.exists(Path.of(lib))) {
-                    System.setProperty("sun.security.smartcardio.library", lib);
-                    break;
-                }
-            }
-        }
         List<CardTerminal> readers;
         try {
-            TerminalFactory f = TerminalFactory.getInstance("PC/SC", null);
-            readers = f.terminals().list();
-        } catch (CardException | java.security.NoSuchAlgorithmException | RuntimeException e) {
+            readers = PcscAccess.open().list();
+        } catch (CardException | RuntimeException e) {
             String why = Doctor.firstLine(e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
             if (why.contains("SCARD_E_NO_READERS_AVAILABLE")) {
                 out.add(texts.finding(Status.OK, "doctor.pcscOk", "pcscd", null, 0));

@@ -3,6 +3,7 @@ package org.cardbridge.install;
 import org.cardbridge.platform.Os;
 import org.cardbridge.policy.PolicyLoader;
 import org.cardbridge.protocol.Lang;
+import org.cardbridge.testing.SoftHsm2;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,9 +52,10 @@ class SystemChecksTest {
     @Test
     void policyModulesMustExistAndLoad() {
         assumeTrue(Files.exists(SOFTHSM) && Files.exists(NOT_PKCS11), "softhsm2 and libpcsclite1 are installed by .ci/setup.sh");
+        SoftHsm2.inProcess(); // this fork's SoftHSM2 store (SOFTHSM2_CONF), with its tokens
         List<Finding> found = checks().modules(List.of(SOFTHSM.toString(), NOT_PKCS11.toString(), "/nowhere/p11.so"), tmp.resolve("policy.json"));
         assertEquals(List.of("doctor.moduleMissing", "doctor.moduleOk", "doctor.moduleLoad"), found.stream().map(Finding::code).toList(), found::toString);
-        assertTrue(found.get(1).message().contains("SoftHSM"), found.get(1).message());
+        assertTrue(found.get(1).message().startsWith("PKCS#11 module " + SOFTHSM + " loads; tokens present: "), found.get(1).message());
         assertTrue(found.get(2).message().startsWith("PKCS#11 module " + NOT_PKCS11 + " does not load"), found.get(2).message());
     }
 }
