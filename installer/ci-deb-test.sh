@@ -53,9 +53,11 @@ grep -qx /etc/cardbridge/policy.json /var/lib/dpkg/info/cardbridge.conffiles || 
 
 # doctor as a user with an empty HOME: only the system-wide registration counts. It needs pcscd;
 # start one that exits by itself when idle, unless one is running already.
+# Its reader.conf.d is an empty directory: serial-style drivers (vpcd's TCP port) stay free for others.
 if [ ! -S /run/pcscd/pcscd.comm ]; then
-  log "starting pcscd (--auto-exit)"
-  pcscd --auto-exit
+  log "starting pcscd (--auto-exit, no serial readers)"
+  mkdir -p "$scratch/reader.conf.d"
+  pcscd --auto-exit --config "$scratch/reader.conf.d"
   for _ in $(seq 50); do [ -S /run/pcscd/pcscd.comm ] && break; sleep 0.1; done
 fi
 doctor_home=$scratch/home
@@ -70,11 +72,13 @@ if [ -x /usr/bin/chromium ]; then
     || fail "doctor did not reach the installed host as Chromium starts it: $report"
 fi
 
-# The Selenium test through the system-installed host needs the extension + Chromium fixture from the
-# ext branch; it runs here once that is merged (see docs/install.md, "CI").
-if [ -n "${CB_DEB_SELENIUM:-}" ]; then
-  log "Selenium through the system-installed host: $CB_DEB_SELENIUM"
-  eval "$CB_DEB_SELENIUM"
+# A page in Chromium reaching the system-installed host, with no manifest in the browser profile
+# (the extension's Chromium fixture; CB_DEB_NO_SELENIUM=1 skips it).
+if [ -z "${CB_DEB_NO_SELENIUM:-}" ]; then
+  log "Selenium: Chromium -> extension -> system-installed host"
+  ./mvnw -B -q -ntp -pl host verify -Dit.test=SystemInstalledHostIT -Dtest=NONE \
+    -Dsurefire.failIfNoSpecifiedTests=false -Dcardbridge.systemHost=true \
+    || fail "the Selenium test did not reach the system-installed host"
 fi
 
 log "dpkg -r cardbridge"

@@ -96,16 +96,19 @@ public final class SystemChecks {
     private Finding load(Path module) {
         try {
             Pkcs11 p11 = WrapperPkcs11.load(module.toString());
-            List<String> tokens = new ArrayList<>();
+            java.util.Map<String, Integer> tokens = new java.util.TreeMap<>();
             for (long slot : p11.slots()) {
                 if (p11.slotInfo(slot).tokenPresent()) {
-                    // The label and model only: public, and what the user sees on the card's sleeve.
+                    // Manufacturer and model only: a label or serial can name the card's holder, and the
+                    // report goes into support tickets.
                     Pkcs11.TokenInfo t = p11.tokenInfo(slot);
-                    tokens.add(t.label() + " (" + t.model() + ")");
+                    tokens.merge(t.manufacturer() + " " + t.model(), 1, Integer::sum);
                 }
             }
-            return texts.finding(Status.OK, "doctor.moduleOk", module.toString(), null, module, tokens.size(),
-                    tokens.isEmpty() ? "-" : String.join(", ", tokens));
+            int count = tokens.values().stream().mapToInt(Integer::intValue).sum();
+            List<String> kinds = tokens.entrySet().stream().map(e -> e.getValue() + " × " + e.getKey()).toList();
+            return texts.finding(Status.OK, "doctor.moduleOk", module.toString(), null, module, count,
+                    kinds.isEmpty() ? "-" : String.join(", ", kinds));
         } catch (java.io.IOException | RuntimeException | LinkageError e) {
             return texts.finding(Status.FAIL, "doctor.moduleLoad", module.toString(), "moduleLoad", module,
                     Doctor.firstLine(String.valueOf(e.getMessage())));
