@@ -44,12 +44,18 @@ host_ms=$(measure "$runs" "$app/bin/cardbridge-host" "$origin")
 noaot_ms=$(measure "$runs" "$noaot" "$origin")
 bare_ms=$(measure "$runs" "$java" $flags -cp "$work" BareHello)
 c_ms=$(measure "$runs" "$work/echo-host")
-rss_kib=$("$work/spawn-hello" -r 3 "$app/bin/cardbridge-host" "$origin" | sed 's/.*idle_rss_kib=\([0-9]*\).*/\1/')
+host_rss=$("$work/spawn-hello" -r 3 "$app/bin/cardbridge-host" "$origin")
+bare_rss=$("$work/spawn-hello" -r 3 "$java" $flags -cp "$work" BareHello)
+rss_kib=$(echo "$host_rss" | sed 's/.*idle_rss_kib=\([0-9]*\).*/\1/')
+anon_kib=$(echo "$host_rss" | sed 's/.*idle_anon_kib=\([0-9]*\).*/\1/')
+bare_rss_kib=$(echo "$bare_rss" | sed 's/.*idle_rss_kib=\([0-9]*\).*/\1/')
 deb=$(ls -1 installer/target/cardbridge_*.deb 2>/dev/null | head -1 || true)
 deb_bytes=$([ -n "$deb" ] && stat -c %s "$deb" || echo 0)
 
 ratio=$(awk -v a="$host_ms" -v b="$bare_ms" 'BEGIN { printf "%.2f", a / b }')
 rss_mib=$(awk -v k="$rss_kib" 'BEGIN { printf "%.1f", k / 1024 }')
+bare_rss_mib=$(awk -v k="$bare_rss_kib" 'BEGIN { printf "%.1f", k / 1024 }')
+anon_mib=$(awk -v k="$anon_kib" 'BEGIN { printf "%.1f", k / 1024 }')
 deb_mib=$(awk -v b="$deb_bytes" 'BEGIN { printf "%.1f", b / 1048576 }')
 verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "NOT met") }'; }
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
@@ -74,7 +80,7 @@ Each row: the driver (\`installer/bench/spawn-hello.c\`) starts the program the 
 | Target | Measured | |
 |---|---|---|
 | host spawn → hello ≤ 1.5 × bare JVM | $ratio × | $(verdict "$ratio" 1.5) |
-| idle RSS ≤ 48 MiB (after answering hello, 2 s idle) | $rss_mib MiB | $(verdict "$rss_mib" 48) |
+| idle RSS ≤ 48 MiB (after answering hello, 2 s idle; bare JVM host: $bare_rss_mib MiB) | $rss_mib MiB, of which private $anon_mib MiB | $(verdict "$rss_mib" 48) |
 | \`.deb\` ≤ 45 MiB | $deb_mib MiB ($(basename "${deb:-none}")) | $(verdict "$deb_mib" 45) |
 
 The manifest's \`path\` is \`/opt/cardbridge/bin/cardbridge-host\`, a 10-line \`sh\` script that execs the

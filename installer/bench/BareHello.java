@@ -15,5 +15,8 @@ public class BareHello {
         System.out.write(ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(reply.length).array());
         System.out.write(reply);
         System.out.flush();
+        // Like a real host: stay until the browser closes stdin (so its idle RSS can be read).
+        while (in.read() >= 0) {
+        }
     }
 }

@@ -29,14 +29,17 @@ static int read_full(int fd, void *buf, size_t n) {
     return 0;
 }
 
-static long rss_kib(pid_t pid) {
-    char path[64], line[256];
+/* One field of /proc/<pid>/status in KiB: VmRSS (all resident pages) or RssAnon (private memory only;
+ * the rest is file-backed and shared: the JVM library, the AOT cache, the runtime's modules). */
+static long status_kib(pid_t pid, const char *field) {
+    char path[64], line[256], fmt[64];
     long kib = -1;
     snprintf(path, sizeof path, "/proc/%d/status", (int) pid);
+    snprintf(fmt, sizeof fmt, "%s: %%ld", field);
     FILE *f = fopen(path, "r");
     if (!f) return -1;
     while (fgets(line, sizeof line, f))
-        if (sscanf(line, "VmRSS: %ld", &kib) == 1) break;
+        if (sscanf(line, fmt, &kib) == 1) break;
     fclose(f);
     return kib;
 }
@@ -53,7 +56,7 @@ int main(int argc, char **argv) {
     int n = atoi(argv[argi]);
     char **cmd = argv + argi + 1;
     double *t = calloc((size_t) n, sizeof *t);
-    long rss_sum = 0;
+    long rss_sum = 0, anon_sum = 0;
     for (int i = 0; i < n; i++) {
         int in[2], out[2];
         if (pipe(in) || pipe(out)) { perror("pipe"); return 1; }
@@ -79,7 +82,8 @@ int main(int argc, char **argv) {
         free(reply);
         if (rss) {
             sleep(2);
-            rss_sum += rss_kib(pid);
+            rss_sum += status_kib(pid, "VmRSS");
+            anon_sum += status_kib(pid, "RssAnon");
         }
         close(in[1]);
         int status;
@@ -88,7 +92,7 @@ int main(int argc, char **argv) {
     }
     qsort(t, (size_t) n, sizeof *t, cmp);
     printf("median_ms=%.1f min_ms=%.1f max_ms=%.1f runs=%d", t[n / 2], t[0], t[n - 1], n);
-    if (rss) printf(" idle_rss_kib=%ld", rss_sum / n);
+    if (rss) printf(" idle_rss_kib=%ld idle_anon_kib=%ld", rss_sum / n, anon_sum / n);
     printf("\n");
     return 0;
 }
