@@ -75,6 +75,8 @@ log "jlink: $modules"
 # --generate-cds-archive: the runtime's default CDS, used when the AOT cache cannot be (and by the benchmark's bare JVM).
 "$JAVA_HOME/bin/jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files \
   --generate-cds-archive --output "$out/runtime"
+# The no-compressed-oops archive serves heaps over 32 GB only; the launcher caps the heap far below.
+rm -f "$out/runtime/lib/server/classes_nocoops.jsa"
 
 log "jpackage: app-image"
 "$JAVA_HOME/bin/jpackage" --type app-image --name cardbridge --app-version "${version%%[+~-]*}" \
