@@ -74,9 +74,18 @@ final class InstallCommands {
                 spec.commandLine().getErr().println(t.get("doctor.policyBad", loaded.path(), loaded.problem()));
                 return 1;
             }
-            var changes = installer(root).install(scope.scope(), exe, loaded.policy());
-            changes.forEach(c -> out.println(t.get("install.done", c.browsers(), c.where())));
-            return 0;
+            if (root != null && scope.user) {
+                spec.commandLine().getErr().println(t.get("install.rootNeedsSystem"));
+                return 2;
+            }
+            try {
+                var changes = installer(root).install(scope.scope(), exe, loaded.policy());
+                changes.forEach(c -> out.println(t.get("install.done", c.browsers(), c.where())));
+                return 0;
+            } catch (java.nio.file.AccessDeniedException e) {
+                spec.commandLine().getErr().println(t.get("install.denied", e.getFile()));
+                return 1;
+            }
         }
     }
 
@@ -92,7 +101,17 @@ final class InstallCommands {
         @Override
         public Integer call() throws Exception {
             DoctorTexts t = new DoctorTexts(Lang.ofSystem());
-            var changes = installer(root).uninstall(scope.scope());
+            if (root != null && scope.user) {
+                spec.commandLine().getErr().println(t.get("install.rootNeedsSystem"));
+                return 2;
+            }
+            List<Installer.Change> changes;
+            try {
+                changes = installer(root).uninstall(scope.scope());
+            } catch (java.nio.file.AccessDeniedException e) {
+                spec.commandLine().getErr().println(t.get("install.denied", e.getFile()));
+                return 1;
+            }
             PrintWriter out = spec.commandLine().getOut();
             if (changes.isEmpty()) {
                 out.println(t.get("install.none"));
