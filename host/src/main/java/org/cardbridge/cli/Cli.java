@@ -10,12 +10,13 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
 /**
- * {@code cardbridge-host} for people: version, policy, and (with their issues) install and doctor.
+ * {@code cardbridge-host} for people: version, policy, install, uninstall and doctor.
  * {@link #run} is what {@code main} and in-process tests both call.
  */
 @Command(name = "cardbridge-host", mixinStandardHelpOptions = true, versionProvider = Cli.VersionProvider.class,
         description = "CardBridge native-messaging host. Browsers start it; people use these commands.",
-        subcommands = {Cli.VersionCommand.class, Cli.PolicyCommand.class})
+        subcommands = {Cli.VersionCommand.class, Cli.PolicyCommand.class, InstallCommands.Install.class,
+                InstallCommands.Uninstall.class, InstallCommands.DoctorCommand.class})
 public final class Cli implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  * never re-establishes it, so after a pcscd restart, or Windows stopping the smart-card service when the
  * last reader goes, every call would fail forever).
  */
-final class PcscAccess {
+public final class PcscAccess {
     static final String LIBRARY_PROPERTY = "sun.security.smartcardio.library";
     private static final Logger LOG = Logger.getLogger(PcscAccess.class.getName());
     private static volatile boolean resetUnavailableLogged;
@@ -33,7 +33,7 @@ final class PcscAccess {
     }
 
     /** Opens the terminals of a (new, if the previous one was dropped) PC/SC context. */
-    static CardTerminals open() throws CardException {
+    public static CardTerminals open() throws CardException {
         locateLibrary();
         try {
             return TerminalFactory.getInstance("PC/SC", null).terminals();

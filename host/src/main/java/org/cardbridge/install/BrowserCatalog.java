@@ -1,0 +1,96 @@
+package org.cardbridge.install;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.cardbridge.platform.Os;
+import org.cardbridge.protocol.Json;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The browsers CardBridge registers with, read from {@code browsers.json} next to this class: the one
+ * place that says where each browser looks for native-messaging manifests on each OS.
+ */
+public record BrowserCatalog(String hostName, String description, List<Browser> browsers) {
+    public static final String RESOURCE = "browsers.json";
+
+    /** Chrome-family manifests carry {@code allowed_origins}; Firefox ones {@code allowed_extensions}. */
+    public enum Family {
+        CHROME, FIREFOX
+    }
+
+    /** How much of native messaging works for a sandboxed (Snap/Flatpak) build of a browser. */
+    public enum SandboxSupport {
+        NONE, PORTAL
+    }
+
+    public record Sandbox(String name, SandboxSupport support) {
+    }
+
+    /** Where one browser looks on one OS. Directory lists and registry keys are in the browser's search order. */
+    public record Locations(List<String> user, List<String> system, List<String> registry, List<String> detect,
+                            Optional<Sandbox> snap, Optional<Sandbox> flatpak) {
+    }
+
+    public record Browser(String id, String name, Family family, Map<Os, Locations> locations) {
+        public Optional<Locations> on(Os os) {
+            return Optional.ofNullable(locations.get(os));
+        }
+    }
+
+    public BrowserCatalog {
+        browsers = List.copyOf(browsers);
+    }
+
+    public static BrowserCatalog load() {
+        try (InputStream in = BrowserCatalog.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException(RESOURCE + " is missing from the host's resources");
+            }
+            return parse(Json.mapper().readTree(in));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static BrowserCatalog parse(JsonNode root) {
+        List<Browser> out = new ArrayList<>();
+        for (JsonNode b : root.path("browsers")) {
+            Map<Os, Locations> byOs = new EnumMap<>(Os.class);
+            for (Os os : Os.values()) {
+                JsonNode l = b.get(os.name().toLowerCase(java.util.Locale.ROOT));
+                if (l != null) {
+                    byOs.put(os, new Locations(strings(l, "user"), strings(l, "system"), strings(l, "registry"),
+                            strings(l, "detect"), sandbox(l.get("snap"), "name"), sandbox(l.get("flatpak"), "id")));
+                }
+            }
+            out.add(new Browser(b.path("id").asText(), b.path("name").asText(),
+                    Family.valueOf(b.path("family").asText().toUpperCase(java.util.Locale.ROOT)), byOs));
+        }
+        return new BrowserCatalog(root.path("hostName").asText(), root.path("description").asText(), out);
+    }
+
+    public Optional<Browser> browser(String id) {
+        return browsers.stream().filter(b -> b.id().equals(id)).findFirst();
+    }
+
+    private static List<String> strings(JsonNode node, String field) {
+        List<String> out = new ArrayList<>();
+        node.path(field).forEach(v -> out.add(v.asText()));
+        return List.copyOf(out);
+    }
+
+    private static Optional<Sandbox> sandbox(JsonNode node, String nameField) {
+        if (node == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new Sandbox(node.path(nameField).asText(),
+                SandboxSupport.valueOf(node.path("support").asText().toUpperCase(java.util.Locale.ROOT))));
+    }
+}

@@ -1,0 +1,59 @@
+package org.cardbridge.install;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.cardbridge.policy.ExtensionIds;
+import org.cardbridge.policy.Policy;
+import org.cardbridge.protocol.Json;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.TreeSet;
+
+/**
+ * Builds the two host manifests. Chrome-family browsers want {@code allowed_origins}; Firefox wants
+ * {@code allowed_extensions} and rejects a manifest that also has {@code allowed_origins}, so each family
+ * gets its own file. The extension ids come from {@link ExtensionIds} (plus a CA's branded ids from the
+ * policy), the same set the host accepts at start-up.
+ */
+public final class Manifests {
+    private final BrowserCatalog catalog;
+
+    public Manifests(BrowserCatalog catalog) {
+        this.catalog = catalog;
+    }
+
+    public ObjectNode manifest(BrowserCatalog.Family family, String hostPath, Policy policy) {
+        ObjectNode m = Json.mapper().createObjectNode();
+        m.put("name", catalog.hostName());
+        m.put("description", catalog.description());
+        m.put("path", hostPath);
+        m.put("type", "stdio");
+        ArrayNode allowed = m.putArray(family == BrowserCatalog.Family.CHROME ? "allowed_origins" : "allowed_extensions");
+        // Sorted with ours first so the files are byte-for-byte reproducible (the package build diffs them).
+        if (family == BrowserCatalog.Family.CHROME) {
+            allowed.add(ExtensionIds.CHROME_ORIGIN);
+            new TreeSet<>(ExtensionIds.chromeOrigins(policy)).stream()
+                    .filter(o -> !o.equals(ExtensionIds.CHROME_ORIGIN)).forEach(allowed::add);
+        } else {
+            allowed.add(ExtensionIds.FIREFOX);
+            new TreeSet<>(ExtensionIds.firefoxIds(policy)).stream()
+                    .filter(id -> !id.equals(ExtensionIds.FIREFOX)).forEach(allowed::add);
+        }
+        return m;
+    }
+
+    public byte[] bytes(BrowserCatalog.Family family, String hostPath, Policy policy) {
+        try {
+            String text = Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(manifest(family, hostPath, policy));
+            return (text + "\n").getBytes(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String fileName() {
+        return catalog.hostName() + ".json";
+    }
+}

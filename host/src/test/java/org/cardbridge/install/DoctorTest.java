@@ -1,0 +1,245 @@
+package org.cardbridge.install;
+
+import org.cardbridge.platform.Os;
+import org.cardbridge.policy.Policy;
+import org.cardbridge.protocol.Lang;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * doctor against broken registrations on a fake machine (temporary HOME and system root). The hosts here
+ * are small shell scripts that misbehave on purpose; the real host answering is DoctorIT.
+ */
+class DoctorTest {
+    static final BrowserCatalog CATALOG = BrowserCatalog.load();
+    @TempDir
+    Path tmp;
+    Path home;
+    Path sys;
+    Roots roots;
+    Path chromiumManifest;
+    Path firefoxManifest;
+
+    @BeforeEach
+    void machineWithChromiumAndFirefox() throws IOException {
+        home = Files.createDirectories(tmp.resolve("home"));
+        sys = Files.createDirectories(tmp.resolve("sys"));
+        roots = Roots.of(home, sys);
+        touch(sys.resolve("usr/bin/chromium"));
+        touch(sys.resolve("usr/bin/firefox"));
+        chromiumManifest = home.resolve(".config/chromium/NativeMessagingHosts/org.cardbridge.host.json");
+        firefoxManifest = home.resolve(".mozilla/native-messaging-hosts/org.cardbridge.host.json");
+    }
+
+    Doctor doctor(Duration timeout) {
+        return new Doctor(CATALOG, roots, Os.LINUX, null,
+                new HostProbe(timeout, Os.LINUX, Map.of("CARDBRIDGE_STATE_DIR", tmp.resolve("state").toString())),
+                new DoctorTexts(Lang.EN));
+    }
+
+    List<Finding> check(String browser) {
+        return check(browser, Duration.ofSeconds(10));
+    }
+
+    List<Finding> check(String browser, Duration timeout) {
+        return doctor(timeout).browsers().stream().filter(f -> f.subject().equals(browser)).toList();
+    }
+
+    Path script(String name, String body) throws IOException {
+        Path p = tmp.resolve(name);
+        Files.writeString(p, "#!/bin/sh\n" + body + "\n");
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return p;
+    }
+
+    void installUser(Path host) throws IOException {
+        new Installer(CATALOG, roots, Os.LINUX, null).install(Scope.USER, host.toString(), Policy.empty());
+    }
+
+    static Finding only(List<Finding> findings, Finding.Status status) {
+        List<Finding> matching = findings.stream().filter(f -> f.status() == status).toList();
+        assertEquals(1, matching.size(), () -> "one " + status + " in " + findings);
+        return matching.getFirst();
+    }
+
+    @Test
+    void missingManifestNamesEveryPlaceTheBrowserLooksAndTheFix() {
+        Finding f = only(check("chromium"), Finding.Status.FAIL);
+        assertEquals("doctor.noManifest", f.code());
+        assertTrue(f.message().contains(home.resolve(".config/chromium/NativeMessagingHosts").toString()), f.message());
+        assertTrue(f.message().contains(sys.resolve("etc/chromium/native-messaging-hosts").toString()), f.message());
+        assertEquals("run: cardbridge-host install --user   (or reinstall the CardBridge package for all users)", f.fix());
+    }
+
+    @Test
+    void badJson() throws IOException {
+        installUser(script("host", "exit 0"));
+        Files.writeString(chromiumManifest, "{\"name\": \"org.cardbridge.host\",");
+        Finding f = only(check("chromium"), Finding.Status.FAIL);
+        assertEquals("doctor.badJson", f.code());
+        assertTrue(f.message().startsWith("Chromium: manifest " + chromiumManifest + " is not valid JSON"), f.message());
+    }
+
+    @Test
+    void wrongPath() throws IOException {
+        installUser(tmp.resolve("no-such-host"));
+        Finding f = only(check("chromium"), Finding.Status.FAIL);
+        assertEquals("doctor.pathMissing", f.code());
+        assertEquals("Chromium: manifest " + chromiumManifest + " names the host " + tmp.resolve("no-such-host") + ", which does not exist", f.message());
+    }
+
+    @Test
+    void relativePathIsRefusedOnLinux() throws IOException {
+        installUser(script("host", "exit 0"));
+        Files.writeString(chromiumManifest, Files.readString(chromiumManifest).replace(tmp.resolve("host").toString(), "bin/host"));
+        assertEquals("doctor.pathRelative", only(check("chromium"), Finding.Status.FAIL).code());
+    }
+
+    @Test
+    void notExecutable() throws IOException {
+        Path host = script("host", "exit 0");
+        Files.setPosixFilePermissions(host, PosixFilePermissions.fromString("rw-r--r--"));
+        installUser(host);
+        Finding f = only(check("chromium"), Finding.Status.FAIL);
+        assertEquals("doctor.notExecutable", f.code());
+        assertEquals("run: chmod 755 " + host + "   (or reinstall CardBridge)", f.fix());
+    }
+
+    @Test
+    void wrongExtensionId() throws IOException {
+        installUser(script("host", "exit 0"));
+        Files.writeString(chromiumManifest, Files.readString(chromiumManifest).replace("ofgjjddghmifhcdedhlchefmbecfflch", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+        Finding f = only(check("chromium"), Finding.Status.FAIL);
+        assertEquals("doctor.extensionNotAllowed", f.code());
+        assertTrue(f.message().contains("chrome-extension://ofgjjddghmifhcdedhlchefmbecfflch/"), f.message());
+
+        Files.writeString(firefoxManifest, Files.readString(firefoxManifest).replace("cardbridge@cardbridge.org", "other@example.org"));
+        assertEquals("doctor.extensionNotAllowed", only(check("firefox"), Finding.Status.FAIL).code());
+    }
+
+    @Test
+    void wrongName() throws IOException {
+        installUser(script("host", "exit 0"));
+        Files.writeString(chromiumManifest, Files.readString(chromiumManifest).replace("\"org.cardbridge.host\"", "\"org.cardbridge.hots\""));
+        Finding f = only(check("chromium"), Finding.Status.FAIL);
+        assertEquals("doctor.wrongName", f.code());
+        assertTrue(f.message().contains("\"org.cardbridge.hots\""), f.message());
+    }
+
+    @Test
+    void firefoxManifestWithAllowedOriginsIsRejected() throws IOException {
+        installUser(script("host", "exit 0"));
+        Files.writeString(firefoxManifest, Files.readString(firefoxManifest)
+                .replace("\"allowed_extensions\"", "\"allowed_origins\" : [ \"chrome-extension://ofgjjddghmifhcdedhlchefmbecfflch/\" ],\n  \"allowed_extensions\""));
+        assertEquals("doctor.firefoxOrigins", only(check("firefox"), Finding.Status.FAIL).code());
+    }
+
+    @Test
+    void hostThatDoesNotAnswer() throws IOException {
+        installUser(script("host", "exec sleep 30"));
+        Finding f = only(check("chromium", Duration.ofMillis(700)), Finding.Status.FAIL);
+        assertEquals("doctor.noAnswer", f.code());
+        assertTrue(f.message().endsWith("did not answer hello within 700 ms"), f.message());
+    }
+
+    @Test
+    void hostThatExitsShowsItsCodeAndFirstErrorLine() throws IOException {
+        installUser(script("host", "echo 'Error: Could not find or load main class' >&2; exit 7"));
+        Finding f = only(check("chromium"), Finding.Status.FAIL);
+        assertEquals("doctor.hostExited", f.code());
+        assertTrue(f.message().contains("exit code 7") && f.message().endsWith("Could not find or load main class"), f.message());
+    }
+
+    @Test
+    void hostThatPrintsToStdoutIsCaught() throws IOException {
+        installUser(script("host", "echo 'Picked up JAVA_TOOL_OPTIONS: -Xmx1g'; exec sleep 5"));
+        Finding f = only(check("chromium"), Finding.Status.FAIL);
+        assertEquals("doctor.wrongAnswer", f.code());
+        assertTrue(f.message().contains("something prints to stdout"), f.message());
+    }
+
+    @Test
+    void browsersAreStartedWithTheirOwnArguments() throws IOException {
+        // A host that answers hello only when started with exactly the browser's arguments.
+        Path host = script("host", """
+                case "$1" in
+                  chrome-extension://ofgjjddghmifhcdedhlchefmbecfflch/) ;;
+                  */org.cardbridge.host.json) [ "$2" = cardbridge@cardbridge.org ] || exit 9 ;;
+                  *) exit 8 ;;
+                esac
+                reply='{"id":"doctor","result":{"host":"sh","protocol":"1.0.0","operations":["hello"]}}'
+                len=$(printf %o ${#reply})
+                printf "\\\\$len\\\\000\\\\000\\\\000%s" "$reply"
+                """);
+        installUser(host);
+        List<Finding> chromium = check("chromium");
+        assertEquals(List.of("doctor.manifestOk", "doctor.helloOk"), chromium.stream().map(Finding::code).toList(), chromium::toString);
+        List<Finding> firefox = check("firefox");
+        assertEquals(List.of("doctor.manifestOk", "doctor.helloOk"), firefox.stream().map(Finding::code).toList(), firefox::toString);
+    }
+
+    @Test
+    void aBrokenUserManifestShadowsAGoodSystemOneAndIsTheOneReported() throws IOException {
+        Path host = script("host", "exit 0");
+        new Installer(CATALOG, roots, Os.LINUX, null).install(Scope.SYSTEM, host.toString(), Policy.empty());
+        installUser(tmp.resolve("gone"));
+        Finding f = only(check("chromium"), Finding.Status.FAIL);
+        assertEquals("doctor.pathMissing", f.code());
+        assertTrue(f.message().contains(chromiumManifest.toString()), f.message());
+    }
+
+    @Test
+    void systemManifestProblemsSuggestReinstallingThePackage() throws IOException {
+        new Installer(CATALOG, roots, Os.LINUX, null).install(Scope.SYSTEM, tmp.resolve("gone").toString(), Policy.empty());
+        Finding f = only(check("chromium"), Finding.Status.FAIL);
+        assertTrue(f.fix().startsWith("reinstall the CardBridge package"), f.fix());
+    }
+
+    @Test
+    void browsersNotInstalledAreSkippedAndNoBrowserAtAllIsAWarning() throws IOException {
+        assertEquals("doctor.notInstalled", only(check("edge"), Finding.Status.INFO).code());
+        Files.delete(sys.resolve("usr/bin/chromium"));
+        Files.delete(sys.resolve("usr/bin/firefox"));
+        List<Finding> all = doctor(Duration.ofSeconds(1)).browsers();
+        assertTrue(all.stream().noneMatch(Finding::broken), all::toString);
+        assertEquals("doctor.noBrowser", only(all, Finding.Status.WARN).code());
+    }
+
+    @Test
+    void snapAndFlatpakBrowsersAreRecognisedWithWhatWorks() throws IOException {
+        Files.createDirectories(sys.resolve("snap/chromium"));
+        Files.createDirectories(sys.resolve("snap/firefox"));
+        Files.createDirectories(home.resolve(".local/share/flatpak/app/com.brave.Browser"));
+        Finding chromium = doctor(Duration.ofSeconds(1)).browsers().stream().filter(f -> f.code().startsWith("doctor.snap")).filter(f -> f.subject().equals("chromium")).findFirst().orElseThrow();
+        assertEquals(Finding.Status.WARN, chromium.status());
+        assertEquals("doctor.snap.none", chromium.code());
+        Finding firefox = check("firefox").stream().filter(f -> f.code().startsWith("doctor.snap")).findFirst().orElseThrow();
+        assertEquals("doctor.snap.portal", firefox.code());
+        assertEquals("doctor.flatpak", only(check("brave"), Finding.Status.WARN).code());
+    }
+
+    @Test
+    void polishMessages() {
+        Doctor pl = new Doctor(CATALOG, roots, Os.LINUX, null, new HostProbe(Duration.ofSeconds(1), Os.LINUX), new DoctorTexts(Lang.PL));
+        Finding f = pl.browsers().stream().filter(x -> x.subject().equals("chromium")).findFirst().orElseThrow();
+        assertTrue(f.message().startsWith("Chromium: brak manifestu CardBridge"), f.message());
+        assertTrue(f.fix().startsWith("uruchom: cardbridge-host install --user"), f.fix());
+    }
+
+    static void touch(Path p) throws IOException {
+        Files.createDirectories(p.getParent());
+        Files.writeString(p, "");
+    }
+}
