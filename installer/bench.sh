@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark of the packaged host (not a test: it asserts nothing, it measures and writes
-# docs/benchmarks-install.md). Needs a package build (installer/build-deb.sh) or an installed package.
+# installer/target/benchmarks-install.md). Needs a package build (installer/build-deb.sh) or an installed package.
 #
 #   installer/bench.sh [app-dir]     app-dir: /opt/cardbridge when installed, else the build's staging tree
 #
@@ -60,8 +60,8 @@ deb_mib=$(awk -v b="$deb_bytes" 'BEGIN { printf "%.1f", b / 1048576 }')
 verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "NOT met") }'; }
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 
-mkdir -p docs
-cat > docs/benchmarks-install.md <<EOF
+mkdir -p installer/target   # the results are copied by hand into docs/benchmarks.md
+cat > installer/target/benchmarks-install.md <<EOF
 ## Installed host
 
 Measured by \`installer/bench.sh\` on $(date -u +%Y-%m-%d): $(nproc) CPU(s) ($cpu), load average
@@ -87,4 +87,4 @@ The manifest's \`path\` is \`/opt/cardbridge/bin/cardbridge-host\`, a 10-line \`
 bundled runtime's \`java\` with \`-Xlog:disable -Xlog:all=warning:stderr\`, the AOT cache and the class path
 — not jpackage's Linux launcher, which runs \`dpkg -S\` on every start.
 EOF
-cat docs/benchmarks-install.md
+cat installer/target/benchmarks-install.md

@@ -51,21 +51,7 @@ rm -rf "$out"
 mkdir -p "$out/input"
 # The host's jar is copied into lib/ by the host build; one directory holds exactly the class path.
 cp host/target/lib/*.jar "$out/input/"
-# Bouncy Castle's jars are signed. Loading a class from a signed jar verifies the jar's signature at
-# start-up, and the AOT cache cannot hold classes from signed jars: together several hundred ms on every
-# start. OpenJDK does not require signed providers, so the packaged copies carry no signature (the
-# main manifest section is kept; the per-entry digests go with the signature).
-for jar in "$out"/input/*.jar; do
-  if "$JAVA_HOME/bin/jar" tf "$jar" | grep -qE '^META-INF/[^/]+\.(SF|RSA|DSA|EC)$'; then
-    tmp=$(mktemp -d)
-    (cd "$tmp" && "$JAVA_HOME/bin/jar" xf "$jar" && rm -f META-INF/*.SF META-INF/*.RSA META-INF/*.DSA META-INF/*.EC \
-      && sed '/^\r\?$/q' META-INF/MANIFEST.MF > ../"$(basename "$tmp")".mf && rm META-INF/MANIFEST.MF \
-      && "$JAVA_HOME/bin/jar" --create --file "$jar" --manifest ../"$(basename "$tmp")".mf -C . .)
-    rm -rf "$tmp" "$tmp.mf"
-    log "unsigned $(basename "$jar")"
-  fi
-done
-
+# host/target/lib already holds Bouncy Castle unsigned (host/pom.xml says why): the AOT cache needs it.
 log "jdeps: modules the host needs"
 modules=$("$JAVA_HOME/bin/jdeps" --ignore-missing-deps --multi-release 25 --print-module-deps \
   --class-path "$out/input/*" "$out"/input/*.jar 2>/dev/null | tail -1)

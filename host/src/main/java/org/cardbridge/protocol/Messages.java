@@ -10,11 +10,16 @@ public final class Messages {
     private Messages() {
     }
 
+    /** A result is written straight from its record (no intermediate tree): results can be ~1 MiB. */
+    private record ResultMessage(String id, Object result) {
+    }
+
     public static byte[] result(String id, Object result) {
-        ObjectNode root = Json.mapper().createObjectNode();
-        root.put("id", id);
-        root.set("result", Json.mapper().valueToTree(result == null ? Map.of() : result));
-        return bytes(root);
+        try {
+            return Json.mapper().writeValueAsBytes(new ResultMessage(id, result == null ? Map.of() : result));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("the result does not serialise", e);
+        }
     }
 
     public static byte[] error(String id, HostException e) {
