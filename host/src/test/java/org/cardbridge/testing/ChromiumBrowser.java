@@ -1,6 +1,5 @@
 package org.cardbridge.testing;
 
-import org.cardbridge.policy.ExtensionIds;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -100,19 +99,12 @@ public final class ChromiumBrowser implements AutoCloseable {
         throw new IllegalStateException("extension/manifest.json not found above " + Path.of("").toAbsolutePath());
     }
 
-    /** The Chrome-family host manifest, as the installer writes it. */
+    /** The Chrome-family host manifest, written by the installer's own generator. */
     public static void writeHostManifest(Path dir, Path launcher) throws IOException {
         Files.createDirectories(dir);
-        String json = """
-                {
-                  "name": "%s",
-                  "description": "CardBridge native-messaging host (test)",
-                  "path": "%s",
-                  "type": "stdio",
-                  "allowed_origins": ["%s"]
-                }
-                """.formatted(HOST_NAME, launcher.toString().replace("\\", "\\\\"), ExtensionIds.CHROME_ORIGIN);
-        Files.writeString(dir.resolve(HOST_NAME + ".json"), json);
+        org.cardbridge.install.Manifests manifests = new org.cardbridge.install.Manifests(org.cardbridge.install.BrowserCatalog.load());
+        Files.write(dir.resolve(manifests.fileName()), manifests.bytes(org.cardbridge.install.BrowserCatalog.Family.CHROME,
+                launcher.toString(), org.cardbridge.policy.Policy.empty()));
     }
 
     @Override
