@@ -111,7 +111,12 @@ public final class HostProbe {
                 }
                 return judge(frame, millis);
             } catch (IOException e) {
-                // The host died before reading our frame (broken pipe).
+                // Our frame could not be written (broken pipe). A host may still have answered before it
+                // exited — what it wrote is in the pipe — so judge that answer before calling it dead.
+                byte[] frame = answerIfAny(answer);
+                if (frame != null) {
+                    return judge(frame, (System.nanoTime() - start) / 1_000_000);
+                }
                 p.waitFor(2, TimeUnit.SECONDS);
                 return p.isAlive() ? new CannotStart(e.getMessage()) : new Exited(p.exitValue(), stderr(err));
             } catch (TimeoutException e) {
@@ -154,6 +159,14 @@ public final class HostProbe {
     }
 
     /** One frame, or null at end of stream. A length over the browsers' limit means something else wrote to stdout. */
+    private static byte[] answerIfAny(CompletableFuture<byte[]> answer) throws InterruptedException {
+        try {
+            return answer.get(2, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            return null;
+        }
+    }
+
     private static byte[] readFrame(InputStream in) {
         try {
             byte[] header = in.readNBytes(4);
