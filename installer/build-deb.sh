@@ -82,8 +82,10 @@ cat > "$app/bin/cardbridge-host" <<EOF
 self=\$0
 [ -L "\$self" ] && self=\$(readlink -f "\$self")
 app=\${self%/bin/*}
+# fd 1 becomes stderr, the real stdout fd 3 (frames go there): native code printing cannot corrupt them.
+exec 3>&1 1>&2
 exec "\$app/lib/runtime/bin/java" $jvm_opts -XX:AOTCache="\$app/lib/cardbridge.aot" \\
-  -Dcardbridge.executable="\$app/bin/cardbridge-host" $exports \\
+  -Dcardbridge.stdout=/dev/fd/3 -Dcardbridge.executable="\$app/bin/cardbridge-host" $exports \\
   -cp "$(echo "$cp_rel" | sed 's|lib/app/|$app/lib/app/|g')" org.cardbridge.host.Main "\$@"
 EOF
 chmod 755 "$app/bin/cardbridge-host"

@@ -20,10 +20,13 @@ const LOCAL_OPS = new Set(["cancel", "subscribe", "unsubscribe"]);
 
 /** The origin to stamp for a port's sender, or null when the sender is not one we serve. */
 export function originOf(sender, runtime) {
+  // sender.url is used only where the browser reports no sender.origin at all (older Firefox).
   if (!sender || sender.id !== runtime.id) return null;
   const base = runtime.getURL("");
   if (typeof sender.url === "string" && sender.url.startsWith(base)) return EXTENSION_ORIGIN;
-  if (typeof sender.origin === "string" && sender.origin !== "null") return sender.origin;
+  // An opaque origin ("null": a sandboxed frame, a data: URL) is no origin at all. Its URL may still
+  // name the CA's site, but the content is not the site's to speak for: refuse it, never fall back.
+  if (typeof sender.origin === "string") return sender.origin === "null" ? null : sender.origin;
   try {
     const o = new URL(sender.url).origin;
     return o === "null" ? null : o;

@@ -46,6 +46,8 @@ test("originOf: sender.origin, else the URL's origin; extension pages are cardbr
   assert.equal(originOf({ id: EXT_ID, url: `chrome-extension://${EXT_ID}/popup/popup.html` }, runtime), EXTENSION_ORIGIN);
   assert.equal(originOf({ id: "another-extension", url: "https://a.example/" }, runtime), null);
   assert.equal(originOf({ id: EXT_ID, origin: "null", url: "data:text/html,x" }, runtime), null);
+  // A sandboxed frame on the CA's own site has an opaque origin: it must not be stamped with the site's.
+  assert.equal(originOf({ id: EXT_ID, origin: "null", url: "https://ca.example/sandboxed.html" }, runtime), null);
 });
 
 test("a port from a sender we cannot place is disconnected", () => {

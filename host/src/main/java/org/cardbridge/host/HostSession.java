@@ -166,7 +166,9 @@ public final class HostSession {
             return () -> channel.result(request.id(), result);
         } catch (HostException e) {
             return () -> channel.error(request.id(), e);
-        } catch (RuntimeException | StackOverflowError | AssertionError e) {
+        } catch (Throwable e) {
+            // Anything at all (an AWT error without a display server, a class that failed to initialise,
+            // even memory running out) is answered: the page must never wait for an answer that will not come.
             LOG.log(Level.SEVERE, "operation " + request.op() + " failed unexpectedly", e);
             HostException internal = new HostException(ErrorCode.INTERNAL_ERROR,
                     "internal error in " + request.op() + " (" + e.getClass().getSimpleName() + "); see the host log", Map.of());
@@ -175,6 +177,9 @@ public final class HostSession {
     }
 
     private <A> Object invoke(Request request, Command<A> command, Cancellation cancellation, MessageChannel channel) {
+        // Refuse what the origin can never do before doing any work for it; then validate the parameters
+        // (no dialog for bad input); only then may the user be asked for read consent.
+        policy.precheck(request.origin(), command.operationClass());
         Params params = new Params(request.params());
         A args = command.parse(params);
         params.done();

@@ -24,7 +24,6 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -43,8 +42,8 @@ public final class NativeHost {
     }
 
     /** Called from {@link Main}: takes over stdout for frames, so nothing else can write there. */
-    public static int serve(LaunchMode mode) {
-        OutputStream frames = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out));
+    public static int serve(LaunchMode mode, OutputStream stdout) {
+        OutputStream frames = new BufferedOutputStream(stdout);
         System.setOut(System.err);
         return serve(mode, new BufferedInputStream(new FileInputStream(FileDescriptor.in)), frames,
                 Lazy.of(() -> SwingDialogs.create()), UserDirs.state(), PolicyLoader.load());

@@ -46,16 +46,21 @@ public final class OriginPolicy {
         }
     }
 
-    /** Returns the checked origin, or throws ORIGIN_NOT_ALLOWED / USER_CANCELLED / USER_TIMEOUT. */
-    public Origin authorize(String reported, OperationClass needed, Lang lang) {
+    /**
+     * What can be decided without asking the user: throws ORIGIN_NOT_ALLOWED when the origin can never
+     * get {@code needed}; returns true when it is allowed outright, false when only the user's read
+     * consent can allow it. The dispatcher calls this before it even parses the parameters, so a page
+     * that may not do something cannot make the host do any work for it.
+     */
+    public boolean precheck(String reported, OperationClass needed) {
         Origin origin = parse(reported);
         if (needed == OperationClass.NONE) {
-            return origin;
+            return true;
         }
         if (origin.isExtension()) {
             // The extension's own UI lists cards and certificates; it never signs or enrolls.
             if (needed == OperationClass.READ) {
-                return origin;
+                return true;
             }
             throw refuse(origin, needed, "the extension's own pages may only read");
         }
@@ -65,14 +70,20 @@ public final class OriginPolicy {
         }
         if (entry.isPresent()) {
             if (entry.get().allow().contains(needed)) {
-                return origin;
+                return true;
             }
             throw refuse(origin, needed, "the policy does not allow " + name(needed) + " for this origin");
         }
         if (needed != OperationClass.READ) {
             throw refuse(origin, needed, name(needed) + " needs the origin in the administrator's policy");
         }
-        if (consents.allowsRead(origin)) {
+        return consents.allowsRead(origin);
+    }
+
+    /** Returns the checked origin, or throws ORIGIN_NOT_ALLOWED / USER_CANCELLED / USER_TIMEOUT. */
+    public Origin authorize(String reported, OperationClass needed, Lang lang) {
+        Origin origin = parse(reported);
+        if (precheck(reported, needed)) {
             return origin;
         }
         UserInterface.ReadConsent answer = ui.get().askReadConsent(origin, lang, policy.dialogTimeout());

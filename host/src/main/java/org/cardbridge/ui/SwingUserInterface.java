@@ -65,6 +65,7 @@ public final class SwingUserInterface implements UserInterface {
             JButton ok = button(t.get("button.confirm"), "confirm", () -> done.complete(new Answer<>(Boolean.TRUE)));
             JButton cancel = button(t.get("button.cancel"), "cancel", () -> done.complete(new Answer<>(null)));
             dialog.getRootPane().setDefaultButton(ok);
+            armAfterDelay(dialog, ok);
             List<JComponent> rows = new java.util.ArrayList<>();
             rows.add(new JLabel(t.html("confirm.text", confirmation.origin(), t.get(confirmation.action()))));
             confirmation.facts().forEach(f -> rows.add(new JLabel(plainLabel(f))));
@@ -87,6 +88,28 @@ public final class SwingUserInterface implements UserInterface {
             });
             JButton cancel = button(t.get("button.cancel"), "cancel", () -> done.complete(new Answer<>(null)));
             dialog.getRootPane().setDefaultButton(ok);
+            // An empty PIN is never sent: a stray Return would cost the card a try.
+            ok.setEnabled(false);
+            field.getDocument().addDocumentListener(new javax.swing.event.DocumentListener() {
+                private void update() {
+                    ok.setEnabled(field.getDocument().getLength() > 0);
+                }
+
+                @Override
+                public void insertUpdate(javax.swing.event.DocumentEvent e) {
+                    update();
+                }
+
+                @Override
+                public void removeUpdate(javax.swing.event.DocumentEvent e) {
+                    update();
+                }
+
+                @Override
+                public void changedUpdate(javax.swing.event.DocumentEvent e) {
+                    update();
+                }
+            });
             List<JComponent> rows = new java.util.ArrayList<>();
             rows.add(new JLabel(t.html("pin.text", prompt.origin(), prompt.tokenLabel())));
             if (prompt.certificate() != null) {
@@ -127,6 +150,24 @@ public final class SwingUserInterface implements UserInterface {
             ref.set(dialog);
         });
         return () -> SwingUtilities.invokeLater(() -> ref.get().dispose());
+    }
+
+    /**
+     * The confirm button stays disabled for a moment after the dialog appears: the dialog comes to the
+     * front on its own, and a Return the user meant for the page must not sign or write anything.
+     */
+    static final int ARM_DELAY_MILLIS = 700;
+
+    private static void armAfterDelay(JDialog dialog, JButton button) {
+        button.setEnabled(false);
+        dialog.addWindowListener(new WindowAdapter() {
+            @Override
+            public void windowOpened(WindowEvent e) {
+                javax.swing.Timer timer = new javax.swing.Timer(ARM_DELAY_MILLIS, ev -> button.setEnabled(true));
+                timer.setRepeats(false);
+                timer.start();
+            }
+        });
     }
 
     /** Shows a dialog and waits for its answer; closing it is USER_CANCELLED, no answer in time USER_TIMEOUT. */

@@ -80,6 +80,21 @@ class HostProcessIT {
     }
 
     @Test
+    void outputOfTheJvmOrNativeCodeOnFdOne_neverReachesTheFrames() throws Exception {
+        // -XX:+PrintCommandLineFlags writes to the JVM's tty (fd 1) from native code, before main():
+        // the same path a vendor PKCS#11 module's debug output takes. The launcher moves fd 1 to stderr.
+        Map<String, String> env = new java.util.HashMap<>(env());
+        env.put("JAVA_TOOL_OPTIONS", "-XX:+PrintCommandLineFlags");
+        try (HostProcess host = new HostProcess(List.of(ExtensionIds.CHROME_ORIGIN), env)) {
+            host.send(req("1", "hello"));
+            assertEquals("1", host.receive().get("id").asText());
+            host.closeStdin();
+            assertEquals(0, host.waitFor(5_000));
+            assertEquals(1, assertOnlyFrames(host.allStdout()));
+        }
+    }
+
+    @Test
     void oversizedFrame_isAnsweredThenTheHostExits() throws Exception {
         try (HostProcess host = chrome()) {
             host.sendHeaderOnly(64 * 1024 * 1024);

@@ -165,9 +165,16 @@ class HostSessionTest {
     }
 
     @Test
-    void invalidArguments_areRefusedBeforeTheOriginIsAskedAbout() throws Exception {
-        start().send("{\"id\":\"6\",\"op\":\"echo\",\"origin\":\"https://other.example\",\"params\":{}}");
+    void invalidArguments_areRefusedBeforeTheUserIsAskedForConsent() throws Exception {
+        start().send("{\"id\":\"6\",\"op\":\"block\",\"origin\":\"https://other.example\",\"params\":{\"x\":1}}");
         assertEquals("INVALID_ARGUMENT", code(host.answerTo("6")));
+        assertEquals(0, ui.consentRequests().size());
+    }
+
+    @Test
+    void anOriginThatCanNeverEnroll_isRefusedBeforeItsParametersAreEvenRead() throws Exception {
+        start().send("{\"id\":\"7\",\"op\":\"echo\",\"origin\":\"https://other.example\",\"params\":{\"bogus\":[1,2,3]}}");
+        assertEquals("ORIGIN_NOT_ALLOWED", code(host.answerTo("7")));
         assertEquals(0, ui.consentRequests().size());
     }
 
