@@ -226,26 +226,48 @@ class EnrolmentTest {
         try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
             String handle = host.tokenHandle(f.token().label());
             JsonNode key = host.call("generateKeyPair", Map.of("token", handle, "algorithm", "EC-P256", "label", "z prywatnym"));
-            // A certificate with CKA_PRIVATE=true on that key: invisible until the user logs in. pkcs11-tool
-            // ignores --private for certificates, so it is written through the module (the login still holds).
-            Pkcs11 p11 = host.module();
-            long s = p11.openSession(f.token().slotId());
-            try {
-                p11.createObject(s, List.of(Pkcs11.Attr.of(Ck.CKA_CLASS, Ck.CKO_CERTIFICATE),
-                        Pkcs11.Attr.of(Ck.CKA_CERTIFICATE_TYPE, Ck.CKC_X_509), Pkcs11.Attr.of(Ck.CKA_TOKEN, true),
-                        Pkcs11.Attr.of(Ck.CKA_PRIVATE, true),
-                        Pkcs11.Attr.of(Ck.CKA_ID, java.util.HexFormat.of().parseHex(key.path("keyId").asText())),
-                        Pkcs11.Attr.of(Ck.CKA_LABEL, "prywatny".getBytes(StandardCharsets.UTF_8)),
-                        Pkcs11.Attr.of(Ck.CKA_SUBJECT, f.cert().getSubjectX500Principal().getEncoded()),
-                        Pkcs11.Attr.of(Ck.CKA_VALUE, f.cert().getEncoded())));
-            } finally {
-                p11.closeSession(s);
-            }
+            writePrivateCertificate(host, f, key.path("keyId").asText());
             host.call("logout", Map.of("token", handle));
             HostException e = assertThrows(HostException.class, () -> host.call("removeKey", Map.of("key", key.path("key").asText())));
             assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
             assertEquals("key", e.details().get("field"));
             assertTrue(pkcs11Tool(f.token(), "--list-objects", "--type", "privkey").contains("z prywatnym"));
+        }
+    }
+
+    /**
+     * Writes a certificate with CKA_PRIVATE=true (invisible until login) under {@code keyIdHex}. pkcs11-tool
+     * ignores --private for certificates, so it goes through the module while the host's login holds.
+     */
+    static void writePrivateCertificate(InProcessHost host, TokenFixture f, String keyIdHex) {
+        Pkcs11 p11 = host.module();
+        long s = p11.openSession(f.token().slotId());
+        try {
+            p11.createObject(s, List.of(Pkcs11.Attr.of(Ck.CKA_CLASS, Ck.CKO_CERTIFICATE),
+                    Pkcs11.Attr.of(Ck.CKA_CERTIFICATE_TYPE, Ck.CKC_X_509), Pkcs11.Attr.of(Ck.CKA_TOKEN, true),
+                    Pkcs11.Attr.of(Ck.CKA_PRIVATE, true), Pkcs11.Attr.of(Ck.CKA_ID, java.util.HexFormat.of().parseHex(keyIdHex)),
+                    Pkcs11.Attr.of(Ck.CKA_LABEL, "prywatny".getBytes(StandardCharsets.UTF_8)),
+                    Pkcs11.Attr.of(Ck.CKA_SUBJECT, f.cert().getSubjectX500Principal().getEncoded()),
+                    Pkcs11.Attr.of(Ck.CKA_VALUE, f.cert().getEncoded())));
+        } catch (java.security.cert.CertificateEncodingException e) {
+            throw new IllegalStateException(e);
+        } finally {
+            p11.closeSession(s);
+        }
+    }
+
+    @Test
+    void createCsr_forAKeyWhosePrivateCertificateShowsOnlyAfterLogin_isRefused() {
+        TokenFixture f = TokenFixture.withCertificate();
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
+            String handle = host.tokenHandle(f.token().label());
+            JsonNode key = host.call("generateKeyPair", Map.of("token", handle, "algorithm", "EC-P256", "label", "ukryty"));
+            writePrivateCertificate(host, f, key.path("keyId").asText());
+            host.call("logout", Map.of("token", handle));
+            HostException e = assertThrows(HostException.class, () -> host.call("createCsr",
+                    Map.of("key", key.path("key").asText(), "subject", "CN=Ukryty certyfikat")));
+            assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+            assertEquals("key", e.details().get("field"));
         }
     }
 
