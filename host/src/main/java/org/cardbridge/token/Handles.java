@@ -69,10 +69,15 @@ public final class Handles {
             throw HostException.invalidArgument(field, "not a " + (kind == 'k' ? "key" : "certificate") + " handle");
         }
         String value = handle.substring(sep + 2);
-        if (value.isEmpty() || value.length() % 2 != 0 || !value.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+        if (value.isEmpty() || value.length() % 2 != 0 || !value.chars().allMatch(Handles::isHexDigit)) {
             throw HostException.invalidArgument(field, "not a " + (kind == 'k' ? "key" : "certificate") + " handle");
         }
         return new ObjectHandle(handle.substring(0, sep), kind, value);
+    }
+
+    /** ASCII hex only: Character.digit also takes other scripts' digits, which HexFormat then rejects. */
+    private static boolean isHexDigit(int c) {
+        return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F';
     }
 
     static byte[] sha256(byte[] data) {

@@ -67,6 +67,7 @@ public final class CreateCsrCommand implements Command<CreateCsrCommand.Args> {
         KEY_USAGE.put("keyAgreement", KeyUsage.keyAgreement);
     }
 
+    private static final String PENDING_ONLY = "a CSR is made for a key without a certificate (a pending renewal key, from generateKeyPair)";
     private final TokenAccess access;
 
     public CreateCsrCommand(TokenAccess access) {
@@ -143,11 +144,14 @@ public final class CreateCsrCommand implements Command<CreateCsrCommand.Args> {
     @Override
     public Object execute(Args args, CommandContext context) {
         TokenSession session = access.session(args.key().token());
+        // The dialog speaks of the new key: the current (e.g. qualified) key with its certificate must not sign.
+        TokenAccess.requireNoCertificate(session, args.key().keyId(), "key", PENDING_ONLY);
         String subjectText = new X500Principal(encoded(args.subject())).getName(X500Principal.RFC2253);
         Texts t = TokenAccess.texts(context);
         access.confirm(context, "action.createCsr", List.of(t.plain("fact.token", session.info().label()),
                 t.plain("fact.subject", subjectText)));
         access.login(session, context, null);
+        TokenAccess.requireNoCertificate(session, args.key().keyId(), "key", PENDING_ONLY); // private certificates show only now
         TokenObjects.Key key = TokenAccess.privateKey(session, args.key());
         PublicKey publicKey = session.publicKeyOf(key, session.publicKeys()).orElseThrow(() -> new HostException(
                 ErrorCode.KEY_NOT_FOUND, "the card does not reveal this key's public key", Map.of("key", args.key().token())));

@@ -55,7 +55,13 @@ public final class InstallCertificateCommand implements Command<InstallCertifica
     public record CaCertificate(String subject, boolean written, String reason) {
     }
 
-    public record Result(String certificate, String keyId, boolean replaced, List<CaCertificate> caCertificates) {
+    /**
+     * {@code oldKeyKept} (with {@code oldKeyKeptReason}) is present only when {@code removeOldKey} was asked
+     * and the old certificate was replaced.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Result(String certificate, String keyId, boolean replaced, List<CaCertificate> caCertificates,
+                         Boolean oldKeyKept, String oldKeyKeptReason) {
     }
 
     private static final Logger LOG = Logger.getLogger(InstallCertificateCommand.class.getName());
@@ -182,9 +188,15 @@ public final class InstallCertificateCommand implements Command<InstallCertifica
         }
         access.confirm(context, replace ? "action.replaceCertificate" : "action.installCertificate", facts);
         access.login(session, context, null);
+        byte[] keyId = match.key().id();
+        // Before login a card may show only the public key object; without the private key behind it the
+        // certificate would be useless, so nothing is written.
+        if (session.privateKeys().stream().noneMatch(k -> Arrays.equals(k.id(), keyId))) {
+            throw new HostException(ErrorCode.CERTIFICATE_KEY_MISMATCH,
+                    "the card has no private key for this certificate's public key", Map.of("keyId", HexFormat.of().formatHex(keyId)));
+        }
 
         // ---- 3. write the new certificate and verify it ---------------------------------------------
-        byte[] keyId = match.key().id();
         String label = match.key().label().isEmpty() ? TokenAccess.subject(leaf) : match.key().label();
         if (present.isEmpty()) {
             long written = session.createCertificate(leaf, keyId, label, false);
@@ -226,10 +238,25 @@ public final class InstallCertificateCommand implements Command<InstallCertifica
         }
 
         // ---- 5. only now remove the old certificate (and its key if asked) --------------------------
+        Boolean oldKeyKept = null;
+        String oldKeyKeptReason = null;
         if (replace) {
             session.destroy(old.handle(), "removing the old certificate");
-            if (args.removeOldKey() && !Arrays.equals(old.id(), keyId) && old.id().length > 0) {
-                byte[] oldId = old.id();
+            byte[] oldId = old.id();
+            if (args.removeOldKey()) {
+                oldKeyKept = true;
+                if (oldId.length == 0) {
+                    oldKeyKeptReason = "noKeyId";
+                } else if (Arrays.equals(oldId, keyId)) {
+                    oldKeyKeptReason = "usedByNewCertificate";
+                } else if (session.certificates().stream().anyMatch(c -> Arrays.equals(c.id(), oldId))) {
+                    // Another certificate on the card (e.g. an authentication one) still needs this key.
+                    oldKeyKeptReason = "usedByAnotherCertificate";
+                } else {
+                    oldKeyKept = false;
+                }
+            }
+            if (Boolean.FALSE.equals(oldKeyKept)) {
                 for (TokenObjects.Key k : session.privateKeys()) {
                     if (Arrays.equals(k.id(), oldId)) {
                         session.destroy(k.handle(), "removing the old key");
@@ -242,7 +269,8 @@ public final class InstallCertificateCommand implements Command<InstallCertifica
                 }
             }
         }
-        return new Result(Handles.certificate(session.handle(), encoded(leaf)), HexFormat.of().formatHex(keyId), replace, cas);
+        return new Result(Handles.certificate(session.handle(), encoded(leaf)), HexFormat.of().formatHex(keyId), replace, cas,
+                oldKeyKept, oldKeyKeptReason);
     }
 
     /** The certificates ordered end-entity first, each signed by the next; anything else is CERTIFICATE_INVALID. */

@@ -3,8 +3,6 @@ package org.cardbridge.command.token;
 import org.cardbridge.command.Command;
 import org.cardbridge.command.CommandContext;
 import org.cardbridge.policy.OperationClass;
-import org.cardbridge.protocol.ErrorCode;
-import org.cardbridge.protocol.HostException;
 import org.cardbridge.protocol.Params;
 import org.cardbridge.token.Handles;
 import org.cardbridge.token.TokenObjects;
@@ -13,7 +11,6 @@ import org.cardbridge.ui.Texts;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code removeKey {key}}: removes a pending key (one with no certificate) the user abandons. A key that
@@ -23,6 +20,7 @@ public final class RemoveKeyCommand implements Command<Handles.ObjectHandle> {
     public record Result(boolean removed) {
     }
 
+    private static final String ONLY_PENDING = "only keys waiting for a certificate can be removed";
     private final TokenAccess access;
 
     public RemoveKeyCommand(TokenAccess access) {
@@ -43,24 +41,23 @@ public final class RemoveKeyCommand implements Command<Handles.ObjectHandle> {
     public Object execute(Handles.ObjectHandle key, CommandContext context) {
         TokenSession session = access.session(key.token());
         byte[] id = key.keyId();
-        if (session.certificates().stream().anyMatch(c -> Arrays.equals(c.id(), id))) {
-            throw new HostException(ErrorCode.INVALID_ARGUMENT,
-                    "key: this key has a certificate; only keys waiting for a certificate can be removed",
-                    Map.of("field", "key"));
-        }
+        TokenAccess.requireNoCertificate(session, id, "key", ONLY_PENDING);
         List<TokenObjects.Key> publicKeys = session.publicKeys().stream().filter(k -> Arrays.equals(k.id(), id)).toList();
         String label = publicKeys.isEmpty() ? "" : publicKeys.getFirst().label();
         Texts t = TokenAccess.texts(context);
         access.confirm(context, "action.removeKey", List.of(t.plain("fact.token", session.info().label()),
                 t.plain("fact.label", label)));
         access.login(session, context, null);
+        TokenAccess.requireNoCertificate(session, id, "key", ONLY_PENDING); // private certificates show only now
         TokenObjects.Key privateKey = TokenAccess.privateKey(session, key);
-        session.destroy(privateKey.handle(), "removing the key");
+        // Public key first: if the card goes between the two, a lone private key is still a pending key the
+        // user can remove again, while a lone public key would look like one that removeKey cannot remove.
         for (TokenObjects.Key pub : session.publicKeys()) {
             if (Arrays.equals(pub.id(), id)) {
                 session.destroy(pub.handle(), "removing the public key");
             }
         }
+        session.destroy(privateKey.handle(), "removing the key");
         return new Result(true);
     }
 }

@@ -124,6 +124,17 @@ public final class TokenAccess {
                         Map.of("key", Handles.key(session.handle(), id))));
     }
 
+    /**
+     * INVALID_ARGUMENT naming {@code field} when a certificate on the card has this key's CKA_ID. Callers check
+     * again after login: cards may hide private certificates until then.
+     */
+    public static void requireNoCertificate(TokenSession session, byte[] keyId, String field, String why) {
+        if (session.certificates().stream().anyMatch(c -> Arrays.equals(c.id(), keyId))) {
+            throw new HostException(ErrorCode.INVALID_ARGUMENT, field + ": this key has a certificate; " + why,
+                    Map.of("field", field));
+        }
+    }
+
     /** The certificate a certificate handle names. KEY_NOT_FOUND when the card does not hold it. */
     public static TokenObjects.Certificate certificate(TokenSession session, String handle, String field) {
         Handles.parseCertificate(field, handle);

@@ -21,6 +21,7 @@ import org.cardbridge.testing.InProcessHost;
 import org.cardbridge.testing.ScriptedUserInterface;
 import org.cardbridge.testing.SoftHsm2;
 import org.cardbridge.token.Ck;
+import org.cardbridge.token.Pkcs11;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -216,6 +217,100 @@ class EnrolmentTest {
             assertEquals(1, host.call("listCertificates", Map.of("token", handle)).path("certificates").size());
             assertEquals(ErrorCode.KEY_NOT_FOUND, assertThrows(HostException.class,
                     () -> host.call("removeKey", Map.of("key", handle + "~kabcdef"))).code());
+        }
+    }
+
+    @Test
+    void removeKey_keyWhosePrivateCertificateShowsOnlyAfterLogin_isRefused_andStays() throws Exception {
+        TokenFixture f = TokenFixture.withCertificate();
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
+            String handle = host.tokenHandle(f.token().label());
+            JsonNode key = host.call("generateKeyPair", Map.of("token", handle, "algorithm", "EC-P256", "label", "z prywatnym"));
+            writePrivateCertificate(host, f, key.path("keyId").asText());
+            host.call("logout", Map.of("token", handle));
+            HostException e = assertThrows(HostException.class, () -> host.call("removeKey", Map.of("key", key.path("key").asText())));
+            assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+            assertEquals("key", e.details().get("field"));
+            assertTrue(pkcs11Tool(f.token(), "--list-objects", "--type", "privkey").contains("z prywatnym"));
+        }
+    }
+
+    /**
+     * Writes a certificate with CKA_PRIVATE=true (invisible until login) under {@code keyIdHex}. pkcs11-tool
+     * ignores --private for certificates, so it goes through the module while the host's login holds.
+     */
+    static void writePrivateCertificate(InProcessHost host, TokenFixture f, String keyIdHex) {
+        Pkcs11 p11 = host.module();
+        long s = p11.openSession(f.token().slotId());
+        try {
+            p11.createObject(s, List.of(Pkcs11.Attr.of(Ck.CKA_CLASS, Ck.CKO_CERTIFICATE),
+                    Pkcs11.Attr.of(Ck.CKA_CERTIFICATE_TYPE, Ck.CKC_X_509), Pkcs11.Attr.of(Ck.CKA_TOKEN, true),
+                    Pkcs11.Attr.of(Ck.CKA_PRIVATE, true), Pkcs11.Attr.of(Ck.CKA_ID, java.util.HexFormat.of().parseHex(keyIdHex)),
+                    Pkcs11.Attr.of(Ck.CKA_LABEL, "prywatny".getBytes(StandardCharsets.UTF_8)),
+                    Pkcs11.Attr.of(Ck.CKA_SUBJECT, f.cert().getSubjectX500Principal().getEncoded()),
+                    Pkcs11.Attr.of(Ck.CKA_VALUE, f.cert().getEncoded())));
+        } catch (java.security.cert.CertificateEncodingException e) {
+            throw new IllegalStateException(e);
+        } finally {
+            p11.closeSession(s);
+        }
+    }
+
+    @Test
+    void createCsr_forAKeyWhosePrivateCertificateShowsOnlyAfterLogin_isRefused() {
+        TokenFixture f = TokenFixture.withCertificate();
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
+            String handle = host.tokenHandle(f.token().label());
+            JsonNode key = host.call("generateKeyPair", Map.of("token", handle, "algorithm", "EC-P256", "label", "ukryty"));
+            writePrivateCertificate(host, f, key.path("keyId").asText());
+            host.call("logout", Map.of("token", handle));
+            HostException e = assertThrows(HostException.class, () -> host.call("createCsr",
+                    Map.of("key", key.path("key").asText(), "subject", "CN=Ukryty certyfikat")));
+            assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+            assertEquals("key", e.details().get("field"));
+        }
+    }
+
+    @Test
+    void removeKey_cardPulledBetweenTheTwoDeletes_neverLeavesALonePublicKey() {
+        TokenFixture f = TokenFixture.withCertificate();
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
+            String handle = host.tokenHandle(f.token().label());
+            JsonNode key = host.call("generateKeyPair", Map.of("token", handle, "algorithm", "EC-P256", "label", "przerwany"));
+            host.module().failOn("C_DestroyObject", 2, Ck.CKR_DEVICE_REMOVED, org.cardbridge.testing.FaultInjectingPkcs11.When.BEFORE);
+            assertThrows(HostException.class, () -> host.call("removeKey", Map.of("key", key.path("key").asText())));
+            host.module().noFailure();
+            assertFalse(pkcs11Tool(f.token(), "--list-objects", "--type", "pubkey").contains("przerwany"),
+                    "the public key goes first");
+            assertTrue(pkcs11Tool(f.token(), "--list-objects", "--type", "privkey").contains("przerwany"),
+                    "the private key is still there: a retry removes it");
+        }
+    }
+
+    @Test
+    void createCsr_forAKeyThatHasACertificate_isRefusedBeforeAnyDialog() {
+        TokenFixture f = TokenFixture.withCertificate();
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
+            String handle = host.tokenHandle(f.token().label());
+            HostException e = assertThrows(HostException.class, () -> host.call("createCsr",
+                    Map.of("key", handle + "~k0102", "subject", "CN=Przejęty klucz")));
+            assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+            assertEquals("key", e.details().get("field"));
+            assertTrue(host.ui().confirmations().isEmpty());
+            assertTrue(host.ui().pinPrompts().isEmpty());
+        }
+    }
+
+    @Test
+    void keyHandle_withNonAsciiDigits_isInvalidArgument_notAnInternalError() {
+        TokenFixture f = TokenFixture.withCertificate();
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
+            String handle = host.tokenHandle(f.token().label());
+            // Arabic-Indic and fullwidth digits: Character.digit takes them as hex digits, HexFormat does not.
+            for (String bad : List.of("\u0661\u0662", "\uff10\uff11")) {
+                HostException e = assertThrows(HostException.class, () -> host.call("removeKey", Map.of("key", handle + "~k" + bad)));
+                assertEquals(ErrorCode.INVALID_ARGUMENT, e.code(), bad);
+            }
         }
     }
 

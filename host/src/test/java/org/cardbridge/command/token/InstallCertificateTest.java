@@ -62,6 +62,7 @@ class InstallCertificateTest {
                     "replaces", r.oldCertificate(), "removeOldKey", true));
             assertTrue(result.path("replaced").asBoolean());
             assertEquals(r.newKey().path("keyId").asText(), result.path("keyId").asText());
+            assertTrue(result.path("oldKeyKept").isBoolean() && !result.path("oldKeyKept").booleanValue(), result.toString());
             assertEquals(2, result.path("caCertificates").size());
             result.path("caCertificates").forEach(ca -> assertTrue(ca.path("written").asBoolean(), ca.toString()));
             assertEquals("action.replaceCertificate", ui.confirmations().getLast().action());
@@ -240,6 +241,54 @@ class InstallCertificateTest {
             JsonNode listed = host.call("listCertificates", Map.of("token", r.tokenHandle()));
             assertEquals(1, listed.path("certificates").size());
             assertEquals(TokenFixture.SUBJECT, listed.path("certificates").get(0).path("subject").asText());
+        }
+    }
+
+    @Test
+    void publicKeyOnlyMatch_withNoPrivateKeyAfterLogin_isKeyMismatch_andNothingIsWrittenOrRemoved() throws Exception {
+        TokenFixture f = TokenFixture.withCertificate();
+        ScriptedUserInterface ui = new ScriptedUserInterface(SoftHsm2.PIN);
+        try (InProcessHost host = new InProcessHost(ui)) {
+            Renewal r = startRenewal(host, f);
+            X509Certificate issued = r.issue();
+            // Only the public key object of the new key is left: before login it looks like the key a card hides.
+            EnrolmentTest.pkcs11Tool(f.token(), "--delete-object", "--type", "privkey", "--id", r.newKey().path("keyId").asText());
+            host.call("logout", Map.of("token", r.tokenHandle()));
+            String before = EnrolmentTest.pkcs11Tool(f.token(), "--list-objects");
+            HostException e = assertThrows(HostException.class, () -> host.call("installCertificate", Map.of(
+                    "certificates", List.of(TestCa.pem(issued)), "replaces", r.oldCertificate(), "removeOldKey", true)));
+            assertEquals(ErrorCode.CERTIFICATE_KEY_MISMATCH, e.code());
+            assertEquals(before, EnrolmentTest.pkcs11Tool(f.token(), "--list-objects"));
+        }
+    }
+
+    @Test
+    void removeOldKey_keepsAKeyAnotherCertificateStillUses_andSaysSo() throws Exception {
+        TokenFixture f = TokenFixture.withCertificate();
+        // A second certificate on the old key (same CKA_ID), e.g. an authentication certificate beside the signing one.
+        X509Certificate second = f.ca().issue(f.keys().getPublic(), "CN=Zażółć Gęślą Jaźń (uwierzytelnianie),C=PL", 30);
+        f.token().writeCertificate(second, f.id(), "Drugi certyfikat");
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
+            Renewal r = startRenewal(host, f);
+            JsonNode certificates = host.call("listCertificates", Map.of("token", r.tokenHandle())).path("certificates");
+            String secondHandle = null;
+            for (JsonNode c : certificates) {
+                if (c.path("subject").asText().contains("uwierzytelnianie")) {
+                    secondHandle = c.path("handle").asText();
+                }
+            }
+            JsonNode result = host.call("installCertificate", Map.of("certificates", List.of(TestCa.pem(r.issue())),
+                    "replaces", r.oldCertificate(), "removeOldKey", true));
+            assertTrue(result.path("replaced").asBoolean());
+            assertTrue(result.path("oldKeyKept").asBoolean(), result.toString());
+            assertEquals("usedByAnotherCertificate", result.path("oldKeyKeptReason").asText());
+            // The other certificate still has its key and signs.
+            JsonNode signed = host.call("sign", Map.of("certificate", secondHandle, "data", SignTest.b64(DOC),
+                    "format", "raw", "description", "d"));
+            Signature v = Signature.getInstance("SHA256withRSA");
+            v.initVerify(second);
+            v.update(DOC);
+            assertTrue(v.verify(Base64.getDecoder().decode(signed.path("signature").asText())));
         }
     }
 }
