@@ -165,6 +165,9 @@ export interface InstallCertificateResult {
   keyId: string;
   replaced: boolean;
   caCertificates: { subject: string; written: boolean; reason?: string }[];
+  /** Only when `removeOldKey` was asked and a certificate was replaced: whether the old key stayed, and why. */
+  oldKeyKept?: boolean;
+  oldKeyKeptReason?: "usedByAnotherCertificate" | "usedByNewCertificate" | "noKeyId";
 }
 
 export interface CardBridgeEvents {

@@ -257,14 +257,16 @@ public final class InstallCertificateCommand implements Command<InstallCertifica
                 }
             }
             if (Boolean.FALSE.equals(oldKeyKept)) {
-                for (TokenObjects.Key k : session.privateKeys()) {
-                    if (Arrays.equals(k.id(), oldId)) {
-                        session.destroy(k.handle(), "removing the old key");
-                    }
-                }
+                // Public key first, as removeKey does: a card pulled in between never keeps a lone public
+                // key that would look like a pending renewal key.
                 for (TokenObjects.Key k : session.publicKeys()) {
                     if (Arrays.equals(k.id(), oldId)) {
                         session.destroy(k.handle(), "removing the old public key");
+                    }
+                }
+                for (TokenObjects.Key k : session.privateKeys()) {
+                    if (Arrays.equals(k.id(), oldId)) {
+                        session.destroy(k.handle(), "removing the old key");
                     }
                 }
             }
