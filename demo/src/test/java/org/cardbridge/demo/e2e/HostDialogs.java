@@ -17,7 +17,7 @@ import java.util.Set;
 /**
  * The person at the keyboard: watches the Xvfb display for the host's real dialogs (title "CardBridge")
  * and answers each one — by default typing the PIN and pressing Enter (in a confirmation there is no
- * field, so Enter presses the default button, Confirm), or, when planned, clicking Cancel.
+ * field, so Enter presses the default button, Confirm, once it is armed), or, when planned, clicking Cancel.
  */
 final class HostDialogs implements AutoCloseable {
     enum Answer { APPROVE, CANCEL }
@@ -70,6 +70,12 @@ final class HostDialogs implements AutoCloseable {
                 if (a == Answer.APPROVE) {
                     xdo.type(pin);
                     xdo.pressReturn();
+                    // A confirmation arms its default button only 0.7 s after it appears (a stray Return
+                    // must not sign): press Return again until the dialog has gone.
+                    for (int retry = 0; retry < 10 && !xdo.awaitGone(window, Duration.ofMillis(500)); retry++) {
+                        xdo.focus(window);
+                        xdo.pressReturn();
+                    }
                 } else {
                     clickCancel(window);
                 }
