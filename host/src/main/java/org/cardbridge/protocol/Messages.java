@@ -1,6 +1,7 @@
 package org.cardbridge.protocol;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.Map;
@@ -15,6 +16,13 @@ public final class Messages {
     }
 
     public static byte[] result(String id, Object result) {
+        if (result instanceof JsonNode tree) {
+            // A tree is written as a tree: no class introspection on the start-up path (hello).
+            ObjectNode root = Json.mapper().createObjectNode();
+            root.put("id", id);
+            root.set("result", tree);
+            return bytes(root);
+        }
         try {
             return Json.mapper().writeValueAsBytes(new ResultMessage(id, result == null ? Map.of() : result));
         } catch (JsonProcessingException e) {
