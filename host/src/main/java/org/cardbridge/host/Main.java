@@ -24,7 +24,9 @@ public final class Main {
     public static void main(String[] args) throws IOException {
         LaunchMode mode = LaunchMode.of(args);
         String moved = System.getProperty(STDOUT_PROPERTY);
-        OutputStream stdout = moved == null ? new FileOutputStream(FileDescriptor.out) : new FileOutputStream(moved);
+        // Append mode: reopening /dev/fd/3 without it would truncate a file the caller redirected stdout
+        // to (`cardbridge-host doctor >> report`, a CI log) and write over it from the start.
+        OutputStream stdout = moved == null ? new FileOutputStream(FileDescriptor.out) : new FileOutputStream(moved, true);
         // instanceof rather than a pattern switch: a type switch spins classes at run time (~40 ms of
         // start-up) that the AOT cache cannot hold, and browsers pay start-up on every connection.
         int code = mode instanceof LaunchMode.Cli cli

@@ -127,6 +127,16 @@ class HostProcessIT {
     }
 
     @Test
+    void cli_stdoutRedirectedToAFile_appendsAndNeverTruncatesIt() throws Exception {
+        Path log = Files.writeString(dir.resolve("ci.log"), "earlier lines\n");
+        Process p = new ProcessBuilder(HostProcess.launcher().toString(), "version")
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        assertEquals(0, p.waitFor());
+        String text = Files.readString(log);
+        assertTrue(text.startsWith("earlier lines\ncardbridge-host " + Version.HOST), text);
+    }
+
+    @Test
     void cli_printsVersionOnStdout() throws Exception {
         Process p = new ProcessBuilder(HostProcess.launcher().toString(), "version").start();
         String out = new String(p.getInputStream().readAllBytes());
