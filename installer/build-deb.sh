@@ -82,10 +82,19 @@ cat > "$app/bin/cardbridge-host" <<EOF
 self=\$0
 [ -L "\$self" ] && self=\$(readlink -f "\$self")
 app=\${self%/bin/*}
-# fd 1 becomes stderr, the real stdout fd 3 (frames go there): native code printing cannot corrupt them.
-exec 3>&1 1>&2
+# Started by a browser (LaunchMode.of's rule): fd 1 becomes stderr and the real stdout fd 3, where the
+# frames go, so native code printing cannot corrupt them. The CLI keeps its stdout.
+frames=""
+case "\$1" in
+  chrome-extension://*) frames=1 ;;
+  *.json|*.JSON) [ \$# -ge 2 ] && frames=1 ;;
+esac
+if [ -n "\$frames" ]; then
+  exec 3>&1 1>&2
+  frames="-Dcardbridge.stdout=/dev/fd/3"
+fi
 exec "\$app/lib/runtime/bin/java" $jvm_opts -XX:AOTCache="\$app/lib/cardbridge.aot" \\
-  -Dcardbridge.stdout=/dev/fd/3 -Dcardbridge.executable="\$app/bin/cardbridge-host" $exports \\
+  \$frames -Dcardbridge.executable="\$app/bin/cardbridge-host" $exports \\
   -cp "$(echo "$cp_rel" | sed 's|lib/app/|$app/lib/app/|g')" org.cardbridge.host.Main "\$@"
 EOF
 chmod 755 "$app/bin/cardbridge-host"

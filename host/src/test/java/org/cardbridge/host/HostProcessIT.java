@@ -127,13 +127,13 @@ class HostProcessIT {
     }
 
     @Test
-    void cli_stdoutRedirectedToAFile_appendsAndNeverTruncatesIt() throws Exception {
-        Path log = Files.writeString(dir.resolve("ci.log"), "earlier lines\n");
-        Process p = new ProcessBuilder(HostProcess.launcher().toString(), "version")
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    void cli_stdoutRedirectedToAFileTheShellAlsoWrites_keepsEveryLineInOrder() throws Exception {
+        // As in a CI log: the shell and the CLI share one open file; nothing may be truncated or overwritten.
+        Path log = dir.resolve("ci.log");
+        Process p = new ProcessBuilder("sh", "-c", "echo before; \"$0\" version; echo after", HostProcess.launcher().toString())
+                .redirectOutput(log.toFile()).start();
         assertEquals(0, p.waitFor());
-        String text = Files.readString(log);
-        assertTrue(text.startsWith("earlier lines\ncardbridge-host " + Version.HOST), text);
+        assertEquals("before\ncardbridge-host " + Version.HOST + " (protocol " + Version.PROTOCOL + ")\nafter\n", Files.readString(log));
     }
 
     @Test
