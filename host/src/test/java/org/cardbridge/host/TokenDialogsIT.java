@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.cardbridge.testing.NativeMessagingClient;
 import org.cardbridge.testing.SoftHsm2;
 import org.cardbridge.testing.TestCa;
+import org.cardbridge.testing.HostDialogs;
 import org.cardbridge.testing.XDoTool;
 import org.cardbridge.testing.Xvfb;
 import org.junit.jupiter.api.AfterAll;
@@ -149,19 +150,8 @@ class TokenDialogsIT {
         throw new AssertionError("token not listed");
     }
 
-    /** Presses Return (the confirm button is the default) until this very dialog is gone. */
     private static void confirm(XDoTool xdo, String screenshot) {
-        String window = xdo.waitForWindow("CardBridge", DIALOG);
-        xdo.awaitPainted(window, DIALOG);
-        xdo.screenshot(screenshot);
-        for (int attempt = 0; attempt < 5; attempt++) {
-            xdo.focus(window);
-            xdo.pressReturn();
-            if (xdo.awaitGone(window, Duration.ofSeconds(3))) {
-                return;
-            }
-        }
-        throw new AssertionError("the confirmation dialog did not take Return");
+        HostDialogs.confirm(xdo, DIALOG, screenshot);
     }
 
     /** Types the PIN (replacing anything half-typed) and Return, until this very dialog is gone. */

@@ -32,7 +32,10 @@ public final class HostDialogs {
         throw new AssertionError("the PIN dialog did not take the PIN");
     }
 
-    /** Confirms (Return: the confirm button is the default) the given, already open dialog. */
+    /**
+     * Confirms the given, already open dialog with Return (the confirm button is the default once it is
+     * armed, 0.7 s after the dialog appears; the retries cover that).
+     */
     public static void confirm(XDoTool xdo, String window, Duration timeout, String screenshot) {
         xdo.awaitPainted(window, timeout);
         if (screenshot != null) {

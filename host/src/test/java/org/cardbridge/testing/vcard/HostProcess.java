@@ -26,7 +26,7 @@ import java.util.function.Predicate;
  * expect.
  */
 public final class HostProcess implements AutoCloseable {
-    public static final String CHROME_ORIGIN = "chrome-extension://ofgjjddghmifhcdedhlchefmbecfflch/";
+    public static final String CHROME_ORIGIN = org.cardbridge.policy.ExtensionIds.CHROME_ORIGIN;
 
     private final Process process;
     private final OutputStream in;
