@@ -55,14 +55,18 @@ done
 [ -f /etc/cardbridge/policy.json ] || fail "no policy template at /etc/cardbridge/policy.json"
 grep -qx /etc/cardbridge/policy.json /var/lib/dpkg/info/cardbridge.conffiles || fail "policy.json is not a conffile"
 
-# doctor as a user with an empty HOME: only the system-wide registration counts. It needs pcscd;
-# start one that exits by itself when idle, unless one is running already.
-# Its reader.conf.d is an empty directory: serial-style drivers (vpcd's TCP port) stay free for others.
-if [ ! -S /run/pcscd/pcscd.comm ]; then
-  log "starting pcscd (--auto-exit, no serial readers)"
+# doctor as a user with an empty HOME: only the system-wide registration counts. It needs pcscd.
+# A socket file alone proves nothing (a killed pcscd leaves it behind, and on some machines the
+# service behind it cannot start), so ask a real PC/SC client; when it gets no answer, start a pcscd
+# that exits by itself when idle. Its reader.conf.d is an empty directory: serial-style drivers
+# (vpcd's TCP port) stay free for others.
+pcsc_answers() { timeout 10 pcsc_scan -r >/dev/null 2>&1; }
+if ! pcsc_answers; then
+  log "no pcscd answers; starting one (--auto-exit, no serial readers)"
   mkdir -p "$scratch/reader.conf.d"
-  pcscd --auto-exit --config "$scratch/reader.conf.d"
-  for _ in $(seq 50); do [ -S /run/pcscd/pcscd.comm ] && break; sleep 0.1; done
+  pcscd --auto-exit --config "$scratch/reader.conf.d" || fail "pcscd did not start"
+  for _ in $(seq 50); do pcsc_answers && break; sleep 0.2; done
+  pcsc_answers || fail "pcscd started but a PC/SC client still gets no answer"
 fi
 doctor_home=$scratch/home
 mkdir -p "$doctor_home"

@@ -122,7 +122,8 @@ public final class SystemChecks {
         try {
             readers = PcscAccess.open().list();
         } catch (CardException | RuntimeException e) {
-            String why = Doctor.firstLine(e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
+            // The PC/SC error at the bottom (SCARD_E_NO_SERVICE, …) says why; the JDK's wrappers do not.
+            String why = Doctor.firstLine(PcscAccess.describe(e));
             if (why.contains("SCARD_E_NO_READERS_AVAILABLE")) {
                 out.add(texts.finding(Status.OK, "doctor.pcscOk", "pcscd", null, 0));
                 out.add(texts.finding(Status.WARN, "doctor.noReader", "pcscd", "noReader"));

@@ -95,7 +95,7 @@ public final class PcscAccess {
     }
 
     /** The PC/SC error name (SCARD_E_…) at the bottom of a JDK exception, or its message. */
-    static String describe(Throwable e) {
+    public static String describe(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();

@@ -5,6 +5,7 @@ import org.cardbridge.platform.Os;
 import org.cardbridge.policy.Policy;
 import org.cardbridge.protocol.Json;
 import org.cardbridge.protocol.Lang;
+import org.cardbridge.testing.vcard.Pcscd;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +22,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The real built launcher ({@code cardbridge.launcher}) registered in a temporary HOME and asked hello by doctor. */
 class DoctorIT {
@@ -76,16 +78,50 @@ class DoctorIT {
         }
     }
 
+    @Test
+    void pcscFindingNamesWhyPcscdCannotBeReached_andCountsTheReadersOfOneThatAnswers() throws Exception {
+        Path home = Files.createDirectories(tmp.resolve("home"));
+        // A socket path nobody listens on: libpcsclite's "no service", which doctor must name, not hide.
+        Map<String, String> nobody = Map.of(Pcscd.SOCKET_ENV, tmp.resolve("nobody.comm").toString());
+        Result down = run(home, nobody, "doctor", "--json");
+        JsonNode pcsc = findings(down).stream().filter(f -> f.path("subject").asText().equals("pcscd")).findFirst().orElseThrow();
+        assertEquals("doctor.pcscDown", pcsc.path("code").asText(), down.out());
+        assertTrue(pcsc.path("message").asText().contains("SCARD_E_NO_SERVICE"), pcsc.toString());
+        assertEquals(1, down.exit(), "a FAIL finding makes doctor exit 1");
+
+        assumeTrue(Pcscd.available(), "pcscd and vsmartcard-vpcd are installed by .ci/setup.sh");
+        try (Pcscd pcscd = Pcscd.start()) {
+            Result up = run(home, pcscd.clientEnv(), "doctor", "--json");
+            List<String> codes = findings(up).stream().filter(f -> f.path("subject").asText().equals("pcscd"))
+                    .map(f -> f.path("code").asText()).toList();
+            assertEquals(List.of("doctor.pcscOk"), codes, up.out());
+            List<String> readers = findings(up).stream().filter(f -> f.path("code").asText().equals("doctor.readerEmpty"))
+                    .map(f -> f.path("subject").asText()).toList();
+            assertEquals(List.of(pcscd.readerName(0), pcscd.readerName(1)), readers, up.out());
+        }
+    }
+
+    private static List<JsonNode> findings(Result r) throws IOException {
+        List<JsonNode> out = new ArrayList<>();
+        Json.mapper().readTree(r.out()).path("findings").forEach(out::add);
+        return out;
+    }
+
     record Result(int exit, String out) {
     }
 
     private Result run(Path home, String... args) throws Exception {
+        return run(home, Map.of(), args);
+    }
+
+    private Result run(Path home, Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(LAUNCHER.toAbsolutePath().toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
         pb.environment().put("HOME", home.toString());
         pb.environment().remove("XDG_CONFIG_HOME");
         pb.environment().putAll(hostEnv());
+        pb.environment().putAll(env);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
