@@ -10,6 +10,19 @@ cd "$(dirname "$0")/.."
 root=$PWD
 log() { printf 'ci-deb-test: %s\n' "$*" >&2; }
 fail() { log "FAILED: $*"; exit 1; }
+# A failed run must not leave the package behind: later test runs on the same machine (the browser
+# tests that need no system-wide manifest) would see it.
+installed=""
+scratch=""
+cleanup() {
+  status=$?
+  [ -n "$scratch" ] && rm -rf "$scratch"
+  if [ $status -ne 0 ] && [ -n "$installed" ]; then
+    log "purging the package after the failure"
+    dpkg -P cardbridge >/dev/null 2>&1 || true
+  fi
+}
+trap cleanup EXIT
 
 if [ "$(id -u)" -ne 0 ]; then
   # GitHub's runners are a user with password-less sudo; keep the environment (JAVA_HOME, HOME, PATH).
@@ -34,6 +47,7 @@ if dpkg-query -W -f='${Status}' cardbridge 2>/dev/null | grep -q installed; then
 fi
 
 log "dpkg -i $(basename "$deb")"
+installed=1
 dpkg -i "$deb" >/dev/null
 host=/opt/cardbridge/bin/cardbridge-host
 [ -x "$host" ] || fail "$host is not installed"
@@ -41,7 +55,6 @@ host=/opt/cardbridge/bin/cardbridge-host
 # Every location browsers.json names (the host regenerates the set into a scratch root) must hold
 # exactly that manifest on the real system, and name the installed host.
 scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
 CARDBRIDGE_STATE_DIR=$scratch/state "$host" install --system --root "$scratch/root" --host-path "$host" \
   --policy /etc/cardbridge/policy.json >/dev/null
 expected=$(cd "$scratch/root" && find . -name org.cardbridge.host.json | sed 's|^\.||' | sort)
