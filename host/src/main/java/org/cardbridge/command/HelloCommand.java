@@ -32,7 +32,7 @@ public final class HelloCommand implements Command<Void> {
     public Object execute(Void args, CommandContext context) {
         // A JSON tree, not a record: serialising a record makes Jackson introspect its class on first use
         // (tens of ms), and hello is the first answer a browser waits for on every start.
-        ObjectNode result = Json.mapper().createObjectNode();
+        ObjectNode result = Json.object();
         result.put("host", Version.HOST);
         result.put("protocol", Version.PROTOCOL);
         operations.get().forEach(result.putArray("operations")::add);

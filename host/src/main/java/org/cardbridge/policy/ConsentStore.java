@@ -9,15 +9,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.cardbridge.log.Level;
+import org.cardbridge.log.Log;
 
 /**
  * Origins a user allowed to read their cards and asked us to remember (per user, in the state
  * directory). Only {@code read} is ever remembered; sign and enroll need the policy.
  */
 public final class ConsentStore {
-    private static final Logger LOG = Logger.getLogger(ConsentStore.class.getName());
+    private static final Log LOG = Log.get(ConsentStore.class);
     private final Path file;
 
     public ConsentStore(Path file) {
@@ -47,7 +47,7 @@ public final class ConsentStore {
             return out;
         }
         try {
-            JsonNode root = Json.mapper().readTree(file.toFile());
+            JsonNode root = Json.readTree(Files.readAllBytes(file));
             JsonNode read = root == null ? null : root.get("read");
             if (read != null && read.isArray()) {
                 read.forEach(n -> out.add(n.asText()));

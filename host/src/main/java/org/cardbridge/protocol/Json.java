@@ -1,30 +1,113 @@
 package org.cardbridge.protocol;
 
-import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** The one configured JSON mapper: strict on input (duplicate keys, trailing tokens), stable on output. */
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * JSON for the whole host: strict on input (duplicate keys, trailing tokens, nesting depth), stable on
+ * output. Trees (Jackson's node classes) are read by {@link JsonReader} and written by
+ * {@link JsonWriter}; Jackson's parser, generator and data-binding {@link ObjectMapper} are set up only
+ * when something needs data binding (a command's record result, a CLI report). A browser starts the
+ * host for every connection and waits for its first answer; setting Jackson up costs tens of
+ * milliseconds that a {@code hello} does not need.
+ */
 public final class Json {
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
-            .build();
-
-    static {
-        // Deeply nested junk must be an INVALID_MESSAGE, not a StackOverflowError.
-        MAPPER.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build());
-    }
+    /** Deeply nested junk must be an INVALID_MESSAGE, not a StackOverflowError. */
+    static final int MAX_DEPTH = 64;
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private Json() {
     }
 
+    /** The data-binding mapper, configured like the tree reader; built on first use. */
     public static ObjectMapper mapper() {
-        return MAPPER;
+        return Mapper.MAPPER;
+    }
+
+    public static ObjectNode object() {
+        return NODES.objectNode();
+    }
+
+    /** Parses one JSON value; null for empty input. Invalid JSON, duplicate keys or trailing data throw. */
+    public static JsonNode readTree(String json) throws IOException {
+        return JsonReader.read(json);
+    }
+
+    /** As {@link #readTree(String)}, for UTF-8 bytes; malformed UTF-8 is an error too. */
+    public static JsonNode readTree(byte[] json) throws IOException {
+        try {
+            return JsonReader.read(StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(json)).toString());
+        } catch (CharacterCodingException e) {
+            throw new IOException("invalid JSON: not UTF-8", e);
+        }
+    }
+
+    /** Compact UTF-8 JSON of a tree. */
+    public static byte[] write(JsonNode node) {
+        return JsonWriter.write(node);
+    }
+
+    /**
+     * A tree of plain values — null, strings, ints, longs, booleans, enums (by name), maps (keys by their
+     * string form), lists and trees — built without the mapper; anything else (other numbers, records)
+     * goes through the mapper's data binding, which writes these the same way.
+     */
+    public static JsonNode toTree(Object value) {
+        // instanceof, not a type switch: a pattern switch spins classes at run time on first use.
+        if (value == null) {
+            return NODES.nullNode();
+        } else if (value instanceof JsonNode n) {
+            return n;
+        } else if (value instanceof String s) {
+            return NODES.textNode(s);
+        } else if (value instanceof Integer i) {
+            return NODES.numberNode(i);
+        } else if (value instanceof Long l) {
+            return NODES.numberNode(l);
+        } else if (value instanceof Boolean b) {
+            return NODES.booleanNode(b);
+        } else if (value instanceof Enum<?> e) {
+            return NODES.textNode(e.name());
+        } else if (value instanceof Map<?, ?> m) {
+            ObjectNode o = NODES.objectNode();
+            m.forEach((k, v) -> o.set(String.valueOf(k), toTree(v)));
+            return o;
+        } else if (value instanceof Iterable<?> items) {
+            ArrayNode a = NODES.arrayNode();
+            items.forEach(v -> a.add(toTree(v)));
+            return a;
+        }
+        return mapper().valueToTree(value);
+    }
+
+    /** Holder: the mapper is made when {@link #mapper()} is first called, not when trees are. */
+    private static final class Mapper {
+        static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                        .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+                        .build())
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+                .build();
     }
 }

@@ -18,7 +18,7 @@ public final class Messages {
     public static byte[] result(String id, Object result) {
         if (result instanceof JsonNode tree) {
             // A tree is written as a tree: no class introspection on the start-up path (hello).
-            ObjectNode root = Json.mapper().createObjectNode();
+            ObjectNode root = Json.object();
             root.put("id", id);
             root.set("result", tree);
             return bytes(root);
@@ -35,34 +35,30 @@ public final class Messages {
     }
 
     public static byte[] error(String id, ErrorCode code, String message, Map<String, Object> details) {
-        ObjectNode root = Json.mapper().createObjectNode();
+        ObjectNode root = Json.object();
         root.put("id", id);
         ObjectNode error = root.putObject("error");
         error.put("code", code.name());
         error.put("message", message == null ? code.name() : message);
-        error.set("details", Json.mapper().valueToTree(details));
+        error.set("details", Json.toTree(details));
         return bytes(root);
     }
 
     public static byte[] progress(String id, Map<String, Object> progress) {
-        ObjectNode root = Json.mapper().createObjectNode();
+        ObjectNode root = Json.object();
         root.put("id", id);
-        root.set("progress", Json.mapper().valueToTree(progress));
+        root.set("progress", Json.toTree(progress));
         return bytes(root);
     }
 
     public static byte[] event(String name, Object data) {
-        ObjectNode root = Json.mapper().createObjectNode();
+        ObjectNode root = Json.object();
         root.put("event", name);
-        root.set("data", Json.mapper().valueToTree(data == null ? Map.of() : data));
+        root.set("data", Json.toTree(data == null ? Map.of() : data));
         return bytes(root);
     }
 
     private static byte[] bytes(ObjectNode node) {
-        try {
-            return Json.mapper().writeValueAsBytes(node);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a tree node always serialises", e);
-        }
+        return Json.write(node);
     }
 }

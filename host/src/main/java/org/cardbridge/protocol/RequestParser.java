@@ -1,10 +1,10 @@
 package org.cardbridge.protocol;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -24,7 +24,7 @@ public final class RequestParser {
     /** Best effort: the request id of a frame that failed to parse, so the error can still be correlated. */
     public static String idOf(byte[] frame) {
         try {
-            JsonNode node = Json.mapper().readTree(frame);
+            JsonNode node = Json.readTree(frame);
             JsonNode id = node == null ? null : node.get("id");
             if (id != null && id.isTextual() && id.textValue().length() <= MAX_ID_LENGTH) {
                 return id.textValue();
@@ -47,8 +47,8 @@ public final class RequestParser {
         }
         JsonNode root;
         try {
-            root = Json.mapper().readTree(text);
-        } catch (JacksonException e) {
+            root = Json.readTree(text);
+        } catch (IOException e) {
             throw invalid("the frame is not valid JSON");
         }
         if (root == null || !root.isObject()) {
