@@ -28,8 +28,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.cardbridge.log.Level;
+import org.cardbridge.log.Log;
 
 /**
  * One browser connection: reads frames, dispatches requests, writes answers, and releases everything
@@ -45,7 +45,7 @@ public final class HostSession {
     public static final int EXIT_OK = 0;
     public static final int EXIT_STREAM_LOST = 1;
 
-    private static final Logger LOG = Logger.getLogger(HostSession.class.getName());
+    private static final Log LOG = Log.get(HostSession.class);
 
     private final OperationTable table;
     private final OriginPolicy policy;

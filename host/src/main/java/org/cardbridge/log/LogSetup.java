@@ -3,71 +3,59 @@ package org.cardbridge.log;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.logging.FileHandler;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogManager;
-import java.util.logging.Logger;
-import java.util.logging.Formatter;
-import java.util.logging.LogRecord;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.time.Instant;
 
 /**
- * The host's log: a rotating file in the user's state directory ({@code host.0.log} … {@code host.2.log},
- * 1 MiB each), never the console — stdout is the message channel. Code never passes a PIN or the data
- * to be signed to a logger; at most a hash of the data.
+ * Where the host's log goes. A browser's host logs to a rotating file in the user's state directory
+ * ({@code host.0.log} … {@code host.2.log}, 1 MiB each), never the console — stdout is the message
+ * channel. Before {@link #configure} (the CLI), lines of INFO and above go to stderr.
  */
 public final class LogSetup {
     public static final String LEVEL_ENV = "CARDBRIDGE_LOG_LEVEL";
+    static final long FILE_LIMIT = 1 << 20;
+    static final int FILE_COUNT = 3;
+
+    private static volatile LogSink sink = new StdErr(Level.INFO);
 
     private LogSetup() {
     }
 
+    /** Logs to the state directory at the level of {@code CARDBRIDGE_LOG_LEVEL}, else the policy's. */
     public static void configure(Path stateDir, String policyLevel) {
-        LogManager.getLogManager().reset();
-        Logger root = Logger.getLogger("");
-        Level level = parseLevel(System.getenv().getOrDefault(LEVEL_ENV, policyLevel));
-        root.setLevel(level);
+        configure(stateDir, policyLevel, FILE_LIMIT);
+    }
+
+    static void configure(Path stateDir, String policyLevel, long fileLimit) {
+        String env = System.getenv(LEVEL_ENV);
+        Level level = Level.parse(env != null && !env.isBlank() ? env : policyLevel);
         try {
             Files.createDirectories(stateDir);
-            Handler file = new FileHandler(stateDir.resolve("host.%g.log").toString(), 1 << 20, 3, true);
-            file.setFormatter(new LineFormatter());
-            file.setLevel(level);
-            root.addHandler(file);
-        } catch (IOException | SecurityException e) {
+            sink = new RotatingFile(level, stateDir, fileLimit, FILE_COUNT);
+        } catch (IOException | RuntimeException e) {
             // No log file is not a reason to fail the user's renewal; stderr reaches the browser's log.
             System.err.println("cardbridge: cannot open log in " + stateDir + ": " + e.getMessage());
+            sink = new StdErr(level);
         }
     }
 
-    static Level parseLevel(String text) {
-        try {
-            return Level.parse(text == null ? "INFO" : text.toUpperCase(java.util.Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            return Level.INFO;
-        }
+    /** Back to stderr at INFO (tests). */
+    static void reset() {
+        sink = new StdErr(Level.INFO);
     }
 
-    /**
-     * One line per record. Uses the level's plain name: SimpleFormatter's localised level name loads
-     * resource bundles that cost a browser ~0.2 s at every host start.
-     */
-    static final class LineFormatter extends Formatter {
+    static LogSink sink() {
+        return sink;
+    }
+
+    /** Whatever System.err is at the time of writing. */
+    private static final class StdErr extends LogSink {
+        StdErr(Level level) {
+            super(level);
+        }
+
         @Override
-        public String format(LogRecord r) {
-            StringBuilder sb = new StringBuilder(128)
-                    .append(Instant.ofEpochMilli(r.getMillis())).append(' ')
-                    .append(r.getLevel().getName()).append(' ')
-                    .append(r.getLoggerName()).append(": ")
-                    .append(r.getMessage()).append(System.lineSeparator());
-            if (r.getThrown() != null) {
-                StringWriter trace = new StringWriter();
-                r.getThrown().printStackTrace(new PrintWriter(trace));
-                sb.append(trace);
-            }
-            return sb.toString();
+        void append(byte[] line) {
+            System.err.write(line, 0, line.length);
+            System.err.flush();
         }
     }
 }

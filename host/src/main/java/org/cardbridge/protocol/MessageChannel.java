@@ -2,8 +2,8 @@ package org.cardbridge.protocol;
 
 import java.io.IOException;
 import java.util.Map;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.cardbridge.log.Level;
+import org.cardbridge.log.Log;
 
 /**
  * The host's side of the port: results, errors, progress and events, each one whole frame. A result
@@ -11,7 +11,7 @@ import java.util.logging.Logger;
  * browser has gone, sends are dropped: the reader sees end of input and the session ends.
  */
 public final class MessageChannel {
-    private static final Logger LOG = Logger.getLogger(MessageChannel.class.getName());
+    private static final Log LOG = Log.get(MessageChannel.class);
     private final FrameWriter writer;
     private volatile boolean broken;
 

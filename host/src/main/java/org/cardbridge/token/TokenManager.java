@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
-import java.util.logging.Logger;
+import org.cardbridge.log.Log;
 
 /**
  * The PKCS#11 modules of a connection and the sessions open on their tokens.
@@ -27,7 +27,7 @@ import java.util.logging.Logger;
  * calls when the browser closes the connection.
  */
 public final class TokenManager implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(TokenManager.class.getName());
+    private static final Log LOG = Log.get(TokenManager.class);
 
     /** Loads one module; the seam through which tests wrap the real module. */
     @FunctionalInterface

@@ -35,8 +35,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.cardbridge.log.Level;
+import org.cardbridge.log.Log;
 
 /**
  * One open session on one token, kept by {@link TokenManager} for the connection so a login serves every
@@ -44,7 +44,7 @@ import java.util.logging.Logger;
  * the session is dropped, so the next request finds the card again (hot-plug).
  */
 public final class TokenSession {
-    private static final Logger LOG = Logger.getLogger(TokenSession.class.getName());
+    private static final Log LOG = Log.get(TokenSession.class);
     private static final long REMOVAL_GRACE_NANOS = 1_500_000_000L;
 
     private final TokenManager manager;

@@ -13,8 +13,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.cardbridge.log.Level;
+import org.cardbridge.log.Log;
 import java.util.stream.Stream;
 
 /**
@@ -26,7 +26,7 @@ import java.util.stream.Stream;
  */
 public final class PcscAccess {
     static final String LIBRARY_PROPERTY = "sun.security.smartcardio.library";
-    private static final Logger LOG = Logger.getLogger(PcscAccess.class.getName());
+    private static final Log LOG = Log.get(PcscAccess.class);
     private static volatile boolean resetUnavailableLogged;
 
     private PcscAccess() {

@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.cardbridge.log.Level;
+import org.cardbridge.log.Log;
 
 /**
  * Watches readers and cards for one subscribed connection and reports changes as {@link ReaderEvent}s.
@@ -34,7 +34,7 @@ import java.util.logging.Logger;
  * After {@link #close()} returns, no further event is emitted.
  */
 public final class ReaderWatcher implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(ReaderWatcher.class.getName());
+    private static final Log LOG = Log.get(ReaderWatcher.class);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
     private final AtrModuleMap atrMap;

@@ -4,12 +4,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogManager;
-import java.util.logging.Logger;
+import java.util.List;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -21,26 +22,72 @@ class LogSetupTest {
 
     @AfterEach
     void reset() {
-        LogManager.getLogManager().reset();
+        LogSetup.reset();
     }
 
     @Test
-    void configure_writesToARotatingFileInTheStateDirectory_andNotTheConsole() throws Exception {
-        LogSetup.configure(dir, "INFO");
-        Logger.getLogger("org.cardbridge.test").info("started");
-        Logger.getLogger("org.cardbridge.test").fine("too detailed");
-        for (Handler h : Logger.getLogger("").getHandlers()) {
-            h.flush();
-            assertFalse(h instanceof java.util.logging.ConsoleHandler, "no console handler: stdout/stderr stay clean");
+    void configure_writesToTheStateDirectory_andNotTheConsole() throws Exception {
+        PrintStream err = System.err;
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(console, true, StandardCharsets.UTF_8));
+        try {
+            LogSetup.configure(dir, "INFO");
+            Log log = Log.get(LogSetupTest.class);
+            log.info("started");
+            log.fine("too detailed");
+            log.log(Level.WARNING, "failed", new IllegalStateException("boom"));
+        } finally {
+            System.setErr(err);
         }
-        String log = Files.readString(dir.resolve("host.0.log"));
-        assertTrue(log.contains("INFO org.cardbridge.test: started"), log);
-        assertFalse(log.contains("too detailed"), "below the configured level");
+        assertEquals("", console.toString(StandardCharsets.UTF_8), "stdout/stderr stay clean");
+        List<String> lines = Files.readAllLines(dir.resolve("host.0.log"));
+        assertTrue(lines.getFirst().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z INFO org\\.cardbridge\\.log\\.LogSetupTest: started"),
+                lines.getFirst());
+        assertTrue(lines.get(1).endsWith("WARNING org.cardbridge.log.LogSetupTest: failed"), lines.get(1));
+        assertEquals("java.lang.IllegalStateException: boom", lines.get(2));
+        assertFalse(String.join("\n", lines).contains("too detailed"), "below the configured level");
     }
 
     @Test
-    void parseLevel_unknownText_fallsBackToInfo() {
-        assertEquals(Level.FINE, LogSetup.parseLevel("fine"));
-        assertEquals(Level.INFO, LogSetup.parseLevel("loud"));
+    void theFileRotatesAtItsLimit_keepingThreeGenerations() throws Exception {
+        LogSetup.configure(dir, "INFO", 1000);
+        Log log = Log.get(LogSetupTest.class);
+        for (int i = 0; i < 100; i++) {
+            log.info("line %03d %s".formatted(i, "x".repeat(60)));
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(List.of("host.0.log", "host.1.log", "host.2.log"),
+                    files.map(f -> f.getFileName().toString()).sorted().toList());
+        }
+        for (int g = 0; g < 3; g++) {
+            assertTrue(Files.size(dir.resolve("host." + g + ".log")) <= 1000, "generation " + g);
+        }
+        assertTrue(Files.readString(dir.resolve("host.0.log")).contains("line 099"), "the newest line is in host.0.log");
+        assertTrue(Files.readString(dir.resolve("host.1.log")).contains("line 0"), "the one before in host.1.log");
+        // A second process (or a restart) appends to the same file and rotates it when it is full.
+        LogSetup.configure(dir, "INFO", 1000);
+        log.info("after restart");
+        assertTrue(Files.readString(dir.resolve("host.0.log")).contains("after restart"));
+    }
+
+    @Test
+    void timestampIsUtcWithMillis() {
+        StringBuilder sb = new StringBuilder();
+        LogSink.timestamp(sb, 1_795_000_000_123L);
+        assertEquals("2026-11-18T11:06:40.123Z", sb.toString());
+        sb.setLength(0);
+        LogSink.timestamp(sb, 5L);
+        assertEquals("1970-01-01T00:00:00.005Z", sb.toString());
+    }
+
+    @Test
+    void parse_knowsOurNamesAndJulNames_unknownTextIsInfo() {
+        assertEquals(Level.FINE, Level.parse("fine"));
+        assertEquals(Level.FINE, Level.parse("FINEST"));
+        assertEquals(Level.INFO, Level.parse("CONFIG"));
+        assertEquals(Level.WARNING, Level.parse("warning"));
+        assertEquals(Level.OFF, Level.parse("off"));
+        assertEquals(Level.INFO, Level.parse("loud"));
+        assertEquals(Level.INFO, Level.parse(null));
     }
 }

@@ -33,7 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.logging.Logger;
+import org.cardbridge.log.Log;
 
 /**
  * {@code installCertificate}: puts an issued certificate (and its CA certificates, where the card allows)
@@ -64,7 +64,7 @@ public final class InstallCertificateCommand implements Command<InstallCertifica
                          Boolean oldKeyKept, String oldKeyKeptReason) {
     }
 
-    private static final Logger LOG = Logger.getLogger(InstallCertificateCommand.class.getName());
+    private static final Log LOG = Log.get(InstallCertificateCommand.class);
     private final TokenAccess access;
 
     public InstallCertificateCommand(TokenAccess access) {

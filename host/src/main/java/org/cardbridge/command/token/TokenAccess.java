@@ -20,7 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Logger;
+import org.cardbridge.log.Log;
 
 /**
  * What the token commands share: finding a token, the PIN login, the confirmation dialog, and finding
@@ -28,7 +28,7 @@ import java.util.logging.Logger;
  * never logged, never retried.
  */
 public final class TokenAccess {
-    private static final Logger LOG = Logger.getLogger(TokenAccess.class.getName());
+    private static final Log LOG = Log.get(TokenAccess.class);
     private final TokenManager tokens;
 
     public TokenAccess(TokenManager tokens) {
