@@ -40,20 +40,22 @@ public final class Operations {
     public static OperationTable standard(PendingRequests pending, TokenManager tokens, ReaderSubscription readers) {
         OperationTable table = new OperationTable();
         TokenAccess access = new TokenAccess(tokens);
+        // Factories, as lambdas rather than constructor references (which would load each class when
+        // the table is built): only the commands a session uses are ever loaded.
         table.register("hello", new HelloCommand(table::names))
                 .register("cancel", new CancelCommand(pending))
-                .register("renewalPages", new RenewalPagesCommand())
-                .register("listTokens", new ListTokensCommand(access))
-                .register("listCertificates", new ListCertificatesCommand(access))
-                .register("login", new LoginCommand(access))
-                .register("logout", new LogoutCommand(access))
-                .register("generateKeyPair", new GenerateKeyPairCommand(access))
-                .register("createCsr", new CreateCsrCommand(access))
-                .register("sign", new SignCommand(access))
-                .register("installCertificate", new InstallCertificateCommand(access))
-                .register("removeKey", new RemoveKeyCommand(access))
-                .register("subscribe", new SubscribeCommand(readers))
-                .register("unsubscribe", new UnsubscribeCommand(readers));
+                .register("renewalPages", () -> new RenewalPagesCommand())
+                .register("listTokens", () -> new ListTokensCommand(access))
+                .register("listCertificates", () -> new ListCertificatesCommand(access))
+                .register("login", () -> new LoginCommand(access))
+                .register("logout", () -> new LogoutCommand(access))
+                .register("generateKeyPair", () -> new GenerateKeyPairCommand(access))
+                .register("createCsr", () -> new CreateCsrCommand(access))
+                .register("sign", () -> new SignCommand(access))
+                .register("installCertificate", () -> new InstallCertificateCommand(access))
+                .register("removeKey", () -> new RemoveKeyCommand(access))
+                .register("subscribe", () -> new SubscribeCommand(readers))
+                .register("unsubscribe", () -> new UnsubscribeCommand(readers));
         return table;
     }
 }
