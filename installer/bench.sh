@@ -30,7 +30,7 @@ gcc -O2 -o "$work/echo-host" installer/bench/echo-host.c 2>/dev/null
 export CARDBRIDGE_STATE_DIR=$work/state CARDBRIDGE_POLICY=$work/no-policy.json
 origin=chrome-extension://ofgjjddghmifhcdedhlchefmbecfflch/
 java=$app/lib/runtime/bin/java
-flags="-Xlog:disable -Xlog:all=warning:stderr -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss512k -XX:MaxRAM=1g"
+flags=$(sed -n 's:.*<cardbridge.jvm.options>\(.*\)</cardbridge.jvm.options>.*:\1:p' pom.xml)
 # The packaged launcher's java command without the AOT cache, for the "what the cache buys" row.
 noaot=$work/host-noaot
 sed 's/ -XX:AOTCache="[^"]*"//' "$app/bin/cardbridge-host" | sed "s|^app=.*|app=$app|" > "$noaot"

@@ -39,7 +39,8 @@ arch=$(dpkg --print-architecture)
 exports=$(sed -n 's:.*<cardbridge.pkcs11.exports>\(.*\)</cardbridge.pkcs11.exports>.*:\1:p' pom.xml)
 [ -n "$exports" ] || { echo "build-deb: cardbridge.pkcs11.exports not found in pom.xml" >&2; exit 1; }
 # Every start: JVM logging off on stdout (it is the message channel), warnings to stderr; small, fast VM.
-jvm_opts="-Xlog:disable -Xlog:all=warning:stderr -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss512k -XX:MaxRAM=1g"
+jvm_opts=$(sed -n 's:.*<cardbridge.jvm.options>\(.*\)</cardbridge.jvm.options>.*:\1:p' pom.xml)
+[ -n "$jvm_opts" ] || { echo "build-deb: cardbridge.jvm.options not found in pom.xml" >&2; exit 1; }
 
 log() { printf 'build-deb: %s\n' "$*" >&2; }
 
@@ -99,18 +100,15 @@ exec "\$app/lib/runtime/bin/java" $jvm_opts -XX:AOTCache="\$app/lib/cardbridge.a
 EOF
 chmod 755 "$app/bin/cardbridge-host"
 
-log "AOT cache: training on hello, a bad frame and an unknown operation"
-frame() { printf "\\$(printf %o ${#1})\\000\\000\\000%s" "$1"; }
+# The training is the host's own (org.cardbridge.host.AotTraining, also used by the Maven build): a
+# browser's start with hellos, in a scratch state directory with a scratch policy file.
+log "AOT cache: training on a browser's start (AotTraining)"
 train_dir=$(mktemp -d)
-{
-  frame '{"id":"1","op":"hello","origin":"cardbridge:extension","params":{}}'
-  frame '{"id":"2","op":"nosuch","origin":"cardbridge:extension","params":{}}'
-  frame '{"id":3'
-} | CARDBRIDGE_STATE_DIR=$train_dir CARDBRIDGE_POLICY=$train_dir/none.json \
+CARDBRIDGE_STATE_DIR=$train_dir/state CARDBRIDGE_POLICY=$train_dir/policy.json \
   "$app/lib/runtime/bin/java" $jvm_opts -XX:AOTCacheOutput="$app/lib/cardbridge.aot" \
   -Dcardbridge.executable="$app/bin/cardbridge-host" $exports \
-  -cp "$(echo "$cp_rel" | sed "s|lib/app/|$app/lib/app/|g")" org.cardbridge.host.Main \
-  chrome-extension://ofgjjddghmifhcdedhlchefmbecfflch/ >"$train_dir/out" 2>"$train_dir/err" || true
+  -cp "$(echo "$cp_rel" | sed "s|lib/app/|$app/lib/app/|g")" org.cardbridge.host.AotTraining \
+  >"$train_dir/out" 2>"$train_dir/err" || { cat "$train_dir/err" >&2; rm -rf "$train_dir"; log "AOT training failed"; exit 1; }
 rm -rf "$train_dir"
 [ -s "$app/lib/cardbridge.aot" ] || { log "AOT cache was not written"; exit 1; }
 

@@ -13,4 +13,6 @@ echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(una
 echo "== JMH: protocol round trip"
 "$JAVA_HOME/bin/java" -cp "$cp" org.openjdk.jmh.Main ProtocolBenchmark -foe true
 echo "== spawn → hello"
-"$JAVA_HOME/bin/java" -Dcardbridge.launcher="$PWD/host/target/cardbridge-host" -cp "$cp" org.cardbridge.bench.SpawnBenchmark 20
+opts=$(sed -n 's:.*<cardbridge.jvm.options>\(.*\)</cardbridge.jvm.options>.*:\1:p' pom.xml)
+"$JAVA_HOME/bin/java" -Dcardbridge.launcher="$PWD/host/target/cardbridge-host" -Dcardbridge.jvm.options="$opts" \
+  -cp "$cp" org.cardbridge.bench.SpawnBenchmark 20

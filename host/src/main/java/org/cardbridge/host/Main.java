@@ -3,6 +3,7 @@ package org.cardbridge.host;
 import org.cardbridge.cli.Cli;
 
 import java.io.FileDescriptor;
+import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 
@@ -29,7 +30,8 @@ public final class Main {
         } else {
             String moved = System.getProperty(STDOUT_PROPERTY);
             // Append: a pipe does not mind, and a file is never truncated by the reopening.
-            code = NativeHost.serve(mode, moved == null ? new FileOutputStream(FileDescriptor.out) : new FileOutputStream(moved, true));
+            code = NativeHost.serve(mode, new FileInputStream(FileDescriptor.in),
+                    moved == null ? new FileOutputStream(FileDescriptor.out) : new FileOutputStream(moved, true));
         }
         // Swing's event thread and PKCS#11 threads must not keep the process alive after the browser left.
         System.exit(code);

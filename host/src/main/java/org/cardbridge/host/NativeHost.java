@@ -22,8 +22,6 @@ import org.cardbridge.watch.TokenSlotSource;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.FileDescriptor;
-import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -31,21 +29,25 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-import java.util.logging.Logger;
+import org.cardbridge.log.Log;
 
 /** Native-messaging mode: wires a {@link HostSession} to stdin/stdout for the browser that started us. */
 public final class NativeHost {
     public static final int EXIT_CALLER_NOT_ALLOWED = 3;
-    private static final Logger LOG = Logger.getLogger(NativeHost.class.getName());
+    private static final Log LOG = Log.get(NativeHost.class);
 
     private NativeHost() {
     }
 
-    /** Called from {@link Main}: takes over stdout for frames, so nothing else can write there. */
-    public static int serve(LaunchMode mode, OutputStream stdout) {
+    /**
+     * Called from {@link Main} with the process's stdin and stdout, and from {@link AotTraining} with
+     * in-memory streams, so the training runs exactly this code. Takes over stdout for frames, so
+     * nothing else can write there.
+     */
+    public static int serve(LaunchMode mode, InputStream stdin, OutputStream stdout) {
         OutputStream frames = new BufferedOutputStream(stdout);
         System.setOut(System.err);
-        return serve(mode, new BufferedInputStream(new FileInputStream(FileDescriptor.in)), frames,
+        return serve(mode, new BufferedInputStream(stdin), frames,
                 Lazy.of(() -> SwingDialogs.create()), UserDirs.state(), PolicyLoader.load());
     }
 
