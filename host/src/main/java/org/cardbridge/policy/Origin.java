@@ -1,7 +1,6 @@
 package org.cardbridge.policy;
 
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * A web origin in its serialised form {@code scheme://host[:port]} — the form browsers report in
@@ -16,9 +15,6 @@ public record Origin(String scheme, String host, int port) {
      */
     public static final String EXTENSION_TEXT = "cardbridge:extension";
     public static final Origin EXTENSION = new Origin("cardbridge", "extension", 0);
-
-    private static final Pattern LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
-    private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}");
 
     /** @throws IllegalArgumentException with the reason, when the text is not a canonical http(s) origin */
     public static Origin parse(String text) {
@@ -48,7 +44,7 @@ public record Origin(String scheme, String host, int port) {
         if (colon >= 0) {
             host = rest.substring(0, colon);
             String portText = rest.substring(colon + 1);
-            if (!portText.matches("[1-9][0-9]{0,4}")) {
+            if (!isPort(portText)) {
                 throw new IllegalArgumentException("bad port");
             }
             port = Integer.parseInt(portText);
@@ -59,11 +55,18 @@ public record Origin(String scheme, String host, int port) {
         if (host.isEmpty() || host.length() > 253) {
             throw new IllegalArgumentException("bad host");
         }
-        if (!IPV4.matcher(host).matches()) {
-            for (String label : host.split("\\.", -1)) {
-                if (!LABEL.matcher(label).matches()) {
+        if (!isIpv4(host)) {
+            int start = 0;
+            while (true) {
+                int dot = host.indexOf('.', start);
+                int end = dot < 0 ? host.length() : dot;
+                if (!isLabel(host, start, end)) {
                     throw new IllegalArgumentException("host is not a lower-case DNS name");
                 }
+                if (dot < 0) {
+                    break;
+                }
+                start = dot + 1;
             }
             // Browsers serialise IDNs as punycode (xn--…), which the label rule above already admits as
             // plain ASCII; Unicode hosts fail it. (No java.net.IDN: its tables cost start-up time.)
@@ -81,7 +84,19 @@ public record Origin(String scheme, String host, int port) {
     }
 
     public boolean isExtension() {
-        return this.equals(EXTENSION);
+        return equals(EXTENSION);
+    }
+
+    // equals and hashCode by hand: a record's generated ones are bootstrapped through invokedynamic on
+    // first use, and origins are compared at every host start.
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Origin other && port == other.port && scheme.equals(other.scheme) && host.equals(other.host);
+    }
+
+    @Override
+    public int hashCode() {
+        return (scheme.hashCode() * 31 + host.hashCode()) * 31 + port;
     }
 
     @Override
@@ -90,6 +105,67 @@ public record Origin(String scheme, String host, int port) {
             return EXTENSION_TEXT;
         }
         return scheme + "://" + host + (port == defaultPort(scheme) ? "" : ":" + port);
+    }
+
+    // The syntax checks by hand rather than with regular expressions: compiling a pattern at every host
+    // start costs more than the whole check.
+
+    /** [1-9][0-9]{0,4} */
+    private static boolean isPort(String s) {
+        if (s.isEmpty() || s.length() > 5 || s.charAt(0) == '0') {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            if (!isDigit(s.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A DNS label in lower case: [a-z0-9]([a-z0-9-]{0,61}[a-z0-9])? */
+    private static boolean isLabel(String s, int from, int to) {
+        int length = to - from;
+        if (length < 1 || length > 63 || s.charAt(from) == '-' || s.charAt(to - 1) == '-') {
+            return false;
+        }
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (!(c >= 'a' && c <= 'z') && !isDigit(c) && c != '-') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Four decimal octets 0–255 without leading zeros. */
+    private static boolean isIpv4(String s) {
+        int octets = 0;
+        int i = 0;
+        while (true) {
+            int start = i;
+            int value = 0;
+            while (i < s.length() && isDigit(s.charAt(i)) && i - start < 3) {
+                value = value * 10 + (s.charAt(i) - '0');
+                i++;
+            }
+            int digits = i - start;
+            if (digits == 0 || value > 255 || (digits > 1 && s.charAt(start) == '0')) {
+                return false;
+            }
+            octets++;
+            if (i == s.length()) {
+                return octets == 4;
+            }
+            if (s.charAt(i) != '.' || octets == 4) {
+                return false;
+            }
+            i++;
+        }
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
     }
 
     private static int defaultPort(String scheme) {

@@ -11,7 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class OriginTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"https://ca.example", "https://ca.example:8443", "http://localhost:8080", "http://127.0.0.1:9", "https://xn--bcher-kva.example"})
+    @ValueSource(strings = {"https://ca.example", "https://ca.example:8443", "http://localhost:8080", "http://127.0.0.1:9", "https://xn--bcher-kva.example",
+            "https://10.0.0.255", "https://255.255.255.255:65535", "https://a.b-c.d9", "https://0.example"})
     void parse_canonicalOrigin_roundTrips(String text) {
         assertEquals(text, Origin.parse(text).toString());
     }
@@ -24,9 +25,39 @@ class OriginTest {
             "https://ca.example:65536", "https://ca.example:08443", "https://ca..example", "https://-ca.example",
             "https://bücher.example", "https://[::1]", "ftp://ca.example", "chrome-extension://abc/", "null",
             "", "https://", "https://ca.example:", " https://ca.example", "https://ca.example ", "https://ca_example.com",
-            "https://ca.example\u0000.evil.example", "https://ca.example%2f.evil.example", "file:///etc/passwd"})
+            "https://ca.example\u0000.evil.example", "https://ca.example%2f.evil.example", "file:///etc/passwd",
+            "https://ca-.example", "https://ca.example:123456", "https://ca.example:1a", "https://ca.example:+1",
+            "https://.ca.example", "https://ca.exa mple", "https://ca.Example"})
     void parse_anythingButTheCanonicalForm_isRefused(String text) {
         assertThrows(IllegalArgumentException.class, () -> Origin.parse(text));
+    }
+
+    @Test
+    void labelsUpTo63Characters_hostsUpTo253() {
+        String label63 = "a".repeat(63);
+        assertEquals(label63 + ".example", Origin.parse("https://" + label63 + ".example").host());
+        assertThrows(IllegalArgumentException.class, () -> Origin.parse("https://" + label63 + "b.example"));
+        String host253 = (label63 + ".").repeat(3) + "a".repeat(61);
+        assertEquals(253, host253.length());
+        Origin.parse("https://" + host253);
+        assertThrows(IllegalArgumentException.class, () -> Origin.parse("https://" + host253 + "a"));
+    }
+
+    @Test
+    void equalOrigins_areEqualWithEqualHashes() {
+        Origin a = Origin.parse("https://ca.example:8443");
+        Origin b = new Origin("https", "ca.example", 8443);
+        assertEquals(a, b);
+        assertEquals(a.hashCode(), b.hashCode());
+        assertTrue(!a.equals(Origin.parse("https://ca.example")) && !a.equals(Origin.parse("http://ca.example:8443")));
+    }
+
+    @Test
+    void chromeExtensionIds_are32LettersAToP() {
+        assertTrue(ExtensionIds.isChromeId(ExtensionIds.CHROME));
+        assertTrue(!ExtensionIds.isChromeId("ofgjjddghmifhcdedhlchefmbecfflcq"));
+        assertTrue(!ExtensionIds.isChromeId("ofgjjddghmifhcdedhlchefmbecfflc"));
+        assertTrue(!ExtensionIds.isChromeId("OFGJJDDGHMIFHCDEDHLCHEFMBECFFLCH"));
     }
 
     @Test
