@@ -115,8 +115,9 @@ public final class Installer {
         return out;
     }
 
-    /** Registry key (with hive) → browsers reading it; a key shared by two families would be a data error. */
+    /** Registry key (with hive) → browsers reading it; a key shared by two families is a data error. */
     Map<String, List<BrowserCatalog.Browser>> windowsKeys(Scope scope) {
+        catalog.windowsHostKeys(); // refuses a key read by both families
         String hive = scope == Scope.USER ? "HKCU\\" : "HKLM\\";
         Map<String, List<BrowserCatalog.Browser>> keys = new LinkedHashMap<>();
         for (BrowserCatalog.Browser b : catalog.browsers()) {

@@ -138,8 +138,9 @@ class InstallerTest {
                 Files.readString(dir.resolve("firefox/org.cardbridge.host.json")));
     }
 
-    @Test
-    void windowsWritesEachFamilysManifestOnceAndEveryRegistryKeyBrowsersRead() throws IOException {
+    @ParameterizedTest
+    @EnumSource(Scope.class)
+    void windowsWritesEachFamilysManifestOnceAndEveryRegistryKeyBrowsersRead(Scope scope) throws IOException {
         // The registry is a map here: reg.exe exists only on Windows. What is checked is which keys get which file.
         Map<String, String> reg = new LinkedHashMap<>();
         Registry fake = new Registry() {
@@ -156,21 +157,27 @@ class InstallerTest {
             }
         };
         Roots roots = new Roots(tmp.resolve("home"), tmp.resolve("sys"), tmp.resolve("home/.config"),
-                Map.of("LOCALAPPDATA", tmp.resolve("local").toString()));
+                Map.of("LOCALAPPDATA", tmp.resolve("local").toString(), "ProgramData", tmp.resolve("programdata").toString()));
         Installer installer = new Installer(CATALOG, roots, Os.WINDOWS, fake);
+        String hive = scope == Scope.USER ? "HKCU\\" : "HKLM\\";
 
-        installer.install(Scope.USER, "C:\\Program Files\\CardBridge\\cardbridge-host.exe", Policy.empty());
+        installer.install(scope, "C:\\Program Files\\CardBridge\\cardbridge-host.exe", Policy.empty());
 
-        String chrome = reg.get("HKCU\\SOFTWARE\\Google\\Chrome\\NativeMessagingHosts\\org.cardbridge.host");
-        String firefox = reg.get("HKCU\\SOFTWARE\\Mozilla\\NativeMessagingHosts\\org.cardbridge.host");
+        String chrome = reg.get(hive + "SOFTWARE\\Google\\Chrome\\NativeMessagingHosts\\org.cardbridge.host");
+        String firefox = reg.get(hive + "SOFTWARE\\Mozilla\\NativeMessagingHosts\\org.cardbridge.host");
         assertTrue(Files.isRegularFile(Path.of(chrome)));
         assertTrue(Files.isRegularFile(Path.of(firefox)));
-        assertEquals(chrome, reg.get("HKCU\\SOFTWARE\\Microsoft\\Edge\\NativeMessagingHosts\\org.cardbridge.host"));
-        assertEquals(chrome, reg.get("HKCU\\SOFTWARE\\Chromium\\NativeMessagingHosts\\org.cardbridge.host"));
+        assertTrue(Path.of(chrome).startsWith(tmp.resolve(scope == Scope.USER ? "local" : "programdata")), chrome);
+        assertEquals(chrome, reg.get(hive + "SOFTWARE\\Microsoft\\Edge\\NativeMessagingHosts\\org.cardbridge.host"));
+        assertEquals(chrome, reg.get(hive + "SOFTWARE\\Chromium\\NativeMessagingHosts\\org.cardbridge.host"));
         assertTrue(Json.mapper().readTree(Path.of(firefox).toFile()).has("allowed_extensions"));
-        assertTrue(reg.keySet().stream().allMatch(k -> k.startsWith("HKCU\\")));
+        assertEquals("C:\\Program Files\\CardBridge\\cardbridge-host.exe", Json.mapper().readTree(Path.of(chrome).toFile()).path("path").asText());
+        // Every key browsers.json names, each pointing at its family's manifest, and nothing else.
+        Map<String, String> expected = new LinkedHashMap<>();
+        CATALOG.windowsHostKeys().forEach((k, f) -> expected.put(hive + k, f == BrowserCatalog.Family.CHROME ? chrome : firefox));
+        assertEquals(expected, reg);
 
-        installer.uninstall(Scope.USER);
+        installer.uninstall(scope);
         assertEquals(Map.of(), reg);
         assertFalse(Files.exists(Path.of(chrome)));
     }
