@@ -117,6 +117,32 @@ class InstallerTest {
     }
 
     @Test
+    void everyListedFolderWritesEachFolderABrowserMayReadAndUninstallRemovesThemAll() throws IOException {
+        // The .rpm: Fedora's 64-bit Firefox reads /usr/lib64/mozilla, which the .deb (first folder only) leaves out.
+        Path sys = tmp.resolve("root");
+        Installer installer = new Installer(CATALOG, Roots.of(tmp.resolve("home"), sys), Os.LINUX, null);
+
+        var written = installer.install(Scope.SYSTEM, HOST, Policy.empty(), true);
+
+        Set<Path> expected = new HashSet<>();
+        for (BrowserCatalog.Browser b : CATALOG.browsers()) {
+            for (String d : b.on(Os.LINUX).orElseThrow().system()) {
+                expected.add(sys.resolve(d.substring(1)).resolve("org.cardbridge.host.json"));
+            }
+        }
+        assertEquals(expected, new HashSet<>(written.stream().map(c -> Path.of(c.where())).toList()));
+        Path lib64 = sys.resolve("usr/lib64/mozilla/native-messaging-hosts/org.cardbridge.host.json");
+        assertTrue(Files.isRegularFile(lib64));
+        assertEquals(Files.readString(sys.resolve("usr/lib/mozilla/native-messaging-hosts/org.cardbridge.host.json")), Files.readString(lib64));
+        assertTrue(Json.mapper().readTree(lib64.toFile()).has("allowed_extensions"), "a Firefox folder gets the Firefox manifest");
+
+        assertEquals(expected.size(), installer.uninstall(Scope.SYSTEM).size());
+        try (Stream<Path> left = Files.walk(sys)) {
+            assertEquals(List.of(), left.filter(Files::isRegularFile).toList());
+        }
+    }
+
+    @Test
     void brandedPolicyAddsTheCaExtensionIdsToBothManifests() {
         Policy branded = new Policy(List.of(), List.of(), List.of("abcdefghijklmnopabcdefghijklmnop", "cardbridge@ca.example"),
                 Duration.ofSeconds(60), "INFO");
