@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds the CardBridge Linux package: a jlinked runtime with only the modules the host uses (jdeps),
 # a JDK 25 AOT cache trained on a real hello exchange, a jpackage app-image, and from it a .deb (and an
-# .rpm when rpmbuild is installed). Output: installer/target/cardbridge_<version>_<arch>.deb
+# .rpm when rpmbuild is installed). Output: installer/target/cardbridge_<version>_<arch>.deb (its path is
+# the last line printed) and installer/target/cardbridge-<version>-<release>.<arch>.rpm
 #
 #   installer/build-deb.sh [--origin https://ca.example[=read,sign,enroll]]... [--extension-id ID]...
-#                          [--version-suffix +ca1] [--skip-maven] [--fast]
+#                          [--version-suffix +ca1] [--skip-maven] [--fast] [--no-rpm]
 #
 # --origin / --extension-id make a CA's branded package: its origins go into the policy template
 # (/etc/cardbridge/policy.json, a conffile) and its extension ids into the policy and the manifests.
@@ -18,7 +19,7 @@ root=$PWD
 . .ci/setup.sh
 cb_setup
 
-origins=() ; ext_ids=() ; suffix="" ; skip_maven="" ; xz_level=6
+origins=() ; ext_ids=() ; suffix="" ; skip_maven="" ; xz_level=6 ; no_rpm=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --origin) origins+=("$2"); shift 2 ;;
@@ -26,6 +27,7 @@ while [ $# -gt 0 ]; do
     --version-suffix) suffix="$2"; shift 2 ;;
     --skip-maven) skip_maven=1; shift ;;
     --fast) xz_level=1; shift ;;   # CI: same package, quicker (larger) compression
+    --no-rpm) no_rpm=1; shift ;;   # only the .deb, even where rpmbuild is installed
     *) echo "build-deb: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -187,31 +189,68 @@ deb=$out/cardbridge_${version}_${arch}.deb
 dpkg-deb --root-owner-group -Zxz -z"$xz_level" --build "$stage" "$deb" >&2
 log "built $deb ($(du -h "$deb" | cut -f1))"
 
-if command -v rpmbuild >/dev/null 2>&1; then
+# The .rpm, where rpmbuild is installed (Debian's `rpm` package has it): the same staged tree — the same
+# direct-java launcher, AOT cache and policy template — packed for Fedora/openSUSE-style systems.
+if [ -n "$no_rpm" ]; then
+  log "--no-rpm: no .rpm"
+elif command -v rpmbuild >/dev/null 2>&1; then
   log "rpmbuild found: building the .rpm from the same tree"
   rpmtop=$out/rpm
-  mkdir -p "$rpmtop/SPECS"
+  rpmroot=$rpmtop/root
+  mkdir -p "$rpmtop/SPECS" "$rpmroot"
+  cp -a "$stage/." "$rpmroot/"
+  rm -rf "$rpmroot/DEBIAN"
+  # Manifests in every folder a browser may read, not only the first: these distributions' 64-bit Firefox
+  # reads /usr/lib64/mozilla (browsers.json lists it second). Written by the packaged host, as for the .deb.
+  CARDBRIDGE_STATE_DIR=$(mktemp -d) "$rpmroot$prefix/bin/cardbridge-host" install --system --root "$rpmroot" \
+    --every-listed-dir --host-path "$prefix/bin/cardbridge-host" --policy "$rpmroot/etc/cardbridge/policy.json" >&2
+  # Libraries the bundled runtime provides itself are not requirements (and the package provides nothing).
+  own_libs=$(find "$rpmroot$prefix" -name '*.so*' -printf '%f\n' | sort -u | sed 's/[.]/[.]/g' | paste -sd'|')
+  rpm_release=1
+  [ -n "$suffix" ] && rpm_release="1.$(printf '%s' "${suffix#[+~-]}" | tr -c 'A-Za-z0-9._\n' '.')"
+  zstd_level=19
+  [ "$xz_level" = 1 ] && zstd_level=3
   {
     echo "Name: cardbridge"
     echo "Version: ${version%%[+~-]*}"
-    echo "Release: 1"
+    echo "Release: $rpm_release"
     echo "Summary: smart-card certificates for web pages (browser native-messaging host)"
-    echo "License: Apache-2.0 and GPLv2 with exceptions"
-    echo "Requires: pcsc-lite, opensc"
-    echo "AutoReqProv: no"
+    echo "License: Apache-2.0 AND GPL-2.0-only WITH Classpath-exception-2.0 AND MIT"
+    echo "URL: https://cardbridge.org"
+    # pcscd and OpenSC by package; what the JVM dlopens (not visible to rpm's ELF scan) by soname.
+    echo "Requires: pcsc-lite, opensc, libpcsclite.so.1()(64bit), libfontconfig.so.1()(64bit)"
+    echo "Recommends: dejavu-sans-fonts"
+    # Requirements of the runtime's ELF files come from rpm's own scan (libc, libz, X11 for the dialogs…).
+    echo "AutoReq: yes"
+    echo "AutoProv: no"
+    echo "%global __requires_exclude ^($own_libs)"
+    # Files exactly as staged: no stripping, no jar repacking (the AOT cache records the jars), no build-id links.
+    echo "%global __os_install_post %{nil}"
+    echo "%global debug_package %{nil}"
+    echo "%global _build_id_links none"
+    echo "%global _binary_payload w${zstd_level}.zstdio"
     echo "%description"
-    echo "CardBridge native-messaging host with its own Java runtime, registered for every browser."
+    echo "CardBridge lets a Certificate Authority's web page renew the certificate on your smart card through"
+    echo "the CardBridge browser extension. This package installs the native-messaging host with its own Java"
+    echo "runtime and registers it for Chrome, Chromium, Edge, Brave, Vivaldi, Opera, Firefox and LibreWolf"
+    echo "for all users. Check the set-up with: cardbridge-host doctor"
     echo "%install"
-    echo "cp -a $stage/. %{buildroot}/ && rm -rf %{buildroot}/DEBIAN"
-    # Fedora's 64-bit Firefox reads /usr/lib64/mozilla too.
-    echo "mkdir -p %{buildroot}/usr/lib64/mozilla/native-messaging-hosts && cp %{buildroot}/usr/lib/mozilla/native-messaging-hosts/org.cardbridge.host.json %{buildroot}/usr/lib64/mozilla/native-messaging-hosts/"
+    echo "cp -a '$rpmroot/.' %{buildroot}/"
+    # No %post/%preun scripts: the manifests are package files, so rpm itself adds and removes them.
     echo "%files"
+    echo "%defattr(-,root,root,-)"
     echo "%config(noreplace) /etc/cardbridge/policy.json"
-    (cd "$stage" && find . -path ./DEBIAN -prune -o \( -type f -o -type l \) -print | sed 's|^\.||' | grep -v '^/etc/cardbridge/policy.json$' | sed 's/^/"/; s/$/"/')
-    echo "/usr/lib64/mozilla/native-messaging-hosts/org.cardbridge.host.json"
+    (cd "$rpmroot" && find . -mindepth 1 -type d | sed 's|^\.||' | sort \
+      | grep -vxE '/etc|/etc/opt|/opt|/usr|/usr/bin|/usr/lib|/usr/lib64|/usr/share|/usr/share/doc' \
+      | sed 's/^/%dir "/; s/$/"/')
+    (cd "$rpmroot" && find . \( -type f -o -type l \) | sed 's|^\.||' | sort \
+      | grep -vx /etc/cardbridge/policy.json | sed 's/^/"/; s/$/"/')
   } > "$rpmtop/SPECS/cardbridge.spec"
-  rpmbuild --define "_topdir $rpmtop" -bb "$rpmtop/SPECS/cardbridge.spec" >&2
-  find "$rpmtop/RPMS" -name '*.rpm' -exec cp {} "$out/" \;
+  rpmbuild --quiet --define "_topdir $rpmtop" -bb "$rpmtop/SPECS/cardbridge.spec" >&2
+  rpm=$(find "$rpmtop/RPMS" -name '*.rpm' | head -1)
+  cp "$rpm" "$out/"
+  rm -rf "$rpmroot"
+  log "built $out/$(basename "$rpm") ($(du -h "$rpm" | cut -f1))"
 else
   log "rpmbuild not installed: no .rpm"
 fi

@@ -58,7 +58,8 @@ scratch=$(mktemp -d)
 CARDBRIDGE_STATE_DIR=$scratch/state "$host" install --system --root "$scratch/root" --host-path "$host" \
   --policy /etc/cardbridge/policy.json >/dev/null
 expected=$(cd "$scratch/root" && find . -name org.cardbridge.host.json | sed 's|^\.||' | sort)
-[ "$(echo "$expected" | wc -l)" -ge 7 ] || fail "expected a manifest for every browser directory, got: $expected"
+# 6 folders today (Brave and Opera read Chrome's); fewer means the scratch install lost browsers.
+[ "$(echo "$expected" | wc -l)" -ge 6 ] || fail "expected a manifest for every browser directory, got: $expected"
 for f in $expected; do
   [ -f "$f" ] || fail "missing system manifest $f"
   cmp -s "$scratch/root$f" "$f" || fail "system manifest $f differs from what the host generates"

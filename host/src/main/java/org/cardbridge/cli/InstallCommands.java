@@ -59,6 +59,9 @@ final class InstallCommands {
         Path root;
         @Option(names = "--policy", description = "Policy whose extra extension ids the manifests allow (default: the policy in force).")
         Path policy;
+        @Option(names = "--every-listed-dir", description = "Write into every folder a browser may read, not only the first "
+                + "(package builds for several distributions, e.g. the .rpm).")
+        boolean everyListedDir;
 
         @Override
         public Integer call() throws Exception {
@@ -79,7 +82,7 @@ final class InstallCommands {
                 return 2;
             }
             try {
-                var changes = installer(root).install(scope.scope(), exe, loaded.policy());
+                var changes = installer(root).install(scope.scope(), exe, loaded.policy(), everyListedDir);
                 changes.forEach(c -> out.println(t.get("install.done", c.browsers(), c.where())));
                 return 0;
             } catch (java.nio.file.AccessDeniedException e) {

@@ -76,6 +76,26 @@ public record BrowserCatalog(String hostName, String description, List<Browser> 
         return new BrowserCatalog(root.path("hostName").asText(), root.path("description").asText(), out);
     }
 
+    /**
+     * Windows: every registry key a browser reads for this host (under HKCU for one user, HKLM for all;
+     * written here without the hive), in file order, with the manifest family that key must point to.
+     * The installer, the MSI build and doctor all take the keys from here.
+     *
+     * @throws IllegalStateException if browsers.json has a Chrome-family and a Firefox browser reading one key
+     */
+    public Map<String, Family> windowsHostKeys() {
+        Map<String, Family> keys = new java.util.LinkedHashMap<>();
+        for (Browser b : browsers) {
+            for (String k : b.on(Os.WINDOWS).map(Locations::registry).orElse(List.of())) {
+                Family before = keys.putIfAbsent(k + "\\" + hostName, b.family());
+                if (before != null && before != b.family()) {
+                    throw new IllegalStateException("browsers.json: Chrome-family and Firefox browsers share the registry key " + k);
+                }
+            }
+        }
+        return keys;
+    }
+
     public Optional<Browser> browser(String id) {
         return browsers.stream().filter(b -> b.id().equals(id)).findFirst();
     }

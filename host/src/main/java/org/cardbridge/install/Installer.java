@@ -39,14 +39,26 @@ public final class Installer {
         this.registry = registry;
     }
 
+    /** Writes the manifest into the first folder each browser searches (its own, where it has one). */
     public List<Change> install(Scope scope, String hostPath, Policy policy) throws IOException {
+        return install(scope, hostPath, policy, false);
+    }
+
+    /**
+     * {@code everyListedFolder}: into every folder browsers.json lists for a browser, not only the first —
+     * for a package that must serve builds reading different folders (the .rpm: 64-bit Firefox on Fedora
+     * and openSUSE reads /usr/lib64/mozilla, elsewhere /usr/lib/mozilla). Linux and macOS only.
+     */
+    public List<Change> install(Scope scope, String hostPath, Policy policy, boolean everyListedFolder) throws IOException {
         if (os == Os.WINDOWS) {
             return installWindows(scope, hostPath, policy);
         }
         Map<Path, List<BrowserCatalog.Browser>> targets = new LinkedHashMap<>();
         for (BrowserCatalog.Browser b : catalog.browsers()) {
-            b.on(os).map(l -> dirs(l, scope)).filter(d -> !d.isEmpty())
-                    .ifPresent(d -> targets.computeIfAbsent(roots.resolve(d.getFirst()), k -> new ArrayList<>()).add(b));
+            List<String> listed = b.on(os).map(l -> dirs(l, scope)).orElse(List.of());
+            for (String d : everyListedFolder ? listed : listed.stream().limit(1).toList()) {
+                targets.computeIfAbsent(roots.resolve(d), k -> new ArrayList<>()).add(b);
+            }
         }
         List<Change> out = new ArrayList<>();
         for (var e : targets.entrySet()) {
@@ -115,8 +127,9 @@ public final class Installer {
         return out;
     }
 
-    /** Registry key (with hive) → browsers reading it; a key shared by two families would be a data error. */
+    /** Registry key (with hive) → browsers reading it; a key shared by two families is a data error. */
     Map<String, List<BrowserCatalog.Browser>> windowsKeys(Scope scope) {
+        catalog.windowsHostKeys(); // refuses a key read by both families
         String hive = scope == Scope.USER ? "HKCU\\" : "HKLM\\";
         Map<String, List<BrowserCatalog.Browser>> keys = new LinkedHashMap<>();
         for (BrowserCatalog.Browser b : catalog.browsers()) {

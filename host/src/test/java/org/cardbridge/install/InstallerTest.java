@@ -81,7 +81,9 @@ class InstallerTest {
 
         var removed = installer.uninstall(Scope.USER);
 
-        assertEquals(CATALOG.browsers().size(), removed.size());
+        // One manifest per folder: browsers sharing a folder (Brave reads Chrome's on macOS) share the file.
+        long folders = CATALOG.browsers().stream().map(b -> b.on(os).orElseThrow().user().getFirst()).distinct().count();
+        assertEquals(folders, removed.size());
         try (Stream<Path> left = Files.walk(home)) {
             assertEquals(List.of(), left.filter(Files::isRegularFile).toList());
         }
@@ -102,9 +104,39 @@ class InstallerTest {
         assertEquals(expected, new HashSet<>(written.stream().map(c -> Path.of(c.where())).toList()));
         assertTrue(Files.isRegularFile(sys.resolve("etc/chromium/native-messaging-hosts/org.cardbridge.host.json")));
         assertTrue(Files.isRegularFile(sys.resolve("usr/lib/mozilla/native-messaging-hosts/org.cardbridge.host.json")));
+        // Brave and Opera read Chrome's system folder (brave-core's main delegate, Opera's docs): no folder of their own.
+        assertTrue(written.stream().anyMatch(c -> c.browsers().equals("chrome,brave,opera")
+                && c.where().endsWith("etc/opt/chrome/native-messaging-hosts/org.cardbridge.host.json")), written.toString());
+        assertFalse(Files.exists(sys.resolve("etc/opt/brave")));
         assertFalse(Files.exists(tmp.resolve("home")));
 
         installer.uninstall(Scope.SYSTEM);
+        try (Stream<Path> left = Files.walk(sys)) {
+            assertEquals(List.of(), left.filter(Files::isRegularFile).toList());
+        }
+    }
+
+    @Test
+    void everyListedFolderWritesEachFolderABrowserMayReadAndUninstallRemovesThemAll() throws IOException {
+        // The .rpm: Fedora's 64-bit Firefox reads /usr/lib64/mozilla, which the .deb (first folder only) leaves out.
+        Path sys = tmp.resolve("root");
+        Installer installer = new Installer(CATALOG, Roots.of(tmp.resolve("home"), sys), Os.LINUX, null);
+
+        var written = installer.install(Scope.SYSTEM, HOST, Policy.empty(), true);
+
+        Set<Path> expected = new HashSet<>();
+        for (BrowserCatalog.Browser b : CATALOG.browsers()) {
+            for (String d : b.on(Os.LINUX).orElseThrow().system()) {
+                expected.add(sys.resolve(d.substring(1)).resolve("org.cardbridge.host.json"));
+            }
+        }
+        assertEquals(expected, new HashSet<>(written.stream().map(c -> Path.of(c.where())).toList()));
+        Path lib64 = sys.resolve("usr/lib64/mozilla/native-messaging-hosts/org.cardbridge.host.json");
+        assertTrue(Files.isRegularFile(lib64));
+        assertEquals(Files.readString(sys.resolve("usr/lib/mozilla/native-messaging-hosts/org.cardbridge.host.json")), Files.readString(lib64));
+        assertTrue(Json.mapper().readTree(lib64.toFile()).has("allowed_extensions"), "a Firefox folder gets the Firefox manifest");
+
+        assertEquals(expected.size(), installer.uninstall(Scope.SYSTEM).size());
         try (Stream<Path> left = Files.walk(sys)) {
             assertEquals(List.of(), left.filter(Files::isRegularFile).toList());
         }
@@ -132,8 +164,9 @@ class InstallerTest {
                 Files.readString(dir.resolve("firefox/org.cardbridge.host.json")));
     }
 
-    @Test
-    void windowsWritesEachFamilysManifestOnceAndEveryRegistryKeyBrowsersRead() throws IOException {
+    @ParameterizedTest
+    @EnumSource(Scope.class)
+    void windowsWritesEachFamilysManifestOnceAndEveryRegistryKeyBrowsersRead(Scope scope) throws IOException {
         // The registry is a map here: reg.exe exists only on Windows. What is checked is which keys get which file.
         Map<String, String> reg = new LinkedHashMap<>();
         Registry fake = new Registry() {
@@ -150,21 +183,27 @@ class InstallerTest {
             }
         };
         Roots roots = new Roots(tmp.resolve("home"), tmp.resolve("sys"), tmp.resolve("home/.config"),
-                Map.of("LOCALAPPDATA", tmp.resolve("local").toString()));
+                Map.of("LOCALAPPDATA", tmp.resolve("local").toString(), "ProgramData", tmp.resolve("programdata").toString()));
         Installer installer = new Installer(CATALOG, roots, Os.WINDOWS, fake);
+        String hive = scope == Scope.USER ? "HKCU\\" : "HKLM\\";
 
-        installer.install(Scope.USER, "C:\\Program Files\\CardBridge\\cardbridge-host.exe", Policy.empty());
+        installer.install(scope, "C:\\Program Files\\CardBridge\\cardbridge-host.exe", Policy.empty());
 
-        String chrome = reg.get("HKCU\\SOFTWARE\\Google\\Chrome\\NativeMessagingHosts\\org.cardbridge.host");
-        String firefox = reg.get("HKCU\\SOFTWARE\\Mozilla\\NativeMessagingHosts\\org.cardbridge.host");
+        String chrome = reg.get(hive + "SOFTWARE\\Google\\Chrome\\NativeMessagingHosts\\org.cardbridge.host");
+        String firefox = reg.get(hive + "SOFTWARE\\Mozilla\\NativeMessagingHosts\\org.cardbridge.host");
         assertTrue(Files.isRegularFile(Path.of(chrome)));
         assertTrue(Files.isRegularFile(Path.of(firefox)));
-        assertEquals(chrome, reg.get("HKCU\\SOFTWARE\\Microsoft\\Edge\\NativeMessagingHosts\\org.cardbridge.host"));
-        assertEquals(chrome, reg.get("HKCU\\SOFTWARE\\Chromium\\NativeMessagingHosts\\org.cardbridge.host"));
+        assertTrue(Path.of(chrome).startsWith(tmp.resolve(scope == Scope.USER ? "local" : "programdata")), chrome);
+        assertEquals(chrome, reg.get(hive + "SOFTWARE\\Microsoft\\Edge\\NativeMessagingHosts\\org.cardbridge.host"));
+        assertEquals(chrome, reg.get(hive + "SOFTWARE\\Chromium\\NativeMessagingHosts\\org.cardbridge.host"));
         assertTrue(Json.mapper().readTree(Path.of(firefox).toFile()).has("allowed_extensions"));
-        assertTrue(reg.keySet().stream().allMatch(k -> k.startsWith("HKCU\\")));
+        assertEquals("C:\\Program Files\\CardBridge\\cardbridge-host.exe", Json.mapper().readTree(Path.of(chrome).toFile()).path("path").asText());
+        // Every key browsers.json names, each pointing at its family's manifest, and nothing else.
+        Map<String, String> expected = new LinkedHashMap<>();
+        CATALOG.windowsHostKeys().forEach((k, f) -> expected.put(hive + k, f == BrowserCatalog.Family.CHROME ? chrome : firefox));
+        assertEquals(expected, reg);
 
-        installer.uninstall(Scope.USER);
+        installer.uninstall(scope);
         assertEquals(Map.of(), reg);
         assertFalse(Files.exists(Path.of(chrome)));
     }
