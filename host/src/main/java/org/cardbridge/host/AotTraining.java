@@ -14,11 +14,12 @@ import java.nio.file.Path;
 
 /**
  * The training run for the JDK's AOT cache (JEP 483/514), made at build time. It starts the host the
- * way {@link Main} does for a browser — the same {@link NativeHost#serve(LaunchMode, java.io.InputStream,
- * java.io.OutputStream)}, a policy file read from disk, the log opened — and feeds it {@code hello}s, so
- * every class and lambda of a browser's first answer is loaded and linked from the cache. A lambda
- * the training never ran would be spun at run time (tens of ms). Only what a {@code hello} needs is
- * trained: whatever the training loads, every start preloads. It touches no card and shows no dialog.
+ * way {@link Main} does for a browser — {@link Main#run} with a browser's arguments, a policy file read
+ * from disk, the log opened — and feeds it {@code hello}s, so every class and lambda of a browser's
+ * first answer is loaded and linked from the cache. A class the training never loaded is read from its
+ * jar (inflated, parsed, verified) at run time, and a lambda it never ran is spun (tens of ms). Only
+ * what a {@code hello} needs is trained: whatever the training loads, every start preloads. It
+ * touches no card and shows no dialog.
  *
  * <p>The build sets {@code CARDBRIDGE_STATE_DIR} and {@code CARDBRIDGE_POLICY} to a scratch directory,
  * so the training never reads or writes the builder's own files.
@@ -46,7 +47,10 @@ public final class AotTraining {
             frames.write(ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(hello.length).array());
             frames.write(hello);
         }
-        NativeHost.serve(LaunchMode.of(new String[]{ExtensionIds.CHROME_ORIGIN}),
-                new ByteArrayInputStream(frames.toByteArray()), new ByteArrayOutputStream());
+        // What a real start meets that the scratch directories would skip: the platform's state
+        // location is worked out (not used), and the state directory exists already.
+        UserDirs.platformState();
+        Files.createDirectories(Path.of(System.getenv(UserDirs.ENV)));
+        Main.run(LaunchMode.of(new String[]{ExtensionIds.CHROME_ORIGIN}), new ByteArrayInputStream(frames.toByteArray()), new ByteArrayOutputStream());
     }
 }

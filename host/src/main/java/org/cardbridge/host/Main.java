@@ -6,6 +6,8 @@ import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 
 /** Entry point of {@code cardbridge-host}: native messaging when a browser starts it, the CLI otherwise. */
 public final class Main {
@@ -21,19 +23,30 @@ public final class Main {
     static final String STDOUT_PROPERTY = "cardbridge.stdout";
 
     public static void main(String[] args) throws IOException {
+        String moved = System.getProperty(STDOUT_PROPERTY);
+        // Append: a pipe does not mind, and a file is never truncated by the reopening.
         LaunchMode mode = LaunchMode.of(args);
+        int code = run(mode, new FileInputStream(FileDescriptor.in),
+                moved == null ? new FileOutputStream(FileDescriptor.out) : new FileOutputStream(moved, true));
+        if (mode instanceof LaunchMode.Cli) {
+            System.exit(code);
+        }
+        // A browser's host ends with halt, not exit: the session has closed its tokens, every frame and
+        // log line is already written (unbuffered), and no shutdown hook of ours exists, while
+        // System.exit first looks up a System.Logger to log the exit, a search of every module for a
+        // logger service that costs ~60 ms of CPU at each of the browser's many host exits. Either way,
+        // Swing's event thread and PKCS#11 threads cannot keep the process alive after the browser left.
+        System.err.flush();
+        Runtime.getRuntime().halt(code);
+    }
+
+    /** Everything {@link #main} does but exit; {@link AotTraining} runs it with in-memory streams. */
+    static int run(LaunchMode mode, InputStream stdin, OutputStream stdout) {
         // instanceof rather than a pattern switch: a type switch spins classes at run time (~40 ms of
         // start-up) that the AOT cache cannot hold, and browsers pay start-up on every connection.
-        int code;
         if (mode instanceof LaunchMode.Cli cli) {
-            code = Cli.run(cli.args(), System.out, System.err);
-        } else {
-            String moved = System.getProperty(STDOUT_PROPERTY);
-            // Append: a pipe does not mind, and a file is never truncated by the reopening.
-            code = NativeHost.serve(mode, new FileInputStream(FileDescriptor.in),
-                    moved == null ? new FileOutputStream(FileDescriptor.out) : new FileOutputStream(moved, true));
+            return Cli.run(cli.args(), System.out, System.err);
         }
-        // Swing's event thread and PKCS#11 threads must not keep the process alive after the browser left.
-        System.exit(code);
+        return NativeHost.serve(mode, stdin, stdout);
     }
 }

@@ -17,6 +17,11 @@ public final class UserDirs {
         if (override != null && !override.isBlank()) {
             return Path.of(override);
         }
+        return platformState();
+    }
+
+    /** The OS's place for per-user state, whatever {@code $CARDBRIDGE_STATE_DIR} says. */
+    public static Path platformState() {
         Path home = Path.of(System.getProperty("user.home"));
         return switch (Os.current()) {
             case WINDOWS -> Path.of(System.getenv().getOrDefault("LOCALAPPDATA", home.resolve("AppData/Local").toString()), "CardBridge");
