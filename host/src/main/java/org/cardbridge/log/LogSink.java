@@ -4,13 +4,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 
 /**
  * Where log lines go: one line per record, {@code 2026-11-21T10:00:00.123Z INFO name: message}, then
- * the stack trace if there is one. The timestamp is written by hand: {@code Instant.toString()}
- * loads java.time's formatter and regex classes, which every host start would pay for.
+ * the stack trace if there is one. The timestamp is computed and written by hand: java.time (its
+ * formatter, regex, zone and chronology classes) would be initialised at every host start for it.
  */
 abstract class LogSink {
     private final Level level;
@@ -44,13 +42,26 @@ abstract class LogSink {
     abstract void append(byte[] line) throws IOException;
 
     static void timestamp(StringBuilder sb, long millis) {
-        LocalDateTime t = LocalDateTime.ofEpochSecond(Math.floorDiv(millis, 1000), 0, ZoneOffset.UTC);
-        pad(sb, t.getYear(), 4).append('-');
-        pad(sb, t.getMonthValue(), 2).append('-');
-        pad(sb, t.getDayOfMonth(), 2).append('T');
-        pad(sb, t.getHour(), 2).append(':');
-        pad(sb, t.getMinute(), 2).append(':');
-        pad(sb, t.getSecond(), 2).append('.');
+        long seconds = Math.floorDiv(millis, 1000);
+        long days = Math.floorDiv(seconds, 86_400);
+        int secondOfDay = (int) Math.floorMod(seconds, 86_400);
+        // Days since 1970-01-01 to a civil date (proleptic Gregorian), after Howard Hinnant's
+        // days_from_civil inverse: eras of 400 years, March-based years so leap days come last.
+        long z = days + 719_468;
+        long era = Math.floorDiv(z, 146_097);
+        long dayOfEra = z - era * 146_097;
+        long yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365;
+        long dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100);
+        long mp = (5 * dayOfYear + 2) / 153;
+        int day = (int) (dayOfYear - (153 * mp + 2) / 5 + 1);
+        int month = (int) (mp < 10 ? mp + 3 : mp - 9);
+        long year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+        pad(sb, (int) year, 4).append('-');
+        pad(sb, month, 2).append('-');
+        pad(sb, day, 2).append('T');
+        pad(sb, secondOfDay / 3600, 2).append(':');
+        pad(sb, secondOfDay / 60 % 60, 2).append(':');
+        pad(sb, secondOfDay % 60, 2).append('.');
         pad(sb, (int) Math.floorMod(millis, 1000), 3).append('Z');
     }
 

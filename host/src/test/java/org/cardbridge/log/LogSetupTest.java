@@ -71,6 +71,22 @@ class LogSetupTest {
     }
 
     @Test
+    void timestampEqualsJavaTimes_overCenturiesOfLeapYears() {
+        java.util.Random random = new java.util.Random(7);
+        var format = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
+        for (int i = 0; i < 100_000; i++) {
+            // 1970 to about 2400, and the days around leap days and year ends
+            long millis = i < 50_000 ? (long) (random.nextDouble() * 13_600_000_000_000L)
+                    : java.time.LocalDate.of(1970 + i % 430, 2 + (i % 2) * 10, 28).atStartOfDay(java.time.ZoneOffset.UTC)
+                    .toInstant().toEpochMilli() + (i % 5) * 86_400_000L - 1 + i % 3;
+            StringBuilder sb = new StringBuilder();
+            LogSink.timestamp(sb, millis);
+            String expected = format.format(java.time.Instant.ofEpochMilli(millis));
+            assertEquals(expected, sb.toString(), "millis " + millis);
+        }
+    }
+
+    @Test
     void timestampIsUtcWithMillis() {
         StringBuilder sb = new StringBuilder();
         LogSink.timestamp(sb, 1_795_000_000_123L);
