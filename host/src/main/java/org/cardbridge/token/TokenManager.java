@@ -216,8 +216,11 @@ public final class TokenManager implements AutoCloseable {
         TokenSession current = sessions.get(handle);
         if (current != null && stillOpen(current)) {
             try {
-                // Same card still in the same slot: no need to walk every slot of every module.
-                if (handle.equals(Handles.token(current.library(), current.module().tokenInfo(current.slot())))) {
+                // Same card still in the same slot: no need to walk every slot of every module. The slot is
+                // asked first: OpenSC answers session and object calls from its cache for a card pulled out
+                // between two requests until something polls the slot.
+                if (current.module().slotInfo(current.slot()).tokenPresent()
+                        && handle.equals(Handles.token(current.library(), current.module().tokenInfo(current.slot())))) {
                     return current;
                 }
             } catch (Pkcs11Error e) {

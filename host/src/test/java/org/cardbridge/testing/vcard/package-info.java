@@ -6,8 +6,8 @@
  *   <li>{@link org.cardbridge.testing.vcard.Pcscd} — a private pcscd (own socket, own reader.conf.d, vpcd
  *   on free ports, two readers "Virtual PCD 00 00" / "00 01"); PC/SC clients get {@code PCSCLITE_CSOCK_NAME}.
  *   Child processes get {@link org.cardbridge.testing.vcard.Pcscd#clientEnv()}; this JVM's own clients
- *   (javax.smartcardio, OpenSC loaded in-process) use the socket failsafe names in host/pom.xml, which
- *   {@link org.cardbridge.testing.vcard.VirtualCards#inProcess()} starts a pcscd on.</li>
+ *   (javax.smartcardio, OpenSC loaded in-process) use the socket surefire and failsafe name per fork in
+ *   host/pom.xml, which {@link org.cardbridge.testing.vcard.VirtualCards#inProcess()} starts a pcscd on.</li>
  *   <li>{@link org.cardbridge.testing.vcard.VpcdCard} — a card in a reader: insert, remove at any moment,
  *   {@link org.cardbridge.testing.vcard.Fault} to answer or pull at any chosen APDU.</li>
  *   <li>{@link org.cardbridge.testing.vcard.IsoAppletCard} — the IsoApplet as OpenSC 0.23 expects it
