@@ -1,6 +1,6 @@
 package org.cardbridge.token;
 
-/** What the token's flags say about the user PIN's retry counter. */
+/** What is known about the user PIN's retry counter, mildest first. */
 public enum PinState {
     OK("ok"), COUNT_LOW("countLow"), FINAL_TRY("finalTry"), LOCKED("locked");
 
@@ -14,6 +14,12 @@ public enum PinState {
         return wireName;
     }
 
+    /** The graver of the two. */
+    public PinState atLeast(PinState other) {
+        return compareTo(other) >= 0 ? this : other;
+    }
+
+    /** What the token's flags say. */
     public static PinState of(Pkcs11.TokenInfo info) {
         if (info.has(Ck.CKF_USER_PIN_LOCKED)) {
             return LOCKED;

@@ -47,6 +47,8 @@ public final class TokenManager implements AutoCloseable {
     private final Map<String, Pkcs11> loaded = new LinkedHashMap<>();
     private final Map<String, String> problems = new LinkedHashMap<>();
     private final Map<String, TokenSession> sessions = new LinkedHashMap<>();
+    /** Tokens that refused a PIN on this connection since their last successful login. */
+    private final Set<String> pinRejected = new java.util.HashSet<>();
 
     public TokenManager(List<String> candidates, Loader loader) {
         this(() -> candidates, loader);
@@ -170,8 +172,27 @@ public final class TokenManager implements AutoCloseable {
         }
         return new Slot(handle, p11.library(), slotId, slot.description(), true, info.label(), info.manufacturer(),
                 info.model(), info.serial(), info.has(Ck.CKF_LOGIN_REQUIRED), loggedIn,
-                info.has(Ck.CKF_PROTECTED_AUTHENTICATION_PATH), PinState.of(info).wireName(),
+                info.has(Ck.CKF_PROTECTED_AUTHENTICATION_PATH), pinState(handle, info).wireName(),
                 algorithms(p11, slotId, mechs).stream().map(KeyAlgorithm::wireName).toList());
+    }
+
+    /**
+     * The PIN state of a token: its flags, and at least "count low" after it refused a PIN on this connection
+     * since its last successful login. That is CKF_USER_PIN_COUNT_LOW's own definition, and a module may not
+     * know it: OpenSC learns an IsoApplet card's counter only from a failed VERIFY and never its maximum, so
+     * it can say "final try" and "locked" but never "count low".
+     */
+    public synchronized PinState pinState(String handle, Pkcs11.TokenInfo info) {
+        return PinState.of(info).atLeast(pinRejected.contains(handle) ? PinState.COUNT_LOW : PinState.OK);
+    }
+
+    /** Records the card's answer to a PIN for {@link #pinState}. */
+    synchronized void pinAnswered(String handle, boolean accepted) {
+        if (accepted) {
+            pinRejected.remove(handle);
+        } else {
+            pinRejected.add(handle);
+        }
     }
 
     /** The key algorithms a slot's mechanisms allow: key generation in range and a way to sign. */
@@ -216,8 +237,11 @@ public final class TokenManager implements AutoCloseable {
         TokenSession current = sessions.get(handle);
         if (current != null && stillOpen(current)) {
             try {
-                // Same card still in the same slot: no need to walk every slot of every module.
-                if (handle.equals(Handles.token(current.library(), current.module().tokenInfo(current.slot())))) {
+                // Same card still in the same slot: no need to walk every slot of every module. The slot is
+                // asked first: OpenSC answers session and object calls from its cache for a card pulled out
+                // between two requests until something polls the slot.
+                if (current.module().slotInfo(current.slot()).tokenPresent()
+                        && handle.equals(Handles.token(current.library(), current.module().tokenInfo(current.slot())))) {
                     return current;
                 }
             } catch (Pkcs11Error e) {

@@ -141,17 +141,21 @@ public final class TokenSession {
 
     /**
      * Logs the user in; {@code pin} null logs in through the reader's PIN-pad. The caller wipes the PIN.
-     * Wrong PIN is PIN_INCORRECT with the token's retry flags read afterwards; a blocked PIN is PIN_LOCKED.
-     * Never retried.
+     * Wrong PIN is PIN_INCORRECT with the PIN state read afterwards ({@link #pinState}); a blocked PIN is
+     * PIN_LOCKED. Never retried.
      */
     public void login(byte[] pin) {
         try {
             p11.login(session, pin);
+            manager.pinAnswered(handle, true);
         } catch (Pkcs11Error e) {
             if (e.ckr() == Ck.CKR_USER_ALREADY_LOGGED_IN) {
                 return;
             }
             if (e.ckr() == Ck.CKR_PIN_INCORRECT || e.ckr() == Ck.CKR_PIN_LEN_RANGE) {
+                if (e.ckr() == Ck.CKR_PIN_INCORRECT) {
+                    manager.pinAnswered(handle, false); // a PIN of the wrong length never reached the card's counter
+                }
                 PinState after = pinStateOrUnknown();
                 throw new HostException(after == PinState.LOCKED ? ErrorCode.PIN_LOCKED : ErrorCode.PIN_INCORRECT,
                         after == PinState.LOCKED ? "wrong PIN: the PIN is now blocked" : "wrong PIN",
@@ -167,11 +171,16 @@ public final class TokenSession {
         }
     }
 
+    /** The PIN state as the token and this connection know it (see {@link TokenManager#pinState}). */
+    public PinState pinState(Pkcs11.TokenInfo info) {
+        return manager.pinState(handle, info);
+    }
+
     private PinState pinStateOrUnknown() {
         try {
-            return PinState.of(p11.tokenInfo(slot));
+            return pinState(p11.tokenInfo(slot));
         } catch (Pkcs11Error e) {
-            return PinState.OK;
+            return manager.pinState(handle, new Pkcs11.TokenInfo("", "", "", "", 0));
         }
     }
 

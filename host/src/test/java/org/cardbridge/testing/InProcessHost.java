@@ -42,6 +42,11 @@ public final class InProcessHost implements AutoCloseable {
         this(ui, List.of(SoftHsm2.MODULE));
     }
 
+    /** A host that loads {@code token}'s module only (fault-injecting wrapper, no fault unless asked). */
+    public InProcessHost(ScriptedUserInterface ui, TestToken token) {
+        this(ui, List.of(token.module()));
+    }
+
     public InProcessHost(ScriptedUserInterface ui, List<String> modulePaths) {
         SoftHsm2.inProcess(); // the token pool must exist before the module is loaded in this JVM
         this.ui = ui;

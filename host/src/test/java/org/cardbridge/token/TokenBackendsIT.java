@@ -36,7 +36,7 @@ class TokenBackendsIT {
     private static final byte[] OLD_ID = {0x0A};
     private static final byte[] NEW_ID = {0x0B};
 
-    static List<Supplier<TestToken>> backends() {
+    static List<TestToken.Backend> backends() {
         return TestToken.backends();
     }
 

@@ -56,7 +56,7 @@ public final class TokenAccess {
         if (!info.has(Ck.CKF_LOGIN_REQUIRED)) {
             return;
         }
-        PinState state = PinState.of(info);
+        PinState state = session.pinState(info);
         if (state == PinState.LOCKED) {
             throw TokenSession.lockedError();
         }

@@ -20,11 +20,13 @@ import org.cardbridge.protocol.HostException;
 import org.cardbridge.testing.InProcessHost;
 import org.cardbridge.testing.ScriptedUserInterface;
 import org.cardbridge.testing.SoftHsm2;
+import org.cardbridge.testing.TestToken;
 import org.cardbridge.token.Ck;
 import org.cardbridge.token.Pkcs11;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import javax.security.auth.x500.X500Principal;
 import java.nio.charset.StandardCharsets;
@@ -36,6 +38,8 @@ import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -43,16 +47,28 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** generateKeyPair, createCsr and removeKey against SoftHSM2, checked with independent tools (pkcs11-tool, BC). */
+/**
+ * generateKeyPair, createCsr and removeKey on every backend, checked with independent tools (the backend's
+ * own listing tool, Bouncy Castle). Tests that need what only SoftHSM2 has say why.
+ */
 class EnrolmentTest {
+    static List<TestToken.Backend> backends() {
+        return TokenFixture.backends();
+    }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"RSA-2048", "RSA-3072", "RSA-4096", "EC-P256", "EC-P384"})
-    void generateKeyPair_everyAlgorithmSoftHsmOffers_makesAProtectedKeyAndItsCsrVerifies(String algorithm) throws Exception {
-        SoftHsm2.Token token = SoftHsm2.inProcess().claim();
-        ScriptedUserInterface ui = new ScriptedUserInterface(SoftHsm2.PIN);
-        try (InProcessHost host = new InProcessHost(ui)) {
-            String handle = host.tokenHandle(token.label());
+    /** Each backend with each algorithm it generates. */
+    static Stream<Arguments> everyAlgorithmOfEveryBackend() {
+        return backends().stream().flatMap(b -> b.algorithms().stream().map(a -> Arguments.of(b, a)));
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("everyAlgorithmOfEveryBackend")
+    void generateKeyPair_everyAlgorithmTheTokenOffers_makesAProtectedKeyAndItsCsrVerifies(Supplier<TestToken> backend,
+            String algorithm) throws Exception {
+        TestToken token = backend.get();
+        ScriptedUserInterface ui = new ScriptedUserInterface(token.pin());
+        try (InProcessHost host = new InProcessHost(ui, token)) {
+            String handle = token.handle(host);
             JsonNode key = host.call("generateKeyPair", Map.of("token", handle, "algorithm", algorithm, "label", "Nowy klucz źdźbło"));
             assertEquals(algorithm, key.path("algorithm").asText());
             assertEquals("Nowy klucz źdźbło", key.path("label").asText());
@@ -67,10 +83,7 @@ class EnrolmentTest {
             assertEquals("action.generateKeyPair", ui.confirmations().getFirst().action());
 
             // An independent look at the card: label in UTF-8, the key marked sensitive and never extractable.
-            String objects = pkcs11Tool(token, "--list-objects");
-            assertTrue(objects.contains("Nowy klucz źdźbło"), objects);
-            assertTrue(objects.contains("never extractable"), objects);
-            assertTrue(objects.contains("sensitive"), objects);
+            assertTrue(token.keyIsProtected("Nowy klucz źdźbło"), token.objects());
 
             // The key is pending (no certificate yet) and signs a CSR that verifies.
             JsonNode pending = host.call("listCertificates", Map.of("token", handle)).path("pendingKeys");
@@ -86,11 +99,12 @@ class EnrolmentTest {
         }
     }
 
-    @Test
-    void createCsr_polishSubjectAndExtensions_areEncodedAsAsked() throws Exception {
-        SoftHsm2.Token token = SoftHsm2.inProcess().claim();
-        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
-            String handle = host.tokenHandle(token.label());
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void createCsr_polishSubjectAndExtensions_areEncodedAsAsked(Supplier<TestToken> backend) throws Exception {
+        TestToken token = backend.get();
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(token.pin()), token)) {
+            String handle = token.handle(host);
             JsonNode key = host.call("generateKeyPair", Map.of("token", handle, "algorithm", "RSA-2048", "label", "k"));
             JsonNode csr = host.call("createCsr", """
                     {"key": "%s",
@@ -119,11 +133,12 @@ class EnrolmentTest {
         }
     }
 
-    @Test
-    void createCsr_rfc4514String_keepsItsOrderAndEscapes() throws Exception {
-        SoftHsm2.Token token = SoftHsm2.inProcess().claim();
-        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
-            JsonNode key = host.call("generateKeyPair", Map.of("token", host.tokenHandle(token.label()), "algorithm", "EC-P256", "label", "k"));
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void createCsr_rfc4514String_keepsItsOrderAndEscapes(Supplier<TestToken> backend) throws Exception {
+        TestToken token = backend.get();
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(token.pin()), token)) {
+            JsonNode key = host.call("generateKeyPair", Map.of("token", token.handle(host), "algorithm", token.keyAlgorithm(), "label", "k"));
             String subject = "CN=Anna Żabińska+2.5.4.4=Żabińska,OU=Dział \\\"Płace\\\",O=Firma\\, S.A.,C=PL";
             JsonNode csr = host.call("createCsr", Map.of("key", key.path("key").asText(), "subject", subject));
             PKCS10CertificationRequest request = new PKCS10CertificationRequest(Base64.getDecoder().decode(csr.path("der").asText()));
@@ -132,6 +147,10 @@ class EnrolmentTest {
         }
     }
 
+    /**
+     * SoftHSM2 only: with PKCS#1 v1.5 hidden, a card needs PSS, and the IsoApplet has none (it pads PKCS#1 v1.5
+     * on the card and offers no raw RSA, so OpenSC cannot build PSS either).
+     */
     @Test
     void createCsr_cardWithPssOnly_signsWithRsassaPss_verifiedByBouncyCastle() throws Exception {
         SoftHsm2.Token token = SoftHsm2.inProcess().claim();
@@ -147,19 +166,22 @@ class EnrolmentTest {
         }
     }
 
-    @Test
-    void generateKeyPair_algorithmTheCardLacks_isAlgorithmNotSupported_listingWhatItHas() {
-        SoftHsm2.Token token = SoftHsm2.inProcess().claim();
-        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void generateKeyPair_algorithmTheCardLacks_isAlgorithmNotSupported_listingWhatItHas(Supplier<TestToken> backend) {
+        TestToken token = backend.get();
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(token.pin()), token)) {
+            // A card without EC key generation (the IsoApplet card lacks it anyway).
             host.module().hideMechanisms(Ck.CKM_EC_KEY_PAIR_GEN);
             HostException e = assertThrows(HostException.class, () -> host.call("generateKeyPair",
-                    Map.of("token", host.tokenHandle(token.label()), "algorithm", "EC-P256", "label", "k")));
+                    Map.of("token", token.handle(host), "algorithm", "EC-P256", "label", "k")));
             assertEquals(ErrorCode.ALGORITHM_NOT_SUPPORTED, e.code());
-            assertEquals(List.of("RSA-2048", "RSA-3072", "RSA-4096"), e.details().get("supported"));
+            assertEquals(token.algorithms().stream().filter(a -> a.startsWith("RSA")).toList(), e.details().get("supported"));
             assertTrue(host.ui().confirmations().isEmpty());
         }
     }
 
+    /** Refused while parsing, before any token is touched: the backend does not matter. */
     @Test
     void generateKeyPair_unknownAlgorithmOrBadLabel_isInvalidArgument() {
         try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
@@ -170,46 +192,50 @@ class EnrolmentTest {
         }
     }
 
-    @Test
-    void generateKeyPair_cardFull_isTokenFull_andLeavesNothing() {
-        SoftHsm2.Token token = SoftHsm2.inProcess().claim();
-        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
-            String handle = host.tokenHandle(token.label());
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void generateKeyPair_cardFull_isTokenFull_andLeavesNothing(Supplier<TestToken> backend) {
+        TestToken token = backend.get();
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(token.pin()), token)) {
+            String handle = token.handle(host);
             host.call("login", Map.of("token", handle));
             // The card answers CKR_DEVICE_MEMORY to the generation itself.
             host.module().failOn("C_GenerateKeyPair", 1, Ck.CKR_DEVICE_MEMORY, org.cardbridge.testing.FaultInjectingPkcs11.When.BEFORE);
             HostException e = assertThrows(HostException.class, () -> host.call("generateKeyPair",
-                    Map.of("token", handle, "algorithm", "EC-P256", "label", "k")));
+                    Map.of("token", handle, "algorithm", token.keyAlgorithm(), "label", "k")));
             assertEquals(ErrorCode.TOKEN_FULL, e.code());
             host.module().noFailure();
             assertEquals(0, host.call("listCertificates", Map.of("token", handle)).path("pendingKeys").size());
         }
     }
 
-    @Test
-    void generateKeyPair_userDeclines_isUserCancelled_andNothingIsMade() {
-        SoftHsm2.Token token = SoftHsm2.inProcess().claim();
-        ScriptedUserInterface ui = new ScriptedUserInterface(SoftHsm2.PIN).thenConfirm(false);
-        try (InProcessHost host = new InProcessHost(ui)) {
-            String handle = host.tokenHandle(token.label());
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void generateKeyPair_userDeclines_isUserCancelled_andNothingIsMade(Supplier<TestToken> backend) {
+        TestToken token = backend.get();
+        ScriptedUserInterface ui = new ScriptedUserInterface(token.pin()).thenConfirm(false);
+        try (InProcessHost host = new InProcessHost(ui, token)) {
+            String handle = token.handle(host);
             assertEquals(ErrorCode.USER_CANCELLED, assertThrows(HostException.class, () -> host.call("generateKeyPair",
-                    Map.of("token", handle, "algorithm", "EC-P256", "label", "k"))).code());
+                    Map.of("token", handle, "algorithm", token.keyAlgorithm(), "label", "k"))).code());
             assertTrue(ui.pinPrompts().isEmpty());
             host.call("login", Map.of("token", handle));
             assertEquals(0, host.call("listCertificates", Map.of("token", handle)).path("pendingKeys").size());
         }
     }
 
-    @Test
-    void removeKey_pendingKey_isRemoved_butAKeyWithACertificateIsRefused() {
-        TokenFixture f = TokenFixture.withCertificate();
-        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
-            String handle = host.tokenHandle(f.token().label());
-            JsonNode key = host.call("generateKeyPair", Map.of("token", handle, "algorithm", "EC-P256", "label", "porzucony"));
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void removeKey_pendingKey_isRemoved_butAKeyWithACertificateIsRefused(Supplier<TestToken> backend) {
+        TokenFixture f = TokenFixture.withCertificate(backend.get());
+        TestToken token = f.token();
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(token.pin()), token)) {
+            String handle = token.handle(host);
+            JsonNode key = host.call("generateKeyPair", Map.of("token", handle, "algorithm", token.keyAlgorithm(), "label", "porzucony"));
             assertTrue(host.call("removeKey", Map.of("key", key.path("key").asText())).path("removed").asBoolean());
             assertEquals("action.removeKey", host.ui().confirmations().getLast().action());
             assertEquals(0, host.call("listCertificates", Map.of("token", handle)).path("pendingKeys").size());
-            assertFalse(pkcs11Tool(f.token(), "--list-objects").contains("porzucony"));
+            assertFalse(token.objects().contains("porzucony"), token.objects());
 
             String certifiedKey = handle + "~k0102";
             HostException e = assertThrows(HostException.class, () -> host.call("removeKey", Map.of("key", certifiedKey)));
@@ -220,18 +246,19 @@ class EnrolmentTest {
         }
     }
 
+    /** SoftHSM2 only: OpenSC's PKCS#15 framework refuses private certificates (CKR_TEMPLATE_INCONSISTENT). */
     @Test
     void removeKey_keyWhosePrivateCertificateShowsOnlyAfterLogin_isRefused_andStays() throws Exception {
         TokenFixture f = TokenFixture.withCertificate();
         try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
-            String handle = host.tokenHandle(f.token().label());
+            String handle = f.token().handle(host);
             JsonNode key = host.call("generateKeyPair", Map.of("token", handle, "algorithm", "EC-P256", "label", "z prywatnym"));
             writePrivateCertificate(host, f, key.path("keyId").asText());
             host.call("logout", Map.of("token", handle));
             HostException e = assertThrows(HostException.class, () -> host.call("removeKey", Map.of("key", key.path("key").asText())));
             assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
             assertEquals("key", e.details().get("field"));
-            assertTrue(pkcs11Tool(f.token(), "--list-objects", "--type", "privkey").contains("z prywatnym"));
+            assertTrue(f.token().hasKey("z prywatnym", true), f.token().objects());
         }
     }
 
@@ -256,11 +283,12 @@ class EnrolmentTest {
         }
     }
 
+    /** SoftHSM2 only, as above: OpenSC refuses private certificates. */
     @Test
     void createCsr_forAKeyWhosePrivateCertificateShowsOnlyAfterLogin_isRefused() {
         TokenFixture f = TokenFixture.withCertificate();
         try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
-            String handle = host.tokenHandle(f.token().label());
+            String handle = f.token().handle(host);
             JsonNode key = host.call("generateKeyPair", Map.of("token", handle, "algorithm", "EC-P256", "label", "ukryty"));
             writePrivateCertificate(host, f, key.path("keyId").asText());
             host.call("logout", Map.of("token", handle));
@@ -271,27 +299,28 @@ class EnrolmentTest {
         }
     }
 
-    @Test
-    void removeKey_cardPulledBetweenTheTwoDeletes_neverLeavesALonePublicKey() {
-        TokenFixture f = TokenFixture.withCertificate();
-        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
-            String handle = host.tokenHandle(f.token().label());
-            JsonNode key = host.call("generateKeyPair", Map.of("token", handle, "algorithm", "EC-P256", "label", "przerwany"));
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void removeKey_cardPulledBetweenTheTwoDeletes_neverLeavesALonePublicKey(Supplier<TestToken> backend) {
+        TokenFixture f = TokenFixture.withCertificate(backend.get());
+        TestToken token = f.token();
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(token.pin()), token)) {
+            String handle = token.handle(host);
+            JsonNode key = host.call("generateKeyPair", Map.of("token", handle, "algorithm", token.keyAlgorithm(), "label", "przerwany"));
             host.module().failOn("C_DestroyObject", 2, Ck.CKR_DEVICE_REMOVED, org.cardbridge.testing.FaultInjectingPkcs11.When.BEFORE);
             assertThrows(HostException.class, () -> host.call("removeKey", Map.of("key", key.path("key").asText())));
             host.module().noFailure();
-            assertFalse(pkcs11Tool(f.token(), "--list-objects", "--type", "pubkey").contains("przerwany"),
-                    "the public key goes first");
-            assertTrue(pkcs11Tool(f.token(), "--list-objects", "--type", "privkey").contains("przerwany"),
-                    "the private key is still there: a retry removes it");
+            assertFalse(token.hasKey("przerwany", false), "the public key goes first: " + token.objects());
+            assertTrue(token.hasKey("przerwany", true), "the private key is still there: a retry removes it");
         }
     }
 
-    @Test
-    void createCsr_forAKeyThatHasACertificate_isRefusedBeforeAnyDialog() {
-        TokenFixture f = TokenFixture.withCertificate();
-        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
-            String handle = host.tokenHandle(f.token().label());
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void createCsr_forAKeyThatHasACertificate_isRefusedBeforeAnyDialog(Supplier<TestToken> backend) {
+        TokenFixture f = TokenFixture.withCertificate(backend.get());
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(f.token().pin()), f.token())) {
+            String handle = f.token().handle(host);
             HostException e = assertThrows(HostException.class, () -> host.call("createCsr",
                     Map.of("key", handle + "~k0102", "subject", "CN=Przejęty klucz")));
             assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
@@ -301,11 +330,12 @@ class EnrolmentTest {
         }
     }
 
+    /** Refused while parsing the handle: the backend does not matter. */
     @Test
     void keyHandle_withNonAsciiDigits_isInvalidArgument_notAnInternalError() {
         TokenFixture f = TokenFixture.withCertificate();
         try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
-            String handle = host.tokenHandle(f.token().label());
+            String handle = f.token().handle(host);
             // Arabic-Indic and fullwidth digits: Character.digit takes them as hex digits, HexFormat does not.
             for (String bad : List.of("\u0661\u0662", "\uff10\uff11")) {
                 HostException e = assertThrows(HostException.class, () -> host.call("removeKey", Map.of("key", handle + "~k" + bad)));
@@ -320,20 +350,6 @@ class EnrolmentTest {
             return KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(der));
         } catch (java.security.spec.InvalidKeySpecException e) {
             return KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(der));
-        }
-    }
-
-    static String pkcs11Tool(SoftHsm2.Token token, String... args) {
-        try {
-            List<String> cmd = new java.util.ArrayList<>(List.of("pkcs11-tool", "--module", SoftHsm2.MODULE, "--slot",
-                    Long.toString(token.slotId()), "--login", "--pin", token.pin()));
-            cmd.addAll(List.of(args));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            p.waitFor();
-            return out;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -10,7 +10,12 @@ import org.cardbridge.testing.InProcessHost;
 import org.cardbridge.testing.ScriptedUserInterface;
 import org.cardbridge.testing.SoftHsm2;
 import org.cardbridge.testing.TestCa;
+import org.cardbridge.testing.TestToken;
+import org.cardbridge.token.Ck;
+import org.cardbridge.token.Pkcs11;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.security.PublicKey;
 import java.security.Signature;
@@ -21,14 +26,22 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** installCertificate: checks before writing, the replace order, deferred install, CA certificates, bundles. */
+/**
+ * installCertificate on every backend: checks before writing, the replace order, deferred install, CA
+ * certificates, bundles. "Nothing is written" is checked with the backend's own listing tool.
+ */
 class InstallCertificateTest {
+    static List<TestToken.Backend> backends() {
+        return TokenFixture.backends();
+    }
+
     private static final byte[] DOC = "dokument".getBytes();
 
     /** A renewal up to the CA's answer: new key on the card, CSR, certificate issued for the CSR's key. */
@@ -43,17 +56,18 @@ class InstallCertificateTest {
     }
 
     static Renewal startRenewal(InProcessHost host, TokenFixture f) throws Exception {
-        String token = host.tokenHandle(f.token().label());
+        String token = f.token().handle(host);
         String old = SignTest.certificateHandle(host, f);
         JsonNode key = host.call("generateKeyPair", Map.of("token", token, "algorithm", "RSA-2048", "label", "Klucz 2026 ł"));
         return new Renewal(token, old, key, EnrolmentTest.publicKey(key.path("publicKey").asText()));
     }
 
-    @Test
-    void renewal_replacesOldCertificate_inOrderWriteVerifyRemove_andTheNewOneSigns() throws Exception {
-        TokenFixture f = TokenFixture.withCertificate();
-        ScriptedUserInterface ui = new ScriptedUserInterface(SoftHsm2.PIN);
-        try (InProcessHost host = new InProcessHost(ui)) {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void renewal_replacesOldCertificate_inOrderWriteVerifyRemove_andTheNewOneSigns(Supplier<TestToken> backend) throws Exception {
+        TokenFixture f = TokenFixture.withCertificate(backend.get());
+        ScriptedUserInterface ui = new ScriptedUserInterface(f.token().pin());
+        try (InProcessHost host = new InProcessHost(ui, f.token())) {
             Renewal r = startRenewal(host, f);
             X509Certificate issued = r.issue();
             host.module().resetCalls();
@@ -80,7 +94,7 @@ class InstallCertificateTest {
             assertFalse(subjects.contains(TokenFixture.SUBJECT), "the old certificate is gone: " + subjects);
             assertTrue(subjects.contains("CN=Zażółć Gęślą Jaźń (odnowiony),O=Łódzka Spółka,C=PL"));
             assertEquals(0, listed.path("pendingKeys").size(), "the old key was removed and the new one has its certificate");
-            assertFalse(EnrolmentTest.pkcs11Tool(f.token(), "--list-objects").contains("Stary klucz"));
+            assertFalse(f.token().objects().contains("Stary klucz"));
 
             JsonNode signed = host.call("sign", Map.of("certificate", result.path("certificate").asText(),
                     "data", SignTest.b64(DOC), "format", "raw", "description", "d"));
@@ -91,10 +105,11 @@ class InstallCertificateTest {
         }
     }
 
-    @Test
-    void pkcs7Bundle_withoutReplaces_isInstalledBesideTheOld() throws Exception {
-        TokenFixture f = TokenFixture.withCertificate();
-        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void pkcs7Bundle_withoutReplaces_isInstalledBesideTheOld(Supplier<TestToken> backend) throws Exception {
+        TokenFixture f = TokenFixture.withCertificate(backend.get());
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(f.token().pin()), f.token())) {
             Renewal r = startRenewal(host, f);
             X509Certificate issued = r.issue();
             CMSSignedDataGenerator g = new CMSSignedDataGenerator();
@@ -117,28 +132,30 @@ class InstallCertificateTest {
         }
     }
 
-    @Test
-    void certificateForAnotherKey_isKeyMismatch_andNothingIsWritten() throws Exception {
-        TokenFixture f = TokenFixture.withCertificate();
-        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void certificateForAnotherKey_isKeyMismatch_andNothingIsWritten(Supplier<TestToken> backend) throws Exception {
+        TokenFixture f = TokenFixture.withCertificate(backend.get());
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(f.token().pin()), f.token())) {
             Renewal r = startRenewal(host, f);
-            String before = EnrolmentTest.pkcs11Tool(f.token(), "--list-objects");
+            String before = f.token().objects();
             X509Certificate foreign = TokenFixture.CA.issue(TestCa.rsa(2048).getPublic(), "CN=Ktoś inny", 30);
             HostException e = assertThrows(HostException.class, () -> host.call("installCertificate", Map.of(
                     "certificates", List.of(TestCa.pem(foreign), TestCa.pem(f.ca().issuing())), "replaces", r.oldCertificate())));
             assertEquals(ErrorCode.CERTIFICATE_KEY_MISMATCH, e.code());
-            assertEquals(before, EnrolmentTest.pkcs11Tool(f.token(), "--list-objects"));
+            assertEquals(before, f.token().objects());
         }
     }
 
-    @Test
-    void badInput_garbageExpiredBrokenChain_areRefusedAndNothingIsWritten() throws Exception {
-        TokenFixture f = TokenFixture.withCertificate();
-        ScriptedUserInterface ui = new ScriptedUserInterface(SoftHsm2.PIN);
-        try (InProcessHost host = new InProcessHost(ui)) {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void badInput_garbageExpiredBrokenChain_areRefusedAndNothingIsWritten(Supplier<TestToken> backend) throws Exception {
+        TokenFixture f = TokenFixture.withCertificate(backend.get());
+        ScriptedUserInterface ui = new ScriptedUserInterface(f.token().pin());
+        try (InProcessHost host = new InProcessHost(ui, f.token())) {
             Renewal r = startRenewal(host, f);
             int confirmations = ui.confirmations().size();
-            String before = EnrolmentTest.pkcs11Tool(f.token(), "--list-objects");
+            String before = f.token().objects();
             assertEquals(ErrorCode.CERTIFICATE_INVALID, assertThrows(HostException.class, () -> host.call("installCertificate",
                     Map.of("certificates", List.of("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")))).code());
             assertEquals(ErrorCode.CERTIFICATE_INVALID, assertThrows(HostException.class, () -> host.call("installCertificate",
@@ -157,15 +174,16 @@ class InstallCertificateTest {
                     Map.of("certificates", List.of(TestCa.pem(good), TestCa.pem(other.root()))))).code());
             assertEquals(ErrorCode.INVALID_ARGUMENT, assertThrows(HostException.class, () -> host.call("installCertificate",
                     Map.of("certificates", List.of(TestCa.pem(good)), "removeOldKey", true))).code());
-            assertEquals(before, EnrolmentTest.pkcs11Tool(f.token(), "--list-objects"));
+            assertEquals(before, f.token().objects());
             assertEquals(confirmations, ui.confirmations().size(), "refused before asking the user");
         }
     }
 
-    @Test
-    void notYetValid_neverReplaces_isStoredBeside_whenAllowed_andCompletesLater() throws Exception {
-        TokenFixture f = TokenFixture.withCertificate();
-        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void notYetValid_neverReplaces_isStoredBeside_whenAllowed_andCompletesLater(Supplier<TestToken> backend) throws Exception {
+        TokenFixture f = TokenFixture.withCertificate(backend.get());
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(f.token().pin()), f.token())) {
             Renewal r = startRenewal(host, f);
             X509Certificate future = r.issue(Instant.now().plus(Duration.ofDays(20)), Instant.now().plus(Duration.ofDays(750)));
             HostException e = assertThrows(HostException.class, () -> host.call("installCertificate", Map.of(
@@ -188,10 +206,11 @@ class InstallCertificateTest {
         }
     }
 
-    @Test
-    void alreadyInstalled_thenReplaces_completesTheReplacementWithoutWritingTwice() throws Exception {
-        TokenFixture f = TokenFixture.withCertificate();
-        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void alreadyInstalled_thenReplaces_completesTheReplacementWithoutWritingTwice(Supplier<TestToken> backend) throws Exception {
+        TokenFixture f = TokenFixture.withCertificate(backend.get());
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(f.token().pin()), f.token())) {
             Renewal r = startRenewal(host, f);
             X509Certificate issued = r.issue();
             host.call("installCertificate", Map.of("certificates", List.of(TestCa.pem(issued))));
@@ -204,10 +223,11 @@ class InstallCertificateTest {
         }
     }
 
-    @Test
-    void cardRefusingCaCertificates_installsTheEndEntity_andSaysWhichWereNotWritten() throws Exception {
-        TokenFixture f = TokenFixture.withCertificate();
-        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void cardRefusingCaCertificates_installsTheEndEntity_andSaysWhichWereNotWritten(Supplier<TestToken> backend) throws Exception {
+        TokenFixture f = TokenFixture.withCertificate(backend.get());
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(f.token().pin()), f.token())) {
             Renewal r = startRenewal(host, f);
             X509Certificate issued = r.issue();
             // The first C_CreateObject is the end-entity certificate; the card refuses the next one (a CA certificate).
@@ -226,10 +246,11 @@ class InstallCertificateTest {
         }
     }
 
-    @Test
-    void writeProtectedCard_isTokenReadOnly_andTheOldCertificateStays() throws Exception {
-        TokenFixture f = TokenFixture.withCertificate();
-        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void writeProtectedCard_isTokenReadOnly_andTheOldCertificateStays(Supplier<TestToken> backend) throws Exception {
+        TokenFixture f = TokenFixture.withCertificate(backend.get());
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(f.token().pin()), f.token())) {
             Renewal r = startRenewal(host, f);
             X509Certificate issued = r.issue();
             host.module().failOn("C_CreateObject", 1, org.cardbridge.token.Ck.CKR_TOKEN_WRITE_PROTECTED,
@@ -244,24 +265,39 @@ class InstallCertificateTest {
         }
     }
 
-    @Test
-    void publicKeyOnlyMatch_withNoPrivateKeyAfterLogin_isKeyMismatch_andNothingIsWrittenOrRemoved() throws Exception {
-        TokenFixture f = TokenFixture.withCertificate();
-        ScriptedUserInterface ui = new ScriptedUserInterface(SoftHsm2.PIN);
-        try (InProcessHost host = new InProcessHost(ui)) {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void publicKeyOnlyMatch_withNoPrivateKeyAfterLogin_isKeyMismatch_andNothingIsWrittenOrRemoved(Supplier<TestToken> backend) throws Exception {
+        TokenFixture f = TokenFixture.withCertificate(backend.get());
+        ScriptedUserInterface ui = new ScriptedUserInterface(f.token().pin());
+        try (InProcessHost host = new InProcessHost(ui, f.token())) {
             Renewal r = startRenewal(host, f);
             X509Certificate issued = r.issue();
             // Only the public key object of the new key is left: before login it looks like the key a card hides.
-            EnrolmentTest.pkcs11Tool(f.token(), "--delete-object", "--type", "privkey", "--id", r.newKey().path("keyId").asText());
+            deletePrivateKey(host, f.token(), java.util.HexFormat.of().parseHex(r.newKey().path("keyId").asText()));
             host.call("logout", Map.of("token", r.tokenHandle()));
-            String before = EnrolmentTest.pkcs11Tool(f.token(), "--list-objects");
+            String before = f.token().objects();
             HostException e = assertThrows(HostException.class, () -> host.call("installCertificate", Map.of(
                     "certificates", List.of(TestCa.pem(issued)), "replaces", r.oldCertificate(), "removeOldKey", true)));
             assertEquals(ErrorCode.CERTIFICATE_KEY_MISMATCH, e.code());
-            assertEquals(before, EnrolmentTest.pkcs11Tool(f.token(), "--list-objects"));
+            assertEquals(before, f.token().objects());
         }
     }
 
+    /** Deletes a private key behind the host's back, through the module itself (the host's login holds for it). */
+    private static void deletePrivateKey(InProcessHost host, TestToken token, byte[] id) {
+        Pkcs11 p11 = host.module();
+        long session = p11.openSession(token.slotId());
+        try {
+            for (long key : p11.find(session, List.of(Pkcs11.Attr.of(Ck.CKA_CLASS, Ck.CKO_PRIVATE_KEY), Pkcs11.Attr.of(Ck.CKA_ID, id)))) {
+                p11.destroyObject(session, key);
+            }
+        } finally {
+            p11.closeSession(session);
+        }
+    }
+
+    /** SoftHSM2 only: OpenSC refuses a second certificate with an existing CKA_ID ("Non unique object ID"). */
     @Test
     void removeOldKey_keepsAKeyAnotherCertificateStillUses_andSaysSo() throws Exception {
         TokenFixture f = TokenFixture.withCertificate();

@@ -5,64 +5,76 @@ import org.cardbridge.protocol.ErrorCode;
 import org.cardbridge.protocol.HostException;
 import org.cardbridge.testing.InProcessHost;
 import org.cardbridge.testing.ScriptedUserInterface;
-import org.cardbridge.testing.SoftHsm2;
+import org.cardbridge.testing.TestToken;
 import org.cardbridge.ui.PinPrompt;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/**
+ * listTokens, listCertificates, login and logout on every backend (SoftHSM2 and OpenSC + virtual card);
+ * the last tests are refused before any token is touched and run once.
+ */
 class ListAndLoginTest {
+    static List<TestToken.Backend> backends() {
+        return TokenFixture.backends();
+    }
 
-    @Test
-    void listTokens_softHsmToken_reportsUtf8LabelStateAndEveryAlgorithm() {
-        TokenFixture f = TokenFixture.withCertificate();
-        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
-            JsonNode token = find(host.call("listTokens", "{}"), f.token().label());
-            assertTrue(token.path("present").asBoolean());
-            assertEquals(f.token().slotId(), token.path("slotId").asLong());
-            assertEquals("SoftHSM project", token.path("manufacturer").asText());
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void listTokens_reportsUtf8LabelStateAndEveryAlgorithm(Supplier<TestToken> backend) {
+        TokenFixture f = TokenFixture.withCertificate(backend.get());
+        TestToken t = f.token();
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(t.pin()), t)) {
+            JsonNode token = t.present(host);
+            assertEquals(t.label(), token.path("label").asText());
+            assertEquals(t.slotId(), token.path("slotId").asLong());
+            assertEquals(t.manufacturer(), token.path("manufacturer").asText());
             assertTrue(token.path("loginRequired").asBoolean());
             assertFalse(token.path("loggedIn").asBoolean());
             assertFalse(token.path("pinPad").asBoolean());
             assertEquals("ok", token.path("pinState").asText());
-            List<String> algorithms = new ArrayList<>();
-            token.path("algorithms").forEach(a -> algorithms.add(a.asText()));
-            assertEquals(List.of("RSA-2048", "RSA-3072", "RSA-4096", "EC-P256", "EC-P384"), algorithms);
-            assertTrue(token.path("module").asText().endsWith("libsofthsm2.so"));
+            assertEquals(t.algorithms(), texts(token.path("algorithms")));
+            assertEquals(t.module(), token.path("module").asText());
         }
     }
 
-    @Test
-    void tokenHandle_sameCardInANewConnection_isTheSame() {
-        TokenFixture f = TokenFixture.withCertificate();
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void tokenHandle_sameCardInANewConnection_isTheSame(Supplier<TestToken> backend) {
+        TestToken t = TokenFixture.withCertificate(backend.get()).token();
         String first;
-        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface())) {
-            first = host.tokenHandle(f.token().label());
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(), t)) {
+            first = t.handle(host);
         }
-        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface())) {
-            assertEquals(first, host.tokenHandle(f.token().label()));
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(), t)) {
+            assertEquals(first, t.handle(host));
         }
     }
 
-    @Test
-    void listCertificates_importedCertificate_allFieldsWithoutLogin() throws Exception {
-        TokenFixture f = TokenFixture.withCertificate();
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void listCertificates_importedCertificate_allFieldsWithoutLogin(Supplier<TestToken> backend) throws Exception {
+        TokenFixture f = TokenFixture.withCertificate(backend.get());
         ScriptedUserInterface ui = new ScriptedUserInterface();
-        try (InProcessHost host = new InProcessHost(ui)) {
-            JsonNode result = host.call("listCertificates", Map.of("token", host.tokenHandle(f.token().label())));
+        try (InProcessHost host = new InProcessHost(ui, f.token())) {
+            String handle = f.token().handle(host);
+            JsonNode result = host.call("listCertificates", Map.of("token", handle));
             assertEquals(1, result.path("certificates").size());
             JsonNode c = result.path("certificates").get(0);
             assertEquals("CN=Zażółć Gęślą Jaźń,O=Łódzka Spółka,C=PL", c.path("subject").asText());
-            assertEquals("Stary klucz ąę", c.path("label").asText());
+            assertEquals(TokenFixture.LABEL, c.path("label").asText());
             assertEquals("0102", c.path("keyId").asText());
             assertEquals(f.cert().getSerialNumber().toString(16), c.path("serialNumber").asText());
             assertEquals(f.cert().getNotAfter().toInstant().toString(), c.path("notAfter").asText());
@@ -70,60 +82,77 @@ class ListAndLoginTest {
             assertTrue(c.path("hasPrivateKey").asBoolean());
             assertFalse(c.path("isCa").asBoolean());
             assertEquals(Base64.getEncoder().encodeToString(f.cert().getEncoded()), c.path("certificate").asText());
-            assertTrue(c.path("handle").asText().startsWith(host.tokenHandle(f.token().label())));
+            assertTrue(c.path("handle").asText().startsWith(handle));
             assertEquals(0, result.path("pendingKeys").size());
             assertTrue(ui.pinPrompts().isEmpty(), "reading certificates must not ask for the PIN");
         }
     }
 
-    @Test
-    void login_rightPin_holdsForTheConnection_untilLogout() {
-        TokenFixture f = TokenFixture.withCertificate();
-        ScriptedUserInterface ui = new ScriptedUserInterface(SoftHsm2.PIN);
-        try (InProcessHost host = new InProcessHost(ui)) {
-            String token = host.tokenHandle(f.token().label());
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void login_rightPin_holdsForTheConnection_untilLogout(Supplier<TestToken> backend) {
+        TestToken t = TokenFixture.withCertificate(backend.get()).token();
+        ScriptedUserInterface ui = new ScriptedUserInterface(t.pin());
+        try (InProcessHost host = new InProcessHost(ui, t)) {
+            String token = t.handle(host);
             assertTrue(host.call("login", Map.of("token", token)).path("loggedIn").asBoolean());
             PinPrompt prompt = ui.pinPrompts().getFirst();
             assertEquals(InProcessHost.ORIGIN, prompt.origin());
-            assertEquals(f.token().label(), prompt.tokenLabel());
+            assertEquals(t.label(), prompt.tokenLabel());
             assertEquals(PinPrompt.Tries.NORMAL, prompt.tries());
-            assertTrue(find(host.call("listTokens", "{}"), f.token().label()).path("loggedIn").asBoolean());
+            assertTrue(t.present(host).path("loggedIn").asBoolean());
             host.call("login", Map.of("token", token));
             assertEquals(1, ui.pinPrompts().size(), "a held login must not ask again");
             assertFalse(host.call("logout", Map.of("token", token)).path("loggedIn").asBoolean());
-            assertFalse(find(host.call("listTokens", "{}"), f.token().label()).path("loggedIn").asBoolean());
+            assertFalse(t.present(host).path("loggedIn").asBoolean());
             host.call("login", Map.of("token", token));
             assertEquals(2, ui.pinPrompts().size());
         }
     }
 
-    @Test
-    void login_wrongPin_isPinIncorrect_andNotRetried() {
-        TokenFixture f = TokenFixture.withCertificate();
-        ScriptedUserInterface ui = new ScriptedUserInterface().thenPin("000000");
-        try (InProcessHost host = new InProcessHost(ui)) {
-            String token = host.tokenHandle(f.token().label());
+    /**
+     * After a wrong PIN the PIN state is "count low" until a successful login, on both backends: SoftHSM2
+     * raises CKF_USER_PIN_COUNT_LOW itself; OpenSC never does for the card (it does not know the counter's
+     * maximum), so the host keeps what the card answered.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void login_wrongPin_isPinIncorrect_notRetried_andCountLowUntilTheRightPin(Supplier<TestToken> backend) {
+        TestToken t = TokenFixture.withCertificate(backend.get()).token();
+        ScriptedUserInterface ui = new ScriptedUserInterface().thenPin("000000").thenPin(t.pin());
+        try (InProcessHost host = new InProcessHost(ui, t)) {
+            String token = t.handle(host);
             HostException e = assertThrows(HostException.class, () -> host.call("login", Map.of("token", token)));
             assertEquals(ErrorCode.PIN_INCORRECT, e.code());
-            assertNotNull(e.details().get("pinState"));
+            assertEquals("countLow", e.details().get("pinState"));
             assertEquals(1, ui.pinPrompts().size(), "never retried by itself");
-            assertFalse(find(host.call("listTokens", "{}"), f.token().label()).path("loggedIn").asBoolean());
+            JsonNode listed = t.present(host);
+            assertFalse(listed.path("loggedIn").asBoolean());
+            assertEquals("countLow", listed.path("pinState").asText());
+
+            assertTrue(host.call("login", Map.of("token", token)).path("loggedIn").asBoolean());
+            assertEquals(PinPrompt.Tries.COUNT_LOW, ui.pinPrompts().getLast().tries(), "the next dialog warns");
+            assertEquals("ok", t.present(host).path("pinState").asText());
         }
     }
 
-    @Test
-    void login_dialogCancelledOrTimedOut_isThatError() {
-        TokenFixture f = TokenFixture.withCertificate();
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void login_dialogCancelledOrTimedOut_isThatError_andNoTryIsSpent(Supplier<TestToken> backend) {
+        TestToken t = TokenFixture.withCertificate(backend.get()).token();
         ScriptedUserInterface ui = new ScriptedUserInterface().thenPinFails(ErrorCode.USER_CANCELLED)
                 .thenPinFails(ErrorCode.USER_TIMEOUT);
-        try (InProcessHost host = new InProcessHost(ui)) {
-            String token = host.tokenHandle(f.token().label());
+        try (InProcessHost host = new InProcessHost(ui, t)) {
+            String token = t.handle(host);
             assertEquals(ErrorCode.USER_CANCELLED, assertThrows(HostException.class,
                     () -> host.call("login", Map.of("token", token))).code());
             assertEquals(ErrorCode.USER_TIMEOUT, assertThrows(HostException.class,
                     () -> host.call("login", Map.of("token", token))).code());
+            t.card().ifPresent(c -> assertEquals(3, c.card().pinTriesLeft(), "nothing reached the card"));
         }
     }
+
+    // ---- refused before any token is touched: the backend does not matter ----
 
     @Test
     void unknownToken_isTokenNotFound() {
@@ -153,6 +182,7 @@ class ListAndLoginTest {
         }
     }
 
+    /** The listTokens entry labelled so (SoftHSM2 tokens of this JVM have unique labels). */
     static JsonNode find(JsonNode listTokens, String label) {
         for (JsonNode t : listTokens.path("tokens")) {
             if (label.equals(t.path("label").asText())) {

@@ -7,11 +7,16 @@ import org.cardbridge.testing.FaultInjectingPkcs11;
 import org.cardbridge.testing.InProcessHost;
 import org.cardbridge.testing.ScriptedUserInterface;
 import org.cardbridge.testing.SoftHsm2;
+import org.cardbridge.testing.TestToken;
 import org.cardbridge.token.Ck;
 import org.cardbridge.ui.PinPrompt;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
+import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,10 +24,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * PIN states and the PIN-pad path (SoftHSM2 never locks a PIN and has no PIN-pad, so the token flags are
- * set through the module seam), and a card pulled mid-operation.
+ * PIN states and the PIN-pad path, and a card pulled mid-operation. The PIN-state and PIN-pad tests set the
+ * token's flags through the module seam and run on SoftHSM2 only: they test how the host reads flags, which
+ * no backend sets on demand; the virtual card's real counter (count low, final try, locked, unblocked) is
+ * PinCardIT's. The hot-plug tests run on every backend: the card is really pulled out, SoftHSM2 (which
+ * cannot be) fails the call.
  */
 class PinAndHotPlugTest {
+    static List<TestToken.Backend> backends() {
+        return TokenFixture.backends();
+    }
 
     @Test
     void fewTriesLeft_thePromptWarns_andListTokensSaysCountLow() {
@@ -103,36 +114,67 @@ class PinAndHotPlugTest {
         }
     }
 
-    @Test
-    void cardPulledMidOperation_isTokenRemoved_andTheCardIsFoundAgainAfterwards() {
-        TokenFixture f = TokenFixture.withCertificate();
-        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
-            String token = host.tokenHandle(f.token().label());
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void cardPulledMidOperation_isTokenRemoved_andTheCardIsFoundAgainAfterwards(Supplier<TestToken> backend) {
+        TokenFixture f = TokenFixture.withCertificate(backend.get());
+        TestToken t = f.token();
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(t.pin()), t)) {
+            String token = t.handle(host);
             host.call("login", Map.of("token", token));
             String cert = SignTest.certificateHandle(host, f);
-            host.module().failOn("C_Sign", 1, Ck.CKR_DEVICE_REMOVED, FaultInjectingPkcs11.When.BEFORE);
+            t.pullAt(host, "C_Sign", 0x2A);
             HostException e = assertThrows(HostException.class, () -> host.call("sign", Map.of("certificate", cert,
                     "data", "AAAA", "format", "raw", "description", "d")));
-            assertEquals(ErrorCode.TOKEN_REMOVED, e.code());
-            host.module().noFailure();
-            // "Reinserted": the same handle works again on a fresh session, with a fresh login.
+            assertEquals(ErrorCode.TOKEN_REMOVED, e.code(), e.getMessage());
+            t.putBack(host);
+            assertEquals(token, t.handle(host), "the card back in the reader has the same handle");
+            // The same certificate handle works again on a fresh session, with a fresh login.
             JsonNode again = host.call("sign", Map.of("certificate", cert, "data", "AAAA", "format", "raw", "description", "d"));
             assertTrue(again.path("signature").asText().length() > 100);
             assertEquals(2, host.ui().pinPrompts().size(), "the pulled card lost its login, so the PIN is asked again");
         }
     }
 
-    @Test
-    void cardGoneWhenListing_isTokenRemoved_andListingWorksAgain() {
-        TokenFixture f = TokenFixture.withCertificate();
-        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
-            String token = host.tokenHandle(f.token().label());
+    /**
+     * SoftHSM2's listing fails mid-call (removed during the operation: TOKEN_REMOVED). The card is out before
+     * the request comes, so no present card has the handle (TOKEN_NOT_FOUND) — once the slot has been polled:
+     * OpenSC looks at a slot at most once a second and lists from its cache until then.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void cardGoneWhenListing_isReported_andListingWorksAgain(Supplier<TestToken> backend) throws Exception {
+        TokenFixture f = TokenFixture.withCertificate(backend.get());
+        TestToken t = f.token();
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(t.pin()), t)) {
+            String token = t.handle(host);
             host.call("listCertificates", Map.of("token", token));
-            host.module().failOn("C_FindObjects", 1, Ck.CKR_TOKEN_NOT_PRESENT, FaultInjectingPkcs11.When.BEFORE);
-            assertEquals(ErrorCode.TOKEN_REMOVED, assertThrows(HostException.class,
-                    () -> host.call("listCertificates", Map.of("token", token))).code());
-            host.module().noFailure();
+            if (t.card().isPresent()) {
+                t.card().get().reader().remove();
+            } else {
+                host.module().failOn("C_FindObjects", 1, Ck.CKR_TOKEN_NOT_PRESENT, FaultInjectingPkcs11.When.BEFORE);
+            }
+            HostException e = listingFails(host, token);
+            assertEquals(t.card().isPresent() ? ErrorCode.TOKEN_NOT_FOUND : ErrorCode.TOKEN_REMOVED, e.code(), e.getMessage());
+            t.putBack(host);
+            assertEquals(token, t.handle(host));
             assertEquals(1, host.call("listCertificates", Map.of("token", token)).path("certificates").size());
+        }
+    }
+
+    /** The error listCertificates ends with, within 5 s (a pulled card shows once its slot is polled). */
+    private static HostException listingFails(InProcessHost host, String token) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (true) {
+            try {
+                host.call("listCertificates", Map.of("token", token));
+            } catch (HostException e) {
+                return e;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("listCertificates still answers for a card that is not there");
+            }
+            Thread.sleep(100);
         }
     }
 }

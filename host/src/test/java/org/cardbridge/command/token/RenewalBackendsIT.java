@@ -9,7 +9,6 @@ import org.cardbridge.testing.TestCa;
 import org.cardbridge.testing.TestToken;
 import org.cardbridge.testing.vcard.Fault;
 import org.cardbridge.testing.vcard.VirtualCards;
-import org.cardbridge.token.Pkcs11;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -45,7 +44,7 @@ class RenewalBackendsIT {
     private static final String NEW_SUBJECT = "CN=Zażółć Gęślą Jaźń (odnowiony),O=Łódzka Spółka,C=PL";
     private static final byte[] DOC = "dokument do podpisu".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
-    static List<Supplier<TestToken>> backends() {
+    static List<TestToken.Backend> backends() {
         return TestToken.backends();
     }
 
@@ -55,20 +54,6 @@ class RenewalBackendsIT {
         X509Certificate cert = CA.issue(keys.getPublic(), OLD_SUBJECT, 365);
         t.importKey(keys, cert, new byte[] {0x01, 0x02}, "Stary klucz");
         return cert;
-    }
-
-    private static String tokenHandle(InProcessHost host, TestToken t) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        do {
-            for (JsonNode tok : host.call("listTokens", "{}").path("tokens")) {
-                if (tok.path("present").asBoolean() && t.is(new Pkcs11.TokenInfo(tok.path("label").asText(),
-                        tok.path("manufacturer").asText(), tok.path("model").asText(), tok.path("serial").asText(), 0))) {
-                    return tok.path("token").asText();
-                }
-            }
-            Thread.sleep(100);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError("listTokens does not show the " + t.backend() + " token");
     }
 
     private static String certificateHandle(InProcessHost host, String token, X509Certificate cert) throws Exception {
@@ -119,7 +104,7 @@ class RenewalBackendsIT {
         TestToken t = backend.get();
         X509Certificate old = currentCertificate(t);
         try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(t.pin()), List.of(t.module()))) {
-            String token = tokenHandle(host, t);
+            String token = t.handle(host);
             String oldHandle = certificateHandle(host, token, old);
             NewKey key = generateAndRequest(host, token);
             X509Certificate issued = CA.issue(key.publicKey(), NEW_SUBJECT, 700);
@@ -140,7 +125,7 @@ class RenewalBackendsIT {
         VirtualCards.Card card = t.card().orElseThrow();
         X509Certificate old = currentCertificate(t);
         try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(t.pin()), List.of(t.module()))) {
-            String token = tokenHandle(host, t);
+            String token = t.handle(host);
             String oldHandle = certificateHandle(host, token, old);
             NewKey key = generateAndRequest(host, token);
             X509Certificate issued = CA.issue(key.publicKey(), NEW_SUBJECT, 700);
@@ -151,7 +136,7 @@ class RenewalBackendsIT {
 
             card.reader().fault(Fault.NONE);
             card.reader().insert();
-            assertEquals(token, tokenHandle(host, t), "same card, same handle");
+            assertEquals(token, t.handle(host), "same card, same handle");
             assertTrue(subjects(host, token).contains(OLD_SUBJECT), "the old certificate survived the pull");
             signsWith(host, certificateHandle(host, token, old), old);
 

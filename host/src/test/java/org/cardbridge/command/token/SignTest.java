@@ -18,7 +18,10 @@ import org.cardbridge.protocol.HostException;
 import org.cardbridge.testing.InProcessHost;
 import org.cardbridge.testing.ScriptedUserInterface;
 import org.cardbridge.testing.SoftHsm2;
+import org.cardbridge.testing.TestToken;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -29,21 +32,30 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** sign, raw and CMS, verified independently with the JDK and Bouncy Castle. */
+/**
+ * sign, raw and CMS, verified independently with the JDK and Bouncy Castle, on every backend; the checks the
+ * host makes before the card signs anything run once, on SoftHSM2.
+ */
 class SignTest {
+    static List<TestToken.Backend> backends() {
+        return TokenFixture.backends();
+    }
+
     private static final byte[] APPLICATION = "Wniosek o odnowienie certyfikatu — Zażółć".getBytes(StandardCharsets.UTF_8);
 
-    @Test
-    void signRaw_data_verifiesWithTheCertificate_afterOneConfirmationAndOnePin() throws Exception {
-        TokenFixture f = TokenFixture.withCertificate();
-        ScriptedUserInterface ui = new ScriptedUserInterface(SoftHsm2.PIN);
-        try (InProcessHost host = new InProcessHost(ui)) {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void signRaw_data_verifiesWithTheCertificate_afterOneConfirmationAndOnePin(Supplier<TestToken> backend) throws Exception {
+        TokenFixture f = TokenFixture.withCertificate(backend.get());
+        ScriptedUserInterface ui = new ScriptedUserInterface(f.token().pin());
+        try (InProcessHost host = new InProcessHost(ui, f.token())) {
             String cert = certificateHandle(host, f);
             JsonNode r = host.call("sign", Map.of("certificate", cert, "data", b64(APPLICATION), "format", "raw",
                     "description", "Wniosek o odnowienie"));
@@ -60,10 +72,11 @@ class SignTest {
         }
     }
 
-    @Test
-    void signRaw_hashSha384_verifies() throws Exception {
-        TokenFixture f = TokenFixture.withCertificate();
-        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void signRaw_hashSha384_verifies(Supplier<TestToken> backend) throws Exception {
+        TokenFixture f = TokenFixture.withCertificate(backend.get());
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(f.token().pin()), f.token())) {
             byte[] hash = MessageDigest.getInstance("SHA-384").digest(APPLICATION);
             JsonNode r = host.call("sign", Map.of("certificate", certificateHandle(host, f), "hash", b64(hash),
                     "hashAlgorithm", "SHA-384", "format", "raw", "description", "d"));
@@ -75,10 +88,11 @@ class SignTest {
         }
     }
 
-    @Test
-    void signCms_detachedData_isCadesBes_verifiedByBouncyCastle() throws Exception {
-        TokenFixture f = TokenFixture.withCertificate();
-        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void signCms_detachedData_isCadesBes_verifiedByBouncyCastle(Supplier<TestToken> backend) throws Exception {
+        TokenFixture f = TokenFixture.withCertificate(backend.get());
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(f.token().pin()), f.token())) {
             Instant before = Instant.now().minusSeconds(1);
             JsonNode r = host.call("sign", Map.of("certificate", certificateHandle(host, f), "data", b64(APPLICATION),
                     "format", "cms", "description", "Wniosek"));
@@ -94,10 +108,11 @@ class SignTest {
         }
     }
 
-    @Test
-    void signCms_attachedData_carriesTheContent() throws Exception {
-        TokenFixture f = TokenFixture.withCertificate();
-        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void signCms_attachedData_carriesTheContent(Supplier<TestToken> backend) throws Exception {
+        TokenFixture f = TokenFixture.withCertificate(backend.get());
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(f.token().pin()), f.token())) {
             JsonNode r = host.call("sign", Map.of("certificate", certificateHandle(host, f), "data", b64(APPLICATION),
                     "format", "cms", "detached", false, "description", "Wniosek"));
             CMSSignedData cms = new CMSSignedData(Base64.getDecoder().decode(r.path("signature").asText()));
@@ -106,11 +121,12 @@ class SignTest {
         }
     }
 
-    @Test
-    void signBatch_cmsOverHashes_oneConfirmationOnePin_eachVerifies() throws Exception {
-        TokenFixture f = TokenFixture.withCertificate();
-        ScriptedUserInterface ui = new ScriptedUserInterface(SoftHsm2.PIN);
-        try (InProcessHost host = new InProcessHost(ui)) {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void signBatch_cmsOverHashes_oneConfirmationOnePin_eachVerifies(Supplier<TestToken> backend) throws Exception {
+        TokenFixture f = TokenFixture.withCertificate(backend.get());
+        ScriptedUserInterface ui = new ScriptedUserInterface(f.token().pin());
+        try (InProcessHost host = new InProcessHost(ui, f.token())) {
             List<byte[]> docs = List.of("a".getBytes(), "bb".getBytes(), "ccc".getBytes());
             List<String> hashes = docs.stream().map(d -> b64(sha256(d))).toList();
             JsonNode r = host.call("sign", Map.of("certificate", certificateHandle(host, f), "hashes", hashes,
@@ -129,6 +145,8 @@ class SignTest {
             assertEquals(1, ui.pinPrompts().size());
         }
     }
+
+    // ---- the host's own checks, before anything reaches the card: the backend does not matter ----
 
     @Test
     void sign_hashOfWrongLength_isInvalidArgument_beforeAnyDialog() {
@@ -151,7 +169,8 @@ class SignTest {
 
     @Test
     void sign_expiredCertificate_isCertificateExpired() {
-        TokenFixture f = TokenFixture.withCertificate(Instant.now().minus(Duration.ofDays(400)), Instant.now().minus(Duration.ofDays(1)));
+        TokenFixture f = TokenFixture.withCertificate(TestToken.softHsm(), Instant.now().minus(Duration.ofDays(400)),
+                Instant.now().minus(Duration.ofDays(1)));
         try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
             assertEquals(ErrorCode.CERTIFICATE_EXPIRED, assertThrows(HostException.class, () -> host.call("sign", Map.of(
                     "certificate", certificateHandle(host, f), "data", b64(APPLICATION), "format", "raw", "description", "d"))).code());
@@ -162,12 +181,13 @@ class SignTest {
     void sign_unknownCertificateHandle_isKeyNotFound() {
         TokenFixture f = TokenFixture.withCertificate();
         try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
-            String handle = host.tokenHandle(f.token().label()) + "~c00112233445566778899aabbccddeeff";
+            String handle = f.token().handle(host) + "~c00112233445566778899aabbccddeeff";
             assertEquals(ErrorCode.KEY_NOT_FOUND, assertThrows(HostException.class, () -> host.call("sign", Map.of(
                     "certificate", handle, "data", b64(APPLICATION), "format", "raw", "description", "d"))).code());
         }
     }
 
+    /** SoftHSM2 only: VirtualCards keeps one card in reader 0 (two modules at once are TokenManager's tests). */
     @Test
     void twoTokensAtOnce_eachSignsWithItsOwnKey() throws Exception {
         TokenFixture a = TokenFixture.withCertificate();
@@ -197,7 +217,7 @@ class SignTest {
     }
 
     static String certificateHandle(InProcessHost host, TokenFixture f) {
-        JsonNode certs = host.call("listCertificates", Map.of("token", host.tokenHandle(f.token().label()))).path("certificates");
+        JsonNode certs = host.call("listCertificates", Map.of("token", f.token().handle(host))).path("certificates");
         for (JsonNode c : certs) {
             if (Arrays.equals(Base64.getDecoder().decode(c.path("certificate").asText()), encoded(f))) {
                 return c.path("handle").asText();

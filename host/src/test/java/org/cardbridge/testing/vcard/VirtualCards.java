@@ -73,17 +73,19 @@ public final class VirtualCards {
         IsoAppletCard card = new IsoAppletCard();
         VpcdCard reader = new VpcdCard(pcscd.port(0), card);
         String serialHex = String.format("CB%014d", ProcessHandle.current().pid() * 1000 + serial);
+        // Polish letters exercise UTF-8 through OpenSC; short, because OpenSC appends " (User PIN)" within 32 bytes.
+        String label = "Karta ąę " + serial;
         try {
             reader.insert();
             Tool.run(environment(), "pkcs15-init", "--create-pkcs15", "--so-pin", PIN, "--so-puk", PUK,
-                    "--serial", serialHex, "--label", "Karta wirtualna " + serial).ok();
+                    "--serial", serialHex, "--label", label).ok();
         } catch (IOException e) {
             throw new IllegalStateException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-        current = new Card(card, reader, serialHex);
+        current = new Card(card, reader, serialHex, label);
         current.reinsert();
         return current;
     }
@@ -93,11 +95,13 @@ public final class VirtualCards {
         private final IsoAppletCard card;
         private final VpcdCard reader;
         private final String serial;
+        private final String label;
 
-        Card(IsoAppletCard card, VpcdCard reader, String serial) {
+        Card(IsoAppletCard card, VpcdCard reader, String serial, String label) {
             this.card = card;
             this.reader = reader;
             this.serial = serial;
+            this.label = label;
         }
 
         public IsoAppletCard card() {
@@ -112,6 +116,11 @@ public final class VirtualCards {
         /** The serial pkcs15-init wrote; OpenSC reports it as the token serial. */
         public String serial() {
             return serial;
+        }
+
+        /** The card's label pkcs15-init wrote (OpenSC's token label adds the PIN's label). */
+        public String label() {
+            return label;
         }
 
         public String pin() {
