@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 . .ci/setup.sh
 cb_setup >/dev/null
-runs=${BENCH_RUNS:-15}
+runs=${BENCH_RUNS:-25}
 app=${1:-}
 if [ -z "$app" ]; then
   if [ -x installer/target/stage/opt/cardbridge/bin/cardbridge-host ]; then app=$root/installer/target/stage/opt/cardbridge
@@ -36,14 +36,25 @@ noaot=$work/host-noaot
 sed 's/ -XX:AOTCache="[^"]*"//' "$app/bin/cardbridge-host" | sed "s|^app=.*|app=$app|" > "$noaot"
 chmod 755 "$noaot"
 
-measure() { "$work/spawn-hello" "$@" | sed 's/.*median_ms=\([0-9.]*\).*/\1/'; }
+# Each program is measured in rounds that alternate with the others (5 rounds of runs/5), and the
+# median is taken over all its samples: a shared machine's load then weighs on every row alike.
+samples() { "$work/spawn-hello" "$@" | sed 's/.*samples_ms=//'; }
+median() { tr ',' '\n' | sort -n | awk '{ v[NR] = $1 } END { printf "%.1f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo "bench: warming up" >&2
 "$work/spawn-hello" 3 "$app/bin/cardbridge-host" "$origin" >/dev/null
-echo "bench: $runs runs each" >&2
-host_ms=$(measure "$runs" "$app/bin/cardbridge-host" "$origin")
-noaot_ms=$(measure "$runs" "$noaot" "$origin")
-bare_ms=$(measure "$runs" "$java" $flags -cp "$work" BareHello)
-c_ms=$(measure "$runs" "$work/echo-host")
+echo "bench: $runs runs each, in 5 alternating rounds" >&2
+per_round=$(( (runs + 4) / 5 ))
+host_s="" noaot_s="" bare_s="" c_s=""
+for _ in 1 2 3 4 5; do
+  host_s="$host_s,$(samples "$per_round" "$app/bin/cardbridge-host" "$origin")"
+  bare_s="$bare_s,$(samples "$per_round" "$java" $flags -cp "$work" BareHello)"
+  noaot_s="$noaot_s,$(samples "$per_round" "$noaot" "$origin")"
+  c_s="$c_s,$(samples "$per_round" "$work/echo-host")"
+done
+host_ms=$(echo "${host_s#,}" | median)
+noaot_ms=$(echo "${noaot_s#,}" | median)
+bare_ms=$(echo "${bare_s#,}" | median)
+c_ms=$(echo "${c_s#,}" | median)
 host_rss=$("$work/spawn-hello" -r 3 "$app/bin/cardbridge-host" "$origin")
 bare_rss=$("$work/spawn-hello" -r 3 "$java" $flags -cp "$work" BareHello)
 rss_kib=$(echo "$host_rss" | sed 's/.*idle_rss_kib=\([0-9]*\).*/\1/')
@@ -68,7 +79,7 @@ Measured by \`installer/bench.sh\` on $(date -u +%Y-%m-%d): $(nproc) CPU(s) ($cp
 $(cut -d' ' -f1-3 /proc/loadavg) while measuring (the machine is shared; absolute numbers move with the
 load, the ratios much less), Java $("$java" -version 2>&1 | head -1 | cut -d'"' -f2), host tree \`$app\`.
 Each row: the driver (\`installer/bench/spawn-hello.c\`) starts the program the way a browser does
-(argv + pipes), sends one framed \`hello\`, and stops the clock at the framed answer; median of $runs runs.
+(argv + pipes), sends one framed \`hello\`, and stops the clock at the framed answer; median of $runs runs taken in 5 rounds that alternate between the rows.
 
 | What is started | spawn → hello answer (median) |
 |---|---|

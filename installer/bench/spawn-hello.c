@@ -91,7 +91,8 @@ int main(int argc, char **argv) {
         close(out[0]);
     }
     qsort(t, (size_t) n, sizeof *t, cmp);
-    printf("median_ms=%.1f min_ms=%.1f max_ms=%.1f runs=%d", t[n / 2], t[0], t[n - 1], n);
+    printf("median_ms=%.1f min_ms=%.1f max_ms=%.1f runs=%d samples_ms=", t[n / 2], t[0], t[n - 1], n);
+    for (int i = 0; i < n; i++) printf("%s%.2f", i ? "," : "", t[i]);
     if (rss) printf(" idle_rss_kib=%ld idle_anon_kib=%ld", rss_sum / n, anon_sum / n);
     printf("\n");
     return 0;
