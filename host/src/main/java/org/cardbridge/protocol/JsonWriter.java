@@ -99,12 +99,14 @@ final class JsonWriter {
     private void string(String s) {
         sb.append('"');
         int n = s.length();
+        int run = 0; // start of the characters not yet appended: copied in runs, not one by one
         for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
             if (c >= 0x20 && c != '"' && c != '\\' && !Character.isSurrogate(c)) {
-                sb.append(c);
                 continue;
             }
+            sb.append(s, run, i);
+            run = i + 1;
             switch (c) {
                 case '"' -> sb.append("\\\"");
                 case '\\' -> sb.append("\\\\");
@@ -116,6 +118,6 @@ final class JsonWriter {
                 default -> sb.append("\\u").append(HEX[c >> 12 & 0xF]).append(HEX[c >> 8 & 0xF]).append(HEX[c >> 4 & 0xF]).append(HEX[c & 0xF]);
             }
         }
-        sb.append('"');
+        sb.append(s, run, n).append('"');
     }
 }

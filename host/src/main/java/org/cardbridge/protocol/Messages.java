@@ -16,11 +16,12 @@ public final class Messages {
     }
 
     public static byte[] result(String id, Object result) {
-        if (result instanceof JsonNode tree) {
-            // A tree is written as a tree: no class introspection on the start-up path (hello).
+        if (result instanceof JsonNode || result instanceof Map<?, ?>) {
+            // Trees and maps are written as trees: no class introspection (hello, at every start), and
+            // a ~1 MiB string in a map is copied in runs rather than through the mapper.
             ObjectNode root = Json.object();
             root.put("id", id);
-            root.set("result", tree);
+            root.set("result", Json.toTree(result));
             return bytes(root);
         }
         try {

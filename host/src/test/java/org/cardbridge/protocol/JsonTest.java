@@ -55,6 +55,15 @@ class JsonTest {
     }
 
     @Test
+    void utf8_isStrict_butARealReplacementCharacterIsText() throws Exception {
+        assertEquals("zażółć \uFFFD 😀", Json.utf8("zażółć \uFFFD 😀".getBytes(StandardCharsets.UTF_8)));
+        for (byte[] bad : new byte[][]{{(byte) 0xC3}, {(byte) 0xC0, (byte) 0x80}, {(byte) 0xED, (byte) 0xA0, (byte) 0x80},
+                {'a', (byte) 0xFF, 'b'}, {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80}}) {
+            assertThrows(java.nio.charset.CharacterCodingException.class, () -> Json.utf8(bad));
+        }
+    }
+
+    @Test
     void emptyInputIsNull() throws IOException {
         assertNull(Json.readTree(""));
         assertNull(Json.readTree("   "));
