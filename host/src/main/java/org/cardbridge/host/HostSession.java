@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.cardbridge.log.Level;
 import org.cardbridge.log.Log;
@@ -38,7 +39,9 @@ import org.cardbridge.log.Log;
  * <p>Operations of class {@code NONE} ({@code hello}, {@code cancel}) are answered at once on the
  * reader thread. Every other request goes to one worker thread and runs in arrival order, so requests
  * on a token are serialised and a login made by one request serves the next. At most
- * {@link #MAX_PENDING} requests may wait; one more is answered BUSY.
+ * {@link #MAX_PENDING} requests may wait, holding together at most twice the largest frame the session
+ * reads; one more is answered BUSY. (Without the byte budget, 16 frames of 8 MiB and their trees would
+ * not fit the host's heap: a page could make it run out of memory.)
  */
 public final class HostSession {
     public static final int MAX_PENDING = 16;
@@ -53,6 +56,8 @@ public final class HostSession {
     private final PendingRequests pending;
     private final List<AutoCloseable> resources;
     private final int maxIncoming;
+    private final long maxPendingBytes;
+    private final AtomicLong pendingBytes = new AtomicLong();
 
     public HostSession(OperationTable table, OriginPolicy policy, Supplier<UserInterface> ui,
                        PendingRequests pending, List<AutoCloseable> resources, int maxIncoming) {
@@ -62,6 +67,7 @@ public final class HostSession {
         this.pending = pending;
         this.resources = List.copyOf(resources);
         this.maxIncoming = maxIncoming;
+        this.maxPendingBytes = 2L * maxIncoming;
     }
 
     /** Serves until end of input (exit 0) or until the stream is lost (exit 1). */
@@ -130,9 +136,11 @@ public final class HostSession {
             answer(request, command.get(), new Cancellation(), channel).run();
             return;
         }
-        if (pending.size() >= MAX_PENDING) {
+        int size = frame.length;
+        if (pending.size() >= MAX_PENDING || pendingBytes.get() + size > maxPendingBytes) {
             channel.error(request.id(), new HostException(ErrorCode.BUSY,
-                    "too many pending requests (" + MAX_PENDING + ")", Map.of("limit", MAX_PENDING)));
+                    "too many pending requests (at most " + MAX_PENDING + ", holding at most " + maxPendingBytes + " bytes)",
+                    Map.of("limit", MAX_PENDING, "byteLimit", maxPendingBytes)));
             return;
         }
         Cancellation cancellation = new Cancellation();
@@ -141,6 +149,7 @@ public final class HostSession {
                     "a request with id '" + request.id() + "' is already pending", Map.of()));
             return;
         }
+        pendingBytes.addAndGet(size);
         worker.execute(() -> {
             Runnable send;
             cancellation.bind(Thread.currentThread());
@@ -152,6 +161,7 @@ public final class HostSession {
                 // would close) nor the next request.
                 Thread.interrupted();
                 pending.remove(request.id());
+                pendingBytes.addAndGet(-size);
             }
             send.run();
         });

@@ -38,10 +38,10 @@ class HostSessionTest {
     final AtomicBoolean resourceClosed = new AtomicBoolean();
     SessionHarness host;
 
-    /** A READ operation that waits until the test releases it. */
+    /** A READ operation that waits until the test releases it; {@code pad} makes its frame large. */
     final class Block implements Command<Void> {
         public OperationClass operationClass() { return OperationClass.READ; }
-        public Void parse(Params p) { return null; }
+        public Void parse(Params p) { p.optText("pad"); return null; }
         public Object execute(Void a, CommandContext c) {
             try {
                 release.await(10, TimeUnit.SECONDS);
@@ -221,6 +221,23 @@ class HostSessionTest {
         }
         host.send(req("over", "block", "{}"));
         assertEquals("BUSY", code(host.answerTo("over")));
+    }
+
+    @Test
+    void pendingRequestsHoldAtMostTwoLargestFrames_moreIsBusyUntilTheyAreDone() throws Exception {
+        start(); // frames up to 64 KiB: the pending ones may hold 128 KiB
+        String pad = "{\"pad\":\"" + "x".repeat(60_000) + "\"}";
+        host.send(req("a", "block", pad));
+        host.send(req("b", "block", pad));
+        host.send(req("c", "block", pad));
+        JsonNode busy = host.answerTo("c");
+        assertEquals("BUSY", code(busy));
+        assertEquals(128 * 1024, busy.path("error").path("details").path("byteLimit").asLong());
+        release.countDown();
+        assertEquals(true, host.answerTo("a").path("result").path("released").asBoolean());
+        assertEquals(true, host.answerTo("b").path("result").path("released").asBoolean());
+        host.send(req("d", "block", pad));
+        assertEquals(true, host.answerTo("d").path("result").path("released").asBoolean(), "the budget is freed");
     }
 
     @Test
