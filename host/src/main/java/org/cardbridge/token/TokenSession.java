@@ -397,12 +397,7 @@ public final class TokenSession {
         byte[] input;
         Pkcs11.Mechanism mechanism;
         if (scheme.mechanism() == Ck.CKM_RSA_PKCS) {
-            AlgorithmIdentifier digest = new DefaultDigestAlgorithmIdentifierFinder().find(scheme.hash());
-            try {
-                input = new DigestInfo(new AlgorithmIdentifier(digest.getAlgorithm(), DERNull.INSTANCE), hash).getEncoded("DER");
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
+            input = digestInfo(scheme.hash(), hash);
             mechanism = Pkcs11.Mechanism.of(Ck.CKM_RSA_PKCS);
         } else if (scheme.isPss()) {
             input = hash;
@@ -413,6 +408,16 @@ public final class TokenSession {
         }
         byte[] raw = call("signing", () -> p11.sign(session, mechanism, key.handle(), input));
         return scheme.isEcdsa() ? ecdsaDer(raw) : raw;
+    }
+
+    /** The DER DigestInfo that PKCS #1 v1.5 signs: the hash with its algorithm's identifier. */
+    public static byte[] digestInfo(String hashAlgorithm, byte[] hash) {
+        AlgorithmIdentifier digest = new DefaultDigestAlgorithmIdentifierFinder().find(hashAlgorithm);
+        try {
+            return new DigestInfo(new AlgorithmIdentifier(digest.getAlgorithm(), DERNull.INSTANCE), hash).getEncoded("DER");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static byte[] ecdsaDer(byte[] rs) {

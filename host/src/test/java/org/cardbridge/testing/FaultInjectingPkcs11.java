@@ -30,6 +30,8 @@ public final class FaultInjectingPkcs11 implements Pkcs11 {
     private String failName;
     private int failOccurrence;
 
+    private volatile boolean corruptSignatures;
+
     public FaultInjectingPkcs11(Pkcs11 real) {
         this.real = real;
     }
@@ -198,6 +200,16 @@ public final class FaultInjectingPkcs11 implements Pkcs11 {
 
     @Override
     public byte[] sign(long session, Mechanism mechanism, long key, byte[] data) {
-        return call("C_Sign", () -> real.sign(session, mechanism, key, data));
+        byte[] signature = call("C_Sign", () -> real.sign(session, mechanism, key, data));
+        if (corruptSignatures) {
+            signature = signature.clone();
+            signature[signature.length / 2] ^= 0x01; // a card that signs something else, or pads wrongly
+        }
+        return signature;
+    }
+
+    /** From now on every signature the module returns has one bit flipped. */
+    public void corruptSignatures() {
+        corruptSignatures = true;
     }
 }

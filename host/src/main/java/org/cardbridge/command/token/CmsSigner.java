@@ -68,7 +68,7 @@ final class CmsSigner {
             CMSSignedDataGenerator generator = new CMSSignedDataGenerator();
             generator.addSignerInfoGenerator(new SignerInfoGeneratorBuilder(new PresetDigest(scheme.hash(), hash))
                     .setSignedAttributeGenerator(new DefaultSignedAttributeTableGenerator(new AttributeTable(attrs)))
-                    .build(new TokenContentSigner(session, key, scheme), holder));
+                    .build(new TokenContentSigner(session, key, scheme, cert.getPublicKey()), holder));
             generator.addCertificate(holder);
             CMSTypedData data = content == null ? new CMSAbsentContent() : new CMSProcessableByteArray(content);
             return generator.generate(data, content != null).getEncoded("DER");

@@ -160,7 +160,8 @@ public final class SignCommand implements Command<SignCommand.Args> {
 
     private static String one(TokenSession session, TokenObjects.Key key, SignatureScheme scheme, X509Certificate cert,
                               Args args, byte[] content, byte[] hash) {
-        byte[] signature = args.format().equals("raw") ? session.sign(key, scheme, hash)
+        // Either way the card's signature is checked with the certificate's key before it is returned.
+        byte[] signature = args.format().equals("raw") ? CardSignature.sign(session, key, scheme, hash, cert.getPublicKey())
                 : CmsSigner.sign(session, key, scheme, cert, content, hash);
         return Base64.getEncoder().encodeToString(signature);
     }

@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.PublicKey;
 
 /**
  * A Bouncy Castle {@link ContentSigner} whose private key stays on the card: the host hashes what BC
@@ -22,11 +23,14 @@ final class TokenContentSigner implements ContentSigner {
     private final SignatureScheme scheme;
     private final MessageDigest digest;
     private final AlgorithmIdentifier algorithm;
+    private final PublicKey publicKey;
 
-    TokenContentSigner(TokenSession session, TokenObjects.Key key, SignatureScheme scheme) {
+    /** {@code publicKey} checks each signature the card makes (see {@link CardSignature}). */
+    TokenContentSigner(TokenSession session, TokenObjects.Key key, SignatureScheme scheme, PublicKey publicKey) {
         this.session = session;
         this.key = key;
         this.scheme = scheme;
+        this.publicKey = publicKey;
         this.algorithm = new DefaultSignatureAlgorithmIdentifierFinder().find(scheme.jcaName());
         try {
             this.digest = MessageDigest.getInstance(scheme.hash());
@@ -47,6 +51,6 @@ final class TokenContentSigner implements ContentSigner {
 
     @Override
     public byte[] getSignature() {
-        return session.sign(key, scheme, digest.digest());
+        return CardSignature.sign(session, key, scheme, digest.digest(), publicKey);
     }
 }

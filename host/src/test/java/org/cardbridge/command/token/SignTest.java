@@ -74,6 +74,22 @@ class SignTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
+    void aSignatureTheCardGotWrong_isNeverReturned_rawOrCms(Supplier<TestToken> backend) throws Exception {
+        TokenFixture f = TokenFixture.withCertificate(backend.get());
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(f.token().pin()), f.token())) {
+            String cert = certificateHandle(host, f);
+            host.module().corruptSignatures();
+            for (String format : List.of("raw", "cms")) {
+                HostException e = assertThrows(HostException.class, () -> host.call("sign", Map.of("certificate", cert,
+                        "data", b64(APPLICATION), "format", format, "description", "Wniosek o odnowienie")), format);
+                assertEquals(ErrorCode.INTERNAL_ERROR, e.code(), format);
+                assertEquals("signatureDoesNotVerify", e.details().get("reason"), format);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
     void signRaw_hashSha384_verifies(Supplier<TestToken> backend) throws Exception {
         TokenFixture f = TokenFixture.withCertificate(backend.get());
         try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(f.token().pin()), f.token())) {
