@@ -169,19 +169,7 @@ class InstallerTest {
     void windowsWritesEachFamilysManifestOnceAndEveryRegistryKeyBrowsersRead(Scope scope) throws IOException {
         // The registry is a map here: reg.exe exists only on Windows. What is checked is which keys get which file.
         Map<String, String> reg = new LinkedHashMap<>();
-        Registry fake = new Registry() {
-            public Optional<String> defaultValue(String key) {
-                return Optional.ofNullable(reg.get(key));
-            }
-
-            public void putDefault(String key, String value) {
-                reg.put(key, value);
-            }
-
-            public void delete(String key) {
-                reg.remove(key);
-            }
-        };
+        Registry fake = new MapRegistry(reg);
         Roots roots = new Roots(tmp.resolve("home"), tmp.resolve("sys"), tmp.resolve("home/.config"),
                 Map.of("LOCALAPPDATA", tmp.resolve("local").toString(), "ProgramData", tmp.resolve("programdata").toString()));
         Installer installer = new Installer(CATALOG, roots, Os.WINDOWS, fake);

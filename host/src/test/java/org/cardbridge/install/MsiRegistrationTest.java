@@ -84,7 +84,7 @@ class MsiRegistrationTest {
         // One list for both ways of registering: the MSI (per machine) and `install --system` (HKLM).
         Map<String, String> reg = new LinkedHashMap<>();
         Installer installer = new Installer(CATALOG, new Roots(tmp.resolve("home"), tmp.resolve("sys"), tmp.resolve("home/.config"),
-                Map.of("ProgramData", tmp.resolve("programdata").toString())), Os.WINDOWS, mapRegistry(reg));
+                Map.of("ProgramData", tmp.resolve("programdata").toString())), Os.WINDOWS, new MapRegistry(reg));
         installer.install(Scope.SYSTEM, "C:\\Program Files\\CardBridge\\CardBridge.exe", Policy.empty());
 
         Document wxs = generate(tmp.resolve("res"), Policy.empty());
@@ -229,22 +229,6 @@ class MsiRegistrationTest {
         try (var files = Files.list(tmp)) {
             assertEquals(List.of(), files.toList(), "nothing written when refused");
         }
-    }
-
-    static Registry mapRegistry(Map<String, String> reg) {
-        return new Registry() {
-            public Optional<String> defaultValue(String key) {
-                return Optional.ofNullable(reg.get(key));
-            }
-
-            public void putDefault(String key, String value) {
-                reg.put(key, value);
-            }
-
-            public void delete(String key) {
-                reg.remove(key);
-            }
-        };
     }
 
     static List<Element> elements(Document doc, String localName) {
