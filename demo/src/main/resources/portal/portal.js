@@ -232,9 +232,12 @@ async function renew() {
   clearMessage();
   const code = $("code").value.trim();
   if (!code) throw new PageError("error.codeRequired");
+  const pok = $("pok").value.trim();
+  if (!pok) throw new PageError("error.pokRequired");
   const validity = document.querySelector("input[name=validity]:checked").value;
   status("status.checkingCode");
-  await ca("renewal/check", { certificate: session.old.certificate, code }); // a wrong or used code stops here
+  // A wrong or used code, or an unknown point of service, stops here: before the card makes a key.
+  await ca("renewal/check", { certificate: session.old.certificate, code, pok });
 
   step("key");
   status("status.generating");
@@ -254,7 +257,7 @@ async function renew() {
     status("status.csr");
     const csr = await cardbridge.createCsr({ key: session.newKey.key, subject: session.eligible.subject });
     status("status.draft");
-    session.draft = await ca("renewal/draft", { certificate: session.old.certificate, code, validity, csr: csr.der });
+    session.draft = await ca("renewal/draft", { certificate: session.old.certificate, code, pok, validity, csr: csr.der });
   } catch (e) {
     if (!(e instanceof CaError && e.kind === "unavailable")) await discardNewKey();
     throw e;

@@ -15,11 +15,12 @@ import java.util.List;
 
 /**
  * The renewal application ("wniosek"): what the user reads and signs with the old certificate's key.
- * It carries everything the CA acts on — the code, the validity choice, the old certificate and the CSR —
+ * It carries everything the CA acts on — the code, the point of service (POK), the validity choice, the old
+ * certificate and the CSR —
  * so that the CA, on submission, acts only on bytes covered by the signature. The human-readable
  * statement is part of the signed bytes too.
  */
-public record ApplicationDocument(String id, Instant created, String code, Validity validity,
+public record ApplicationDocument(String id, Instant created, String code, String pok, Validity validity,
                                   byte[] oldCertificate, byte[] csr, List<String> statement) {
     public static final String TYPE = "cardbridge-demo-renewal-application/1";
     private static final ObjectMapper MAPPER = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
@@ -36,6 +37,7 @@ public record ApplicationDocument(String id, Instant created, String code, Valid
         ArrayNode text = o.putArray("statement");
         statement.forEach(text::add);
         o.put("code", code);
+        o.put("pok", pok);
         o.put("validity", validity.wire());
         o.put("oldCertificate", Der.b64(oldCertificate));
         o.put("csr", Der.b64(csr));
@@ -64,7 +66,7 @@ public record ApplicationDocument(String id, Instant created, String code, Valid
         List<String> statement = new ArrayList<>();
         o.path("statement").forEach(n -> statement.add(n.asText()));
         try {
-            return new ApplicationDocument(text(o, "id"), Instant.parse(text(o, "created")), text(o, "code"), v,
+            return new ApplicationDocument(text(o, "id"), Instant.parse(text(o, "created")), text(o, "code"), text(o, "pok"), v,
                     Der.unb64(text(o, "oldCertificate")), Der.unb64(text(o, "csr")), statement);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("bad field: " + e.getMessage(), e);

@@ -113,8 +113,8 @@ public final class DemoServer implements AutoCloseable {
                     return;
                 }
                 Answer a = switch (path) {
-                    case "/api/renewal/check" -> r.check(bytes(body, "certificate"), optText(body, "code"));
-                    case "/api/renewal/draft" -> r.draft(bytes(body, "certificate"), text(body, "code"),
+                    case "/api/renewal/check" -> r.check(bytes(body, "certificate"), optText(body, "code"), optText(body, "pok"));
+                    case "/api/renewal/draft" -> r.draft(bytes(body, "certificate"), text(body, "code"), text(body, "pok"),
                             text(body, "validity"), bytes(body, "csr"), lang);
                     case "/api/renewal/submit" -> r.submit(bytes(body, "document"), bytes(body, "signature"));
                     case "/api/renewal/lookup" -> r.lookup(bytes(body, "publicKey"));

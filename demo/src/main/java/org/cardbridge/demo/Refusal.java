@@ -9,6 +9,11 @@ public enum Refusal {
     REQUEST_MALFORMED,
     CODE_UNKNOWN,
     CODE_USED,
+    /**
+     * Not one of the CA's customer service points (POK, "punkt obsługi klienta"): CenCert's renewal form
+     * asks for the code of the point that sold the renewal (ZETOSERWIS for its online shop).
+     */
+    POK_UNKNOWN,
     CERTIFICATE_MALFORMED,
     /** Not issued by this CA (the issuer name or the signature does not match). */
     CERTIFICATE_NOT_OURS,

@@ -66,9 +66,10 @@ public final class RenewalService {
 
     /**
      * The first question of the portal, before anything touches the card: may this certificate be
-     * renewed online, and (when {@code code} is given) is the code good?
+     * renewed online, and (when {@code code} and {@code pok} are given) are the renewal code and the point of
+     * service good? Asked before the card makes a new key, so a typo never costs one.
      */
-    public Answer check(byte[] oldCertificate, String code) {
+    public Answer check(byte[] oldCertificate, String code, String pok) {
         Instant now = clock.now();
         X509Certificate old;
         try {
@@ -77,7 +78,8 @@ public final class RenewalService {
             return Answer.Refused.of(Refusal.CERTIFICATE_MALFORMED);
         }
         DemoStore.State s = store.read();
-        Answer.Refused r = firstOf(checkOld(old, now), checkNotRenewed(s, old), code == null ? null : checkCode(s, code));
+        Answer.Refused r = firstOf(checkOld(old, now), checkNotRenewed(s, old), code == null ? null : checkCode(s, code),
+                pok == null ? null : checkPok(pok));
         if (r != null) {
             return r;
         }
@@ -89,9 +91,10 @@ public final class RenewalService {
      * Prepares the application document for a CSR made on the card. Checks what can be checked before
      * signing, so the user is not asked for a PIN for an application the CA would refuse; changes nothing.
      */
-    public Answer draft(byte[] oldCertificate, String code, String validityText, byte[] csr, String lang) {
+    public Answer draft(byte[] oldCertificate, String code, String pok, String validityText, byte[] csr, String lang) {
         code = Objects.requireNonNullElse(code, "").strip();
-        Answer first = check(oldCertificate, code);
+        pok = normalPok(pok);
+        Answer first = check(oldCertificate, code, pok);
         if (!(first instanceof Answer.Eligible eligible)) {
             return first;
         }
@@ -115,9 +118,10 @@ public final class RenewalService {
                 : DemoTexts.get(lang, "application.validity.afterExpiry", old.getNotAfter().toInstant()));
         statement.add(DemoTexts.get(lang, "application.key", keyAlgorithm(request.key()), Der.sha256Hex(request.key().getEncoded())));
         statement.add(DemoTexts.get(lang, "application.code", code));
+        statement.add(DemoTexts.get(lang, "application.pok", pok));
         statement.add(DemoTexts.get(lang, "application.created", now));
         statement.add(DemoTexts.get(lang, "application.statement"));
-        ApplicationDocument doc = new ApplicationDocument(id, now, code, validity, oldCertificate, csr, statement);
+        ApplicationDocument doc = new ApplicationDocument(id, now, code, pok, validity, oldCertificate, csr, statement);
         return new Answer.Draft(doc.encode(), doc.statement());
     }
 
@@ -151,7 +155,8 @@ public final class RenewalService {
         String keyId = Der.sha256Hex(request.key().getEncoded());
         return store.update(s -> {
             Instant now = clock.now();
-            Answer.Refused late = firstOf(checkOld(old, now), checkNotRenewed(s, old), checkCode(s, doc.code()));
+            Answer.Refused late = firstOf(checkOld(old, now), checkNotRenewed(s, old), checkCode(s, doc.code()),
+                    checkPok(doc.pok()));
             if (late != null) {
                 return new DemoStore.Change<>(s, late);
             }
@@ -237,6 +242,18 @@ public final class RenewalService {
         String id = Der.sha256Hex(Der.encoded(old));
         return s.applications().values().stream().anyMatch(a -> a.oldCertificate().equals(id))
                 ? Answer.Refused.of(Refusal.CERTIFICATE_ALREADY_RENEWED) : null;
+    }
+
+    /** The customer service points (POK) this CA knows; its online shop is ZETOSERWIS, as at CenCert. */
+    static final java.util.Set<String> POINTS_OF_SERVICE = java.util.Set.of("ZETOSERWIS", "DEMO-POK");
+
+    /** POK codes are compared without case or surrounding spaces, as people type them. */
+    private static String normalPok(String pok) {
+        return Objects.requireNonNullElse(pok, "").strip().toUpperCase(java.util.Locale.ROOT);
+    }
+
+    private static Answer.Refused checkPok(String pok) {
+        return POINTS_OF_SERVICE.contains(normalPok(pok)) ? null : Answer.Refused.of(Refusal.POK_UNKNOWN);
     }
 
     private static Answer.Refused checkCode(DemoStore.State s, String code) {

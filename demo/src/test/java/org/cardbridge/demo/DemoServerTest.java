@@ -70,7 +70,7 @@ class DemoServerTest {
         String code = JSON.readTree(post("/api/demo/code", "{}").body()).get("code").asText();
         KeyPair newKey = Pki.ec();
         HttpResponse<String> draft = post("/api/renewal/draft", JSON.createObjectNode().put("certificate", b64(old.getEncoded()))
-                .put("code", code).put("validity", "now").put("csr", b64(Pki.csr(newKey))).put("lang", "en").toString());
+                .put("code", code).put("pok", "ZETOSERWIS").put("validity", "now").put("csr", b64(Pki.csr(newKey))).put("lang", "en").toString());
         assertEquals(200, draft.statusCode(), draft.body());
         byte[] document = Base64.getDecoder().decode(JSON.readTree(draft.body()).get("document").asText());
         HttpResponse<String> submit = post("/api/renewal/submit", JSON.createObjectNode().put("document", b64(document))

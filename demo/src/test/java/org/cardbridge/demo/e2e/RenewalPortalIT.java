@@ -185,7 +185,7 @@ class RenewalPortalIT {
     }
 
     @Test
-    void wrongOrUsedCode_refusedBeforeTheCardIsTouched(TestInfo info) throws Exception {
+    void wrongOrUsedCode_orUnknownPointOfService_refusedBeforeTheCardIsTouched(TestInfo info) throws Exception {
         String used = ca.renewals().newCode();
         spendElsewhere(used);
         try (PortalSession s = session(info, 30)) {
@@ -202,7 +202,14 @@ class RenewalPortalIT {
             s.awaitState("error", CARD);
             assertEquals("CODE_USED", s.messageCode());
             assertTrue(s.text("message").contains("already been used"), s.text("message"));
-            assertEquals(0, s.card().path("pendingKeys").size(), "no key generated for a refused code");
+
+            s.type("code", ca.renewals().newCode());
+            s.type("pok", "NOWHERE");
+            s.click("renew");
+            s.awaitState("error", CARD);
+            assertEquals("POK_UNKNOWN", s.messageCode());
+            assertTrue(s.text("message").contains("ZETOSERWIS"), s.text("message"));
+            assertEquals(0, s.card().path("pendingKeys").size(), "no key generated for a refused code or point of service");
             s.assertOldCertificateStillWorks();
             assertEquals(List.of(), s.dialogs.given(), "no host dialog: nothing was asked of the card");
         }
@@ -220,7 +227,7 @@ class RenewalPortalIT {
                 now.minus(Duration.ofDays(10)), now.plus(Duration.ofDays(10)));
         byte[] csr = new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder(anna, newKey.getPublic())
                 .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA").build(newKey.getPrivate())).getEncoded();
-        Answer.Draft d = (Answer.Draft) ca.renewals().draft(old.getEncoded(), code, "now", csr, "en");
+        Answer.Draft d = (Answer.Draft) ca.renewals().draft(old.getEncoded(), code, "ZETOSERWIS", "now", csr, "en");
         var gen = new org.bouncycastle.cms.CMSSignedDataGenerator();
         gen.addSignerInfoGenerator(new org.bouncycastle.cms.jcajce.JcaSignerInfoGeneratorBuilder(
                 new org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder().build())
@@ -247,7 +254,7 @@ class RenewalPortalIT {
             assertTrue(s.text("message").contains("Nothing changed on the card"), s.text("message"));
             assertEquals(0, s.card().path("pendingKeys").size());
             s.assertOldCertificateStillWorks();
-            assertTrue(ca.renewals().check(s.oldCertificate.getEncoded(), code) instanceof Answer.Eligible, "the code is not spent");
+            assertTrue(ca.renewals().check(s.oldCertificate.getEncoded(), code, null) instanceof Answer.Eligible, "the code is not spent");
         }
     }
 
