@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.cardbridge.log.Level;
@@ -126,7 +127,17 @@ public final class HostSession {
             channel.error(RequestParser.idOf(frame), e);
             return;
         }
-        var command = table.find(request.op());
+        Optional<Command<?>> command;
+        try {
+            command = table.find(request.op());
+        } catch (RuntimeException | LinkageError e) {
+            // A command is made on its first use: a class that fails to load or initialise then is an
+            // answer like any other failure, never the end of the session.
+            LOG.log(Level.SEVERE, "operation " + request.op() + " could not be set up", e);
+            channel.error(request.id(), new HostException(ErrorCode.INTERNAL_ERROR,
+                    "internal error setting up " + request.op() + " (" + e.getClass().getSimpleName() + "); see the host log", Map.of()));
+            return;
+        }
         if (command.isEmpty()) {
             channel.error(request.id(), new HostException(ErrorCode.UNKNOWN_OPERATION,
                     "unknown operation '" + request.op() + "'", Map.of("op", request.op(), "supported", table.names())));

@@ -47,7 +47,7 @@ public final class ConsentStore {
             return out;
         }
         try {
-            JsonNode root = Json.readTree(Files.readAllBytes(file));
+            JsonNode root = Json.readFile(Files.readAllBytes(file));
             JsonNode read = root == null ? null : root.get("read");
             if (read != null && read.isArray()) {
                 read.forEach(n -> out.add(n.asText()));

@@ -63,7 +63,7 @@ public final class PolicyLoader {
             return new Loaded(path, Policy.empty(), "cannot read: " + e.getMessage());
         }
         try {
-            return new Loaded(path, parse(Json.readTree(bytes)), null);
+            return new Loaded(path, parse(Json.readFile(bytes)), null);
         } catch (IOException | IllegalArgumentException e) {
             return new Loaded(path, Policy.empty(), "ignored, invalid: " + e.getMessage());
         }

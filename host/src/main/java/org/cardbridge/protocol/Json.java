@@ -59,6 +59,33 @@ public final class Json {
     }
 
     /**
+     * A JSON file an administrator or a tool wrote: UTF-8 with or without a byte-order mark, or UTF-16
+     * with one (Windows PowerShell writes both by default). Frames from the browser are never read this
+     * way: they are UTF-8 without a mark.
+     */
+    public static JsonNode readFile(byte[] bytes) throws IOException {
+        if (bytes.length >= 2 && (bytes[0] & 0xFF) == 0xFF && (bytes[1] & 0xFF) == 0xFE) {
+            return JsonReader.read(strict(bytes, 2, StandardCharsets.UTF_16LE));
+        }
+        if (bytes.length >= 2 && (bytes[0] & 0xFF) == 0xFE && (bytes[1] & 0xFF) == 0xFF) {
+            return JsonReader.read(strict(bytes, 2, StandardCharsets.UTF_16BE));
+        }
+        if (bytes.length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB && (bytes[2] & 0xFF) == 0xBF) {
+            return JsonReader.read(strict(bytes, 3, StandardCharsets.UTF_8));
+        }
+        return readTree(bytes);
+    }
+
+    private static String strict(byte[] bytes, int skip, java.nio.charset.Charset charset) throws IOException {
+        try {
+            return charset.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes, skip, bytes.length - skip)).toString();
+        } catch (CharacterCodingException e) {
+            throw new IOException("invalid JSON: not " + charset.name(), e);
+        }
+    }
+
+    /**
      * Strict UTF-8 decoding at the speed of {@code new String}: the lenient decoder turns every malformed
      * sequence into U+FFFD, so only text that holds one needs the strict decoder's verdict.
      */

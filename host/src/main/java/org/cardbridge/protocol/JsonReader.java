@@ -19,7 +19,11 @@ import java.math.BigInteger;
  * initialiser computes 5^65536 on JDK 25 (~25 ms), and a browser waits for that at every host start.
  */
 final class JsonReader {
-    /** Jackson's default limit: longer digit strings make BigInteger parsing quadratic. */
+    /**
+     * Jackson's default limit: longer digit strings make BigInteger parsing quadratic. Counted over the whole
+     * number (sign and exponent included), so a number of exactly 1000 digits with a sign is refused here
+     * and read by Jackson: stricter, never looser.
+     */
     static final int MAX_NUMBER_LENGTH = 1000;
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -185,7 +189,9 @@ final class JsonReader {
     private char hex4() throws IOException {
         int v = 0;
         for (int i = 0; i < 4; i++) {
-            int d = Character.digit(next(), 16);
+            char c = next();
+            // ASCII hex only: Character.digit would also take fullwidth and other scripts' digits.
+            int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
             if (d < 0) {
                 throw error("invalid \\u escape");
             }

@@ -308,7 +308,8 @@ public final class TokenManager implements AutoCloseable {
     /** Logs out and closes every session (end of the browser connection). Modules stay loaded for the JVM. */
     @Override
     public synchronized void close() {
-        for (TokenSession s : sessions.values()) {
+        // A copy: a session whose card is gone removes itself from the map (forget) while we walk it.
+        for (TokenSession s : List.copyOf(sessions.values())) {
             try {
                 if (s.loggedIn()) {
                     s.logout();

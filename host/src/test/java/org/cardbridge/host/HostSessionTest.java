@@ -99,7 +99,10 @@ class HostSessionTest {
             OperationTable t = Operations.standard(pending,
                     new org.cardbridge.token.TokenManager(List.of(), org.cardbridge.token.WrapperPkcs11::load));
             return t.register("block", new Block()).register("echo", new Echo())
-                    .register("huge", new Huge()).register("broken", new Broken()).register("ask", new Ask());
+                    .register("huge", new Huge()).register("broken", new Broken()).register("ask", new Ask())
+                    .register("unloadable", () -> {
+                        throw new NoClassDefFoundError("org/example/Gone"); // a command class that cannot load
+                    });
         }, policy, ui, state, List.of(() -> resourceClosed.set(true)), 64 * 1024);
         return host;
     }
@@ -238,6 +241,16 @@ class HostSessionTest {
         assertEquals(true, host.answerTo("b").path("result").path("released").asBoolean());
         host.send(req("d", "block", pad));
         assertEquals(true, host.answerTo("d").path("result").path("released").asBoolean(), "the budget is freed");
+    }
+
+    @Test
+    void aCommandThatCannotBeMade_isAnsweredInternalError_andTheSessionGoesOn() throws Exception {
+        start().send(req("u", "unloadable", "{}"));
+        JsonNode answer = host.answerTo("u");
+        assertEquals("INTERNAL_ERROR", code(answer));
+        assertTrue(answer.path("error").path("message").asText().contains("NoClassDefFoundError"), answer.toString());
+        host.send(req("h", "hello", "{}"));
+        assertTrue(host.answerTo("h").has("result"), "the session still answers");
     }
 
     @Test

@@ -71,6 +71,24 @@ class LogSetupTest {
     }
 
     @Test
+    void twoProcessesSharingTheFiles_neverRotateTwice_andTheNewestLinesStayInHost0() throws Exception {
+        RotatingFile a = new RotatingFile(Level.INFO, dir, 1000, 3);
+        RotatingFile b = new RotatingFile(Level.INFO, dir, 1000, 3);
+        for (int i = 0; i < 200; i++) {
+            (i % 2 == 0 ? a : b).write(Level.INFO, i % 2 == 0 ? "a" : "b", "line %03d %s".formatted(i, "x".repeat(50)), null);
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(List.of("host.0.log", "host.1.log", "host.2.log"), files.map(f -> f.getFileName().toString()).sorted().toList());
+        }
+        for (int g = 0; g < 3; g++) {
+            // A file the other process rotated away may take that process's lines until its own limit.
+            assertTrue(Files.size(dir.resolve("host." + g + ".log")) <= 2 * 1000 + 100, "generation " + g);
+        }
+        String newest = Files.readString(dir.resolve("host.0.log")) + Files.readString(dir.resolve("host.1.log"));
+        assertTrue(newest.contains("line 198") && newest.contains("line 199"), "the last lines of both are in the newest files");
+    }
+
+    @Test
     void timestampEqualsJavaTimes_overCenturiesOfLeapYears() {
         java.util.Random random = new java.util.Random(7);
         var format = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);

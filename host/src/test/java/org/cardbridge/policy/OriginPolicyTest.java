@@ -137,6 +137,18 @@ class OriginPolicyTest {
         assertNull(l.problem());
     }
 
+    @Test
+    void loader_fileWrittenByWindowsPowerShell_withAByteOrderMark_orInUtf16_isRead() throws Exception {
+        String json = "{\"origins\":[{\"origin\":\"https://ca.example\",\"allow\":[\"read\",\"sign\"]}]}";
+        for (java.nio.charset.Charset cs : java.util.List.of(java.nio.charset.StandardCharsets.UTF_8, java.nio.charset.StandardCharsets.UTF_16LE)) {
+            Path file = dir.resolve("policy-" + cs.name() + ".json");
+            Files.write(file, ("\uFEFF" + json).getBytes(cs)); // Set-Content -Encoding UTF8 / Out-File
+            PolicyLoader.Loaded l = PolicyLoader.load(file);
+            assertNull(l.problem(), cs.name());
+            assertEquals(1, l.policy().origins().size(), cs.name());
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {
             "not json", "[]", "{\"origins\":[{\"origin\":\"http://ca.example\",\"allow\":[\"read\"]}]}",

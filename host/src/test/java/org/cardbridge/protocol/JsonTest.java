@@ -64,6 +64,29 @@ class JsonTest {
     }
 
     @Test
+    void unicodeEscapes_takeAsciiHexDigitsOnly() throws IOException {
+        assertEquals("A", Json.readTree("\"\\u0041\"").textValue());
+        assertEquals("\u00ff", Json.readTree("\"\\u00fF\"").textValue());
+        assertThrows(IOException.class, () -> Json.readTree("\"\\u\uFF10\uFF10\uFF14\uFF11\""), "fullwidth digits");
+        assertThrows(IOException.class, () -> Json.readTree("\"\\u\u0660\u0660\u0664\u0661\""), "Arabic-Indic digits");
+    }
+
+    @Test
+    void files_mayStartWithAByteOrderMark_orBeUtf16WithOne() throws IOException {
+        String json = "{\"origins\":[\"zażółć\"]}";
+        JsonNode expected = Json.readTree(json);
+        byte[] utf8 = json.getBytes(StandardCharsets.UTF_8);
+        byte[] bom = new byte[utf8.length + 3];
+        bom[0] = (byte) 0xEF; bom[1] = (byte) 0xBB; bom[2] = (byte) 0xBF;
+        System.arraycopy(utf8, 0, bom, 3, utf8.length);
+        assertEquals(expected, Json.readFile(bom));
+        assertEquals(expected, Json.readFile(utf8));
+        assertEquals(expected, Json.readFile(("\uFEFF" + json).getBytes(StandardCharsets.UTF_16LE)));
+        assertEquals(expected, Json.readFile(("\uFEFF" + json).getBytes(StandardCharsets.UTF_16BE)));
+        assertThrows(IOException.class, () -> Json.readTree(bom), "frames take no byte-order mark");
+    }
+
+    @Test
     void emptyInputIsNull() throws IOException {
         assertNull(Json.readTree(""));
         assertNull(Json.readTree("   "));
