@@ -59,6 +59,22 @@ class SessionEndTest {
         assertEquals(false, loggedIn(t, slot));
     }
 
+    /** A card pulled before the connection ends must not keep the other cards logged in. */
+    @org.junit.jupiter.api.Test
+    void endOfConnection_oneCardGone_theOthersAreStillLoggedOut() throws Exception {
+        TokenFixture a = TokenFixture.withCertificate();
+        TokenFixture b = TokenFixture.withCertificate();
+        org.cardbridge.testing.InProcessHost host = new org.cardbridge.testing.InProcessHost(new ScriptedUserInterface(a.token().pin()));
+        for (TokenFixture f : List.of(a, b)) {
+            host.call("login", java.util.Map.of("token", f.token().handle(host)));
+        }
+        assertTrue(loggedIn(b.token(), b.token().slotId()));
+        // The first session's card is gone when the connection ends: its session removes itself.
+        host.module().failOn("C_GetSessionInfo", 1, Ck.CKR_DEVICE_REMOVED, org.cardbridge.testing.FaultInjectingPkcs11.When.BEFORE);
+        host.close();
+        assertEquals(false, loggedIn(b.token(), b.token().slotId()), "the other card was logged out");
+    }
+
     @TempDir
     Path stateDir;
 
