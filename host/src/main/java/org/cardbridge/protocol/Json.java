@@ -15,6 +15,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -76,13 +78,17 @@ public final class Json {
         return readTree(bytes);
     }
 
-    private static String strict(byte[] bytes, int skip, java.nio.charset.Charset charset) throws IOException {
+    private static String strict(byte[] bytes, int skip, Charset charset) throws IOException {
         try {
-            return charset.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes, skip, bytes.length - skip)).toString();
+            return strictDecoder(charset).decode(ByteBuffer.wrap(bytes, skip, bytes.length - skip)).toString();
         } catch (CharacterCodingException e) {
             throw new IOException("invalid JSON: not " + charset.name(), e);
         }
+    }
+
+    /** A decoder that refuses malformed input instead of replacing it. */
+    private static CharsetDecoder strictDecoder(Charset charset) {
+        return charset.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
     }
 
     /**
@@ -92,10 +98,7 @@ public final class Json {
     public static String utf8(byte[] bytes) throws CharacterCodingException {
         String text = new String(bytes, StandardCharsets.UTF_8);
         if (text.indexOf('\uFFFD') >= 0) {
-            StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes));
+            strictDecoder(StandardCharsets.UTF_8).decode(ByteBuffer.wrap(bytes));
         }
         return text;
     }

@@ -42,8 +42,7 @@ final class CardSignature {
                 v = Signature.getInstance("NONEwithECDSA", Crypto.BC);
             } else if (scheme.isPss()) {
                 v = Signature.getInstance("NONEwithRSAPSS", Crypto.BC);
-                String mgfHash = scheme.hash();
-                v.setParameter(new PSSParameterSpec(scheme.hash(), "MGF1", new MGF1ParameterSpec(mgfHash),
+                v.setParameter(new PSSParameterSpec(scheme.hash(), "MGF1", new MGF1ParameterSpec(scheme.hash()),
                         SignatureScheme.hashLength(scheme.hash()), PSSParameterSpec.TRAILER_FIELD_BC));
             } else {
                 v = Signature.getInstance("NONEwithRSA", Crypto.BC);
