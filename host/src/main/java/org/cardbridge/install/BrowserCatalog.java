@@ -20,9 +20,34 @@ import java.util.Optional;
 public record BrowserCatalog(String hostName, String description, List<Browser> browsers) {
     public static final String RESOURCE = "browsers.json";
 
-    /** Chrome-family manifests carry {@code allowed_origins}; Firefox ones {@code allowed_extensions}. */
+    /**
+     * Chrome-family manifests carry {@code allowed_origins}; Firefox ones {@code allowed_extensions}. On
+     * Windows each family's code searches the registry in its own order: per place below, the keys
+     * browsers.json lists. Chromium (native_process_launcher_win.cc): HKCU, then HKLM, each in the 32-bit
+     * view first. Firefox (NativeManifests.sys.mjs): HKCU's 64-bit view, then HKLM's 32-bit and 64-bit.
+     */
     public enum Family {
-        CHROME, FIREFOX
+        CHROME(List.of(new RegistryPlace(Scope.USER, Registry.View.BITS_32), new RegistryPlace(Scope.USER, Registry.View.BITS_64),
+                new RegistryPlace(Scope.SYSTEM, Registry.View.BITS_32), new RegistryPlace(Scope.SYSTEM, Registry.View.BITS_64))),
+        FIREFOX(List.of(new RegistryPlace(Scope.USER, Registry.View.BITS_64),
+                new RegistryPlace(Scope.SYSTEM, Registry.View.BITS_32), new RegistryPlace(Scope.SYSTEM, Registry.View.BITS_64)));
+
+        private final List<RegistryPlace> registrySearch;
+
+        Family(List<RegistryPlace> registrySearch) {
+            this.registrySearch = registrySearch;
+        }
+
+        public List<RegistryPlace> registrySearch() {
+            return registrySearch;
+        }
+    }
+
+    /** A hive (HKCU for {@code USER}, HKLM for {@code SYSTEM}) in one registry view. */
+    public record RegistryPlace(Scope scope, Registry.View view) {
+        public String hive() {
+            return scope == Scope.USER ? "HKCU" : "HKLM";
+        }
     }
 
     /** How much of native messaging works for a sandboxed (Snap/Flatpak) build of a browser. */

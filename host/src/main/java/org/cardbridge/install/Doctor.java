@@ -70,7 +70,7 @@ public final class Doctor {
     /** Checks one browser's registration as if it were installed. */
     public List<Finding> check(Browser b, Locations loc) {
         List<Finding> out = new ArrayList<>();
-        Optional<Found> found = find(loc);
+        Optional<Found> found = find(b.family(), loc);
         if (found.isEmpty()) {
             List<String> where = os == Os.WINDOWS ? loc.registry()
                     : concat(loc.user(), loc.system()).stream().map(d -> roots.resolve(d).toString()).toList();
@@ -140,14 +140,14 @@ public final class Doctor {
     }
 
     /** The manifest the browser would load: per-user before system-wide, as Chromium and Firefox search. */
-    Optional<Found> find(Locations loc) {
+    Optional<Found> find(Family family, Locations loc) {
         if (os == Os.WINDOWS) {
-            for (Scope s : Scope.values()) {
+            for (BrowserCatalog.RegistryPlace place : family.registrySearch()) {
                 for (String key : loc.registry()) {
-                    String full = (s == Scope.USER ? "HKCU\\" : "HKLM\\") + key + "\\" + catalog.hostName();
-                    Optional<String> v = registry.defaultValue(full);
+                    String full = place.hive() + "\\" + key + "\\" + catalog.hostName();
+                    Optional<String> v = registry.defaultValue(full, place.view());
                     if (v.isPresent()) {
-                        return Optional.of(new Found(Path.of(v.get()), s));
+                        return Optional.of(new Found(Path.of(v.get()), place.scope()));
                     }
                 }
             }

@@ -113,7 +113,7 @@ public final class Installer {
     private List<Change> uninstallWindows(Scope scope) throws IOException {
         List<Change> out = new ArrayList<>();
         for (var e : windowsKeys(scope).entrySet()) {
-            if (registry.defaultValue(e.getKey()).isPresent()) {
+            if (registry.defaultValue(e.getKey(), Registry.View.BITS_64).isPresent()) {
                 registry.delete(e.getKey());
                 out.add(new Change(names(e.getValue()), e.getKey()));
             }

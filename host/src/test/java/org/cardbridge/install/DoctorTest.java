@@ -238,6 +238,50 @@ class DoctorTest {
         assertTrue(f.fix().startsWith("uruchom: cardbridge-host install --user"), f.fix());
     }
 
+    @Test
+    void onWindowsTheRegistrationFoundIsTheOneEachBrowserReadsFirst() {
+        // The registry is maps here; WineRegistryIT checks the real reg.exe, views included.
+        Map<String, String> v64 = new java.util.HashMap<>();
+        Map<String, String> v32 = new java.util.HashMap<>();
+        Doctor doctor = new Doctor(CATALOG, roots, Os.WINDOWS, new MapRegistry(v64, v32), null, new DoctorTexts(Lang.EN));
+        BrowserCatalog.Browser chrome = CATALOG.browser("chrome").orElseThrow();
+        BrowserCatalog.Browser firefox = CATALOG.browser("firefox").orElseThrow();
+        String chromeKey = "SOFTWARE\\Google\\Chrome\\NativeMessagingHosts\\org.cardbridge.host";
+        String mozillaKey = "SOFTWARE\\Mozilla\\NativeMessagingHosts\\org.cardbridge.host";
+
+        v64.put("HKLM\\" + chromeKey, "C:\\ours-64.json");
+        v64.put("HKLM\\" + mozillaKey, "C:\\ours-64.json");
+        assertEquals(Path.of("C:\\ours-64.json"), find(doctor, chrome).file());
+        assertEquals(Scope.SYSTEM, find(doctor, chrome).scope());
+
+        // A stale 32-bit registration (WOW6432Node, say from an old 32-bit installer) wins in both families.
+        v32.put("HKLM\\" + chromeKey, "C:\\stale-32.json");
+        v32.put("HKLM\\" + mozillaKey, "C:\\stale-32.json");
+        assertEquals(Path.of("C:\\stale-32.json"), find(doctor, chrome).file());
+        assertEquals(Path.of("C:\\stale-32.json"), find(doctor, firefox).file());
+
+        // A per-user one wins over both; Firefox reads HKCU in the 64-bit view only.
+        v32.put("HKCU\\" + chromeKey, "C:\\user-32.json");
+        v32.put("HKCU\\" + mozillaKey, "C:\\user-32.json");
+        assertEquals(Path.of("C:\\user-32.json"), find(doctor, chrome).file());
+        assertEquals(Scope.USER, find(doctor, chrome).scope());
+        assertEquals(Path.of("C:\\stale-32.json"), find(doctor, firefox).file());
+        v64.put("HKCU\\" + mozillaKey, "C:\\user-64.json");
+        assertEquals(Path.of("C:\\user-64.json"), find(doctor, firefox).file());
+
+        // Within one place, browsers.json's key order: Edge reads its own key before Chrome's.
+        BrowserCatalog.Browser edge = CATALOG.browser("edge").orElseThrow();
+        v64.put("HKLM\\SOFTWARE\\Microsoft\\Edge\\NativeMessagingHosts\\org.cardbridge.host", "C:\\edge.json");
+        v32.clear();
+        v64.remove("HKCU\\" + mozillaKey);
+        assertEquals(Path.of("C:\\edge.json"), find(doctor, edge).file());
+        assertEquals(Path.of("C:\\ours-64.json"), find(doctor, chrome).file());
+    }
+
+    static Doctor.Found find(Doctor doctor, BrowserCatalog.Browser b) {
+        return doctor.find(b.family(), b.on(Os.WINDOWS).orElseThrow()).orElseThrow(() -> new AssertionError(b.id() + ": nothing found"));
+    }
+
     static void touch(Path p) throws IOException {
         Files.createDirectories(p.getParent());
         Files.writeString(p, "");
