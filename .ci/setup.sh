@@ -1,10 +1,11 @@
+# shellcheck shell=bash
 # Sourced by .ci/test, .ci/demo and .ci/run: installs what CardBridge needs, only where missing,
 # and exports JAVA_HOME for a JDK 25. Safe to source again.
 
 cb_log() { printf 'cardbridge setup: %s\n' "$*" >&2; }
 
 # System packages the build and the tests use (real parts, not mocks: SoftHSM2, OpenSC, pcscd, Chromium).
-CB_PACKAGES="softhsm2 opensc pcscd pcsc-tools libpcsclite1 chromium chromium-driver xvfb xdotool x11-utils imagemagick vsmartcard-vpcd nodejs fakeroot firefox-esr libxml2-utils wixl msitools rpm cpio wine64"
+CB_PACKAGES="softhsm2 opensc pcscd pcsc-tools libpcsclite1 chromium chromium-driver xvfb xdotool x11-utils imagemagick vsmartcard-vpcd nodejs fakeroot firefox-esr libxml2-utils wixl msitools rpm cpio wine64 shellcheck"
 
 cb_install_packages() {
   local missing=""

@@ -7,7 +7,6 @@
 #   installer/ci-deb-test.sh [path/to/cardbridge.deb]     (without an argument it builds one, --fast)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$PWD
 log() { printf 'ci-deb-test: %s\n' "$*" >&2; }
 fail() { log "FAILED: $*"; exit 1; }
 # A failed run must not leave the package behind: later test runs on the same machine (the browser
