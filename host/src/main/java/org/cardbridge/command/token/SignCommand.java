@@ -4,6 +4,7 @@ import org.cardbridge.command.Command;
 import org.cardbridge.command.CommandContext;
 import org.cardbridge.policy.OperationClass;
 import org.cardbridge.protocol.ErrorCode;
+import org.cardbridge.protocol.FrameWriter;
 import org.cardbridge.protocol.HostException;
 import org.cardbridge.protocol.Params;
 import org.cardbridge.token.SignatureScheme;
@@ -128,6 +129,23 @@ public final class SignCommand implements Command<SignCommand.Args> {
         if (now.isBefore(x.getNotBefore().toInstant())) {
             throw new HostException(ErrorCode.CERTIFICATE_NOT_YET_VALID, "the certificate is not valid yet",
                     Map.of("notBefore", x.getNotBefore().toInstant().toString()));
+        }
+        // What can be known to fail is refused before the user is asked to confirm and type the PIN.
+        if (algorithmOf(x) == null) {
+            throw new HostException(ErrorCode.ALGORITHM_NOT_SUPPORTED, "the certificate's key is not one CardBridge signs with",
+                    Map.of("supported", Arrays.stream(org.cardbridge.token.KeyAlgorithm.values())
+                            .map(org.cardbridge.token.KeyAlgorithm::wireName).toList()));
+        }
+        if (args.format().equals("cms") && !args.detached()) {
+            // The signed data travels inside the CMS: with the certificate, the signature and the
+            // structure (a generous 4 KiB), base64 in the answer, it must fit the browsers' limit.
+            long cms = (long) args.data().length + cert.der().length + 4096;
+            long answer = (cms + 2) / 3 * 4 + 256;
+            if (answer > FrameWriter.MAX_OUTGOING) {
+                throw new HostException(ErrorCode.MESSAGE_TOO_LARGE, "an attached CMS signature of " + args.data().length
+                        + " bytes of data would not fit the browsers' limit of " + FrameWriter.MAX_OUTGOING
+                        + " bytes per answer; sign with detached: true", Map.of("field", "detached", "limit", FrameWriter.MAX_OUTGOING));
+            }
         }
         String subject = TokenAccess.subject(x);
         Texts t = TokenAccess.texts(context);

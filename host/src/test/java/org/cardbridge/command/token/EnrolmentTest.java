@@ -330,6 +330,27 @@ class EnrolmentTest {
         }
     }
 
+    /** SoftHSM2: what is checked is the host's own order (refuse first, then ask), not the token. */
+    @Test
+    void createCsr_whatCannotSucceed_isRefusedBeforeAnyDialog() throws Exception {
+        TestToken token = TestToken.softHsm();
+        // A pending key of a kind CardBridge does not sign with (RSA-1024): no certificate, so "pending".
+        token.importKey(org.cardbridge.testing.TestCa.rsa(1024), null, new byte[]{0x0b}, "RSA-1024");
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(token.pin()), token)) {
+            String handle = token.handle(host);
+            HostException e = assertThrows(HostException.class, () -> host.call("createCsr",
+                    Map.of("key", handle + "~k0b", "subject", "CN=Mały klucz")));
+            assertEquals(ErrorCode.ALGORITHM_NOT_SUPPORTED, e.code());
+            // An OID Bouncy Castle cannot encode (second arc 40 under arc 1) is bad input, not an internal error.
+            HostException oid = assertThrows(HostException.class, () -> host.call("createCsr",
+                    Map.of("key", handle + "~k0b", "subject", "CN=x", "extensions", Map.of("extendedKeyUsage", List.of("1.40")))));
+            assertEquals(ErrorCode.INVALID_ARGUMENT, oid.code());
+            assertEquals("extensions.extendedKeyUsage", oid.details().get("field"));
+            assertTrue(host.ui().confirmations().isEmpty());
+            assertTrue(host.ui().pinPrompts().isEmpty());
+        }
+    }
+
     /** Refused while parsing the handle: the backend does not matter. */
     @Test
     void keyHandle_withNonAsciiDigits_isInvalidArgument_notAnInternalError() {

@@ -232,6 +232,38 @@ class SignTest {
         return signer;
     }
 
+    /** Known to fail whatever the card does: refused before the user confirms or types a PIN. SoftHSM2: host logic. */
+    @Test
+    void sign_whatCannotSucceed_isRefusedBeforeAnyDialog() throws Exception {
+        // A certificate of a key CardBridge does not sign with (RSA-1024).
+        TestToken token = TestToken.softHsm();
+        java.security.KeyPair small = org.cardbridge.testing.TestCa.rsa(1024);
+        java.security.cert.X509Certificate smallCert = TokenFixture.CA.issue(small.getPublic(), TokenFixture.SUBJECT,
+                Instant.now().minusSeconds(60), Instant.now().plusSeconds(86400));
+        token.importKey(small, smallCert, new byte[]{0x0a}, "RSA-1024");
+        TokenFixture f = new TokenFixture(token, TokenFixture.CA, small, smallCert, new byte[]{0x0a});
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(token.pin()), token)) {
+            HostException e = assertThrows(HostException.class, () -> host.call("sign", Map.of("certificate", certificateHandle(host, f),
+                    "data", b64(APPLICATION), "format", "raw", "description", "d")));
+            assertEquals(ErrorCode.ALGORITHM_NOT_SUPPORTED, e.code());
+            assertTrue(host.ui().confirmations().isEmpty());
+            assertTrue(host.ui().pinPrompts().isEmpty());
+        }
+        // An attached CMS whose answer cannot fit the browsers' 1 MiB: the card would sign for nothing.
+        TokenFixture g = TokenFixture.withCertificate();
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(g.token().pin()), g.token())) {
+            byte[] data = new byte[800 * 1024];
+            HostException e = assertThrows(HostException.class, () -> host.call("sign", Map.of("certificate", certificateHandle(host, g),
+                    "data", b64(data), "format", "cms", "detached", false, "description", "d")));
+            assertEquals(ErrorCode.MESSAGE_TOO_LARGE, e.code());
+            assertEquals("detached", e.details().get("field"));
+            assertTrue(host.ui().confirmations().isEmpty());
+            // Detached, the same data is signed.
+            host.call("sign", Map.of("certificate", certificateHandle(host, g), "data", b64(data), "format", "cms", "description", "d"));
+            assertEquals(1, host.ui().confirmations().size());
+        }
+    }
+
     static String certificateHandle(InProcessHost host, TokenFixture f) {
         JsonNode certs = host.call("listCertificates", Map.of("token", f.token().handle(host))).path("certificates");
         for (JsonNode c : certs) {
