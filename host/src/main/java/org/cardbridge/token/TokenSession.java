@@ -392,8 +392,11 @@ public final class TokenSession {
                 Map.of("key", key.algorithm().wireName()));
     }
 
-    /** Signs a hash; the result is in the JCA encoding of {@code scheme} (ECDSA as a DER SEQUENCE). */
-    public byte[] sign(TokenObjects.Key key, SignatureScheme scheme, byte[] hash) {
+    /**
+     * Signs a hash; the result is in the JCA encoding of {@code scheme} (ECDSA as a DER SEQUENCE). A key
+     * that asks for the PIN at every signature gets it from {@code pin}, once for this signature.
+     */
+    public byte[] sign(TokenObjects.Key key, SignatureScheme scheme, byte[] hash, SignaturePin pin) {
         byte[] input;
         Pkcs11.Mechanism mechanism;
         if (scheme.mechanism() == Ck.CKM_RSA_PKCS) {
@@ -406,8 +409,37 @@ public final class TokenSession {
             input = hash;
             mechanism = Pkcs11.Mechanism.of(Ck.CKM_ECDSA);
         }
-        byte[] raw = call("signing", () -> p11.sign(session, mechanism, key.handle(), input));
+        byte[] raw = alwaysAuthenticate(key.handle())
+                ? pin.withPin(p -> signWithContextLogin(mechanism, key.handle(), input, p))
+                : call("signing", () -> p11.sign(session, mechanism, key.handle(), input, null));
         return scheme.isEcdsa() ? ecdsaDer(raw) : raw;
+    }
+
+    /** CKA_ALWAYS_AUTHENTICATE; a module that does not know the attribute has no such keys. */
+    public boolean alwaysAuthenticate(long key) {
+        Object v = call("reading a key", () -> p11.attributes(session, key, Ck.CKA_ALWAYS_AUTHENTICATE)).getFirst().value();
+        return v instanceof Boolean b ? b : v instanceof byte[] bytes && bytes.length == 1 && bytes[0] != 0;
+    }
+
+    private byte[] signWithContextLogin(Pkcs11.Mechanism mechanism, long key, byte[] input, byte[] pin) {
+        try {
+            return p11.sign(session, mechanism, key, input, new Pkcs11.ContextLogin(pin));
+        } catch (Pkcs11Error e) {
+            // The signature PIN may be another PIN than the user's (a qualified key's own): its counter is
+            // not the token's user-PIN flags, so only the answer is reported, not a PIN state.
+            if (e.ckr() == Ck.CKR_PIN_INCORRECT || e.ckr() == Ck.CKR_PIN_LEN_RANGE) {
+                throw new HostException(ErrorCode.PIN_INCORRECT, "wrong PIN for this signature",
+                        Map.of("pkcs11", e.ckrName(), "signaturePin", true), e);
+            }
+            if (e.ckr() == Ck.CKR_PIN_LOCKED) {
+                throw new HostException(ErrorCode.PIN_LOCKED,
+                        "the signature PIN is blocked: unblock it with the PUK in the card's software or at the issuer",
+                        Map.of("pinState", PinState.LOCKED.wireName(), "signaturePin", true), e);
+            }
+            return call("signing", () -> {
+                throw e;
+            });
+        }
     }
 
     /** The DER DigestInfo that PKCS #1 v1.5 signs: the hash with its algorithm's identifier. */

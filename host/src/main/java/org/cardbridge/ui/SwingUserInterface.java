@@ -111,7 +111,8 @@ public final class SwingUserInterface implements UserInterface {
                 }
             });
             List<JComponent> rows = new java.util.ArrayList<>();
-            rows.add(new JLabel(t.html("pin.text", prompt.origin(), prompt.tokenLabel())));
+            rows.add(new JLabel(t.html(prompt.purpose() == PinPrompt.Purpose.SIGNATURE ? "pin.signature.text" : "pin.text",
+                    prompt.origin(), prompt.tokenLabel())));
             if (prompt.certificate() != null) {
                 rows.add(new JLabel(plainLabel(t.plain("pin.certificate", prompt.certificate()))));
             }
@@ -143,7 +144,8 @@ public final class SwingUserInterface implements UserInterface {
         onEdt(() -> {
             JDialog dialog = frame("cardbridge-pinpad", t);
             dialog.setDefaultCloseOperation(WindowConstants.DO_NOTHING_ON_CLOSE);
-            dialog.add(layout(List.of(new JLabel(t.html("pinpad.text", prompt.origin(), prompt.tokenLabel()))), List.of()));
+            dialog.add(layout(List.of(new JLabel(t.html(prompt.purpose() == PinPrompt.Purpose.SIGNATURE
+                    ? "pinpad.signature.text" : "pinpad.text", prompt.origin(), prompt.tokenLabel()))), List.of()));
             dialog.pack();
             dialog.setLocationRelativeTo(null);
             dialog.setVisible(true);

@@ -200,7 +200,8 @@ public final class CreateCsrCommand implements Command<CreateCsrCommand.Args> {
                         ? new DERPrintableString(args.challengePassword()) : new DERUTF8String(args.challengePassword());
                 builder.addAttribute(PKCSObjectIdentifiers.pkcs_9_at_challengePassword, value);
             }
-            PKCS10CertificationRequest csr = builder.build(new TokenContentSigner(session, key, scheme, publicKey));
+            PKCS10CertificationRequest csr = builder.build(new TokenContentSigner(session, key, scheme, publicKey,
+                    access.signaturePin(session, context, null)));
             // The card signed what we asked: check it, so a broken module never hands the CA a bad request.
             if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().setProvider(Crypto.BC).build(publicKey))) {
                 throw new HostException(ErrorCode.INTERNAL_ERROR, "the card's signature on the request does not verify", Map.of());

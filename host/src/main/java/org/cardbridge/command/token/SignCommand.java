@@ -7,6 +7,7 @@ import org.cardbridge.protocol.ErrorCode;
 import org.cardbridge.protocol.FrameWriter;
 import org.cardbridge.protocol.HostException;
 import org.cardbridge.protocol.Params;
+import org.cardbridge.token.SignaturePin;
 import org.cardbridge.token.SignatureScheme;
 import org.cardbridge.token.TokenObjects;
 import org.cardbridge.token.TokenSession;
@@ -163,13 +164,14 @@ public final class SignCommand implements Command<SignCommand.Args> {
                 key.label(), algorithmOf(x), key.publicKey());
         SignatureScheme scheme = session.schemeFor(withAlgorithm, args.hashAlgorithm());
         List<String> signatures = new ArrayList<>();
+        SignaturePin pin = access.signaturePin(session, context, subject);
         if (args.data() != null) {
             byte[] hash = digest(args.hashAlgorithm(), args.data());
-            signatures.add(one(session, withAlgorithm, scheme, x, args, args.detached() ? null : args.data(), hash));
+            signatures.add(one(session, withAlgorithm, scheme, x, args, args.detached() ? null : args.data(), hash, pin));
         } else {
             for (byte[] hash : args.hashes()) {
                 context.cancellation().check();
-                signatures.add(one(session, withAlgorithm, scheme, x, args, null, hash));
+                signatures.add(one(session, withAlgorithm, scheme, x, args, null, hash, pin));
             }
         }
         return args.batch() ? new BatchResult(signatures, scheme.jcaName(), args.format())
@@ -177,10 +179,10 @@ public final class SignCommand implements Command<SignCommand.Args> {
     }
 
     private static String one(TokenSession session, TokenObjects.Key key, SignatureScheme scheme, X509Certificate cert,
-                              Args args, byte[] content, byte[] hash) {
+                              Args args, byte[] content, byte[] hash, SignaturePin pin) {
         // Either way the card's signature is checked with the certificate's key before it is returned.
-        byte[] signature = args.format().equals("raw") ? CardSignature.sign(session, key, scheme, hash, cert.getPublicKey())
-                : CmsSigner.sign(session, key, scheme, cert, content, hash);
+        byte[] signature = args.format().equals("raw") ? CardSignature.sign(session, key, scheme, hash, cert.getPublicKey(), pin)
+                : CmsSigner.sign(session, key, scheme, cert, content, hash, pin);
         return Base64.getEncoder().encodeToString(signature);
     }
 
