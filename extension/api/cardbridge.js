@@ -192,6 +192,19 @@ export function createClient(env) {
   /** Sends one protocol request; resolves with its result or rejects with a CardBridgeError. */
   function request(op, params, options = {}) {
     return new Promise((resolve, reject) => {
+      // A sandboxed frame (or CSP sandbox) keeps its site's location but has an opaque origin: a message
+      // posted to location.origin is dropped, and the extension would seem missing.
+      if (win.origin === "null") {
+        reject(
+          new CardBridgeError(
+            "CONTEXT_INSECURE",
+            "CardBridge cannot be used from a sandboxed or opaque-origin document (its origin is \"null\"); " +
+              "call it from a document that has its site's origin",
+            { origin: "null" },
+          ),
+        );
+        return;
+      }
       if (!isAllowedContext(win.location)) {
         reject(
           new CardBridgeError(

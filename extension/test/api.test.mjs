@@ -271,3 +271,21 @@ test("status has its own default timeout even when options name none", async () 
   await assert.rejects(c.status({}, { timeout: undefined }), { code: "ACTION_TIMEOUT" });
   await assert.rejects(c.status(), { code: "ACTION_TIMEOUT" });
 });
+
+test("a sandboxed (opaque-origin) document gets CONTEXT_INSECURE, not EXTENSION_UNAVAILABLE, and sends nothing", async () => {
+  // A sandboxed iframe or a CSP-sandboxed page of the CA: location still names https://ca.example, but
+  // the document's origin is opaque, so a message posted to location.origin would never arrive.
+  const win = fakeWindow("https://ca.example/sandboxed");
+  win.origin = "null";
+  const ext = fakeExtension(win, hostLike());
+  const c = fast(win);
+  for (const call of [() => c.status(), () => c.listTokens(), () => c.on("tokenInserted", () => {})]) {
+    await assert.rejects(call(), (e) => {
+      assert.equal(e.code, "CONTEXT_INSECURE");
+      assert.match(e.message, /sandboxed|opaque/);
+      return true;
+    });
+  }
+  assert.equal(win.posted.length, 0);
+  assert.equal(ext.requests.length, 0);
+});
