@@ -276,20 +276,33 @@ export function createClient(env) {
     return result;
   }
 
-  /** Checks versions once per page; a failure that may go away (no extension, no host) is retried next call. */
-  function ensureCompatible(options) {
+  /**
+   * Checks versions once per page; a failure that may go away (no extension, no host) is retried next call.
+   * The check is shared by every call waiting for it, so it runs on no caller's signal (status() has its
+   * own timeout); each caller's signal cancels only that caller's wait.
+   */
+  function ensureCompatible(name, signal) {
+    if (signal?.aborted) {
+      return Promise.reject(new CardBridgeError("REQUEST_CANCELLED", "the request was aborted before it was sent", { op: name }));
+    }
     if (!compatible) {
-      compatible = status({}, { signal: options?.signal }).catch((e) => {
+      compatible = status({}, {}).catch((e) => {
         if (e.code !== "VERSION_MISMATCH") compatible = null;
         throw e;
       });
     }
-    return compatible;
+    if (!signal) return compatible;
+    return new Promise((resolve, reject) => {
+      const onAbort = () =>
+        reject(new CardBridgeError("REQUEST_CANCELLED", "the request was aborted by the page", { op: name }));
+      signal.addEventListener("abort", onAbort, { once: true });
+      compatible.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
   }
 
   function op(name) {
     return async (params, options = {}) => {
-      await ensureCompatible(options);
+      await ensureCompatible(name, options.signal);
       return request(name, params, options);
     };
   }

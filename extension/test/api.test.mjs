@@ -289,3 +289,25 @@ test("a sandboxed (opaque-origin) document gets CONTEXT_INSECURE, not EXTENSION_
   assert.equal(win.posted.length, 0);
   assert.equal(ext.requests.length, 0);
 });
+
+test("aborting one call during the shared version check cancels that call only", async () => {
+  const win = fakeWindow();
+  let answerHello;
+  const ext = fakeExtension(win, (m, reply) => {
+    if (m.op === "hello") answerHello = () => reply({ type: "response", result: HELLO });
+    else if (m.op === "listTokens") reply({ type: "response", result: { tokens: [] } });
+  });
+  const c = fast(win);
+  const ac = new AbortController();
+  const aborted = c.listTokens({}, { signal: ac.signal });
+  const other = c.listTokens();
+  await eventually(() => assert.ok(answerHello, "hello sent"));
+  ac.abort();
+  await assert.rejects(aborted, { code: "REQUEST_CANCELLED" });
+  answerHello();
+  assert.deepEqual(await other, { tokens: [] });
+  const ops = ext.requests.map((r) => r.op);
+  assert.deepEqual(ops.filter((o) => o === "hello"), ["hello"], "one shared check");
+  assert.ok(!ops.includes("cancel"), "the shared hello is not cancelled");
+  assert.deepEqual(ops.filter((o) => o === "listTokens"), ["listTokens"], "the aborted call never sent");
+});
