@@ -114,7 +114,16 @@ export class Router {
       s.closeTimer = null;
       return s;
     }
-    s = { key, tabId: frame.tabId, origin: frame.origin, frames: new Set(), subscribers: new Set(), closed: false };
+    s = {
+      key,
+      tabId: frame.tabId,
+      origin: frame.origin,
+      frames: new Set(),
+      subscribers: new Set(),
+      watching: false,
+      starting: null,
+      closed: false,
+    };
     s.native = this.openSession(frame.origin, {
       onEvent: (event, data) => {
         for (const f of s.subscribers) this.post(f, { type: "event", event, data });
@@ -169,7 +178,12 @@ export class Router {
     this.forward(frame, session, id, op, params);
   }
 
-  forward(frame, session, id, op, params, after) {
+  /**
+   * Sends a frame's request to the host. `after` sees the answer before the frame does. A request not
+   * `cancellable` is left out of the frame's open requests: a subscribe other frames wait on is the
+   * session's, not the frame's, so the frame leaving must not cancel it (its unsubscribe undoes it).
+   */
+  forward(frame, session, id, op, params, { after, cancellable = true } = {}) {
     const nativeId = session.native.send(op, params, {
       onProgress: (progress) => this.post(frame, { type: "progress", id, progress }),
       onResponse: (answer) => {
@@ -178,7 +192,7 @@ export class Router {
         this.post(frame, { type: "response", id, ...answer });
       },
     });
-    if (!session.closed) frame.requests.set(id, nativeId);
+    if (cancellable && !session.closed) frame.requests.set(id, nativeId);
   }
 
   local(frame, session, id, op, params) {
@@ -193,20 +207,7 @@ export class Router {
         return;
       }
       case "subscribe": {
-        frame.subscribed = true;
-        session.subscribers.add(frame);
-        if (session.subscribers.size === 1 && !session.watching) {
-          session.watching = true;
-          this.forward(frame, session, id, "subscribe", params, (answer) => {
-            if (answer.error) {
-              session.watching = false;
-              session.subscribers.delete(frame);
-              frame.subscribed = false;
-            }
-          });
-        } else {
-          this.post(frame, { type: "response", id, result: { subscribed: true } });
-        }
+        this.subscribe(frame, session, id, params);
         return;
       }
       case "unsubscribe": {
@@ -218,11 +219,50 @@ export class Router {
     }
   }
 
+  /**
+   * One host watch per session, shared by its subscribed frames. `watching` is true from the moment the
+   * host is asked; while that first subscribe is in flight (`starting`) later subscribers wait for its
+   * answer rather than being told "subscribed" by a watch that may yet fail.
+   */
+  subscribe(frame, session, id, params) {
+    frame.subscribed = true;
+    session.subscribers.add(frame);
+    if (session.starting) {
+      session.starting.waiters.push({ frame, id });
+      return;
+    }
+    if (session.watching) {
+      this.post(frame, { type: "response", id, result: { subscribed: true } });
+      return;
+    }
+    const start = { waiters: [] };
+    session.starting = start;
+    session.watching = true;
+    const after = (answer) => {
+      // Everyone may have left meanwhile (an unsubscribe went out after it): the state is no longer ours
+      // to change, but every waiter's request still gets its answer.
+      if (session.starting === start) {
+        session.starting = null;
+        if (answer.error) {
+          session.watching = false;
+          for (const f of [frame, ...start.waiters.map((w) => w.frame)]) {
+            session.subscribers.delete(f);
+            f.subscribed = false;
+          }
+        }
+      }
+      for (const w of start.waiters) this.post(w.frame, { type: "response", id: w.id, ...answer });
+    };
+    this.forward(frame, session, id, "subscribe", params, { after, cancellable: false });
+  }
+
   unsubscribe(frame, session, id) {
     frame.subscribed = false;
     session.subscribers.delete(frame);
     if (session.subscribers.size === 0 && session.watching && !session.closed) {
       session.watching = false;
+      // A subscribe still in flight is undone by this unsubscribe, which the host runs after it.
+      session.starting = null;
       if (id) {
         this.forward(frame, session, id, "unsubscribe", {});
       } else {

@@ -268,3 +268,79 @@ test("a request after the host exited starts a new host for the same frame", () 
   runtime.natives[1].reply({ id: runtime.natives[1].sent[0].id, result: { host: "x" } });
   assert.deepEqual(a.sent.at(-1), { type: "response", id: "2", result: { host: "x" } });
 });
+
+test("subscribers arriving while the first subscribe is in flight share its failure; the next subscribe goes to the host", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "https://ca.example/");
+  const b = page(1, "https://ca.example/", { frameId: 1 });
+  const c = page(1, "https://ca.example/", { frameId: 2 });
+  send(a, "s1", "subscribe", {});
+  send(b, "s2", "subscribe", {});
+  const n = runtime.natives[0];
+  assert.deepEqual(n.sent.map((m) => m.op), ["subscribe"], "one subscribe in flight");
+  assert.deepEqual(b.sent, [], "b waits for the host's answer");
+  const error = { code: "ORIGIN_NOT_ALLOWED", message: "refused", details: {} };
+  n.reply({ id: n.sent[0].id, error });
+  assert.deepEqual(a.sent, [{ type: "response", id: "s1", error }]);
+  assert.deepEqual(b.sent, [{ type: "response", id: "s2", error }]);
+  // Nobody is subscribed now: the next subscribe asks the host again instead of being answered locally.
+  send(c, "s3", "subscribe", {});
+  assert.deepEqual(n.sent.map((m) => m.op), ["subscribe", "subscribe"]);
+  assert.deepEqual(c.sent, []);
+  n.reply({ id: n.sent[1].id, result: { subscribed: true } });
+  assert.deepEqual(c.sent, [{ type: "response", id: "s3", result: { subscribed: true } }]);
+  n.reply({ event: "readerAdded", data: { reader: "R" } });
+  assert.equal(a.sent.length, 1, "a, whose subscribe failed, gets no events");
+  assert.equal(b.sent.length, 1, "b, whose subscribe failed, gets no events");
+  assert.deepEqual(c.sent.at(-1), { type: "event", event: "readerAdded", data: { reader: "R" } });
+});
+
+test("a subscriber waiting on the first subscribe is answered when it succeeds", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "https://ca.example/");
+  const b = page(1, "https://ca.example/", { frameId: 1 });
+  send(a, "s1", "subscribe", {});
+  send(b, "s2", "subscribe", {});
+  const n = runtime.natives[0];
+  assert.deepEqual(b.sent, [], "not answered before the host is watching");
+  n.reply({ id: n.sent[0].id, result: { subscribed: true } });
+  assert.deepEqual(a.sent, [{ type: "response", id: "s1", result: { subscribed: true } }]);
+  assert.deepEqual(b.sent, [{ type: "response", id: "s2", result: { subscribed: true } }]);
+  assert.deepEqual(n.sent.map((m) => m.op), ["subscribe"]);
+});
+
+test("when every subscriber leaves during the first subscribe, the next subscriber starts its own", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "https://ca.example/");
+  const b = page(1, "https://ca.example/", { frameId: 1 });
+  const c = page(1, "https://ca.example/", { frameId: 2 });
+  send(a, "s1", "subscribe", {});
+  send(b, "s2", "subscribe", {});
+  a.onDisconnect.fire();
+  send(b, "u2", "unsubscribe", {});
+  const n = runtime.natives[0];
+  assert.deepEqual(n.sent.map((m) => m.op), ["subscribe", "unsubscribe"]);
+  send(c, "s3", "subscribe", {});
+  assert.deepEqual(n.sent.map((m) => m.op), ["subscribe", "unsubscribe", "subscribe"]);
+  // The abandoned subscribe's answer settles b's request but does not answer c, whose own is pending.
+  n.reply({ id: n.sent[0].id, result: { subscribed: true } });
+  assert.deepEqual(b.sent.filter((m) => m.id === "s2"), [{ type: "response", id: "s2", result: { subscribed: true } }]);
+  assert.deepEqual(c.sent, []);
+  n.reply({ id: n.sent[2].id, result: { subscribed: true } });
+  assert.deepEqual(c.sent, [{ type: "response", id: "s3", result: { subscribed: true } }]);
+});
+
+test("the first subscriber leaving does not cancel the subscribe others wait on", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "https://ca.example/");
+  const b = page(1, "https://ca.example/", { frameId: 1 });
+  send(a, "s1", "subscribe", {});
+  send(b, "s2", "subscribe", {});
+  a.onDisconnect.fire();
+  const n = runtime.natives[0];
+  assert.deepEqual(n.sent.map((m) => m.op), ["subscribe"], "no cancel, no unsubscribe: b still wants the watch");
+  n.reply({ id: n.sent[0].id, result: { subscribed: true } });
+  assert.deepEqual(b.sent, [{ type: "response", id: "s2", result: { subscribed: true } }]);
+  n.reply({ event: "readerAdded", data: { reader: "R" } });
+  assert.deepEqual(b.sent.at(-1), { type: "event", event: "readerAdded", data: { reader: "R" } });
+});
