@@ -53,6 +53,39 @@ export function langOf(i18n) {
   return ui.toLowerCase().startsWith("pl") ? "pl" : "en";
 }
 
+/**
+ * What the host's watch has reported as present, kept from the events relayed: a frame that joins a
+ * running watch is told the same, since the host reports what is present only when its watch starts.
+ */
+function emptyPresent() {
+  return { readers: new Map(), tokens: new Map() };
+}
+
+function notePresent(present, event, data) {
+  const reader = data?.reader;
+  if (typeof reader !== "string") return;
+  if (event === "readerAdded") present.readers.set(reader, data);
+  else if (event === "tokenInserted") present.tokens.set(reader, data);
+  else if (event === "tokenRemoved") present.tokens.delete(reader);
+  else if (event === "readerRemoved") {
+    present.readers.delete(reader);
+    present.tokens.delete(reader);
+  }
+}
+
+/** The present state as the host reports it: each reader, then its card; then tokens outside any reader. */
+function presentEvents(present) {
+  const out = [];
+  for (const [reader, data] of present.readers) {
+    out.push({ event: "readerAdded", data });
+    if (present.tokens.has(reader)) out.push({ event: "tokenInserted", data: present.tokens.get(reader) });
+  }
+  for (const [reader, data] of present.tokens) {
+    if (!present.readers.has(reader)) out.push({ event: "tokenInserted", data });
+  }
+  return out;
+}
+
 function errorResponse(id, code, message, details = {}) {
   return { type: "response", id, error: { code, message, details } };
 }
@@ -122,10 +155,12 @@ export class Router {
       subscribers: new Set(),
       watching: false,
       starting: null,
+      present: emptyPresent(),
       closed: false,
     };
     s.native = this.openSession(frame.origin, {
       onEvent: (event, data) => {
+        notePresent(s.present, event, data);
         for (const f of s.subscribers) this.post(f, { type: "event", event, data });
       },
       onClose: () => {
@@ -222,11 +257,16 @@ export class Router {
   /**
    * One host watch per session, shared by its subscribed frames. `watching` is true from the moment the
    * host is asked; while that first subscribe is in flight (`starting`) later subscribers wait for its
-   * answer rather than being told "subscribed" by a watch that may yet fail.
+   * answer rather than being told "subscribed" by a watch that may yet fail. A frame joining a watch
+   * already asked for is first told what the host reported present so far; later events reach it live.
    */
   subscribe(frame, session, id, params) {
+    const joining = !session.subscribers.has(frame);
     frame.subscribed = true;
     session.subscribers.add(frame);
+    if (session.watching && joining) {
+      for (const e of presentEvents(session.present)) this.post(frame, { type: "event", ...e });
+    }
     if (session.starting) {
       session.starting.waiters.push({ frame, id });
       return;
@@ -235,6 +275,8 @@ export class Router {
       this.post(frame, { type: "response", id, result: { subscribed: true } });
       return;
     }
+    // A new watch on the host reports everything present again.
+    session.present = emptyPresent();
     const start = { waiters: [] };
     session.starting = start;
     session.watching = true;

@@ -344,3 +344,86 @@ test("the first subscriber leaving does not cancel the subscribe others wait on"
   n.reply({ event: "readerAdded", data: { reader: "R" } });
   assert.deepEqual(b.sent.at(-1), { type: "event", event: "readerAdded", data: { reader: "R" } });
 });
+
+test("a later subscriber of the session gets the readers and cards already present; earlier ones get no duplicates", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "https://ca.example/");
+  const b = page(1, "https://ca.example/", { frameId: 1 });
+  const c = page(1, "https://ca.example/", { frameId: 2 });
+  const event = (name, data) => ({ type: "event", event: name, data });
+  const inserted = { reader: "R1", token: "t1", atr: "3B00", module: "/m.so", moduleMatched: true };
+  const softToken = { reader: "SoftHSM slot", token: "t9", module: "/softhsm.so", moduleMatched: true };
+  send(a, "s1", "subscribe", {});
+  const n = runtime.natives[0];
+  // What the host reports at once on subscribe (before or after its answer).
+  n.reply({ event: "readerAdded", data: { reader: "R1" } });
+  n.reply({ event: "readerAdded", data: { reader: "R2" } });
+  n.reply({ id: n.sent[0].id, result: { subscribed: true } });
+  n.reply({ event: "tokenInserted", data: inserted });
+  n.reply({ event: "tokenInserted", data: softToken });
+  send(b, "s2", "subscribe", {});
+  assert.deepEqual(b.sent, [
+    event("readerAdded", { reader: "R1" }),
+    event("tokenInserted", inserted),
+    event("readerAdded", { reader: "R2" }),
+    event("tokenInserted", softToken),
+    { type: "response", id: "s2", result: { subscribed: true } },
+  ]);
+  assert.deepEqual(n.sent.map((m) => m.op), ["subscribe"], "the host is not asked again");
+  assert.equal(a.sent.filter((m) => m.type === "event").length, 4, "a saw each event once");
+  // Removals update what a newcomer is told.
+  n.reply({ event: "tokenRemoved", data: { reader: "R1", token: "t1" } });
+  n.reply({ event: "readerRemoved", data: { reader: "R2" } });
+  send(c, "s3", "subscribe", {});
+  assert.deepEqual(c.sent, [
+    event("readerAdded", { reader: "R1" }),
+    event("tokenInserted", softToken),
+    { type: "response", id: "s3", result: { subscribed: true } },
+  ]);
+  assert.equal(a.sent.filter((m) => m.type === "event").length, 6);
+  assert.equal(b.sent.filter((m) => m.type === "event").length, 6);
+  // A frame that subscribes again is told nothing twice.
+  send(b, "s4", "subscribe", {});
+  assert.deepEqual(b.sent.at(-1), { type: "response", id: "s4", result: { subscribed: true } });
+  assert.equal(b.sent.filter((m) => m.type === "event").length, 6);
+});
+
+test("a subscriber joining while the first subscribe is in flight gets what was reported so far, then the rest live", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "https://ca.example/");
+  const b = page(1, "https://ca.example/", { frameId: 1 });
+  send(a, "s1", "subscribe", {});
+  const n = runtime.natives[0];
+  n.reply({ event: "readerAdded", data: { reader: "R1" } });
+  send(b, "s2", "subscribe", {});
+  n.reply({ event: "readerAdded", data: { reader: "R2" } });
+  n.reply({ id: n.sent[0].id, result: { subscribed: true } });
+  const readers = (port) => port.sent.filter((m) => m.type === "event").map((m) => m.data.reader);
+  assert.deepEqual(readers(a), ["R1", "R2"]);
+  assert.deepEqual(readers(b), ["R1", "R2"]);
+});
+
+test("after the watch stopped, a new watch starts from what the host reports afresh, not from old state", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "https://ca.example/");
+  const b = page(1, "https://ca.example/", { frameId: 1 });
+  const c = page(1, "https://ca.example/", { frameId: 2 });
+  send(a, "s1", "subscribe", {});
+  const n = runtime.natives[0];
+  n.reply({ event: "readerAdded", data: { reader: "R1" } });
+  n.reply({ id: n.sent[0].id, result: { subscribed: true } });
+  send(a, "u1", "unsubscribe", {});
+  n.reply({ id: n.sent[1].id, result: { subscribed: false } });
+  // R1 was unplugged while nobody watched; the new watch reports only R2.
+  send(b, "s2", "subscribe", {});
+  assert.deepEqual(n.sent.map((m) => m.op), ["subscribe", "unsubscribe", "subscribe"]);
+  assert.deepEqual(b.sent, [], "nothing replayed from the stopped watch");
+  n.reply({ event: "readerAdded", data: { reader: "R2" } });
+  n.reply({ id: n.sent[2].id, result: { subscribed: true } });
+  send(c, "s3", "subscribe", {});
+  assert.deepEqual(
+    c.sent.filter((m) => m.type === "event").map((m) => m.data.reader),
+    ["R2"],
+    "what the stopped watch reported is forgotten",
+  );
+});
