@@ -230,4 +230,10 @@ export interface Client {
 }
 
 /** A client bound to one window (the module's functions use one bound to the page's own window). */
-export declare function createClient(env: { window: Window; ackTimeoutMs?: number; statusTimeoutMs?: number }): Client;
+export declare function createClient(env: {
+  window: Window;
+  ackTimeoutMs?: number;
+  statusTimeoutMs?: number;
+  /** Clock for the watch restart rule (tests); default Date.now. */
+  now?: () => number;
+}): Client;

@@ -62,6 +62,11 @@ export const EVENTS = Object.freeze(["tokenInserted", "tokenRemoved", "readerAdd
 export const EXTENSION_ACK_MS = 1000;
 /** status() waits this long for the host's hello unless the caller gives a timeout. */
 export const STATUS_TIMEOUT_MS = 20000;
+/**
+ * A watch that ends sooner than this after it was asked for is restarted only on the page's next call:
+ * a host that dies right after subscribing must not be restarted in a loop.
+ */
+const WATCH_RESTART_MIN_MS = 5000;
 
 // Page <-> content script message tags. The content script (extension/content.js) uses the same strings.
 const FROM_PAGE = "cardbridge-page";
@@ -107,17 +112,21 @@ function newId() {
  * Builds a client bound to one window. The module's own functions use one built lazily on
  * `globalThis`; tests (and pages with several frames) may build their own.
  *
- * @param {{window: Window, ackTimeoutMs?: number, statusTimeoutMs?: number}} env
+ * @param {{window: Window, ackTimeoutMs?: number, statusTimeoutMs?: number, now?: () => number}} env
  */
 export function createClient(env) {
   const win = env.window;
   const ackTimeoutMs = env.ackTimeoutMs ?? EXTENSION_ACK_MS;
   const statusTimeoutMs = env.statusTimeoutMs ?? STATUS_TIMEOUT_MS;
+  const now = env.now ?? Date.now;
   /** id -> {resolve, reject, onProgress, acked, timers[]} */
   const pending = new Map();
   /** event name -> Set of listeners */
   const listeners = new Map();
   let subscribed = false;
+  let watchAskedAt = 0;
+  let watchGeneration = 0;
+  let restartWatchLater = false;
   let listening = false;
   let extensionVersion = null;
   let compatible = null; // cached status promise once a hello succeeded
@@ -146,6 +155,11 @@ export function createClient(env) {
       }
       return;
     }
+    if (msg.type === "watchEnded") {
+      watchEnded();
+      return;
+    }
+    // Anything else without a pending id (a type from a newer extension) is ignored.
     const p = pending.get(msg.id);
     if (!p) return;
     switch (msg.type) {
@@ -302,9 +316,41 @@ export function createClient(env) {
 
   function op(name) {
     return async (params, options = {}) => {
+      restartWatchIfDue();
       await ensureCompatible(name, options.signal);
       return request(name, params, options);
     };
+  }
+
+  function hasListeners() {
+    return [...listeners.values()].some((s) => s.size > 0);
+  }
+
+  function startWatch() {
+    subscribed = true;
+    restartWatchLater = false;
+    watchAskedAt = now();
+    const generation = ++watchGeneration;
+    // Like addEventListener, on() need not be awaited; a page that awaits it learns whether the
+    // host's watch started (e.g. NATIVE_UNAVAILABLE), one that does not gets no unhandled rejection.
+    const started = request("subscribe", {}).catch((e) => {
+      if (generation === watchGeneration) subscribed = false;
+      throw e;
+    });
+    started.catch(() => {});
+    return started;
+  }
+
+  /** The extension lost the host, and the host's watch with it: start a new one while listeners remain. */
+  function watchEnded() {
+    subscribed = false;
+    if (!hasListeners()) return;
+    if (now() - watchAskedAt < WATCH_RESTART_MIN_MS) restartWatchLater = true;
+    else startWatch();
+  }
+
+  function restartWatchIfDue() {
+    if (restartWatchLater && !subscribed && hasListeners()) startWatch();
   }
 
   function on(event, fn) {
@@ -312,23 +358,14 @@ export function createClient(env) {
     if (typeof fn !== "function") throw new TypeError("listener must be a function");
     if (!listeners.has(event)) listeners.set(event, new Set());
     listeners.get(event).add(fn);
-    if (!subscribed) {
-      subscribed = true;
-      // Like addEventListener, on() need not be awaited; a page that awaits it learns whether the
-      // host's watch started (e.g. NATIVE_UNAVAILABLE), one that does not gets no unhandled rejection.
-      const started = request("subscribe", {}).catch((e) => {
-        subscribed = false;
-        throw e;
-      });
-      started.catch(() => {});
-      return started;
-    }
+    if (!subscribed) return startWatch();
     return Promise.resolve({ subscribed: true });
   }
 
   function off(event, fn) {
     listeners.get(event)?.delete(fn);
-    const any = [...listeners.values()].some((s) => s.size > 0);
+    const any = hasListeners();
+    if (!any) restartWatchLater = false;
     if (!any && subscribed) {
       subscribed = false;
       return request("unsubscribe", {});
@@ -337,7 +374,10 @@ export function createClient(env) {
   }
 
   return {
-    status,
+    status: (params, options) => {
+      restartWatchIfDue();
+      return status(params, options);
+    },
     listTokens: (params, options) => op("listTokens")(params ?? {}, options),
     listCertificates: op("listCertificates"),
     login: op("login"),

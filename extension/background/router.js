@@ -163,10 +163,12 @@ export class Router {
         notePresent(s.present, event, data);
         for (const f of s.subscribers) this.post(f, { type: "event", event, data });
       },
-      onClose: () => {
-        // The host went away: the next request starts a new one (and a new login).
+      onClose: (reason) => {
+        // The host went away: the next request starts a new one (and a new login). Its watch went with
+        // it, so subscribed frames are told; the page library subscribes again.
         if (this.sessions.get(key) === s) this.sessions.delete(key);
         s.closed = true;
+        for (const f of s.subscribers) this.post(f, { type: "watchEnded", reason });
         s.subscribers.clear();
         for (const f of s.frames) f.subscribed = false;
       },

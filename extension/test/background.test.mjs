@@ -427,3 +427,38 @@ test("after the watch stopped, a new watch starts from what the host reports afr
     "what the stopped watch reported is forgotten",
   );
 });
+
+test("when the host goes away, each subscribed frame is told its watch ended", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "https://ca.example/");
+  const b = page(1, "https://ca.example/", { frameId: 1 });
+  const c = page(1, "https://ca.example/", { frameId: 2 });
+  send(a, "s1", "subscribe", {});
+  const n = runtime.natives[0];
+  n.reply({ id: n.sent[0].id, result: { subscribed: true } });
+  send(b, "s2", "subscribe", {});
+  send(c, "h", "hello", {});
+  n.die("Native host has exited.");
+  const ended = { type: "watchEnded", reason: "Native host has exited." };
+  assert.deepEqual(a.sent.at(-1), ended);
+  assert.deepEqual(b.sent.at(-1), ended);
+  assert.ok(!c.sent.some((m) => m.type === "watchEnded"), "c never subscribed");
+  // The next subscribe starts a watch on a new host.
+  send(a, "s3", "subscribe", {});
+  assert.equal(runtime.natives.length, 2);
+  assert.deepEqual(runtime.natives[1].sent.map((m) => m.op), ["subscribe"]);
+});
+
+test("a frame whose subscribe was still unanswered when the host went away gets the error, not watchEnded", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "https://ca.example/");
+  const b = page(1, "https://ca.example/", { frameId: 1 });
+  send(a, "s1", "subscribe", {});
+  send(b, "s2", "subscribe", {});
+  runtime.natives[0].die("Native host has exited.");
+  for (const [port, id] of [[a, "s1"], [b, "s2"]]) {
+    assert.deepEqual(port.sent.map((m) => m.type), ["response"]);
+    assert.equal(port.sent[0].id, id);
+    assert.equal(port.sent[0].error.code, "NATIVE_UNAVAILABLE");
+  }
+});
