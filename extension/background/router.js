@@ -221,15 +221,18 @@ export class Router {
    * session's, not the frame's, so the frame leaving must not cancel it (its unsubscribe undoes it).
    */
   forward(frame, session, id, op, params, { after, cancellable = true } = {}) {
+    let answered = false;
     const nativeId = session.native.send(op, params, {
       onProgress: (progress) => this.post(frame, { type: "progress", id, progress }),
       onResponse: (answer) => {
+        answered = true;
         frame.requests.delete(id);
         after?.(answer);
         this.post(frame, { type: "response", id, ...answer });
       },
     });
-    if (cancellable && !session.closed) frame.requests.set(id, nativeId);
+    // send answers at once what it never sent (closed session, request past the host's limits).
+    if (cancellable && !answered) frame.requests.set(id, nativeId);
   }
 
   local(frame, session, id, op, params) {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Router, originOf, EXTENSION_ORIGIN } from "../background/router.js";
-import { NativeSession, HOST_NAME } from "../background/native.js";
+import { NativeSession, HOST_NAME, HOST_MAX_FRAME_BYTES, HOST_MAX_JSON_DEPTH, measureJson } from "../background/native.js";
 import { fakeRuntime, fakePort, manualTimers } from "./fakes.mjs";
 
 const EXT_ID = "ofgjjddghmifhcdedhlchefmbecfflch";
@@ -461,4 +461,83 @@ test("a frame whose subscribe was still unanswered when the host went away gets 
     assert.equal(port.sent[0].id, id);
     assert.equal(port.sent[0].error.code, "NATIVE_UNAVAILABLE");
   }
+});
+
+test("measureJson counts UTF-8 bytes as browsers frame them and nesting as the host does", () => {
+  const plain = JSON.stringify({ a: ["zażółć", 1, { b: "😀" }], c: 'q"\\' });
+  assert.deepEqual(measureJson(plain), { bytes: Buffer.byteLength(plain), depth: 3 });
+  // Chromium escapes these (6 bytes each) and writes an integral double beyond int32 with ".0".
+  assert.equal(measureJson(JSON.stringify("<\u007f")).bytes, 2 + 12);
+  assert.equal(measureJson(JSON.stringify("\u2028")).bytes, 2 + 6);
+  assert.equal(measureJson("[3000000000,2147483647,-2147483649,1.5,1e21]").bytes, 44 + 2 + 2);
+  // Brackets inside strings are text, not nesting.
+  const brackets = JSON.stringify({ s: "[[[{{{\\\"" });
+  assert.deepEqual(measureJson(brackets), { bytes: Buffer.byteLength(brackets), depth: 1 });
+});
+
+function nested(levels) {
+  let v = {};
+  for (let i = 1; i < levels; i++) v = { a: v };
+  return v;
+}
+
+test("params nested deeper than the host reads are INVALID_ARGUMENT and never sent; the limit itself is sent", () => {
+  const runtime = fakeRuntime();
+  const answers = [];
+  const s = new NativeSession({ runtime, origin: "https://ca.example", lang: "en" });
+  // The request object is level 1, so params may nest HOST_MAX_JSON_DEPTH - 1 levels.
+  s.send("sign", nested(HOST_MAX_JSON_DEPTH), { onResponse: (a) => answers.push(a) });
+  assert.equal(answers.length, 1);
+  assert.equal(answers[0].error.code, "INVALID_ARGUMENT");
+  assert.equal(answers[0].error.details.field, "params");
+  assert.equal(runtime.natives.length, 0, "nothing sent, no host started");
+  // request, params, list, then the objects: HOST_MAX_JSON_DEPTH levels in all.
+  s.send("sign", { list: [nested(HOST_MAX_JSON_DEPTH - 3)] }, { onResponse: (a) => answers.push(a) });
+  assert.equal(answers.length, 1);
+  assert.equal(runtime.natives[0].sent.length, 1, "exactly at the limit goes to the host");
+});
+
+test("a request over the host's frame cap is MESSAGE_TOO_LARGE and never sent; the session stays usable", () => {
+  const runtime = fakeRuntime();
+  const answers = [];
+  const s = new NativeSession({ runtime, origin: "https://ca.example", lang: "en" });
+  s.send("hello", {}, { onResponse: (a) => answers.push(a) });
+  const port = runtime.natives[0];
+  s.send("installCertificate", { certificates: ["A".repeat(HOST_MAX_FRAME_BYTES)] }, { onResponse: (a) => answers.push(a) });
+  // Under the cap as JSON.stringify writes it, over it as Chromium writes it.
+  s.send("sign", { data: "<".repeat(HOST_MAX_FRAME_BYTES / 4) }, { onResponse: (a) => answers.push(a) });
+  assert.deepEqual(answers.map((a) => a.error?.code), ["MESSAGE_TOO_LARGE", "MESSAGE_TOO_LARGE"]);
+  assert.equal(answers[0].error.details.limit, HOST_MAX_FRAME_BYTES);
+  assert.ok(answers[0].error.details.length > HOST_MAX_FRAME_BYTES);
+  assert.deepEqual(port.sent.map((m) => m.op), ["hello"]);
+  assert.ok(!port.disconnected);
+  s.send("installCertificate", { certificates: ["A".repeat(HOST_MAX_FRAME_BYTES - 200)] }, { onResponse: () => {} });
+  assert.deepEqual(port.sent.map((m) => m.op), ["hello", "installCertificate"], "just under the cap is sent");
+});
+
+test("params that cannot be written as JSON are INVALID_ARGUMENT, and the session survives", () => {
+  const runtime = fakeRuntime();
+  const answers = [];
+  const s = new NativeSession({ runtime, origin: "https://ca.example", lang: "en" });
+  const cyclic = {};
+  cyclic.self = cyclic;
+  s.send("sign", cyclic, { onResponse: (a) => answers.push(a) });
+  s.send("sign", { n: 1n }, { onResponse: (a) => answers.push(a) });
+  assert.deepEqual(answers.map((a) => [a.error.code, a.error.details.field]), [["INVALID_ARGUMENT", "params"], ["INVALID_ARGUMENT", "params"]]);
+  s.send("hello", {}, { onResponse: () => {} });
+  assert.equal(runtime.natives[0].sent.length, 1);
+});
+
+test("a request refused before sending leaves nothing for the frame to cancel", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "https://ca.example/");
+  send(a, "h", "hello", {});
+  send(a, "big", "sign", { data: "A".repeat(HOST_MAX_FRAME_BYTES) });
+  assert.equal(a.sent.at(-1).error.code, "MESSAGE_TOO_LARGE");
+  send(a, "c", "cancel", { id: "big" });
+  assert.deepEqual(a.sent.at(-1), { type: "response", id: "c", result: { cancelled: false } });
+  a.onDisconnect.fire();
+  const n = runtime.natives[0];
+  assert.deepEqual(n.sent.map((m) => m.op), ["hello", "cancel"], "only the pending hello is cancelled");
+  assert.deepEqual(n.sent[1].params, { id: n.sent[0].id });
 });
