@@ -188,6 +188,8 @@ export class NativeSession {
       if (msg.error) this.lastHostError = msg.error;
       return;
     }
+    // The host answered normally since: an earlier id-less error says nothing about a later exit.
+    this.lastHostError = null;
     const p = this.pending.get(msg.id);
     if (!p) return;
     if (msg.progress) {

@@ -134,6 +134,20 @@ test("an id-less host error before exit is kept in the NATIVE_UNAVAILABLE detail
   assert.equal(answers[0].error.details.hostError.code, "ORIGIN_NOT_ALLOWED");
 });
 
+test("an id-less host error followed by a normal answer is not reported with a later NATIVE_UNAVAILABLE", () => {
+  const runtime = fakeRuntime();
+  const answers = [];
+  const s = new NativeSession({ runtime, origin: "https://ca.example", lang: "en" });
+  s.send("hello", {}, { onResponse: (a) => answers.push(a) });
+  const port = runtime.natives[0];
+  port.reply({ id: null, error: { code: "INVALID_MESSAGE", message: "nesting deeper than 64", details: {} } });
+  port.reply({ id: port.sent[0].id, result: { host: "0.1.0" } });
+  s.send("listTokens", {}, { onResponse: (a) => answers.push(a) });
+  port.die("Native host has exited.");
+  assert.equal(answers[1].error.code, "NATIVE_UNAVAILABLE");
+  assert.equal(answers[1].error.details.hostError, undefined, "the old error was about something else");
+});
+
 test("closing the tab closes its native port at once", () => {
   const { runtime, page, send, closeTab } = setup();
   const a = page(7, "https://ca.example/");
