@@ -5,8 +5,11 @@
 //   login lasts across the steps of a renewal; a frame of another origin inside the tab gets its own
 //   session and cannot ride on that login.
 // - The origin is taken from the browser's sender data, never from the page's message.
-// - A session closes when its tab closes, when the tab's top frame moves to another origin, or when no
-//   frame of its origin has been connected for `graceMs` (a reload on the same origin keeps the login).
+// - A session closes when its tab closes, when its host exits, when a top frame of another origin in the
+//   tab uses CardBridge while no frame of the session's origin remains, or `graceMs` after its last
+//   frame left. Within that grace only a top frame of its origin resumes it (a reload or the next page
+//   of the site keeps the login); a sub-frame arriving then gets a new session, and the old one closes.
+//   Navigations themselves are not seen (no tabs or webNavigation permission): only ports coming and going.
 // - The page's request ids never reach the host: the session numbers requests itself, so a page can
 //   neither collide with nor cancel another frame's requests.
 
@@ -143,9 +146,15 @@ export class Router {
     const key = frame.tabId == null ? `ext:${Math.random()}` : `${frame.tabId}|${frame.origin}`;
     let s = this.sessions.get(key);
     if (s && !s.closed) {
-      this.timers.clearTimeout(s.closeTimer);
-      s.closeTimer = null;
-      return s;
+      // With no frame of its origin left, only a top frame (a reload, the next page of the site) resumes
+      // the session. A sub-frame then may sit in another site's page that the tab moved to (we are not
+      // told of navigations), and must not pick up the user's login: it gets a new session.
+      if (s.frames.size > 0 || frame.frameId === 0) {
+        this.timers.clearTimeout(s.closeTimer);
+        s.closeTimer = null;
+        return s;
+      }
+      this.close(s);
     }
     s = {
       key,

@@ -173,6 +173,30 @@ test("navigating the tab to another origin closes the old session; a same-origin
   assert.equal(runtime.natives[1].sent[0].origin, "https://other.example");
 });
 
+test("in its grace period a session is resumed only by a top frame; a sub-frame of its origin gets a new one", () => {
+  // Logged in on ca.example; the tab goes to evil.example, which never uses CardBridge itself but frames a
+  // ca.example page within the grace period: that frame must not ride on the user's login.
+  const { runtime, page, send } = setup();
+  const top = page(3, "https://ca.example/renew");
+  send(top, "1", "login", { token: "t" });
+  top.onDisconnect.fire();
+  const framed = page(3, "https://ca.example/widget", { frameId: 7 });
+  send(framed, "2", "sign", {});
+  assert.equal(runtime.natives.length, 2, "a new host process: a new login");
+  assert.ok(runtime.natives[0].disconnected, "the logged-in session is closed");
+  assert.deepEqual(runtime.natives[1].sent.map((m) => m.op), ["sign"]);
+});
+
+test("a sub-frame joins its origin's session while a frame of that origin is connected", () => {
+  const { runtime, page, send } = setup();
+  const top = page(3, "https://ca.example/renew");
+  send(top, "1", "login", { token: "t" });
+  const frame = page(3, "https://ca.example/widget", { frameId: 7 });
+  send(frame, "2", "sign", {});
+  assert.equal(runtime.natives.length, 1);
+  assert.deepEqual(runtime.natives[0].sent.map((m) => m.op), ["login", "sign"]);
+});
+
 test("a session without frames closes after the grace period", () => {
   const { runtime, timers, page, send } = setup();
   const a = page(4, "https://ca.example/");
