@@ -297,7 +297,8 @@ export function createClient(env) {
    */
   function ensureCompatible(name, signal) {
     if (signal?.aborted) {
-      return Promise.reject(new CardBridgeError("REQUEST_CANCELLED", "the request was aborted before it was sent", { op: name }));
+      const e = new CardBridgeError("REQUEST_CANCELLED", "the request was aborted before it was sent", { op: name });
+      return Promise.reject(e);
     }
     if (!compatible) {
       compatible = status({}, {}).catch((e) => {

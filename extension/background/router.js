@@ -112,7 +112,7 @@ export class Router {
     this.openSession =
       openSession ??
       ((origin, handlers) => new NativeSession({ runtime, origin, lang: this.lang, ...handlers }));
-    /** key -> {key, tabId, origin, native, frames:Set, subscribers:Set, closeTimer} */
+    /** key -> {key, tabId, origin, native, frames, subscribers, watching, starting, present, closeTimer, closed} */
     this.sessions = new Map();
     /** port names this router serves; other ports (e.g. the popup's watch port) are someone else's */
     this.portNames = new Set(["cardbridge-page"]);
