@@ -241,13 +241,15 @@ public final class TokenManager implements AutoCloseable {
      */
     public synchronized TokenSession open(String handle) {
         TokenSession current = sessions.get(handle);
-        if (current != null && stillOpen(current)) {
+        if (current != null) {
             try {
                 // Same card still in the same slot: no need to walk every slot of every module. The slot is
-                // asked first: OpenSC answers session and object calls from its cache for a card pulled out
-                // between two requests until something polls the slot.
+                // asked before the session: OpenSC answers session and object calls from its cache for a card
+                // pulled out between two requests, and only polling the slot makes it see the card changed
+                // and close its sessions (a card pulled and put back would otherwise keep a dead session).
                 if (current.module().slotInfo(current.slot()).tokenPresent()
-                        && handle.equals(Handles.token(current.library(), current.module().tokenInfo(current.slot())))) {
+                        && handle.equals(Handles.token(current.library(), current.module().tokenInfo(current.slot())))
+                        && stillOpen(current)) {
                     return current;
                 }
             } catch (Pkcs11Error e) {
