@@ -244,6 +244,27 @@ public final class TokenSession {
         return out;
     }
 
+    /**
+     * The CKA_ID of every certificate object on the token, of any type, whether or not its value can be read
+     * or parsed: {@link #certificates()} shows only those the JDK parses, but a key whose certificate the host
+     * cannot read still has a certificate, one that may well work elsewhere.
+     */
+    public List<byte[]> certificateIds() {
+        long[] found = call("listing certificates", () -> p11.find(session, List.of(Pkcs11.Attr.of(Ck.CKA_CLASS, Ck.CKO_CERTIFICATE))));
+        List<byte[]> out = new ArrayList<>();
+        for (long h : found) {
+            out.add(bytes(call("reading a certificate", () -> p11.attributes(session, h, Ck.CKA_ID)).getFirst()));
+        }
+        return out;
+    }
+
+    /** True when a certificate object with this CKA_ID is on the token, readable or not (see {@link #certificateIds()}). */
+    public boolean hasCertificate(byte[] keyId) {
+        long[] found = call("looking up certificates", () -> p11.find(session, List.of(
+                Pkcs11.Attr.of(Ck.CKA_CLASS, Ck.CKO_CERTIFICATE), Pkcs11.Attr.of(Ck.CKA_ID, keyId))));
+        return found.length > 0;
+    }
+
     public List<TokenObjects.Key> privateKeys() {
         return keys(Ck.CKO_PRIVATE_KEY);
     }
