@@ -19,12 +19,15 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PublicKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.ECParameterSpec;
 import java.security.spec.RSAPublicKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
@@ -241,6 +244,27 @@ public final class TokenSession {
         return out;
     }
 
+    /**
+     * The CKA_ID of every certificate object on the token, of any type, whether or not its value can be read
+     * or parsed: {@link #certificates()} shows only those the JDK parses, but a key whose certificate the host
+     * cannot read still has a certificate, one that may well work elsewhere.
+     */
+    public List<byte[]> certificateIds() {
+        long[] found = call("listing certificates", () -> p11.find(session, List.of(Pkcs11.Attr.of(Ck.CKA_CLASS, Ck.CKO_CERTIFICATE))));
+        List<byte[]> out = new ArrayList<>();
+        for (long h : found) {
+            out.add(bytes(call("reading a certificate", () -> p11.attributes(session, h, Ck.CKA_ID)).getFirst()));
+        }
+        return out;
+    }
+
+    /** True when a certificate object with this CKA_ID is on the token, readable or not (see {@link #certificateIds()}). */
+    public boolean hasCertificate(byte[] keyId) {
+        long[] found = call("looking up certificates", () -> p11.find(session, List.of(
+                Pkcs11.Attr.of(Ck.CKA_CLASS, Ck.CKO_CERTIFICATE), Pkcs11.Attr.of(Ck.CKA_ID, keyId))));
+        return found.length > 0;
+    }
+
     public List<TokenObjects.Key> privateKeys() {
         return keys(Ck.CKO_PRIVATE_KEY);
     }
@@ -290,13 +314,16 @@ public final class TokenSession {
         return new TokenObjects.Key(h, isPrivate, bytes(a.get(0)), text(a.get(1)), algorithm, publicKey);
     }
 
-    private static PublicKey ecPublicKey(ASN1ObjectIdentifier curve, byte[] ecPoint) throws IOException, GeneralSecurityException {
+    static PublicKey ecPublicKey(ASN1ObjectIdentifier curve, byte[] ecPoint) throws IOException, GeneralSecurityException {
         byte[] point = ecPoint;
-        // CKA_EC_POINT is a DER OCTET STRING by the standard; some modules give the bare point.
-        if (ecPoint[0] == 0x04 && ecPoint.length > 2) {
+        // CKA_EC_POINT is a DER OCTET STRING by the standard; some modules give the bare point. A bare point
+        // can parse as DER too (0x04, then X's first byte as a length), so the wrapped form is taken only
+        // when what it wraps is an uncompressed point of this curve's length.
+        int pointLength = 1 + 2 * fieldBytes(curve);
+        if (ecPoint.length > 2 && ecPoint[0] == 0x04) {
             try {
                 ASN1Primitive p = ASN1Primitive.fromByteArray(ecPoint);
-                if (p instanceof ASN1OctetString os) {
+                if (p instanceof ASN1OctetString os && os.getOctets().length == pointLength && os.getOctets()[0] == 0x04) {
                     point = os.getOctets();
                 }
             } catch (IOException notDer) {
@@ -305,6 +332,13 @@ public final class TokenSession {
         }
         SubjectPublicKeyInfo spki = new SubjectPublicKeyInfo(new AlgorithmIdentifier(X9ObjectIdentifiers.id_ecPublicKey, curve), point);
         return KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(spki.getEncoded()));
+    }
+
+    /** The size in bytes of a coordinate on the named curve, as the JDK (which builds the key) knows it. */
+    private static int fieldBytes(ASN1ObjectIdentifier curve) throws GeneralSecurityException {
+        AlgorithmParameters parameters = AlgorithmParameters.getInstance("EC");
+        parameters.init(new ECGenParameterSpec(curve.getId()));
+        return (parameters.getParameterSpec(ECParameterSpec.class).getCurve().getField().getFieldSize() + 7) / 8;
     }
 
     /** The public key of a private key: from its own attributes (RSA) or the public key object with its CKA_ID. */

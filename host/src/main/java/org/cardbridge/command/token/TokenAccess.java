@@ -147,11 +147,11 @@ public final class TokenAccess {
     }
 
     /**
-     * INVALID_ARGUMENT naming {@code field} when a certificate on the card has this key's CKA_ID. Callers check
-     * again after login: cards may hide private certificates until then.
+     * INVALID_ARGUMENT naming {@code field} when a certificate object on the card has this key's CKA_ID, even one
+     * the host cannot parse. Callers check again after login: cards may hide private certificates until then.
      */
     public static void requireNoCertificate(TokenSession session, byte[] keyId, String field, String why) {
-        if (session.certificates().stream().anyMatch(c -> Arrays.equals(c.id(), keyId))) {
+        if (session.hasCertificate(keyId)) {
             throw new HostException(ErrorCode.INVALID_ARGUMENT, field + ": this key has a certificate; " + why,
                     Map.of("field", field));
         }

@@ -20,6 +20,7 @@ import org.cardbridge.protocol.HostException;
 import org.cardbridge.testing.InProcessHost;
 import org.cardbridge.testing.ScriptedUserInterface;
 import org.cardbridge.testing.SoftHsm2;
+import org.cardbridge.testing.TestCa;
 import org.cardbridge.testing.TestToken;
 import org.cardbridge.token.Ck;
 import org.cardbridge.token.Pkcs11;
@@ -31,6 +32,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import javax.security.auth.x500.X500Principal;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyFactory;
+import java.security.KeyPair;
 import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
@@ -243,6 +245,42 @@ class EnrolmentTest {
             assertEquals(1, host.call("listCertificates", Map.of("token", handle)).path("certificates").size());
             assertEquals(ErrorCode.KEY_NOT_FOUND, assertThrows(HostException.class,
                     () -> host.call("removeKey", Map.of("key", handle + "~kabcdef"))).code());
+        }
+    }
+
+    /**
+     * A working certificate the host cannot read (the JDK refuses it; the backend's own tool lists it) still
+     * makes its key one with a certificate: never offered as pending, never removed, never signing a CSR.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void keyWhoseCertificateTheHostCannotParse_isNotPending_andRemoveKeyAndCreateCsrRefuseIt(Supplier<TestToken> backend)
+            throws Exception {
+        TestToken token = backend.get();
+        KeyPair keys = TestCa.rsa(2048);
+        byte[] unreadable = TokenFixture.CA.issueUnreadable(keys.getPublic(), TokenFixture.SUBJECT, 30);
+        byte[] id = {0x01, 0x02};
+        // One label for both: pkcs15-init gives the card's key the label of the certificate stored for it.
+        token.importKey(keys, null, id, "Klucz z certyfikatem");
+        token.writeCertificate(unreadable, id, "Klucz z certyfikatem");
+        assertTrue(token.objects().contains("Certificate"), "the backend's tool lists it: " + token.objects());
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(token.pin()), token)) {
+            String handle = token.handle(host);
+            String key = handle + "~k0102";
+            JsonNode listed = host.call("listCertificates", Map.of("token", handle));
+            assertEquals(0, listed.path("pendingKeys").size(), listed.toString());
+
+            HostException removal = assertThrows(HostException.class, () -> host.call("removeKey", Map.of("key", key)));
+            assertEquals(ErrorCode.INVALID_ARGUMENT, removal.code());
+            assertEquals("key", removal.details().get("field"));
+            HostException csr = assertThrows(HostException.class, () -> host.call("createCsr",
+                    Map.of("key", key, "subject", "CN=Przejęty klucz")));
+            assertEquals(ErrorCode.INVALID_ARGUMENT, csr.code());
+            assertEquals("key", csr.details().get("field"));
+            assertTrue(host.ui().confirmations().isEmpty());
+            assertTrue(host.ui().pinPrompts().isEmpty());
+            assertTrue(token.hasKey("Klucz z certyfikatem", true), token.objects());
+            assertTrue(token.hasKey("Klucz z certyfikatem", false), token.objects());
         }
     }
 
