@@ -75,6 +75,23 @@ class LauncherInstallIT {
     }
 
     @Test
+    void aPolicyOtherUsersCanChange_isIgnored_andTheHostSaysWhy() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("policy"));
+        Path policy = dir.resolve("policy.json");
+        Files.writeString(policy, "{\"origins\": [{\"origin\": \"https://ca.example\", \"allow\": [\"sign\"]}]}");
+        Map<String, String> env = Map.of("CARDBRIDGE_POLICY", policy.toString());
+        Run ok = run(tmp, env, HostProcess.launcher().toString(), "policy");
+        assertEquals(0, ok.exit(), ok.out() + ok.err());
+        assertTrue(ok.out().contains("https://ca.example"), ok.out());
+
+        Files.setPosixFilePermissions(policy, PosixFilePermissions.fromString("rw-rw-rw-"));
+        Run ignored = run(tmp, env, HostProcess.launcher().toString(), "policy");
+        assertEquals(1, ignored.exit());
+        assertTrue(ignored.out().contains("can be changed by other users"), ignored.out());
+        assertTrue(!ignored.out().contains("https://ca.example"), "nothing of the file is in force: " + ignored.out());
+    }
+
+    @Test
     void systemInstallUnderAUmaskOf027_leavesFoldersBrowsersCanEnter() throws Exception {
         Path root = tmp.resolve("root");
         Run r = run(tmp, Map.of(), "sh", "-c", "umask 027 && exec \"$0\" install --system --root \"$1\" --host-path /opt/cardbridge/bin/cardbridge-host",
