@@ -7,6 +7,7 @@ import org.cardbridge.install.BrowserCatalog.Locations;
 import org.cardbridge.install.Finding.Status;
 import org.cardbridge.platform.Os;
 import org.cardbridge.policy.ExtensionIds;
+import org.cardbridge.policy.PolicyLoader;
 import org.cardbridge.protocol.Json;
 
 import java.io.IOException;
@@ -17,11 +18,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 
 /**
  * {@code cardbridge-host doctor}, browser part: for every browser present, the manifest it would find,
- * that manifest's content, and the host it names started exactly as that browser starts it. The machine
- * ({@link Roots}), the OS, the registry and the probe are injected so tests use temporary directories.
+ * that manifest's content (the extension ids the policy adds included), and the host it names started
+ * exactly as that browser starts it. The machine ({@link Roots}), the OS, the registry, the probe and the
+ * policy are injected so tests use temporary directories.
  */
 public final class Doctor {
     private final BrowserCatalog catalog;
@@ -30,19 +33,28 @@ public final class Doctor {
     private final Registry registry;
     private final HostProbe probe;
     private final DoctorTexts texts;
+    private final PolicyLoader.Loaded policy;
     private final Map<List<String>, HostProbe.Outcome> probed = new HashMap<>();
 
     /** The manifest a browser would use and whether it is the per-user or the system-wide one. */
     record Found(Path file, Scope scope) {
     }
 
+    /** Checks against the policy in force, the one the host loads ({@link PolicyLoader#load()}). */
     public Doctor(BrowserCatalog catalog, Roots roots, Os os, Registry registry, HostProbe probe, DoctorTexts texts) {
+        this(catalog, roots, os, registry, probe, texts, PolicyLoader.load());
+    }
+
+    /** {@code policy}: whose {@code extensionIds} the manifests must allow besides ours. */
+    public Doctor(BrowserCatalog catalog, Roots roots, Os os, Registry registry, HostProbe probe, DoctorTexts texts,
+                  PolicyLoader.Loaded policy) {
         this.catalog = catalog;
         this.roots = roots;
         this.os = os;
         this.registry = registry;
         this.probe = probe;
         this.texts = texts;
+        this.policy = policy;
     }
 
     public List<Finding> browsers() {
@@ -100,7 +112,7 @@ public final class Doctor {
         if (b.family() == Family.FIREFOX && m.has("allowed_origins")) {
             out.add(texts.finding(Status.FAIL, "doctor.firefoxOrigins", b.id(), fix, b.name(), file));
         }
-        String listName = b.family() == Family.CHROME ? "allowed_origins" : "allowed_extensions";
+        String listName = listName(b.family());
         String ours = b.family() == Family.CHROME ? ExtensionIds.CHROME_ORIGIN : ExtensionIds.FIREFOX;
         boolean allowed = false;
         for (JsonNode v : m.path(listName)) {
@@ -121,9 +133,47 @@ public final class Doctor {
         if (out.size() > before) {
             return out;
         }
-        out.add(texts.finding(Status.OK, "doctor.manifestOk", b.id(), null, b.name(), file));
+        List<Finding> missing = policyIdsMissing(b, file, found.get().scope(), m);
+        out.addAll(missing);
+        if (missing.isEmpty()) {
+            out.add(texts.finding(Status.OK, "doctor.manifestOk", b.id(), null, b.name(), file));
+        }
+        // Our extension can use this manifest even where a CA's cannot: the host is asked all the same.
         out.add(hello(b, exe, file));
         return out;
+    }
+
+    /**
+     * The host also serves the extension ids the policy adds ({@link ExtensionIds}); a browser lets such an
+     * extension connect only if the manifest allows it too. The .deb's and .rpm's manifests were written
+     * when the package was built: an id an administrator adds later is missing from them until
+     * {@code install} writes them again (it takes the policy's ids). Each id counts for the family whose
+     * form it has: a Chrome id for Chrome-family manifests, a Firefox add-on id for Firefox's.
+     */
+    private List<Finding> policyIdsMissing(Browser b, Path file, Scope scope, JsonNode m) {
+        List<Finding> out = new ArrayList<>();
+        String listName = listName(b.family());
+        List<String> listed = new ArrayList<>();
+        m.path(listName).forEach(v -> listed.add(v.asText()));
+        for (String id : policyIds(b.family())) {
+            if (!listed.contains(id)) {
+                out.add(texts.finding(Status.FAIL, "doctor.policyIdMissing", b.id(), scope == Scope.USER ? "policyIdsUser" : "policyIdsSystem",
+                        b.name(), file, listName, id, policy.path()));
+            }
+        }
+        return out;
+    }
+
+    /** The policy's extra ids of this family, as the manifest lists them (Chrome: as origins), sorted. */
+    private List<String> policyIds(Family family) {
+        TreeSet<String> ids = new TreeSet<>(family == Family.CHROME ? ExtensionIds.chromeOrigins(policy.policy())
+                : ExtensionIds.firefoxIds(policy.policy()).stream().filter(ExtensionIds::isFirefoxId).toList());
+        ids.remove(family == Family.CHROME ? ExtensionIds.CHROME_ORIGIN : ExtensionIds.FIREFOX);
+        return List.copyOf(ids);
+    }
+
+    private static String listName(Family family) {
+        return family == Family.CHROME ? "allowed_origins" : "allowed_extensions";
     }
 
     private Finding hello(Browser b, Path exe, Path manifest) {

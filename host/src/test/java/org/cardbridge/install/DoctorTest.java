@@ -2,6 +2,7 @@ package org.cardbridge.install;
 
 import org.cardbridge.platform.Os;
 import org.cardbridge.policy.Policy;
+import org.cardbridge.policy.PolicyLoader;
 import org.cardbridge.protocol.Lang;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,8 @@ class DoctorTest {
     Roots roots;
     Path chromiumManifest;
     Path firefoxManifest;
+    /** The policy in force for doctor (what the host would load). */
+    Policy policy = Policy.empty();
 
     @BeforeEach
     void machineWithChromiumAndFirefox() throws IOException {
@@ -46,7 +49,11 @@ class DoctorTest {
     Doctor doctor(Duration timeout) {
         return new Doctor(CATALOG, roots, Os.LINUX, null,
                 new HostProbe(timeout, Os.LINUX, Map.of("CARDBRIDGE_STATE_DIR", tmp.resolve("state").toString())),
-                new DoctorTexts(Lang.EN));
+                new DoctorTexts(Lang.EN), loaded(policy));
+    }
+
+    PolicyLoader.Loaded loaded(Policy p) {
+        return new PolicyLoader.Loaded(tmp.resolve("policy.json"), p, null);
     }
 
     List<Finding> check(String browser) {
@@ -66,6 +73,24 @@ class DoctorTest {
 
     void installUser(Path host) throws IOException {
         new Installer(CATALOG, roots, Os.LINUX, null).install(Scope.USER, host.toString(), Policy.empty());
+    }
+
+    /** A host that answers hello when started with the arguments a browser passes, as the real one does. */
+    Path answeringHost() throws IOException {
+        return script("host", """
+                case "$1" in
+                  chrome-extension://ofgjjddghmifhcdedhlchefmbecfflch/) ;;
+                  */org.cardbridge.host.json) [ "$2" = cardbridge@cardbridge.org ] || exit 9 ;;
+                  *) exit 8 ;;
+                esac
+                reply='{"id":"doctor","result":{"host":"sh","protocol":"1.0.0","operations":["hello"]}}'
+                len=$(printf %o ${#reply})
+                printf "\\\\$len\\\\000\\\\000\\\\000%s" "$reply"
+                """);
+    }
+
+    static List<String> codes(List<Finding> findings) {
+        return findings.stream().map(Finding::code).toList();
     }
 
     static Finding only(List<Finding> findings, Finding.Status status) {
@@ -172,18 +197,8 @@ class DoctorTest {
 
     @Test
     void browsersAreStartedWithTheirOwnArguments() throws IOException {
-        // A host that answers hello only when started with exactly the browser's arguments.
-        Path host = script("host", """
-                case "$1" in
-                  chrome-extension://ofgjjddghmifhcdedhlchefmbecfflch/) ;;
-                  */org.cardbridge.host.json) [ "$2" = cardbridge@cardbridge.org ] || exit 9 ;;
-                  *) exit 8 ;;
-                esac
-                reply='{"id":"doctor","result":{"host":"sh","protocol":"1.0.0","operations":["hello"]}}'
-                len=$(printf %o ${#reply})
-                printf "\\\\$len\\\\000\\\\000\\\\000%s" "$reply"
-                """);
-        installUser(host);
+        // The host answers hello only when started with exactly the browser's arguments.
+        installUser(answeringHost());
         List<Finding> chromium = check("chromium");
         assertEquals(List.of("doctor.manifestOk", "doctor.helloOk"), chromium.stream().map(Finding::code).toList(), chromium::toString);
         List<Finding> firefox = check("firefox");
@@ -205,6 +220,43 @@ class DoctorTest {
         new Installer(CATALOG, roots, Os.LINUX, null).install(Scope.SYSTEM, tmp.resolve("gone").toString(), Policy.empty());
         Finding f = only(check("chromium"), Finding.Status.FAIL);
         assertTrue(f.fix().startsWith("reinstall the CardBridge package"), f.fix());
+    }
+
+    @Test
+    void anExtensionIdThePolicyAddsMustBeInTheSystemManifestsThePackageBuilt() throws IOException {
+        // The .deb's manifests are written when the package is built, from the build's (empty) policy.
+        Installer installer = new Installer(CATALOG, roots, Os.LINUX, null);
+        installer.install(Scope.SYSTEM, answeringHost().toString(), Policy.empty());
+        policy = new Policy(List.of(), List.of(), List.of("abcdefghijklmnopabcdefghijklmnop", "cardbridge@ca.example"),
+                Duration.ofSeconds(60), "INFO");
+
+        List<Finding> chromium = check("chromium");
+        assertEquals(List.of("doctor.policyIdMissing", "doctor.helloOk"), codes(chromium), chromium::toString);
+        Finding f = only(chromium, Finding.Status.FAIL);
+        assertEquals("Chromium: manifest " + sys.resolve("etc/chromium/native-messaging-hosts/org.cardbridge.host.json")
+                + " does not list chrome-extension://abcdefghijklmnopabcdefghijklmnop/ in allowed_origins, although the policy "
+                + tmp.resolve("policy.json") + " adds it in extensionIds; the browser refuses that extension", f.message());
+        assertTrue(f.fix().startsWith("run: sudo cardbridge-host install --system"), f.fix());
+        // Each id counts for its own family only: Firefox is told about the add-on id, not the Chrome one.
+        Finding firefox = only(check("firefox"), Finding.Status.FAIL);
+        assertEquals("doctor.policyIdMissing", firefox.code());
+        assertTrue(firefox.message().contains(" does not list cardbridge@ca.example in allowed_extensions"), firefox.message());
+
+        // What the fix says: install --system writes the policy's ids, and doctor is content.
+        installer.install(Scope.SYSTEM, tmp.resolve("host").toString(), policy);
+        List<Finding> all = doctor(Duration.ofSeconds(10)).browsers();
+        assertTrue(all.stream().noneMatch(Finding::broken), all::toString);
+        assertEquals(List.of("doctor.manifestOk", "doctor.helloOk"), codes(check("chromium")));
+    }
+
+    @Test
+    void aPerUserManifestWithoutThePolicysIdIsFixedByAPerUserInstall() throws IOException {
+        installUser(answeringHost());
+        policy = new Policy(List.of(), List.of(), List.of("abcdefghijklmnopabcdefghijklmnop"), Duration.ofSeconds(60), "INFO");
+        Finding f = only(check("chromium"), Finding.Status.FAIL);
+        assertEquals("doctor.policyIdMissing", f.code());
+        assertTrue(f.message().contains("abcdefghijklmnopabcdefghijklmnop"), f.message());
+        assertEquals("run: cardbridge-host install --user   (it writes the extension ids of the policy into your manifests)", f.fix());
     }
 
     @Test
@@ -232,7 +284,7 @@ class DoctorTest {
 
     @Test
     void polishMessages() {
-        Doctor pl = new Doctor(CATALOG, roots, Os.LINUX, null, new HostProbe(Duration.ofSeconds(1), Os.LINUX), new DoctorTexts(Lang.PL));
+        Doctor pl = new Doctor(CATALOG, roots, Os.LINUX, null, new HostProbe(Duration.ofSeconds(1), Os.LINUX), new DoctorTexts(Lang.PL), loaded(policy));
         Finding f = pl.browsers().stream().filter(x -> x.subject().equals("chromium")).findFirst().orElseThrow();
         assertTrue(f.message().startsWith("Chromium: brak manifestu CardBridge"), f.message());
         assertTrue(f.fix().startsWith("uruchom: cardbridge-host install --user"), f.fix());
@@ -243,7 +295,7 @@ class DoctorTest {
         // The registry is maps here; WineRegistryIT checks the real reg.exe, views included.
         Map<String, String> v64 = new java.util.HashMap<>();
         Map<String, String> v32 = new java.util.HashMap<>();
-        Doctor doctor = new Doctor(CATALOG, roots, Os.WINDOWS, new MapRegistry(v64, v32), null, new DoctorTexts(Lang.EN));
+        Doctor doctor = new Doctor(CATALOG, roots, Os.WINDOWS, new MapRegistry(v64, v32), null, new DoctorTexts(Lang.EN), loaded(policy));
         BrowserCatalog.Browser chrome = CATALOG.browser("chrome").orElseThrow();
         BrowserCatalog.Browser firefox = CATALOG.browser("firefox").orElseThrow();
         String chromeKey = "SOFTWARE\\Google\\Chrome\\NativeMessagingHosts\\org.cardbridge.host";
