@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -27,6 +28,8 @@ import java.util.TreeSet;
  * policy are injected so tests use temporary directories.
  */
 public final class Doctor {
+    /** The fields of Firefox's schema for a host manifest (manifest.NativeManifest); it refuses any other. */
+    private static final Set<String> FIREFOX_FIELDS = Set.of("name", "description", "path", "type", "allowed_extensions");
     private final BrowserCatalog catalog;
     private final Roots roots;
     private final Os os;
@@ -81,87 +84,170 @@ public final class Doctor {
 
     /** Checks one browser's registration as if it were installed. */
     public List<Finding> check(Browser b, Locations loc) {
-        List<Finding> out = new ArrayList<>();
+        if (b.family() == Family.FIREFOX && os != Os.WINDOWS) {
+            return checkFirefox(b, loc);
+        }
         Optional<Found> found = find(b.family(), loc);
         if (found.isEmpty()) {
-            List<String> where = os == Os.WINDOWS ? loc.registry()
-                    : concat(loc.user(), loc.system()).stream().map(d -> roots.resolve(d).toString()).toList();
-            out.add(texts.finding(Status.FAIL, "doctor.noManifest", b.id(), "install", b.name(), String.join(", ", where)));
-            return out;
+            return List.of(texts.finding(Status.FAIL, "doctor.noManifest", b.id(), "install", b.name(), searched(loc)));
         }
-        Path file = found.get().file();
-        String fix = found.get().scope() == Scope.USER ? "install" : "reinstall";
-        JsonNode m;
-        try {
-            m = Json.mapper().readTree(Files.readAllBytes(file));
-        } catch (IOException e) {
-            out.add(texts.finding(Status.FAIL, "doctor.badJson", b.id(), fix, b.name(), file, firstLine(e.getMessage())));
-            return out;
+        // Chromium stops at the first file it finds, usable or not; so does Firefox on Windows (the registry's).
+        Found f = found.get();
+        Read r = read(f.file());
+        if (r.problem() != null) {
+            return List.of(finding(Status.FAIL, b, f, r.problem()));
         }
-        if (m == null || !m.isObject()) {
-            out.add(texts.finding(Status.FAIL, "doctor.badJson", b.id(), fix, b.name(), file, "not a JSON object"));
-            return out;
+        List<Problem> problems = new ArrayList<>(b.family() == Family.CHROME ? chromeRejects(r.json())
+                : firefoxRejects(r.json(), ExtensionIds.FIREFOX));
+        return use(b, f, r.json(), problems, List.of(f));
+    }
+
+    /**
+     * Firefox on Linux and macOS ({@code NativeManifests.sys.mjs}, {@code _tryPaths}) reads the per-user
+     * folder, then the system-wide one, and passes over a file it cannot use (see {@link #firefoxRejects})
+     * to the next: such a file is a warning, and the file Firefox goes on to is the one checked and started.
+     */
+    private List<Finding> checkFirefox(Browser b, Locations loc) {
+        List<Finding> out = new ArrayList<>();
+        List<Found> files = present(loc);
+        for (Found f : files) {
+            Read r = read(f.file());
+            List<Problem> rejects = r.problem() != null ? List.of(r.problem()) : firefoxRejects(r.json(), ExtensionIds.FIREFOX);
+            if (rejects.isEmpty()) {
+                out.addAll(use(b, f, r.json(), new ArrayList<>(), files));
+                return out;
+            }
+            for (Problem p : rejects) {
+                out.add(new Finding(Status.WARN, p.code(), b.id(), texts.get(p.code(), args(b, f, p)) + texts.get("doctor.firefoxSkips", b.name()),
+                        texts.get(f.scope() == Scope.USER ? "fix.firefoxSkipped" : "fix.reinstall")));
+            }
         }
-        int before = out.size();
-        if (!catalog.hostName().equals(m.path("name").asText())) {
-            out.add(texts.finding(Status.FAIL, "doctor.wrongName", b.id(), fix, b.name(), file, m.path("name").asText(), catalog.hostName()));
-        }
-        if (!"stdio".equals(m.path("type").asText())) {
-            out.add(texts.finding(Status.FAIL, "doctor.wrongType", b.id(), fix, b.name(), file, m.path("type").asText()));
-        }
-        if (b.family() == Family.FIREFOX && m.has("allowed_origins")) {
-            out.add(texts.finding(Status.FAIL, "doctor.firefoxOrigins", b.id(), fix, b.name(), file));
-        }
-        String listName = listName(b.family());
-        String ours = b.family() == Family.CHROME ? ExtensionIds.CHROME_ORIGIN : ExtensionIds.FIREFOX;
-        boolean allowed = false;
-        for (JsonNode v : m.path(listName)) {
-            allowed |= ours.equals(v.asText());
-        }
-        if (!allowed) {
-            out.add(texts.finding(Status.FAIL, "doctor.extensionNotAllowed", b.id(), fix, b.name(), file, listName, ours));
-        }
-        String hostPath = m.path("path").asText();
-        Path exe = hostPath.isEmpty() ? null : resolveHostPath(file, hostPath);
+        out.add(files.isEmpty() ? texts.finding(Status.FAIL, "doctor.noManifest", b.id(), "install", b.name(), searched(loc))
+                : texts.finding(Status.FAIL, "doctor.noUsableManifest", b.id(), "install", b.name(), searched(loc)));
+        return out;
+    }
+
+    /**
+     * The manifest the browser uses: {@code problems} (what the browser refuses in it) and its host's path;
+     * if all is well, the policy's extension ids, then the host is started. {@code searched}: the files the
+     * browser would try, in order, for another extension (Firefox looks per extension; Chromium has one).
+     */
+    private List<Finding> use(Browser b, Found f, JsonNode m, List<Problem> problems, List<Found> searched) {
+        String hostPath = m.path("path").isTextual() ? m.path("path").asText() : "";
+        Path exe = hostPath.isEmpty() ? null : resolveHostPath(f.file(), hostPath);
         if (exe == null) {
-            out.add(texts.finding(Status.FAIL, "doctor.pathRelative", b.id(), fix, b.name(), file, hostPath));
+            if (problems.stream().noneMatch(p -> p.code().equals("doctor.pathRelative"))) {
+                problems.add(new Problem("doctor.pathRelative", null, hostPath));
+            }
         } else if (!Files.isRegularFile(exe)) {
-            out.add(texts.finding(Status.FAIL, "doctor.pathMissing", b.id(), fix, b.name(), file, exe));
+            problems.add(new Problem("doctor.pathMissing", null, exe));
         } else if (!Files.isExecutable(exe)) {
-            out.add(texts.finding(Status.FAIL, "doctor.notExecutable", b.id(), "chmod", b.name(), file, exe));
+            problems.add(new Problem("doctor.notExecutable", "chmod", exe));
         }
-        if (out.size() > before) {
+        List<Finding> out = new ArrayList<>();
+        if (!problems.isEmpty()) {
+            problems.forEach(p -> out.add(finding(Status.FAIL, b, f, p)));
             return out;
         }
-        List<Finding> missing = policyIdsMissing(b, file, found.get().scope(), m);
-        out.addAll(missing);
-        if (missing.isEmpty()) {
-            out.add(texts.finding(Status.OK, "doctor.manifestOk", b.id(), null, b.name(), file));
+        out.addAll(policyIdsMissing(b, f, m, searched));
+        if (out.isEmpty()) {
+            out.add(texts.finding(Status.OK, "doctor.manifestOk", b.id(), null, b.name(), f.file()));
         }
         // Our extension can use this manifest even where a CA's cannot: the host is asked all the same.
-        out.add(hello(b, exe, file));
+        out.add(hello(b, exe, f.file()));
+        return out;
+    }
+
+    /** What a Chrome-family browser refuses in a manifest (the host's path is checked by {@link #use}). */
+    private List<Problem> chromeRejects(JsonNode m) {
+        List<Problem> out = new ArrayList<>();
+        if (!catalog.hostName().equals(m.path("name").asText())) {
+            out.add(new Problem("doctor.wrongName", null, m.path("name").asText(), catalog.hostName()));
+        }
+        if (!"stdio".equals(m.path("type").asText())) {
+            out.add(new Problem("doctor.wrongType", null, m.path("type").asText()));
+        }
+        if (!strings(m.path("allowed_origins")).contains(ExtensionIds.CHROME_ORIGIN)) {
+            out.add(new Problem("doctor.extensionNotAllowed", null, "allowed_origins", ExtensionIds.CHROME_ORIGIN));
+        }
+        return out;
+    }
+
+    /**
+     * What makes Firefox refuse a manifest for the add-on {@code addonId}, from its source
+     * ({@code NativeManifests.sys.mjs}: {@code _tryPath} and {@code parseManifest}; the schema
+     * {@code native_manifest.json}): the file cannot be read or is not JSON (checked by {@link #read});
+     * it does not fit the schema — an object with exactly {@code name}, {@code description}, {@code path},
+     * {@code type} (strings) and {@code allowed_extensions} (one add-on id or more, each of the add-on id
+     * form), and no other field, so {@code allowed_origins} is refused too; {@code type} is not "stdio";
+     * {@code name} is not the host's; {@code path} is not absolute (Linux and macOS only); or
+     * {@code allowed_extensions} does not list the add-on. That the host exists is not checked: Firefox
+     * takes such a file and fails to start the host.
+     */
+    private List<Problem> firefoxRejects(JsonNode m, String addonId) {
+        List<Problem> out = new ArrayList<>();
+        for (var it = m.fieldNames(); it.hasNext(); ) {
+            String field = it.next();
+            if (field.equals("allowed_origins")) {
+                out.add(new Problem("doctor.firefoxOrigins", null));
+            } else if (!FIREFOX_FIELDS.contains(field)) {
+                out.add(new Problem("doctor.firefoxUnknownField", null, field));
+            }
+        }
+        if (!m.path("name").isTextual() || !catalog.hostName().equals(m.path("name").asText())) {
+            out.add(new Problem("doctor.wrongName", null, m.path("name").asText(), catalog.hostName()));
+        }
+        if (!m.path("description").isTextual()) {
+            out.add(new Problem("doctor.firefoxNoDescription", null));
+        }
+        if (!m.path("type").isTextual() || !"stdio".equals(m.path("type").asText())) {
+            out.add(new Problem("doctor.wrongType", null, m.path("type").asText()));
+        }
+        String hostPath = m.path("path").isTextual() ? m.path("path").asText() : "";
+        if (hostPath.isEmpty() || (os != Os.WINDOWS && !Path.of(hostPath).isAbsolute())) {
+            out.add(new Problem("doctor.pathRelative", null, hostPath));
+        }
+        JsonNode allowed = m.path("allowed_extensions");
+        if (allowed.isArray()) {
+            for (JsonNode id : allowed) {
+                if (!id.isTextual() || !ExtensionIds.isFirefoxId(id.asText())) {
+                    out.add(new Problem("doctor.firefoxBadId", null, id.isTextual() ? id.asText() : id.toString()));
+                }
+            }
+        }
+        if (!allowed.isArray() || !strings(allowed).contains(addonId)) {
+            out.add(new Problem("doctor.extensionNotAllowed", null, "allowed_extensions", addonId));
+        }
         return out;
     }
 
     /**
      * The host also serves the extension ids the policy adds ({@link ExtensionIds}); a browser lets such an
-     * extension connect only if the manifest allows it too. The .deb's and .rpm's manifests were written
+     * extension connect only if a manifest allows it too. The .deb's and .rpm's manifests were written
      * when the package was built: an id an administrator adds later is missing from them until
      * {@code install} writes them again (it takes the policy's ids). Each id counts for the family whose
-     * form it has: a Chrome id for Chrome-family manifests, a Firefox add-on id for Firefox's.
+     * form it has: a Chrome id for Chrome-family manifests, a Firefox add-on id for Firefox's. Firefox on
+     * Linux and macOS looks for a usable manifest per add-on, so an id may be served by a later file.
      */
-    private List<Finding> policyIdsMissing(Browser b, Path file, Scope scope, JsonNode m) {
+    private List<Finding> policyIdsMissing(Browser b, Found f, JsonNode m, List<Found> searched) {
         List<Finding> out = new ArrayList<>();
         String listName = listName(b.family());
-        List<String> listed = new ArrayList<>();
-        m.path(listName).forEach(v -> listed.add(v.asText()));
+        List<String> listed = strings(m.path(listName));
         for (String id : policyIds(b.family())) {
-            if (!listed.contains(id)) {
-                out.add(texts.finding(Status.FAIL, "doctor.policyIdMissing", b.id(), scope == Scope.USER ? "policyIdsUser" : "policyIdsSystem",
-                        b.name(), file, listName, id, policy.path()));
+            boolean allowed = b.family() == Family.FIREFOX && os != Os.WINDOWS
+                    ? searched.stream().anyMatch(s -> usableFor(s, id))
+                    : listed.contains(id);
+            if (!allowed) {
+                out.add(texts.finding(Status.FAIL, "doctor.policyIdMissing", b.id(), f.scope() == Scope.USER ? "policyIdsUser" : "policyIdsSystem",
+                        b.name(), f.file(), listName, id, policy.path()));
             }
         }
         return out;
+    }
+
+    private boolean usableFor(Found f, String addonId) {
+        Read r = read(f.file());
+        return r.problem() == null && firefoxRejects(r.json(), addonId).isEmpty();
     }
 
     /** The policy's extra ids of this family, as the manifest lists them (Chrome: as origins), sorted. */
@@ -174,6 +260,54 @@ public final class Doctor {
 
     private static String listName(Family family) {
         return family == Family.CHROME ? "allowed_origins" : "allowed_extensions";
+    }
+
+    /** One thing a browser refuses in a manifest: message key, fix key (null: by the file's scope), arguments after browser and file. */
+    private record Problem(String code, String fix, Object... args) {
+    }
+
+    /** A manifest read: its JSON object, or why it is none. */
+    private record Read(JsonNode json, Problem problem) {
+    }
+
+    private static Read read(Path file) {
+        JsonNode m;
+        try {
+            m = Json.mapper().readTree(Files.readAllBytes(file));
+        } catch (IOException e) {
+            return new Read(null, new Problem("doctor.badJson", null, firstLine(e.getMessage())));
+        }
+        if (m == null || !m.isObject()) {
+            return new Read(null, new Problem("doctor.badJson", null, "not a JSON object"));
+        }
+        return new Read(m, null);
+    }
+
+    private Finding finding(Status status, Browser b, Found f, Problem p) {
+        String fix = p.fix() != null ? p.fix() : f.scope() == Scope.USER ? "install" : "reinstall";
+        return texts.finding(status, p.code(), b.id(), fix, args(b, f, p));
+    }
+
+    /** A problem's message arguments: the browser's name, the file, then the problem's own. */
+    private static Object[] args(Browser b, Found f, Problem p) {
+        Object[] args = new Object[p.args().length + 2];
+        args[0] = b.name();
+        args[1] = f.file();
+        System.arraycopy(p.args(), 0, args, 2, p.args().length);
+        return args;
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(v -> out.add(v.asText()));
+        return out;
+    }
+
+    /** Where the browser looks, for a message: registry keys on Windows, folders elsewhere. */
+    private String searched(Locations loc) {
+        List<String> where = os == Os.WINDOWS ? loc.registry()
+                : concat(loc.user(), loc.system()).stream().map(d -> roots.resolve(d).toString()).toList();
+        return String.join(", ", where);
     }
 
     private Finding hello(Browser b, Path exe, Path manifest) {
@@ -189,7 +323,10 @@ public final class Doctor {
         };
     }
 
-    /** The manifest the browser would load: per-user before system-wide, as Chromium and Firefox search. */
+    /**
+     * The manifest the browser would load as Chromium searches, and Firefox on Windows: the first file found,
+     * per-user before system-wide. (Firefox on Linux and macOS goes on past a file it cannot use: {@link #checkFirefox}.)
+     */
     Optional<Found> find(Family family, Locations loc) {
         if (os == Os.WINDOWS) {
             for (BrowserCatalog.RegistryPlace place : family.registrySearch()) {
@@ -203,15 +340,21 @@ public final class Doctor {
             }
             return Optional.empty();
         }
+        return present(loc).stream().findFirst();
+    }
+
+    /** Linux and macOS: the manifest files present where the browser looks, in its search order. */
+    private List<Found> present(Locations loc) {
+        List<Found> out = new ArrayList<>();
         for (Scope s : Scope.values()) {
             for (String d : Installer.dirs(loc, s)) {
                 Path f = roots.resolve(d).resolve(catalog.hostName() + ".json");
                 if (Files.exists(f)) {
-                    return Optional.of(new Found(f, s));
+                    out.add(new Found(f, s));
                 }
             }
         }
-        return Optional.empty();
+        return out;
     }
 
     boolean installed(Locations loc) {

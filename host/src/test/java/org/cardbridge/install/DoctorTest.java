@@ -150,8 +150,11 @@ class DoctorTest {
         assertEquals("doctor.extensionNotAllowed", f.code());
         assertTrue(f.message().contains("chrome-extension://ofgjjddghmifhcdedhlchefmbecfflch/"), f.message());
 
+        // Firefox passes over a file that does not allow the add-on; with no other file, it has none.
         Files.writeString(firefoxManifest, Files.readString(firefoxManifest).replace("cardbridge@cardbridge.org", "other@example.org"));
-        assertEquals("doctor.extensionNotAllowed", only(check("firefox"), Finding.Status.FAIL).code());
+        List<Finding> firefox = check("firefox");
+        assertEquals("doctor.extensionNotAllowed", only(firefox, Finding.Status.WARN).code());
+        assertEquals("doctor.noUsableManifest", only(firefox, Finding.Status.FAIL).code());
     }
 
     @Test
@@ -168,7 +171,78 @@ class DoctorTest {
         installUser(script("host", "exit 0"));
         Files.writeString(firefoxManifest, Files.readString(firefoxManifest)
                 .replace("\"allowed_extensions\"", "\"allowed_origins\" : [ \"chrome-extension://ofgjjddghmifhcdedhlchefmbecfflch/\" ],\n  \"allowed_extensions\""));
-        assertEquals("doctor.firefoxOrigins", only(check("firefox"), Finding.Status.FAIL).code());
+        List<Finding> firefox = check("firefox");
+        assertEquals("doctor.firefoxOrigins", only(firefox, Finding.Status.WARN).code());
+        assertEquals("doctor.noUsableManifest", only(firefox, Finding.Status.FAIL).code());
+    }
+
+    @Test
+    void aPerUserManifestFirefoxSkipsIsAWarningAndTheNextOneIsCheckedAndStarted() throws IOException {
+        Path host = answeringHost();
+        new Installer(CATALOG, roots, Os.LINUX, null).install(Scope.SYSTEM, host.toString(), Policy.empty());
+        installUser(host);
+        Path systemFirefox = sys.resolve("usr/lib/mozilla/native-messaging-hosts/org.cardbridge.host.json");
+        String good = Files.readString(firefoxManifest);
+        // Each way NativeManifests.sys.mjs refuses a file, and the finding that names it.
+        Map<String, String> broken = new java.util.LinkedHashMap<>();
+        broken.put("doctor.badJson", "{\"name\": ");
+        broken.put("doctor.wrongName", good.replace("\"org.cardbridge.host\"", "\"org.cardbridge.other\""));
+        broken.put("doctor.wrongType", good.replace("\"stdio\"", "\"pkcs11\""));
+        broken.put("doctor.pathRelative", good.replace(host.toString(), "bin/host"));
+        broken.put("doctor.extensionNotAllowed", good.replace("cardbridge@cardbridge.org", "other@example.org"));
+        broken.put("doctor.firefoxOrigins", good.replace("\"allowed_extensions\"", "\"allowed_origins\": [], \"allowed_extensions\""));
+        broken.put("doctor.firefoxUnknownField", good.replace("\"allowed_extensions\"", "\"comment\": \"x\", \"allowed_extensions\""));
+        broken.put("doctor.firefoxNoDescription", good.replaceFirst("\"description\" : \"[^\"]*\",", ""));
+        broken.put("doctor.firefoxBadId", good.replace("\"cardbridge@cardbridge.org\"", "\"cardbridge@cardbridge.org\", \"abcdefghijklmnopabcdefghijklmnop\""));
+        for (var e : broken.entrySet()) {
+            Files.writeString(firefoxManifest, e.getValue());
+            List<Finding> firefox = check("firefox");
+            assertEquals(List.of(e.getKey(), "doctor.manifestOk", "doctor.helloOk"), codes(firefox), () -> e.getKey() + ": " + firefox);
+            Finding skipped = firefox.getFirst();
+            assertEquals(Finding.Status.WARN, skipped.status(), skipped::toString);
+            assertTrue(skipped.message().startsWith("Mozilla Firefox: manifest " + firefoxManifest), skipped.message());
+            assertTrue(skipped.message().endsWith("; Mozilla Firefox skips this file and goes on searching"), skipped.message());
+            assertEquals("run: cardbridge-host install --user   (it writes the file again), or delete the file to use the system-wide one", skipped.fix());
+            assertEquals("Mozilla Firefox: manifest " + systemFirefox + " is correct", firefox.get(1).message());
+            assertTrue(firefox.stream().noneMatch(Finding::broken), firefox::toString);
+        }
+
+        // Chromium stops at the first file: the same kind of fault there is a failure, the system file unused.
+        Files.writeString(chromiumManifest, Files.readString(chromiumManifest).replace("\"org.cardbridge.host\"", "\"org.cardbridge.other\""));
+        Finding chromium = only(check("chromium"), Finding.Status.FAIL);
+        assertEquals("doctor.wrongName", chromium.code());
+        assertTrue(chromium.message().contains(chromiumManifest.toString()), chromium.message());
+    }
+
+    @Test
+    void aPerUserManifestFirefoxUsesIsReportedEvenWhenItsHostIsMissing() throws IOException {
+        // Firefox does not look at the host's path before using a file: a stale per-user one breaks it.
+        new Installer(CATALOG, roots, Os.LINUX, null).install(Scope.SYSTEM, answeringHost().toString(), Policy.empty());
+        installUser(tmp.resolve("gone"));
+        Finding f = only(check("firefox"), Finding.Status.FAIL);
+        assertEquals("doctor.pathMissing", f.code());
+        assertTrue(f.message().contains(firefoxManifest.toString()), f.message());
+    }
+
+    @Test
+    void firefoxLooksForAManifestPerAddOnAndChromiumDoesNot() throws IOException {
+        // The system manifests allow a CA's extensions, the older per-user ones do not.
+        policy = new Policy(List.of(), List.of(), List.of("abcdefghijklmnopabcdefghijklmnop", "cardbridge@ca.example"),
+                Duration.ofSeconds(60), "INFO");
+        Path host = answeringHost();
+        new Installer(CATALOG, roots, Os.LINUX, null).install(Scope.SYSTEM, host.toString(), policy);
+        installUser(host);
+        // Firefox passes over the per-user file for the CA's add-on and finds the system one.
+        assertEquals(List.of("doctor.manifestOk", "doctor.helloOk"), codes(check("firefox")));
+        // Chromium takes the per-user file for every extension and refuses the CA's.
+        Finding f = only(check("chromium"), Finding.Status.FAIL);
+        assertEquals("doctor.policyIdMissing", f.code());
+        assertTrue(f.message().contains(chromiumManifest.toString()), f.message());
+
+        Files.delete(sys.resolve("usr/lib/mozilla/native-messaging-hosts/org.cardbridge.host.json"));
+        Finding firefox = only(check("firefox"), Finding.Status.FAIL);
+        assertEquals("doctor.policyIdMissing", firefox.code());
+        assertTrue(firefox.message().contains("cardbridge@ca.example"), firefox.message());
     }
 
     @Test
