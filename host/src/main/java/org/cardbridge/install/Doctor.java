@@ -60,24 +60,35 @@ public final class Doctor {
         this.policy = policy;
     }
 
+    /**
+     * Every browser of the catalog: its Snap and Flatpak packages, and the registration of each one
+     * CardBridge can work with — installed from a regular package, or a sandboxed one that reaches hosts
+     * through the WebExtensions portal (which reads the same manifests). A machine whose only browsers are
+     * sandboxed ones that cannot start a host is a failure: nothing there can use CardBridge.
+     */
     public List<Finding> browsers() {
         List<Finding> out = new ArrayList<>();
         boolean any = false;
+        List<String> sandboxedOnly = new ArrayList<>();
         for (Browser b : catalog.browsers()) {
             Optional<Locations> loc = b.on(os);
             if (loc.isEmpty()) {
                 continue;
             }
-            out.addAll(sandboxes(b, loc.get()));
-            if (!installed(loc.get())) {
+            List<Finding> sandboxed = sandboxes(b, loc.get());
+            out.addAll(sandboxed);
+            if (installed(loc.get()) || throughPortal(loc.get())) {
+                any = true;
+                out.addAll(check(b, loc.get()));
+            } else if (sandboxed.isEmpty()) {
                 out.add(texts.finding(Status.INFO, "doctor.notInstalled", b.id(), null, b.name()));
-                continue;
+            } else {
+                sandboxedOnly.add(b.name());
             }
-            any = true;
-            out.addAll(check(b, loc.get()));
         }
         if (!any) {
-            out.add(texts.finding(Status.WARN, "doctor.noBrowser", "browsers", "noBrowser"));
+            out.add(sandboxedOnly.isEmpty() ? texts.finding(Status.WARN, "doctor.noBrowser", "browsers", "noBrowser")
+                    : texts.finding(Status.FAIL, "doctor.onlySandboxed", "browsers", "onlySandboxed", String.join(", ", sandboxedOnly)));
         }
         return out;
     }
@@ -357,19 +368,67 @@ public final class Doctor {
         return out;
     }
 
+    /** Installed from a regular package: a detect path exists and is not a Snap's stand-in. */
     boolean installed(Locations loc) {
-        return loc.detect().stream().anyMatch(d -> Files.exists(roots.resolve(d)));
+        return loc.detect().stream().map(roots::resolve).anyMatch(p -> Files.exists(p) && !(os == Os.LINUX && snapLauncher(p)));
+    }
+
+    /**
+     * Whether a detect path only starts a Snap. Ubuntu's transitional .debs (chromium-browser since 19.10,
+     * firefox since 22.04) keep /usr/bin/chromium-browser and /usr/bin/firefox as short shell scripts that
+     * {@code exec /snap/bin/<name> "$@"}; snapd's commands (/snap/bin/…) are links to /usr/bin/snap. So the
+     * rule: a link whose target lies under /snap, or a script ({@code #!}) whose first 4 KiB contain
+     * {@code /snap/bin/} or {@code snap run}. Told by the file itself rather than by which package owns it:
+     * the wrapper is a .deb's file too (the transitional package's), so ownership alone does not tell, and
+     * asking dpkg or rpm costs a process per path. A real build is neither — an executable, or a script
+     * that runs one outside /snap (Debian's /usr/bin/chromium runs /usr/lib/chromium/chromium).
+     */
+    boolean snapLauncher(Path p) {
+        Path snap = roots.resolve("/snap");
+        Path cur = p;
+        try {
+            for (int hops = 0; hops < 40 && Files.isSymbolicLink(cur); hops++) {
+                Path target = Files.readSymbolicLink(cur);
+                cur = target.isAbsolute() ? roots.resolve(target.toString()) : cur.resolveSibling(target).normalize();
+                if (cur.startsWith(snap)) {
+                    return true;
+                }
+            }
+            if (!Files.isRegularFile(cur)) {
+                return false;
+            }
+            byte[] head;
+            try (java.io.InputStream in = Files.newInputStream(cur)) {
+                head = in.readNBytes(4096);
+            }
+            String text = new String(head, java.nio.charset.StandardCharsets.ISO_8859_1);
+            return text.startsWith("#!") && (text.contains("/snap/bin/") || text.contains("snap run "));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** A sandboxed build present that reaches native hosts through the WebExtensions portal (Firefox's Snap). */
+    private boolean throughPortal(Locations loc) {
+        return java.util.stream.Stream.of(snap(loc), flatpak(loc)).flatMap(Optional::stream)
+                .anyMatch(s -> s.support() == BrowserCatalog.SandboxSupport.PORTAL);
+    }
+
+    private Optional<BrowserCatalog.Sandbox> snap(Locations loc) {
+        return loc.snap().filter(s -> Files.isDirectory(roots.resolve("/snap/" + s.name())));
+    }
+
+    private Optional<BrowserCatalog.Sandbox> flatpak(Locations loc) {
+        return loc.flatpak().filter(f -> Files.isDirectory(roots.resolve("/var/lib/flatpak/app/" + f.name()))
+                || Files.isDirectory(roots.resolve("~/.local/share/flatpak/app/" + f.name())));
     }
 
     private List<Finding> sandboxes(Browser b, Locations loc) {
         List<Finding> out = new ArrayList<>();
-        loc.snap().filter(s -> Files.isDirectory(roots.resolve("/snap/" + s.name())))
-                .ifPresent(s -> out.add(texts.finding(s.support() == BrowserCatalog.SandboxSupport.PORTAL ? Status.INFO : Status.WARN,
-                        "doctor.snap." + s.support().name().toLowerCase(java.util.Locale.ROOT), b.id(),
-                        "snap." + s.support().name().toLowerCase(java.util.Locale.ROOT), b.name(), s.name())));
-        loc.flatpak().filter(f -> Files.isDirectory(roots.resolve("/var/lib/flatpak/app/" + f.name()))
-                        || Files.isDirectory(roots.resolve("~/.local/share/flatpak/app/" + f.name())))
-                .ifPresent(f -> out.add(texts.finding(Status.WARN, "doctor.flatpak", b.id(), "flatpak", b.name(), f.name())));
+        snap(loc).ifPresent(s -> out.add(texts.finding(s.support() == BrowserCatalog.SandboxSupport.PORTAL ? Status.INFO : Status.WARN,
+                "doctor.snap." + s.support().name().toLowerCase(java.util.Locale.ROOT), b.id(),
+                "snap." + s.support().name().toLowerCase(java.util.Locale.ROOT), b.name(), s.name())));
+        flatpak(loc).ifPresent(f -> out.add(texts.finding(Status.WARN, "doctor.flatpak", b.id(), "flatpak", b.name(), f.name())));
         return out;
     }
 

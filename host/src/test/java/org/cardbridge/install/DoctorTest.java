@@ -356,6 +356,79 @@ class DoctorTest {
         assertEquals("doctor.flatpak", only(check("brave"), Finding.Status.WARN).code());
     }
 
+    /** What Ubuntu's transitional chromium-browser .deb installs as /usr/bin/chromium-browser. */
+    static final String UBUNTU_CHROMIUM_WRAPPER = """
+            #!/bin/sh
+
+            if ! [ -x /snap/bin/chromium ]; then
+                echo "" >&2
+                echo "Command '$0' requires the chromium snap to be installed." >&2
+                echo "Please install it with:" >&2
+                echo "" >&2
+                echo "snap install chromium" >&2
+                echo "" >&2
+                exit 1
+            fi
+
+            exec /snap/bin/chromium "$@"
+            """;
+
+    @Test
+    void ubuntusSnapWrapperIsNoChromiumAndSnapOnlyBrowsersAreAFailure() throws IOException {
+        // Ubuntu with only the Chromium Snap: the wrapper script, the snap, and the package's manifests.
+        Files.delete(sys.resolve("usr/bin/chromium"));
+        Files.delete(sys.resolve("usr/bin/firefox"));
+        Files.writeString(sys.resolve("usr/bin/chromium-browser"), UBUNTU_CHROMIUM_WRAPPER);
+        Files.createDirectories(sys.resolve("snap/chromium/current"));
+        new Installer(CATALOG, roots, Os.LINUX, null).install(Scope.SYSTEM, answeringHost().toString(), Policy.empty());
+
+        List<Finding> all = doctor(Duration.ofSeconds(10)).browsers();
+        List<Finding> chromium = all.stream().filter(f -> f.subject().equals("chromium")).toList();
+        assertEquals(List.of("doctor.snap.none"), codes(chromium), chromium::toString);
+        Finding f = only(all, Finding.Status.FAIL);
+        assertEquals("doctor.onlySandboxed", f.code());
+        assertEquals("No browser that can start CardBridge is installed; the ones found are Snap or Flatpak packages, "
+                + "which cannot start programs outside their sandbox: Chromium", f.message());
+        assertTrue(f.fix().startsWith("install a browser from a regular package, not a Snap or Flatpak: Google Chrome's .deb"), f.fix());
+
+        // A link into /snap is the Snap too.
+        Files.delete(sys.resolve("usr/bin/chromium-browser"));
+        Path chrome = sys.resolve("snap/chromium/current/usr/lib/chromium-browser/chrome");
+        touch(chrome);
+        Files.createSymbolicLink(sys.resolve("usr/bin/chromium"), sys.resolve("usr/bin").relativize(chrome));
+        assertEquals("doctor.onlySandboxed", only(doctor(Duration.ofSeconds(10)).browsers(), Finding.Status.FAIL).code());
+    }
+
+    @Test
+    void aRegularBrowserBesideASnapOneIsEnough() throws IOException {
+        Files.delete(sys.resolve("usr/bin/chromium"));
+        Files.delete(sys.resolve("usr/bin/firefox"));
+        Files.writeString(sys.resolve("usr/bin/chromium-browser"), UBUNTU_CHROMIUM_WRAPPER);
+        Files.createDirectories(sys.resolve("snap/chromium"));
+        touch(sys.resolve("opt/google/chrome/chrome"));
+        new Installer(CATALOG, roots, Os.LINUX, null).install(Scope.SYSTEM, answeringHost().toString(), Policy.empty());
+
+        List<Finding> all = doctor(Duration.ofSeconds(10)).browsers();
+        assertTrue(all.stream().noneMatch(Finding::broken), all::toString);
+        assertEquals(List.of("doctor.manifestOk", "doctor.helloOk"), codes(check("chrome")));
+        assertEquals(List.of("doctor.snap.none"), codes(check("chromium")));
+    }
+
+    @Test
+    void firefoxsSnapStillCountsItReachesTheHostThroughThePortal() throws IOException {
+        // Ubuntu's default: Firefox and Chromium as Snaps, both behind wrapper scripts.
+        Files.delete(sys.resolve("usr/bin/chromium"));
+        Files.writeString(sys.resolve("usr/bin/chromium-browser"), UBUNTU_CHROMIUM_WRAPPER);
+        Files.writeString(sys.resolve("usr/bin/firefox"), "#!/bin/sh\nexec /snap/bin/firefox \"$@\"\n");
+        Files.createDirectories(sys.resolve("snap/chromium"));
+        Files.createDirectories(sys.resolve("snap/firefox"));
+        new Installer(CATALOG, roots, Os.LINUX, null).install(Scope.SYSTEM, answeringHost().toString(), Policy.empty());
+
+        List<Finding> all = doctor(Duration.ofSeconds(10)).browsers();
+        assertTrue(all.stream().noneMatch(Finding::broken), all::toString);
+        assertEquals(List.of("doctor.snap.portal", "doctor.manifestOk", "doctor.helloOk"), codes(check("firefox")));
+    }
+
     @Test
     void polishMessages() {
         Doctor pl = new Doctor(CATALOG, roots, Os.LINUX, null, new HostProbe(Duration.ofSeconds(1), Os.LINUX), new DoctorTexts(Lang.PL), loaded(policy));
