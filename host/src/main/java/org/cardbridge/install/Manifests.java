@@ -15,7 +15,7 @@ import java.util.TreeSet;
  * Builds the two host manifests. Chrome-family browsers want {@code allowed_origins}; Firefox wants
  * {@code allowed_extensions} and rejects a manifest that also has {@code allowed_origins}, so each family
  * gets its own file. The extension ids come from {@link ExtensionIds} (plus a CA's branded ids from the
- * policy), the same set the host accepts at start-up.
+ * policy, each into the family whose form it has), the ids the host accepts at start-up.
  */
 public final class Manifests {
     private final BrowserCatalog catalog;
@@ -37,9 +37,10 @@ public final class Manifests {
             new TreeSet<>(ExtensionIds.chromeOrigins(policy)).stream()
                     .filter(o -> !o.equals(ExtensionIds.CHROME_ORIGIN)).forEach(allowed::add);
         } else {
+            // Only Firefox add-on ids: one entry of another form (a CA's Chrome id) makes Firefox reject the file.
             allowed.add(ExtensionIds.FIREFOX);
             new TreeSet<>(ExtensionIds.firefoxIds(policy)).stream()
-                    .filter(id -> !id.equals(ExtensionIds.FIREFOX)).forEach(allowed::add);
+                    .filter(id -> !id.equals(ExtensionIds.FIREFOX) && ExtensionIds.isFirefoxId(id)).forEach(allowed::add);
         }
         return m;
     }

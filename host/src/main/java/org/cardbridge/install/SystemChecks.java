@@ -2,6 +2,7 @@ package org.cardbridge.install;
 
 import org.cardbridge.install.Finding.Status;
 import org.cardbridge.platform.Os;
+import org.cardbridge.policy.ExtensionIds;
 import org.cardbridge.policy.PolicyLoader;
 
 import org.cardbridge.token.AtrModuleMap;
@@ -42,7 +43,15 @@ public final class SystemChecks {
         if (!Files.exists(p)) {
             return List.of(texts.finding(Status.INFO, "doctor.policyNone", p.toString(), null, p));
         }
-        return List.of(texts.finding(Status.OK, "doctor.policyOk", p.toString(), null, p, loaded.policy().origins().size()));
+        List<Finding> out = new ArrayList<>();
+        out.add(texts.finding(Status.OK, "doctor.policyOk", p.toString(), null, p, loaded.policy().origins().size()));
+        // The host accepts such an id, but no manifest can carry it (see Manifests) and no browser sends it.
+        for (String id : loaded.policy().extraExtensionIds()) {
+            if (!ExtensionIds.isChromeId(id) && !ExtensionIds.isFirefoxId(id)) {
+                out.add(texts.finding(Status.WARN, "doctor.policyIdUnknown", p.toString(), "policyIdUnknown", p, id));
+            }
+        }
+        return out;
     }
 
     /**

@@ -42,7 +42,8 @@ class DoctorIT {
         BrowserCatalog catalog = BrowserCatalog.load();
         new Installer(catalog, roots, Os.LINUX, null).install(Scope.USER, LAUNCHER.toAbsolutePath().toString(), Policy.empty());
         Doctor doctor = new Doctor(catalog, roots, Os.LINUX, null,
-                new HostProbe(Duration.ofSeconds(20), Os.LINUX, hostEnv()), new DoctorTexts(Lang.EN));
+                new HostProbe(Duration.ofSeconds(20), Os.LINUX, hostEnv()), new DoctorTexts(Lang.EN),
+                new org.cardbridge.policy.PolicyLoader.Loaded(tmp.resolve("policy.json"), Policy.empty(), null));
 
         List<Finding> found = doctor.browsers();
 

@@ -2,6 +2,7 @@ package org.cardbridge.install;
 
 import org.cardbridge.platform.Os;
 import org.cardbridge.policy.Policy;
+import org.cardbridge.policy.PolicyLoader;
 import org.cardbridge.protocol.Lang;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,8 @@ class DoctorTest {
     Roots roots;
     Path chromiumManifest;
     Path firefoxManifest;
+    /** The policy in force for doctor (what the host would load). */
+    Policy policy = Policy.empty();
 
     @BeforeEach
     void machineWithChromiumAndFirefox() throws IOException {
@@ -46,7 +49,11 @@ class DoctorTest {
     Doctor doctor(Duration timeout) {
         return new Doctor(CATALOG, roots, Os.LINUX, null,
                 new HostProbe(timeout, Os.LINUX, Map.of("CARDBRIDGE_STATE_DIR", tmp.resolve("state").toString())),
-                new DoctorTexts(Lang.EN));
+                new DoctorTexts(Lang.EN), loaded(policy));
+    }
+
+    PolicyLoader.Loaded loaded(Policy p) {
+        return new PolicyLoader.Loaded(tmp.resolve("policy.json"), p, null);
     }
 
     List<Finding> check(String browser) {
@@ -66,6 +73,24 @@ class DoctorTest {
 
     void installUser(Path host) throws IOException {
         new Installer(CATALOG, roots, Os.LINUX, null).install(Scope.USER, host.toString(), Policy.empty());
+    }
+
+    /** A host that answers hello when started with the arguments a browser passes, as the real one does. */
+    Path answeringHost() throws IOException {
+        return script("host", """
+                case "$1" in
+                  chrome-extension://ofgjjddghmifhcdedhlchefmbecfflch/) ;;
+                  */org.cardbridge.host.json) [ "$2" = cardbridge@cardbridge.org ] || exit 9 ;;
+                  *) exit 8 ;;
+                esac
+                reply='{"id":"doctor","result":{"host":"sh","protocol":"1.0.0","operations":["hello"]}}'
+                len=$(printf %o ${#reply})
+                printf "\\\\$len\\\\000\\\\000\\\\000%s" "$reply"
+                """);
+    }
+
+    static List<String> codes(List<Finding> findings) {
+        return findings.stream().map(Finding::code).toList();
     }
 
     static Finding only(List<Finding> findings, Finding.Status status) {
@@ -125,8 +150,11 @@ class DoctorTest {
         assertEquals("doctor.extensionNotAllowed", f.code());
         assertTrue(f.message().contains("chrome-extension://ofgjjddghmifhcdedhlchefmbecfflch/"), f.message());
 
+        // Firefox passes over a file that does not allow the add-on; with no other file, it has none.
         Files.writeString(firefoxManifest, Files.readString(firefoxManifest).replace("cardbridge@cardbridge.org", "other@example.org"));
-        assertEquals("doctor.extensionNotAllowed", only(check("firefox"), Finding.Status.FAIL).code());
+        List<Finding> firefox = check("firefox");
+        assertEquals("doctor.extensionNotAllowed", only(firefox, Finding.Status.WARN).code());
+        assertEquals("doctor.noUsableManifest", only(firefox, Finding.Status.FAIL).code());
     }
 
     @Test
@@ -143,7 +171,78 @@ class DoctorTest {
         installUser(script("host", "exit 0"));
         Files.writeString(firefoxManifest, Files.readString(firefoxManifest)
                 .replace("\"allowed_extensions\"", "\"allowed_origins\" : [ \"chrome-extension://ofgjjddghmifhcdedhlchefmbecfflch/\" ],\n  \"allowed_extensions\""));
-        assertEquals("doctor.firefoxOrigins", only(check("firefox"), Finding.Status.FAIL).code());
+        List<Finding> firefox = check("firefox");
+        assertEquals("doctor.firefoxOrigins", only(firefox, Finding.Status.WARN).code());
+        assertEquals("doctor.noUsableManifest", only(firefox, Finding.Status.FAIL).code());
+    }
+
+    @Test
+    void aPerUserManifestFirefoxSkipsIsAWarningAndTheNextOneIsCheckedAndStarted() throws IOException {
+        Path host = answeringHost();
+        new Installer(CATALOG, roots, Os.LINUX, null).install(Scope.SYSTEM, host.toString(), Policy.empty());
+        installUser(host);
+        Path systemFirefox = sys.resolve("usr/lib/mozilla/native-messaging-hosts/org.cardbridge.host.json");
+        String good = Files.readString(firefoxManifest);
+        // Each way NativeManifests.sys.mjs refuses a file, and the finding that names it.
+        Map<String, String> broken = new java.util.LinkedHashMap<>();
+        broken.put("doctor.badJson", "{\"name\": ");
+        broken.put("doctor.wrongName", good.replace("\"org.cardbridge.host\"", "\"org.cardbridge.other\""));
+        broken.put("doctor.wrongType", good.replace("\"stdio\"", "\"pkcs11\""));
+        broken.put("doctor.pathRelative", good.replace(host.toString(), "bin/host"));
+        broken.put("doctor.extensionNotAllowed", good.replace("cardbridge@cardbridge.org", "other@example.org"));
+        broken.put("doctor.firefoxOrigins", good.replace("\"allowed_extensions\"", "\"allowed_origins\": [], \"allowed_extensions\""));
+        broken.put("doctor.firefoxUnknownField", good.replace("\"allowed_extensions\"", "\"comment\": \"x\", \"allowed_extensions\""));
+        broken.put("doctor.firefoxNoDescription", good.replaceFirst("\"description\" : \"[^\"]*\",", ""));
+        broken.put("doctor.firefoxBadId", good.replace("\"cardbridge@cardbridge.org\"", "\"cardbridge@cardbridge.org\", \"abcdefghijklmnopabcdefghijklmnop\""));
+        for (var e : broken.entrySet()) {
+            Files.writeString(firefoxManifest, e.getValue());
+            List<Finding> firefox = check("firefox");
+            assertEquals(List.of(e.getKey(), "doctor.manifestOk", "doctor.helloOk"), codes(firefox), () -> e.getKey() + ": " + firefox);
+            Finding skipped = firefox.getFirst();
+            assertEquals(Finding.Status.WARN, skipped.status(), skipped::toString);
+            assertTrue(skipped.message().startsWith("Mozilla Firefox: manifest " + firefoxManifest), skipped.message());
+            assertTrue(skipped.message().endsWith("; Mozilla Firefox skips this file and goes on searching"), skipped.message());
+            assertEquals("run: cardbridge-host install --user   (it writes the file again), or delete the file to use the system-wide one", skipped.fix());
+            assertEquals("Mozilla Firefox: manifest " + systemFirefox + " is correct", firefox.get(1).message());
+            assertTrue(firefox.stream().noneMatch(Finding::broken), firefox::toString);
+        }
+
+        // Chromium stops at the first file: the same kind of fault there is a failure, the system file unused.
+        Files.writeString(chromiumManifest, Files.readString(chromiumManifest).replace("\"org.cardbridge.host\"", "\"org.cardbridge.other\""));
+        Finding chromium = only(check("chromium"), Finding.Status.FAIL);
+        assertEquals("doctor.wrongName", chromium.code());
+        assertTrue(chromium.message().contains(chromiumManifest.toString()), chromium.message());
+    }
+
+    @Test
+    void aPerUserManifestFirefoxUsesIsReportedEvenWhenItsHostIsMissing() throws IOException {
+        // Firefox does not look at the host's path before using a file: a stale per-user one breaks it.
+        new Installer(CATALOG, roots, Os.LINUX, null).install(Scope.SYSTEM, answeringHost().toString(), Policy.empty());
+        installUser(tmp.resolve("gone"));
+        Finding f = only(check("firefox"), Finding.Status.FAIL);
+        assertEquals("doctor.pathMissing", f.code());
+        assertTrue(f.message().contains(firefoxManifest.toString()), f.message());
+    }
+
+    @Test
+    void firefoxLooksForAManifestPerAddOnAndChromiumDoesNot() throws IOException {
+        // The system manifests allow a CA's extensions, the older per-user ones do not.
+        policy = new Policy(List.of(), List.of(), List.of("abcdefghijklmnopabcdefghijklmnop", "cardbridge@ca.example"),
+                Duration.ofSeconds(60), "INFO");
+        Path host = answeringHost();
+        new Installer(CATALOG, roots, Os.LINUX, null).install(Scope.SYSTEM, host.toString(), policy);
+        installUser(host);
+        // Firefox passes over the per-user file for the CA's add-on and finds the system one.
+        assertEquals(List.of("doctor.manifestOk", "doctor.helloOk"), codes(check("firefox")));
+        // Chromium takes the per-user file for every extension and refuses the CA's.
+        Finding f = only(check("chromium"), Finding.Status.FAIL);
+        assertEquals("doctor.policyIdMissing", f.code());
+        assertTrue(f.message().contains(chromiumManifest.toString()), f.message());
+
+        Files.delete(sys.resolve("usr/lib/mozilla/native-messaging-hosts/org.cardbridge.host.json"));
+        Finding firefox = only(check("firefox"), Finding.Status.FAIL);
+        assertEquals("doctor.policyIdMissing", firefox.code());
+        assertTrue(firefox.message().contains("cardbridge@ca.example"), firefox.message());
     }
 
     @Test
@@ -172,18 +271,8 @@ class DoctorTest {
 
     @Test
     void browsersAreStartedWithTheirOwnArguments() throws IOException {
-        // A host that answers hello only when started with exactly the browser's arguments.
-        Path host = script("host", """
-                case "$1" in
-                  chrome-extension://ofgjjddghmifhcdedhlchefmbecfflch/) ;;
-                  */org.cardbridge.host.json) [ "$2" = cardbridge@cardbridge.org ] || exit 9 ;;
-                  *) exit 8 ;;
-                esac
-                reply='{"id":"doctor","result":{"host":"sh","protocol":"1.0.0","operations":["hello"]}}'
-                len=$(printf %o ${#reply})
-                printf "\\\\$len\\\\000\\\\000\\\\000%s" "$reply"
-                """);
-        installUser(host);
+        // The host answers hello only when started with exactly the browser's arguments.
+        installUser(answeringHost());
         List<Finding> chromium = check("chromium");
         assertEquals(List.of("doctor.manifestOk", "doctor.helloOk"), chromium.stream().map(Finding::code).toList(), chromium::toString);
         List<Finding> firefox = check("firefox");
@@ -205,6 +294,43 @@ class DoctorTest {
         new Installer(CATALOG, roots, Os.LINUX, null).install(Scope.SYSTEM, tmp.resolve("gone").toString(), Policy.empty());
         Finding f = only(check("chromium"), Finding.Status.FAIL);
         assertTrue(f.fix().startsWith("reinstall the CardBridge package"), f.fix());
+    }
+
+    @Test
+    void anExtensionIdThePolicyAddsMustBeInTheSystemManifestsThePackageBuilt() throws IOException {
+        // The .deb's manifests are written when the package is built, from the build's (empty) policy.
+        Installer installer = new Installer(CATALOG, roots, Os.LINUX, null);
+        installer.install(Scope.SYSTEM, answeringHost().toString(), Policy.empty());
+        policy = new Policy(List.of(), List.of(), List.of("abcdefghijklmnopabcdefghijklmnop", "cardbridge@ca.example"),
+                Duration.ofSeconds(60), "INFO");
+
+        List<Finding> chromium = check("chromium");
+        assertEquals(List.of("doctor.policyIdMissing", "doctor.helloOk"), codes(chromium), chromium::toString);
+        Finding f = only(chromium, Finding.Status.FAIL);
+        assertEquals("Chromium: manifest " + sys.resolve("etc/chromium/native-messaging-hosts/org.cardbridge.host.json")
+                + " does not list chrome-extension://abcdefghijklmnopabcdefghijklmnop/ in allowed_origins, although the policy "
+                + tmp.resolve("policy.json") + " adds it in extensionIds; the browser refuses that extension", f.message());
+        assertTrue(f.fix().startsWith("run: sudo cardbridge-host install --system"), f.fix());
+        // Each id counts for its own family only: Firefox is told about the add-on id, not the Chrome one.
+        Finding firefox = only(check("firefox"), Finding.Status.FAIL);
+        assertEquals("doctor.policyIdMissing", firefox.code());
+        assertTrue(firefox.message().contains(" does not list cardbridge@ca.example in allowed_extensions"), firefox.message());
+
+        // What the fix says: install --system writes the policy's ids, and doctor is content.
+        installer.install(Scope.SYSTEM, tmp.resolve("host").toString(), policy);
+        List<Finding> all = doctor(Duration.ofSeconds(10)).browsers();
+        assertTrue(all.stream().noneMatch(Finding::broken), all::toString);
+        assertEquals(List.of("doctor.manifestOk", "doctor.helloOk"), codes(check("chromium")));
+    }
+
+    @Test
+    void aPerUserManifestWithoutThePolicysIdIsFixedByAPerUserInstall() throws IOException {
+        installUser(answeringHost());
+        policy = new Policy(List.of(), List.of(), List.of("abcdefghijklmnopabcdefghijklmnop"), Duration.ofSeconds(60), "INFO");
+        Finding f = only(check("chromium"), Finding.Status.FAIL);
+        assertEquals("doctor.policyIdMissing", f.code());
+        assertTrue(f.message().contains("abcdefghijklmnopabcdefghijklmnop"), f.message());
+        assertEquals("run: cardbridge-host install --user   (it writes the extension ids of the policy into your manifests)", f.fix());
     }
 
     @Test
@@ -230,9 +356,82 @@ class DoctorTest {
         assertEquals("doctor.flatpak", only(check("brave"), Finding.Status.WARN).code());
     }
 
+    /** What Ubuntu's transitional chromium-browser .deb installs as /usr/bin/chromium-browser. */
+    static final String UBUNTU_CHROMIUM_WRAPPER = """
+            #!/bin/sh
+
+            if ! [ -x /snap/bin/chromium ]; then
+                echo "" >&2
+                echo "Command '$0' requires the chromium snap to be installed." >&2
+                echo "Please install it with:" >&2
+                echo "" >&2
+                echo "snap install chromium" >&2
+                echo "" >&2
+                exit 1
+            fi
+
+            exec /snap/bin/chromium "$@"
+            """;
+
+    @Test
+    void ubuntusSnapWrapperIsNoChromiumAndSnapOnlyBrowsersAreAFailure() throws IOException {
+        // Ubuntu with only the Chromium Snap: the wrapper script, the snap, and the package's manifests.
+        Files.delete(sys.resolve("usr/bin/chromium"));
+        Files.delete(sys.resolve("usr/bin/firefox"));
+        Files.writeString(sys.resolve("usr/bin/chromium-browser"), UBUNTU_CHROMIUM_WRAPPER);
+        Files.createDirectories(sys.resolve("snap/chromium/current"));
+        new Installer(CATALOG, roots, Os.LINUX, null).install(Scope.SYSTEM, answeringHost().toString(), Policy.empty());
+
+        List<Finding> all = doctor(Duration.ofSeconds(10)).browsers();
+        List<Finding> chromium = all.stream().filter(f -> f.subject().equals("chromium")).toList();
+        assertEquals(List.of("doctor.snap.none"), codes(chromium), chromium::toString);
+        Finding f = only(all, Finding.Status.FAIL);
+        assertEquals("doctor.onlySandboxed", f.code());
+        assertEquals("No browser that can start CardBridge is installed; the ones found are Snap or Flatpak packages, "
+                + "which cannot start programs outside their sandbox: Chromium", f.message());
+        assertTrue(f.fix().startsWith("install a browser from a regular package, not a Snap or Flatpak: Google Chrome's .deb"), f.fix());
+
+        // A link into /snap is the Snap too.
+        Files.delete(sys.resolve("usr/bin/chromium-browser"));
+        Path chrome = sys.resolve("snap/chromium/current/usr/lib/chromium-browser/chrome");
+        touch(chrome);
+        Files.createSymbolicLink(sys.resolve("usr/bin/chromium"), sys.resolve("usr/bin").relativize(chrome));
+        assertEquals("doctor.onlySandboxed", only(doctor(Duration.ofSeconds(10)).browsers(), Finding.Status.FAIL).code());
+    }
+
+    @Test
+    void aRegularBrowserBesideASnapOneIsEnough() throws IOException {
+        Files.delete(sys.resolve("usr/bin/chromium"));
+        Files.delete(sys.resolve("usr/bin/firefox"));
+        Files.writeString(sys.resolve("usr/bin/chromium-browser"), UBUNTU_CHROMIUM_WRAPPER);
+        Files.createDirectories(sys.resolve("snap/chromium"));
+        touch(sys.resolve("opt/google/chrome/chrome"));
+        new Installer(CATALOG, roots, Os.LINUX, null).install(Scope.SYSTEM, answeringHost().toString(), Policy.empty());
+
+        List<Finding> all = doctor(Duration.ofSeconds(10)).browsers();
+        assertTrue(all.stream().noneMatch(Finding::broken), all::toString);
+        assertEquals(List.of("doctor.manifestOk", "doctor.helloOk"), codes(check("chrome")));
+        assertEquals(List.of("doctor.snap.none"), codes(check("chromium")));
+    }
+
+    @Test
+    void firefoxsSnapStillCountsItReachesTheHostThroughThePortal() throws IOException {
+        // Ubuntu's default: Firefox and Chromium as Snaps, both behind wrapper scripts.
+        Files.delete(sys.resolve("usr/bin/chromium"));
+        Files.writeString(sys.resolve("usr/bin/chromium-browser"), UBUNTU_CHROMIUM_WRAPPER);
+        Files.writeString(sys.resolve("usr/bin/firefox"), "#!/bin/sh\nexec /snap/bin/firefox \"$@\"\n");
+        Files.createDirectories(sys.resolve("snap/chromium"));
+        Files.createDirectories(sys.resolve("snap/firefox"));
+        new Installer(CATALOG, roots, Os.LINUX, null).install(Scope.SYSTEM, answeringHost().toString(), Policy.empty());
+
+        List<Finding> all = doctor(Duration.ofSeconds(10)).browsers();
+        assertTrue(all.stream().noneMatch(Finding::broken), all::toString);
+        assertEquals(List.of("doctor.snap.portal", "doctor.manifestOk", "doctor.helloOk"), codes(check("firefox")));
+    }
+
     @Test
     void polishMessages() {
-        Doctor pl = new Doctor(CATALOG, roots, Os.LINUX, null, new HostProbe(Duration.ofSeconds(1), Os.LINUX), new DoctorTexts(Lang.PL));
+        Doctor pl = new Doctor(CATALOG, roots, Os.LINUX, null, new HostProbe(Duration.ofSeconds(1), Os.LINUX), new DoctorTexts(Lang.PL), loaded(policy));
         Finding f = pl.browsers().stream().filter(x -> x.subject().equals("chromium")).findFirst().orElseThrow();
         assertTrue(f.message().startsWith("Chromium: brak manifestu CardBridge"), f.message());
         assertTrue(f.fix().startsWith("uruchom: cardbridge-host install --user"), f.fix());
@@ -243,7 +442,7 @@ class DoctorTest {
         // The registry is maps here; WineRegistryIT checks the real reg.exe, views included.
         Map<String, String> v64 = new java.util.HashMap<>();
         Map<String, String> v32 = new java.util.HashMap<>();
-        Doctor doctor = new Doctor(CATALOG, roots, Os.WINDOWS, new MapRegistry(v64, v32), null, new DoctorTexts(Lang.EN));
+        Doctor doctor = new Doctor(CATALOG, roots, Os.WINDOWS, new MapRegistry(v64, v32), null, new DoctorTexts(Lang.EN), loaded(policy));
         BrowserCatalog.Browser chrome = CATALOG.browser("chrome").orElseThrow();
         BrowserCatalog.Browser firefox = CATALOG.browser("firefox").orElseThrow();
         String chromeKey = "SOFTWARE\\Google\\Chrome\\NativeMessagingHosts\\org.cardbridge.host";

@@ -152,7 +152,9 @@ class InstallerTest {
         JsonNode chrome = m.manifest(BrowserCatalog.Family.CHROME, HOST, branded);
         JsonNode firefox = m.manifest(BrowserCatalog.Family.FIREFOX, HOST, branded);
         assertEquals(List.of(ExtensionIds.CHROME_ORIGIN, "chrome-extension://abcdefghijklmnopabcdefghijklmnop/"), texts(chrome.path("allowed_origins")));
-        assertTrue(texts(firefox.path("allowed_extensions")).containsAll(List.of(ExtensionIds.FIREFOX, "cardbridge@ca.example")));
+        // Each id goes only into its own family's file: Firefox rejects a whole manifest whose
+        // allowed_extensions lists something that is not an add-on id, such as the CA's Chrome id.
+        assertEquals(List.of(ExtensionIds.FIREFOX, "cardbridge@ca.example"), texts(firefox.path("allowed_extensions")));
     }
 
     @Test

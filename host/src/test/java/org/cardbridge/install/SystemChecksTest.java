@@ -43,6 +43,17 @@ class SystemChecksTest {
     }
 
     @Test
+    void policyExtensionIdsOfNeitherFormAreNamed() throws IOException {
+        Path p = tmp.resolve("policy.json");
+        Files.writeString(p, "{\"extensionIds\": [\"abcdefghijklmnopabcdefghijklmnop\", \"cardbridge@ca.example\", \"cardbridge-ca\"]}");
+        List<Finding> found = checks().policy(PolicyLoader.load(p));
+        assertEquals(List.of("doctor.policyOk", "doctor.policyIdUnknown"), found.stream().map(Finding::code).toList(), found::toString);
+        assertEquals(Finding.Status.WARN, found.get(1).status());
+        assertTrue(found.get(1).message().startsWith("policy file " + p + " lists the extension id \"cardbridge-ca\", which is neither"), found.get(1).message());
+        assertEquals("correct \"extensionIds\" in " + p, found.get(1).fix());
+    }
+
+    @Test
     void noModuleAtAllIsBroken() {
         Finding f = checks().modules(List.of(), tmp.resolve("policy.json")).getFirst();
         assertEquals("doctor.noModule", f.code());

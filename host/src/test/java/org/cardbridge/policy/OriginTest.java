@@ -60,6 +60,21 @@ class OriginTest {
         assertTrue(!ExtensionIds.isChromeId("OFGJJDDGHMIFHCDEDHLCHEFMBECFFLCH"));
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {ExtensionIds.FIREFOX, "cardbridge@ca.example", "@ca.example", "A.b-c_d@X-Y.Z",
+            "{8a2f6c1e-0b3d-4e5f-9a7b-1c2d3e4f5a6b}", "{8A2F6C1E-0B3D-4E5F-9A7B-1C2D3E4F5A6B}"})
+    void firefoxAddonIds_areNameAtDomainOrABracedGuid(String id) {
+        assertTrue(ExtensionIds.isFirefoxId(id), id);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {ExtensionIds.CHROME, "cardbridge@", "cardbridge", "a@b@c", "a b@c.example", "ą@ca.example",
+            "\u212a@ca.example", "8a2f6c1e-0b3d-4e5f-9a7b-1c2d3e4f5a6b", "{8a2f6c1e-0b3d-4e5f-9a7b-1c2d3e4f5a6g}",
+            "{8a2f6c1e0b3d-4e5f-9a7b-1c2d3e4f5a6b-}", ""})
+    void otherStringsAreNoFirefoxAddonIds(String id) {
+        assertTrue(!ExtensionIds.isFirefoxId(id), id);
+    }
+
     @Test
     void parse_defaultPorts_areImplicit() {
         assertEquals(443, Origin.parse("https://ca.example").port());
