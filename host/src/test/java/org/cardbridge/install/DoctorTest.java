@@ -239,7 +239,9 @@ class DoctorTest {
         assertEquals("doctor.policyIdMissing", f.code());
         assertTrue(f.message().contains(chromiumManifest.toString()), f.message());
 
+        // install writes both folders Firefox builds read (/usr/lib and /usr/lib64): without either, no usable file.
         Files.delete(sys.resolve("usr/lib/mozilla/native-messaging-hosts/org.cardbridge.host.json"));
+        Files.delete(sys.resolve("usr/lib64/mozilla/native-messaging-hosts/org.cardbridge.host.json"));
         Finding firefox = only(check("firefox"), Finding.Status.FAIL);
         assertEquals("doctor.policyIdMissing", firefox.code());
         assertTrue(firefox.message().contains("cardbridge@ca.example"), firefox.message());
