@@ -19,6 +19,8 @@ import javax.swing.SwingUtilities;
 import javax.swing.WindowConstants;
 import java.awt.BorderLayout;
 import java.awt.Color;
+import java.awt.Component;
+import java.awt.Container;
 import java.awt.FlowLayout;
 import java.awt.GraphicsEnvironment;
 import java.awt.event.WindowAdapter;
@@ -31,8 +33,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
+import java.util.function.BooleanSupplier;
 
 /**
  * The host's native dialogs, in Swing (part of the JDK, so nothing to install). Each dialog is a
@@ -140,16 +144,26 @@ public final class SwingUserInterface implements UserInterface {
         requireDisplay();
         Texts t = new Texts(lang);
         AtomicReference<JDialog> ref = new AtomicReference<>();
-        onEdt(() -> {
-            JDialog dialog = frame("cardbridge-pinpad", t);
-            dialog.setDefaultCloseOperation(WindowConstants.DO_NOTHING_ON_CLOSE);
-            dialog.add(layout(List.of(new JLabel(t.html("pinpad.text", prompt.origin(), prompt.tokenLabel()))), List.of()));
-            dialog.pack();
-            dialog.setLocationRelativeTo(null);
-            dialog.setVisible(true);
-            ref.set(dialog);
-        });
-        return () -> SwingUtilities.invokeLater(() -> ref.get().dispose());
+        AtomicBoolean closed = new AtomicBoolean();
+        Runnable close = () -> {
+            closed.set(true);
+            disposeLater(ref);
+        };
+        try {
+            onEdt(closed::get, () -> {
+                JDialog dialog = frame("cardbridge-pinpad", t);
+                ref.set(dialog);
+                dialog.setDefaultCloseOperation(WindowConstants.DO_NOTHING_ON_CLOSE);
+                dialog.add(layout(List.of(new JLabel(t.html("pinpad.text", prompt.origin(), prompt.tokenLabel()))), List.of()));
+                dialog.pack();
+                dialog.setLocationRelativeTo(null);
+                dialog.setVisible(true);
+            });
+        } catch (RuntimeException e) {
+            close.run(); // the user cannot close this notice: nobody else would
+            throw e;
+        }
+        return close::run;
     }
 
     /**
@@ -176,23 +190,23 @@ public final class SwingUserInterface implements UserInterface {
         requireDisplay();
         CompletableFuture<Answer<T>> done = new CompletableFuture<>();
         AtomicReference<JDialog> ref = new AtomicReference<>();
-        onEdt(() -> {
-            JDialog dialog = frame(name, t);
-            dialog.setDefaultCloseOperation(WindowConstants.DISPOSE_ON_CLOSE);
-            dialog.addWindowListener(new WindowAdapter() {
-                @Override
-                public void windowClosing(WindowEvent e) {
-                    done.complete(new Answer<>(null));
-                }
-            });
-            dialog.add(content.apply(dialog, done));
-            dialog.pack();
-            dialog.setLocationRelativeTo(null);
-            dialog.setVisible(true);
-            dialog.toFront();
-            ref.set(dialog);
-        });
         try {
+            onEdt(done::isDone, () -> {
+                JDialog dialog = frame(name, t);
+                ref.set(dialog);
+                dialog.setDefaultCloseOperation(WindowConstants.DISPOSE_ON_CLOSE);
+                dialog.addWindowListener(new WindowAdapter() {
+                    @Override
+                    public void windowClosing(WindowEvent e) {
+                        done.complete(new Answer<>(null));
+                    }
+                });
+                dialog.add(content.apply(dialog, done));
+                dialog.pack();
+                dialog.setLocationRelativeTo(null);
+                dialog.setVisible(true);
+                dialog.toFront();
+            });
             Answer<T> answer = done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (answer.value() == null) {
                 throw new HostException(ErrorCode.USER_CANCELLED, "the user cancelled the dialog", Map.of("dialog", name));
@@ -208,11 +222,64 @@ public final class SwingUserInterface implements UserInterface {
             throw new IllegalStateException(e.getCause());
         } finally {
             done.complete(new Answer<>(null)); // a click after this point finds the answer taken
-            SwingUtilities.invokeLater(() -> {
-                if (ref.get() != null) {
-                    ref.get().dispose();
-                }
-            });
+            disposeLater(ref);
+        }
+    }
+
+    /**
+     * Builds and shows a dialog on the EDT and waits until it is up. Not invokeAndWait: an interrupt
+     * (the page cancelled) ends that wait while the EDT goes on to show the dialog, and nobody would
+     * dispose it. Here the caller's {@link #disposeLater} is queued behind this task, so it disposes
+     * whatever the task built, and a task that starts only after the caller {@code gaveUp} builds nothing.
+     */
+    private static void onEdt(BooleanSupplier gaveUp, Runnable build) {
+        if (SwingUtilities.isEventDispatchThread()) {
+            throw new IllegalStateException("a dialog waits for its answer: never on the EDT");
+        }
+        CompletableFuture<Void> built = new CompletableFuture<>();
+        SwingUtilities.invokeLater(() -> {
+            if (gaveUp.getAsBoolean()) {
+                built.complete(null);
+                return;
+            }
+            try {
+                build.run();
+                built.complete(null);
+            } catch (Throwable e) {
+                built.completeExceptionally(e); // the caller reports it; the EDT lives on
+            }
+        });
+        try {
+            built.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HostException(ErrorCode.REQUEST_CANCELLED, "the request was cancelled", Map.of());
+        } catch (ExecutionException e) {
+            throw new HostException(ErrorCode.INTERNAL_ERROR, "cannot show a dialog: " + e.getCause(), Map.of(), e.getCause());
+        }
+    }
+
+    /**
+     * Disposes the dialog, if one was built, once the EDT gets here; a PIN typed into it is overwritten
+     * first (JPasswordField.setText zeroes the old characters), since the field outlives the dialog.
+     */
+    private static void disposeLater(AtomicReference<JDialog> ref) {
+        SwingUtilities.invokeLater(() -> {
+            JDialog dialog = ref.get();
+            if (dialog != null) {
+                wipePasswords(dialog);
+                dialog.dispose();
+            }
+        });
+    }
+
+    private static void wipePasswords(Container container) {
+        for (Component c : container.getComponents()) {
+            if (c instanceof JPasswordField field) {
+                field.setText("");
+            } else if (c instanceof Container inner) {
+                wipePasswords(inner);
+            }
         }
     }
 
@@ -257,17 +324,6 @@ public final class SwingUserInterface implements UserInterface {
     private static void requireDisplay() {
         if (GraphicsEnvironment.isHeadless()) {
             throw new HostException(ErrorCode.INTERNAL_ERROR, "cannot show a dialog: there is no graphical display", Map.of());
-        }
-    }
-
-    private static void onEdt(Runnable r) {
-        try {
-            SwingUtilities.invokeAndWait(r);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HostException(ErrorCode.REQUEST_CANCELLED, "the request was cancelled", Map.of());
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            throw new HostException(ErrorCode.INTERNAL_ERROR, "cannot show a dialog: " + e.getCause(), Map.of(), e.getCause());
         }
     }
 }
