@@ -251,6 +251,10 @@ public final class SwingUserInterface implements UserInterface {
         });
         try {
             built.get();
+            if (Thread.currentThread().isInterrupted()) {
+                // get() keeps an interrupt that raced with the dialog's completion as a flag: still cancelled
+                throw new InterruptedException();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HostException(ErrorCode.REQUEST_CANCELLED, "the request was cancelled", Map.of());
