@@ -15,14 +15,19 @@ import javax.swing.JDialog;
 import javax.swing.JLabel;
 import javax.swing.JPanel;
 import javax.swing.JPasswordField;
+import javax.swing.JScrollPane;
+import javax.swing.ScrollPaneConstants;
 import javax.swing.SwingUtilities;
+import javax.swing.UIManager;
 import javax.swing.WindowConstants;
 import java.awt.BorderLayout;
 import java.awt.Color;
 import java.awt.Component;
 import java.awt.Container;
+import java.awt.Dimension;
 import java.awt.FlowLayout;
 import java.awt.GraphicsEnvironment;
+import java.awt.Rectangle;
 import java.awt.event.WindowAdapter;
 import java.awt.event.WindowEvent;
 import java.time.Duration;
@@ -58,7 +63,7 @@ public final class SwingUserInterface implements UserInterface {
             JButton allow = button(t.get("button.allow"), "allow", () -> done.complete(new Answer<>(new ReadConsent(true, remember.isSelected()))));
             JButton deny = button(t.get("button.deny"), "deny", () -> done.complete(new Answer<>(new ReadConsent(false, remember.isSelected()))));
             dialog.getRootPane().setDefaultButton(deny);
-            return layout(List.of(new JLabel(t.html("consent.text", origin)), remember), List.of(allow, deny));
+            return layout(List.of(new WrappedText(t.emphasised("consent.text", origin), textWidth()), remember), List.of(allow, deny));
         });
     }
 
@@ -70,9 +75,10 @@ public final class SwingUserInterface implements UserInterface {
             JButton cancel = button(t.get("button.cancel"), "cancel", () -> done.complete(new Answer<>(null)));
             dialog.getRootPane().setDefaultButton(ok);
             armAfterDelay(dialog, ok);
+            int width = textWidth();
             List<JComponent> rows = new java.util.ArrayList<>();
-            rows.add(new JLabel(t.html("confirm.text", confirmation.origin(), t.get(confirmation.action()))));
-            confirmation.facts().forEach(f -> rows.add(new JLabel(plainLabel(f))));
+            rows.add(new WrappedText(t.emphasised("confirm.text", confirmation.origin(), t.get(confirmation.action())), width));
+            confirmation.facts().forEach(f -> rows.add(new WrappedText(Texts.oneLine(f), width)));
             return layout(rows, List.of(ok, cancel));
         });
     }
@@ -114,15 +120,16 @@ public final class SwingUserInterface implements UserInterface {
                     update();
                 }
             });
+            int width = textWidth();
             List<JComponent> rows = new java.util.ArrayList<>();
-            rows.add(new JLabel(t.html("pin.text", prompt.origin(), prompt.tokenLabel())));
+            rows.add(new WrappedText(t.emphasised("pin.text", prompt.origin(), prompt.tokenLabel()), width));
             if (prompt.certificate() != null) {
-                rows.add(new JLabel(plainLabel(t.plain("pin.certificate", prompt.certificate()))));
+                rows.add(new WrappedText(Texts.oneLine(t.plain("pin.certificate", prompt.certificate())), width));
             }
             if (prompt.tries() != PinPrompt.Tries.NORMAL) {
-                JLabel warn = new JLabel(t.get(prompt.tries() == PinPrompt.Tries.FINAL_TRY ? "pin.finalTry" : "pin.countLow"));
+                WrappedText warn = new WrappedText(t.get(prompt.tries() == PinPrompt.Tries.FINAL_TRY ? "pin.finalTry" : "pin.countLow"), width)
+                        .color(new Color(0xB00020));
                 warn.setName("warning");
-                warn.setForeground(new Color(0xB00020));
                 rows.add(warn);
             }
             JPanel pinRow = new JPanel(new FlowLayout(FlowLayout.LEFT, 0, 0));
@@ -154,9 +161,9 @@ public final class SwingUserInterface implements UserInterface {
                 JDialog dialog = frame("cardbridge-pinpad", t);
                 ref.set(dialog);
                 dialog.setDefaultCloseOperation(WindowConstants.DO_NOTHING_ON_CLOSE);
-                dialog.add(layout(List.of(new JLabel(t.html("pinpad.text", prompt.origin(), prompt.tokenLabel()))), List.of()));
-                dialog.pack();
-                dialog.setLocationRelativeTo(null);
+                JPanel content = layout(List.of(new WrappedText(t.emphasised("pinpad.text", prompt.origin(), prompt.tokenLabel()), textWidth())), List.of());
+                dialog.add(content);
+                fit(dialog, content);
                 dialog.setVisible(true);
             });
         } catch (RuntimeException e) {
@@ -201,9 +208,9 @@ public final class SwingUserInterface implements UserInterface {
                         done.complete(new Answer<>(null));
                     }
                 });
-                dialog.add(content.apply(dialog, done));
-                dialog.pack();
-                dialog.setLocationRelativeTo(null);
+                JComponent root = content.apply(dialog, done);
+                dialog.add(root);
+                fit(dialog, root);
                 dialog.setVisible(true);
                 dialog.toFront();
             });
@@ -296,21 +303,64 @@ public final class SwingUserInterface implements UserInterface {
         return dialog;
     }
 
+    private static final int MARGIN = 16;
+
+    /** The text rows above, the buttons below; the rows scroll if the screen is too short for them. */
     private static JPanel layout(List<? extends JComponent> rows, List<JButton> buttons) {
         JPanel body = new JPanel();
+        body.setName("text");
         body.setLayout(new BoxLayout(body, BoxLayout.Y_AXIS));
         for (JComponent row : rows) {
             row.setAlignmentX(0f);
             body.add(row);
             body.add(Box.createVerticalStrut(8));
         }
+        JScrollPane scroll = new JScrollPane(body, ScrollPaneConstants.VERTICAL_SCROLLBAR_AS_NEEDED,
+                ScrollPaneConstants.HORIZONTAL_SCROLLBAR_NEVER);
+        scroll.setBorder(BorderFactory.createEmptyBorder());
+        scroll.getVerticalScrollBar().setUnitIncrement(16);
         JPanel actions = new JPanel(new FlowLayout(FlowLayout.RIGHT));
         buttons.forEach(actions::add);
         JPanel root = new JPanel(new BorderLayout());
-        root.setBorder(BorderFactory.createEmptyBorder(16, 16, 8, 16));
-        root.add(body, BorderLayout.CENTER);
+        root.setBorder(BorderFactory.createEmptyBorder(MARGIN, MARGIN, 8, MARGIN));
+        root.add(scroll, BorderLayout.CENTER);
         root.add(actions, BorderLayout.SOUTH);
         return root;
+    }
+
+    /**
+     * Where dialog text wraps: at about 36 ems (some 60 characters a line), or narrower where the
+     * screen's usable width, less the dialog's margins, a scroll bar and a window frame, is smaller.
+     */
+    static int textWidth() {
+        int comfortable = Math.round(UIManager.getFont("Label.font").getSize2D() * 36);
+        return Math.max(120, Math.min(comfortable, usableBounds().width - 2 * MARGIN - 64));
+    }
+
+    /** The default screen less its task bars and docks: where the dialogs are shown. */
+    private static Rectangle usableBounds() {
+        return GraphicsEnvironment.getLocalGraphicsEnvironment().getMaximumWindowBounds();
+    }
+
+    /**
+     * Sizes the dialog and centres it within the screen's usable bounds. The text already wraps to fit
+     * the width; a dialog still too tall (long facts) lets its text scroll, so the buttons stay on the
+     * screen whatever a page sends.
+     */
+    private static void fit(JDialog dialog, JComponent root) {
+        dialog.pack();
+        Rectangle usable = usableBounds();
+        int excess = dialog.getHeight() - usable.height;
+        if (excess > 0 && ((BorderLayout) root.getLayout()).getLayoutComponent(BorderLayout.CENTER) instanceof JScrollPane scroll) {
+            Dimension size = scroll.getPreferredSize();
+            int bar = scroll.getVerticalScrollBar().getPreferredSize().width;
+            scroll.setPreferredSize(new Dimension(size.width + bar, Math.max(size.height - excess, 0)));
+            dialog.pack();
+        }
+        dialog.setLocationRelativeTo(null);
+        dialog.setLocation(
+                Math.max(usable.x, Math.min(dialog.getX(), usable.x + usable.width - dialog.getWidth())),
+                Math.max(usable.y, Math.min(dialog.getY(), usable.y + usable.height - dialog.getHeight())));
     }
 
     private static JButton button(String text, String name, Runnable action) {
@@ -318,11 +368,6 @@ public final class SwingUserInterface implements UserInterface {
         b.setName(name);
         b.addActionListener(e -> action.run());
         return b;
-    }
-
-    /** Facts come from the card or the page: show them as text, never as HTML. */
-    private static String plainLabel(String text) {
-        return "<html>" + Texts.escape(text) + "</html>";
     }
 
     private static void requireDisplay() {

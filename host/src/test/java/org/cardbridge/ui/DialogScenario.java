@@ -4,11 +4,16 @@ import org.cardbridge.policy.Origin;
 import org.cardbridge.protocol.HostException;
 import org.cardbridge.protocol.Lang;
 
+import javax.swing.JButton;
 import javax.swing.JPasswordField;
+import javax.swing.JViewport;
 import javax.swing.SwingUtilities;
 import java.awt.AWTEvent;
 import java.awt.Component;
 import java.awt.Container;
+import java.awt.FontMetrics;
+import java.awt.GraphicsEnvironment;
+import java.awt.Rectangle;
 import java.awt.Toolkit;
 import java.awt.Window;
 import java.awt.event.HierarchyEvent;
@@ -16,6 +21,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -28,10 +34,14 @@ import java.util.function.Supplier;
  * until stdin says {@code exit}, so the test can look at the screen with xdotool meanwhile.
  *
  * <p>Usage: {@code interrupt-queued <kind>}, {@code interrupt-building <kind>} (kind: confirm, pin,
- * pinpad, consent), {@code pin-cancelled}.
+ * pinpad, consent), {@code pin-cancelled}, {@code confirm <short|spaces|nospaces|tall|exact>},
+ * {@code long-origin <pin|consent|pinpad>}.
  */
 public final class DialogScenario {
     static final Origin ORIGIN = Origin.parse("https://ca.example.pl");
+    /** The longest host an origin may have (253 characters, labels of at most 63): no space to wrap at. */
+    static final Origin LONG_ORIGIN = Origin.parse("https://" + "a".repeat(63) + "." + "b".repeat(63) + "."
+            + "c".repeat(63) + "." + "d".repeat(61));
     private static final PinPrompt PROMPT = new PinPrompt(ORIGIN, "Karta Żółta", "CN=Paweł Dąbrowski", PinPrompt.Tries.NORMAL);
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final BufferedReader IN = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -45,6 +55,8 @@ public final class DialogScenario {
             case "interrupt-queued" -> interruptQueued(ui, args[1]);
             case "interrupt-building" -> interruptBuilding(ui, args[1]);
             case "pin-cancelled" -> pinCancelled(ui);
+            case "confirm" -> confirm(ui, args[1]);
+            case "long-origin" -> longOrigin(ui, args[1]);
             default -> throw new IllegalArgumentException(args[0]);
         }
         report("ready");
@@ -124,6 +136,133 @@ public final class DialogScenario {
         report("outcome " + outcome.get());
         report("showing " + showingDialogs());
         report("field " + onEdt(() -> field.getDocument().getLength()));
+    }
+
+    /**
+     * A confirmation with a short, a long spaced or a long unbroken description, one with more facts
+     * than fit on the screen, or one with a fact exactly as wide as the text.
+     */
+    private static void confirm(SwingUserInterface ui, String variant) throws Exception {
+        Origin origin = variant.equals("nospaces") ? LONG_ORIGIN : ORIGIN;
+        String description = switch (variant) {
+            case "short", "exact" -> "Wniosek o odnowienie";
+            // 500 characters: SignCommand.MAX_DESCRIPTION, the longest a page may send
+            case "spaces" -> ("Wniosek o odnowienie certyfikatu kwalifikowanego nr 2024/117, strona " + "ąęźż ")
+                    .repeat(8).substring(0, 500);
+            case "nospaces", "tall" -> "Ż".repeat(500);
+            default -> throw new IllegalArgumentException(variant);
+        };
+        Texts t = new Texts(Lang.PL);
+        List<String> facts = new ArrayList<>(List.of(t.plain("fact.token", "Karta Żółta"),
+                t.plain("fact.certificate", "CN=Paweł Dąbrowski"), t.plain("fact.description", description)));
+        if (variant.equals("tall")) {
+            // More text than the screen is tall (a certificate's subject has no length limit).
+            for (int i = 0; i < 8; i++) {
+                facts.add(t.plain("fact.subject", "CN=" + "Długa nazwa ".repeat(40)));
+            }
+        }
+        if (variant.equals("exact")) {
+            facts.add(exactlyAsWideAsTheText());
+        }
+        Confirmation c = new Confirmation(origin, "action.sign", facts);
+        Thread worker = new Thread(() -> {
+            try {
+                ui.confirm(c, Lang.PL, TIMEOUT);
+                report("outcome confirmed");
+            } catch (HostException e) {
+                report("outcome error " + e.code());
+            }
+        });
+        worker.start();
+        JButton confirm = (JButton) awaitComponent("cardbridge-confirm", "confirm");
+        JButton cancel = (JButton) awaitComponent("cardbridge-confirm", "cancel");
+        Window dialog = SwingUtilities.getWindowAncestor(confirm);
+        reportFit(dialog);
+        // Within the window: under a bare X server AWT sometimes still believes a new window is at 0,0.
+        for (JButton b : List.of(confirm, cancel)) {
+            report("button " + b.getName() + " " + rect(onEdt(() -> SwingUtilities.convertRectangle(b.getParent(), b.getBounds(), dialog)))
+                    + " " + onEdt(b::isShowing));
+        }
+        JViewport text = (JViewport) SwingUtilities.getAncestorOfClass(JViewport.class, awaitComponent("cardbridge-confirm", "text"));
+        report("scrolled " + onEdt(() -> text.getViewPosition().y));
+        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!onEdt(confirm::isEnabled) && System.nanoTime() < end) {
+            Thread.sleep(50);
+        }
+        report("armed " + onEdt(confirm::isEnabled));
+    }
+
+    /**
+     * A line exactly as wide as a dialog's text may be: where the text is measured for one width and
+     * laid out for another, even by a pixel, such a line is cut off.
+     */
+    private static String exactlyAsWideAsTheText() throws Exception {
+        return onEdt(() -> {
+            WrappedText sample = new WrappedText("", 100);
+            FontMetrics metrics = sample.getFontMetrics(sample.getFont());
+            int width = SwingUserInterface.textWidth();
+            int x = metrics.charWidth('x');
+            int i = metrics.charWidth('i');
+            for (int xs = width / x; xs >= 0; xs--) {
+                if ((width - xs * x) % i == 0) {
+                    String line = "x".repeat(xs) + "i".repeat((width - xs * x) / i);
+                    if (metrics.stringWidth(line) == width) {
+                        return line;
+                    }
+                }
+            }
+            throw new IllegalStateException("no line of x and i is " + width + " pixels wide");
+        });
+    }
+
+    /** A dialog naming the longest possible origin (the PIN dialog: a long certificate subject too). */
+    private static void longOrigin(SwingUserInterface ui, String kind) throws Exception {
+        PinPrompt prompt = new PinPrompt(LONG_ORIGIN, "Karta Żółta", "CN=" + "Długa nazwa ".repeat(20), PinPrompt.Tries.FINAL_TRY);
+        Thread worker = new Thread(() -> {
+            try {
+                switch (kind) {
+                    case "pin" -> ui.askPin(prompt, Lang.PL, TIMEOUT);
+                    case "consent" -> ui.askReadConsent(LONG_ORIGIN, Lang.PL, TIMEOUT);
+                    case "pinpad" -> ui.showPinPadNotice(prompt, Lang.PL);
+                    default -> throw new IllegalArgumentException(kind);
+                }
+            } catch (HostException e) {
+                report("outcome error " + e.code());
+            }
+        });
+        worker.start();
+        reportFit(SwingUtilities.getWindowAncestor(awaitComponent("cardbridge-" + kind, "text")));
+    }
+
+    /**
+     * Where the screen's usable area and the dialog are, and how many character positions of its text
+     * lie outside the text's own bounds (cut off, not shown).
+     */
+    private static void reportFit(Window dialog) throws Exception {
+        report("usable " + rect(onEdt(() -> GraphicsEnvironment.getLocalGraphicsEnvironment().getMaximumWindowBounds())));
+        report("window " + rect(onEdt(dialog::getBounds)));
+        report("cut off " + onEdt(() -> cutOff(dialog)));
+    }
+
+    private static int cutOff(Container parent) {
+        int outside = 0;
+        for (Component c : parent.getComponents()) {
+            if (c instanceof WrappedText text) {
+                for (int i = 0; i <= text.getDocument().getLength(); i++) {
+                    try {
+                        java.awt.geom.Rectangle2D at = text.modelToView2D(i);
+                        if (at.getX() > text.getWidth() || at.getMaxY() > text.getHeight()) {
+                            outside++;
+                        }
+                    } catch (javax.swing.text.BadLocationException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            } else if (c instanceof Container inner) {
+                outside += cutOff(inner);
+            }
+        }
+        return outside;
     }
 
     private static Object call(SwingUserInterface ui, String kind) throws Exception {
@@ -218,6 +357,10 @@ public final class DialogScenario {
         AtomicReference<T> out = new AtomicReference<>();
         SwingUtilities.invokeAndWait(() -> out.set(s.get()));
         return out.get();
+    }
+
+    private static String rect(Rectangle r) {
+        return r.x + " " + r.y + " " + r.width + " " + r.height;
     }
 
     private static void awaitUninterruptibly(CountDownLatch latch) {

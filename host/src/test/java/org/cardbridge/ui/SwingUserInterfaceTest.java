@@ -8,12 +8,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
+import java.awt.Rectangle;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +26,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The real Swing dialogs on a private Xvfb display, each scenario in a child JVM ({@link DialogScenario}),
@@ -78,6 +82,74 @@ class SwingUserInterfaceTest {
             child.expect("ready");
             xdo.waitForNoWindow(HostDialogs.TITLE, Duration.ofSeconds(3));
         }
+    }
+
+    /**
+     * The longest description a page may send (with spaces, and as one 500-character word beside the
+     * longest possible origin) wraps, text taller than the screen scrolls, and a line exactly as wide as
+     * the text is not cut off: the confirmation fits the screen, shows all its text and its Confirm
+     * button can be clicked. Screenshots: target/screenshots/confirm-long-*.png.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"spaces", "nospaces", "tall", "exact"})
+    void longDescription_confirmationFitsTheScreen_andConfirmCanBeClicked(String variant) throws Exception {
+        try (Child child = new Child("confirm", variant)) {
+            Rectangle usable = rect(child.expect("usable "));
+            Rectangle size = rect(child.expect("window "));
+            assertEquals("cut off 0", child.expect("cut off "));
+            Rectangle confirm = button(child.expect("button confirm "));
+            Rectangle cancel = button(child.expect("button cancel "));
+            assertEquals("scrolled 0", child.expect("scrolled "), "who asks, at the top, is in view");
+            XDoTool xdo = xvfb.xdotool();
+            String id = xdo.waitForWindow(HostDialogs.TITLE, WAIT);
+            // Where X has put the window (AWT's own idea of it can lag behind under a bare X server).
+            Rectangle window = xdo.geometry(id);
+            assertEquals(size.getSize(), window.getSize());
+            assertTrue(usable.contains(window) && xdo.screen().contains(window), "window " + window + " outside the usable " + usable);
+            for (Rectangle b : List.of(confirm, cancel)) {
+                b.translate(window.x, window.y);
+                assertTrue(window.contains(b), "button " + b + " outside " + window);
+            }
+            xdo.awaitPainted(id, WAIT);
+            assertTrue(Files.size(xdo.screenshot("confirm-long-" + variant)) > 0);
+            assertEquals("armed true", child.expect("armed "));
+            xdo.clickAt((int) confirm.getCenterX(), (int) confirm.getCenterY());
+            assertEquals("outcome confirmed", child.expect("outcome "));
+        }
+    }
+
+    /** The other dialogs name the longest possible origin: they fit the screen, and no text is cut off. */
+    @ParameterizedTest
+    @ValueSource(strings = {"pin", "consent", "pinpad"})
+    void longOrigin_dialogFitsTheScreen_andShowsAllItsText(String kind) throws Exception {
+        try (Child child = new Child("long-origin", kind)) {
+            Rectangle usable = rect(child.expect("usable "));
+            Rectangle size = rect(child.expect("window "));
+            assertEquals("cut off 0", child.expect("cut off "));
+            XDoTool xdo = xvfb.xdotool();
+            String id = xdo.waitForWindow(HostDialogs.TITLE, WAIT);
+            Rectangle window = xdo.geometry(id);
+            assertEquals(size.getSize(), window.getSize());
+            assertTrue(usable.contains(window) && xdo.screen().contains(window), "window " + window + " outside the usable " + usable);
+            if (kind.equals("pinpad")) {
+                Thread.sleep(1000); // text only: too few colours for awaitPainted to tell
+            } else {
+                xdo.awaitPainted(id, WAIT);
+            }
+            xdo.screenshot("long-origin-" + kind);
+        }
+    }
+
+    private static Rectangle rect(String line) {
+        String[] p = line.split(" ");
+        int n = p.length;
+        return new Rectangle(Integer.parseInt(p[n - 4]), Integer.parseInt(p[n - 3]), Integer.parseInt(p[n - 2]), Integer.parseInt(p[n - 1]));
+    }
+
+    /** {@code button <name> x y w h <showing>}: the rectangle, once the button is known to be showing. */
+    private static Rectangle button(String line) {
+        assertTrue(line.endsWith(" true"), "not showing: " + line);
+        return rect(line.substring(0, line.length() - " true".length()));
     }
 
     /** A {@link DialogScenario} in its own JVM on the test's display; what it reports, line by line. */
