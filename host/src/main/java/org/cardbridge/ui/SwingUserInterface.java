@@ -73,7 +73,16 @@ public final class SwingUserInterface implements UserInterface {
         show("cardbridge-confirm", t, timeout, (dialog, done) -> {
             JButton ok = button(t.get("button.confirm"), "confirm", () -> done.complete(new Answer<>(Boolean.TRUE)));
             JButton cancel = button(t.get("button.cancel"), "cancel", () -> done.complete(new Answer<>(null)));
-            dialog.getRootPane().setDefaultButton(ok);
+            // This dialog authorises a signature or a change to the card, and without a PIN once the card
+            // is logged in. Return, pressed out of habit or meant for the page, must not be that consent;
+            // at worst it cancels, which the page can ask again. Confirming takes the button itself.
+            dialog.getRootPane().setDefaultButton(cancel);
+            dialog.addWindowListener(new WindowAdapter() {
+                @Override
+                public void windowOpened(WindowEvent e) {
+                    cancel.requestFocusInWindow(); // Space, too, presses Cancel until the user moves on
+                }
+            });
             armAfterDelay(dialog, ok);
             int width = textWidth();
             List<JComponent> rows = new java.util.ArrayList<>();
@@ -175,7 +184,7 @@ public final class SwingUserInterface implements UserInterface {
 
     /**
      * The confirm button stays disabled for a moment after the dialog appears: the dialog comes to the
-     * front on its own, and a Return the user meant for the page must not sign or write anything.
+     * front on its own, and a click the user meant for the page must not sign or write anything.
      */
     static final int ARM_DELAY_MILLIS = 700;
 

@@ -112,6 +112,28 @@ public final class XDoTool {
         run(List.of("xdotool", "click", "1"), false);
     }
 
+    /**
+     * Clicks the leftmost thing in the row {@code fromBottom} pixels above the window's bottom edge,
+     * a little inside it: a dialog's first button, since the buttons sit alone in the bottom row, right
+     * aligned, and only the plain panel background is left of them. Scans a one-pixel strip of the
+     * window for the first colour that differs from the window's left edge.
+     */
+    public void clickFirstInRow(String window, int fromBottom) {
+        Rectangle g = geometry(window);
+        int y = g.height - fromBottom;
+        String strip = run(List.of("import", "-window", window, "-crop", g.width + "x1+0+" + y, "+repage", "txt:-"), false);
+        List<String> colours = strip.lines().filter(l -> !l.startsWith("#"))
+                .map(l -> l.substring(l.indexOf(':') + 1).trim().split("\\s+")[0]).toList(); // "x,0: (r,g,b)  #… name"
+        for (int x = 1; x < colours.size(); x++) {
+            if (!colours.get(x).equals(colours.get(0))) {
+                run(List.of("xdotool", "mousemove", "--window", window, Integer.toString(x + 8), Integer.toString(y)), false);
+                run(List.of("xdotool", "click", "1"), false);
+                return;
+            }
+        }
+        throw new AssertionError("nothing in row " + y + " of window " + window);
+    }
+
     /** Clicks at a point of the screen. */
     public void clickAt(int x, int y) {
         run(List.of("xdotool", "mousemove", Integer.toString(x), Integer.toString(y)), false);

@@ -118,6 +118,36 @@ class SwingUserInterfaceTest {
         }
     }
 
+    /**
+     * The confirmation authorises a signature or a change to the card: Return, the key pressed without
+     * reading, cancels it; confirming takes the Confirm button itself.
+     */
+    @Test
+    void returnInTheConfirmation_cancels() throws Exception {
+        try (Child child = new Child("confirm", "short")) {
+            assertEquals("armed true", child.expect("armed "));
+            XDoTool xdo = xvfb.xdotool();
+            String window = xdo.waitForWindow(HostDialogs.TITLE, WAIT);
+            xdo.awaitPainted(window, WAIT);
+            for (int attempt = 0; attempt < 5 && xdo.isVisible(window); attempt++) {
+                xdo.focus(window);
+                xdo.pressReturn();
+                xdo.awaitGone(window, Duration.ofSeconds(3));
+            }
+            assertEquals("outcome error USER_CANCELLED", child.expect("outcome "));
+        }
+    }
+
+    /** The end-to-end tests confirm through {@link HostDialogs#confirm}: it must press Confirm, not Cancel. */
+    @Test
+    void hostDialogsConfirm_pressesTheConfirmButton() throws Exception {
+        try (Child child = new Child("confirm", "short")) {
+            XDoTool xdo = xvfb.xdotool();
+            HostDialogs.confirm(xdo, WAIT, null);
+            assertEquals("outcome confirmed", child.expect("outcome "));
+        }
+    }
+
     /** The other dialogs name the longest possible origin: they fit the screen, and no text is cut off. */
     @ParameterizedTest
     @ValueSource(strings = {"pin", "consent", "pinpad"})
