@@ -84,6 +84,11 @@ cat > "$app/bin/cardbridge-host" <<EOF
 # so it execs the bundled runtime directly. stdout is the message channel: JVM logging stays off it.
 self=\$0
 [ -L "\$self" ] && self=\$(readlink -f "\$self")
+# A relative start (bin/cardbridge-host, ./cardbridge-host) is made absolute: app and manifests need it.
+case "\$self" in
+  /*) ;;
+  *) self=\$PWD/\$self ;;
+esac
 app=\${self%/bin/*}
 # Started by a browser (LaunchMode.of's rule): fd 1 becomes stderr and the real stdout fd 3, where the
 # frames go, so native code printing cannot corrupt them. The CLI keeps its stdout.
@@ -97,7 +102,7 @@ if [ -n "\$frames" ]; then
   frames="-Dcardbridge.stdout=/dev/fd/3"
 fi
 exec "\$app/lib/runtime/bin/java" $jvm_opts -XX:AOTCache="\$app/lib/cardbridge.aot" \\
-  \$frames -Dcardbridge.executable="\$app/bin/cardbridge-host" $exports \\
+  \${frames:+"\$frames"} -Dcardbridge.executable="\$app/bin/cardbridge-host" $exports \\
   -cp "$(echo "$cp_rel" | sed 's|lib/app/|$app/lib/app/|g')" org.cardbridge.host.Main "\$@"
 EOF
 chmod 755 "$app/bin/cardbridge-host"
@@ -200,10 +205,10 @@ elif command -v rpmbuild >/dev/null 2>&1; then
   mkdir -p "$rpmtop/SPECS" "$rpmroot"
   cp -a "$stage/." "$rpmroot/"
   rm -rf "$rpmroot/DEBIAN"
-  # Manifests in every folder a browser may read, not only the first: these distributions' 64-bit Firefox
-  # reads /usr/lib64/mozilla (browsers.json lists it second). Written by the packaged host, as for the .deb.
+  # Manifests in every folder a browser may read (these distributions' 64-bit Firefox reads
+  # /usr/lib64/mozilla), written by the packaged host, as for the .deb.
   CARDBRIDGE_STATE_DIR=$(mktemp -d) "$rpmroot$prefix/bin/cardbridge-host" install --system --root "$rpmroot" \
-    --every-listed-dir --host-path "$prefix/bin/cardbridge-host" --policy "$rpmroot/etc/cardbridge/policy.json" >&2
+    --host-path "$prefix/bin/cardbridge-host" --policy "$rpmroot/etc/cardbridge/policy.json" >&2
   # Libraries the bundled runtime provides itself are not requirements (and the package provides nothing).
   own_libs=$(find "$rpmroot$prefix" -name '*.so*' -printf '%f\n' | sort -u | sed 's/[.]/[.]/g' | paste -sd'|')
   rpm_release=1

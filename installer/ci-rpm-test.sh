@@ -47,7 +47,7 @@ host=$prefix/bin/cardbridge-host
 [ -x "$root$host" ] || fail "$host is not in the package"
 
 # Every folder browsers.json lists for Linux, system-wide: the packaged host regenerates the set.
-CARDBRIDGE_STATE_DIR=$work/state "$root$host" install --system --root "$work/expected" --every-listed-dir \
+CARDBRIDGE_STATE_DIR=$work/state "$root$host" install --system --root "$work/expected" \
   --host-path "$host" --policy "$root/etc/cardbridge/policy.json" >/dev/null
 expected=$(cd "$work/expected" && find . -name org.cardbridge.host.json | sed 's|^\.||' | sort)
 # 6 first folders (Brave and Opera share Chrome's) and Firefox's second, /usr/lib64/mozilla.

@@ -71,20 +71,24 @@ export interface Status {
   operations: string[];
 }
 
+/**
+ * One slot of a loaded module. Without a card (`present: false`) or with a blank, uninitialised card
+ * (`present: true`, `token: null`) the card's fields are null: look for `present && token`.
+ */
 export interface Token {
-  token: string;
+  token: string | null;
   module: string;
   slotId: number;
   readerName: string;
   present: boolean;
-  label: string;
-  manufacturer: string;
-  model: string;
-  serial: string;
-  loginRequired: boolean;
-  loggedIn: boolean;
-  pinPad: boolean;
-  pinState: PinState;
+  label: string | null;
+  manufacturer: string | null;
+  model: string | null;
+  serial: string | null;
+  loginRequired: boolean | null;
+  loggedIn: boolean | null;
+  pinPad: boolean | null;
+  pinState: PinState | null;
   algorithms: Algorithm[];
 }
 
@@ -109,9 +113,10 @@ export interface PendingKey {
   handle: string;
   keyId: string;
   label: string;
-  algorithm: Algorithm | string;
-  /** base64 SubjectPublicKeyInfo */
-  publicKey: string;
+  /** null when the card's key has a type or size the host does not name */
+  algorithm: Algorithm | string | null;
+  /** base64 SubjectPublicKeyInfo; null when the card does not reveal it */
+  publicKey: string | null;
 }
 
 export interface GeneratedKey {
@@ -230,4 +235,10 @@ export interface Client {
 }
 
 /** A client bound to one window (the module's functions use one bound to the page's own window). */
-export declare function createClient(env: { window: Window; ackTimeoutMs?: number; statusTimeoutMs?: number }): Client;
+export declare function createClient(env: {
+  window: Window;
+  ackTimeoutMs?: number;
+  statusTimeoutMs?: number;
+  /** Clock for the watch restart rule (tests); default Date.now. */
+  now?: () => number;
+}): Client;

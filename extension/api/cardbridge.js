@@ -62,6 +62,11 @@ export const EVENTS = Object.freeze(["tokenInserted", "tokenRemoved", "readerAdd
 export const EXTENSION_ACK_MS = 1000;
 /** status() waits this long for the host's hello unless the caller gives a timeout. */
 export const STATUS_TIMEOUT_MS = 20000;
+/**
+ * A watch that ends sooner than this after it was asked for is restarted only on the page's next call:
+ * a host that dies right after subscribing must not be restarted in a loop.
+ */
+const WATCH_RESTART_MIN_MS = 5000;
 
 // Page <-> content script message tags. The content script (extension/content.js) uses the same strings.
 const FROM_PAGE = "cardbridge-page";
@@ -107,17 +112,21 @@ function newId() {
  * Builds a client bound to one window. The module's own functions use one built lazily on
  * `globalThis`; tests (and pages with several frames) may build their own.
  *
- * @param {{window: Window, ackTimeoutMs?: number, statusTimeoutMs?: number}} env
+ * @param {{window: Window, ackTimeoutMs?: number, statusTimeoutMs?: number, now?: () => number}} env
  */
 export function createClient(env) {
   const win = env.window;
   const ackTimeoutMs = env.ackTimeoutMs ?? EXTENSION_ACK_MS;
   const statusTimeoutMs = env.statusTimeoutMs ?? STATUS_TIMEOUT_MS;
+  const now = env.now ?? Date.now;
   /** id -> {resolve, reject, onProgress, acked, timers[]} */
   const pending = new Map();
   /** event name -> Set of listeners */
   const listeners = new Map();
   let subscribed = false;
+  let watchAskedAt = 0;
+  let watchGeneration = 0;
+  let restartWatchLater = false;
   let listening = false;
   let extensionVersion = null;
   let compatible = null; // cached status promise once a hello succeeded
@@ -146,6 +155,11 @@ export function createClient(env) {
       }
       return;
     }
+    if (msg.type === "watchEnded") {
+      watchEnded();
+      return;
+    }
+    // Anything else without a pending id (a type from a newer extension) is ignored.
     const p = pending.get(msg.id);
     if (!p) return;
     switch (msg.type) {
@@ -192,6 +206,19 @@ export function createClient(env) {
   /** Sends one protocol request; resolves with its result or rejects with a CardBridgeError. */
   function request(op, params, options = {}) {
     return new Promise((resolve, reject) => {
+      // A sandboxed frame (or CSP sandbox) keeps its site's location but has an opaque origin: a message
+      // posted to location.origin is dropped, and the extension would seem missing.
+      if (win.origin === "null") {
+        reject(
+          new CardBridgeError(
+            "CONTEXT_INSECURE",
+            "CardBridge cannot be used from a sandboxed or opaque-origin document (its origin is \"null\"); " +
+              "call it from a document that has its site's origin",
+            { origin: "null" },
+          ),
+        );
+        return;
+      }
       if (!isAllowedContext(win.location)) {
         reject(
           new CardBridgeError(
@@ -263,22 +290,68 @@ export function createClient(env) {
     return result;
   }
 
-  /** Checks versions once per page; a failure that may go away (no extension, no host) is retried next call. */
-  function ensureCompatible(options) {
+  /**
+   * Checks versions once per page; a failure that may go away (no extension, no host) is retried next call.
+   * The check is shared by every call waiting for it, so it runs on no caller's signal (status() has its
+   * own timeout); each caller's signal cancels only that caller's wait.
+   */
+  function ensureCompatible(name, signal) {
+    if (signal?.aborted) {
+      const e = new CardBridgeError("REQUEST_CANCELLED", "the request was aborted before it was sent", { op: name });
+      return Promise.reject(e);
+    }
     if (!compatible) {
-      compatible = status({}, { signal: options?.signal }).catch((e) => {
+      compatible = status({}, {}).catch((e) => {
         if (e.code !== "VERSION_MISMATCH") compatible = null;
         throw e;
       });
     }
-    return compatible;
+    if (!signal) return compatible;
+    return new Promise((resolve, reject) => {
+      const onAbort = () =>
+        reject(new CardBridgeError("REQUEST_CANCELLED", "the request was aborted by the page", { op: name }));
+      signal.addEventListener("abort", onAbort, { once: true });
+      compatible.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
   }
 
   function op(name) {
     return async (params, options = {}) => {
-      await ensureCompatible(options);
+      restartWatchIfDue();
+      await ensureCompatible(name, options.signal);
       return request(name, params, options);
     };
+  }
+
+  function hasListeners() {
+    return [...listeners.values()].some((s) => s.size > 0);
+  }
+
+  function startWatch() {
+    subscribed = true;
+    restartWatchLater = false;
+    watchAskedAt = now();
+    const generation = ++watchGeneration;
+    // Like addEventListener, on() need not be awaited; a page that awaits it learns whether the
+    // host's watch started (e.g. NATIVE_UNAVAILABLE), one that does not gets no unhandled rejection.
+    const started = request("subscribe", {}).catch((e) => {
+      if (generation === watchGeneration) subscribed = false;
+      throw e;
+    });
+    started.catch(() => {});
+    return started;
+  }
+
+  /** The extension lost the host, and the host's watch with it: start a new one while listeners remain. */
+  function watchEnded() {
+    subscribed = false;
+    if (!hasListeners()) return;
+    if (now() - watchAskedAt < WATCH_RESTART_MIN_MS) restartWatchLater = true;
+    else startWatch();
+  }
+
+  function restartWatchIfDue() {
+    if (restartWatchLater && !subscribed && hasListeners()) startWatch();
   }
 
   function on(event, fn) {
@@ -286,23 +359,14 @@ export function createClient(env) {
     if (typeof fn !== "function") throw new TypeError("listener must be a function");
     if (!listeners.has(event)) listeners.set(event, new Set());
     listeners.get(event).add(fn);
-    if (!subscribed) {
-      subscribed = true;
-      // Like addEventListener, on() need not be awaited; a page that awaits it learns whether the
-      // host's watch started (e.g. NATIVE_UNAVAILABLE), one that does not gets no unhandled rejection.
-      const started = request("subscribe", {}).catch((e) => {
-        subscribed = false;
-        throw e;
-      });
-      started.catch(() => {});
-      return started;
-    }
+    if (!subscribed) return startWatch();
     return Promise.resolve({ subscribed: true });
   }
 
   function off(event, fn) {
     listeners.get(event)?.delete(fn);
-    const any = [...listeners.values()].some((s) => s.size > 0);
+    const any = hasListeners();
+    if (!any) restartWatchLater = false;
     if (!any && subscribed) {
       subscribed = false;
       return request("unsubscribe", {});
@@ -311,7 +375,10 @@ export function createClient(env) {
   }
 
   return {
-    status,
+    status: (params, options) => {
+      restartWatchIfDue();
+      return status(params, options);
+    },
     listTokens: (params, options) => op("listTokens")(params ?? {}, options),
     listCertificates: op("listCertificates"),
     login: op("login"),

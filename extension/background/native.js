@@ -6,6 +6,93 @@ export const HOST_NAME = "org.cardbridge.host";
 /** Where a user finds the host installer; shown with NATIVE_UNAVAILABLE and in the popup. */
 export const INSTALL_URL = "https://cardbridge.org/install";
 
+// The host's limits on what it reads. A request past them is answered here without being sent: a frame
+// over the cap ends the host (MESSAGE_TOO_LARGE, then exit), and JSON nested too deep is refused with
+// id null, so the request would never be answered. host/src/test/java/org/cardbridge/protocol/
+// ExtensionLimitsTest.java checks these equal the Java constants named below.
+
+/** Largest frame the host reads: org.cardbridge.protocol.FrameReader.DEFAULT_MAX_INCOMING. */
+export const HOST_MAX_FRAME_BYTES = 8 * 1024 * 1024;
+/** Deepest JSON nesting the host reads, the request object being level 1: org.cardbridge.protocol.Json.MAX_DEPTH. */
+export const HOST_MAX_JSON_DEPTH = 64;
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * The size in bytes of JSON text as a browser frames it, and its nesting depth as the host's reader counts
+ * it. Firefox sends JSON.stringify's text as UTF-8. Chromium writes its own: `<`, U+007F, U+2028 and
+ * U+2029 as \uXXXX, and an integral number outside int32 with ".0"; those are counted too, so the size is
+ * never less than what either browser sends.
+ */
+export function measureJson(json) {
+  let bytes = 0;
+  let depth = 0;
+  let maxDepth = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c < 0x80) bytes += c === 0x3c || c === 0x7f ? 6 : 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      bytes += 4; // JSON.stringify leaves no lone surrogate: this is a pair
+      i++;
+      continue;
+    } else bytes += c === 0x2028 || c === 0x2029 ? 6 : 3;
+    if (inString) {
+      if (c === 0x5c) {
+        i++; // the escaped character is ASCII
+        bytes += 1;
+      } else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) maxDepth = Math.max(maxDepth, ++depth);
+    else if (c === 0x7d || c === 0x5d) depth--;
+    else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      let end = i + 1;
+      while (end < json.length && /[0-9.eE+-]/.test(json[end])) end++;
+      const token = json.slice(i, end);
+      const n = Number(token);
+      if (!/[.eE]/.test(token) && (n < INT32_MIN || n > INT32_MAX)) bytes += 2;
+      bytes += end - i - 1;
+      i = end - 1;
+    }
+  }
+  return { bytes, depth: maxDepth };
+}
+
+/** Why the host could not take `request`, as the error the host would have sent if it could; else null. */
+function refusal(request) {
+  let json;
+  try {
+    json = JSON.stringify(request);
+  } catch (e) {
+    // A cycle or a BigInt (Firefox passes structured clones), or nesting deep enough to exhaust the stack.
+    return {
+      code: "INVALID_ARGUMENT",
+      message: `params cannot be sent to the host as JSON (${e?.message ?? e})`,
+      details: { field: "params" },
+    };
+  }
+  const { bytes, depth } = measureJson(json);
+  if (bytes > HOST_MAX_FRAME_BYTES) {
+    return {
+      code: "MESSAGE_TOO_LARGE",
+      message: `the request is ${bytes} bytes, more than the host reads (${HOST_MAX_FRAME_BYTES}); it was not sent`,
+      details: { length: bytes, limit: HOST_MAX_FRAME_BYTES },
+    };
+  }
+  if (depth > HOST_MAX_JSON_DEPTH) {
+    return {
+      code: "INVALID_ARGUMENT",
+      message:
+        `params nest ${depth - 1} levels deep; the host reads at most ${HOST_MAX_JSON_DEPTH - 1} ` +
+        "(the request around them is one more)",
+      details: { field: "params" },
+    };
+  }
+  return null;
+}
+
 /** The error every waiting request gets when the host cannot be started or goes away. */
 export function nativeUnavailable(reason, hostError) {
   return {
@@ -50,7 +137,8 @@ export class NativeSession {
   }
 
   /**
-   * Sends one request; the answer (`{result}` or `{error}`) goes to onResponse exactly once.
+   * Sends one request; the answer (`{result}` or `{error}`) goes to onResponse exactly once — at once, before
+   * this returns, when the session is closed or the request is past the host's limits.
    * @returns {string} the id the host sees (the page's own id never reaches the host)
    */
   send(op, params, { onProgress, onResponse }) {
@@ -59,9 +147,15 @@ export class NativeSession {
       onResponse({ error: nativeUnavailable("the connection to the host was closed") });
       return id;
     }
+    const request = { id, op, origin: this.origin, params: params ?? {}, lang: this.lang };
+    const refused = refusal(request);
+    if (refused) {
+      onResponse({ error: refused });
+      return id;
+    }
     this.pending.set(id, { onProgress, onResponse });
     try {
-      this.connect().postMessage({ id, op, origin: this.origin, params: params ?? {}, lang: this.lang });
+      this.connect().postMessage(request);
     } catch (e) {
       this.lost(String(e?.message ?? e));
     }
@@ -94,6 +188,8 @@ export class NativeSession {
       if (msg.error) this.lastHostError = msg.error;
       return;
     }
+    // The host answered normally since: an earlier id-less error says nothing about a later exit.
+    this.lastHostError = null;
     const p = this.pending.get(msg.id);
     if (!p) return;
     if (msg.progress) {

@@ -5,8 +5,11 @@
 //   login lasts across the steps of a renewal; a frame of another origin inside the tab gets its own
 //   session and cannot ride on that login.
 // - The origin is taken from the browser's sender data, never from the page's message.
-// - A session closes when its tab closes, when the tab's top frame moves to another origin, or when no
-//   frame of its origin has been connected for `graceMs` (a reload on the same origin keeps the login).
+// - A session closes when its tab closes, when its host exits, when a top frame of another origin in the
+//   tab uses CardBridge while no frame of the session's origin remains, or `graceMs` after its last
+//   frame left. Within that grace only a top frame of its origin resumes it (a reload or the next page
+//   of the site keeps the login); a sub-frame arriving then gets a new session, and the old one closes.
+//   Navigations themselves are not seen (no tabs or webNavigation permission): only ports coming and going.
 // - The page's request ids never reach the host: the session numbers requests itself, so a page can
 //   neither collide with nor cancel another frame's requests.
 
@@ -53,6 +56,39 @@ export function langOf(i18n) {
   return ui.toLowerCase().startsWith("pl") ? "pl" : "en";
 }
 
+/**
+ * What the host's watch has reported as present, kept from the events relayed: a frame that joins a
+ * running watch is told the same, since the host reports what is present only when its watch starts.
+ */
+function emptyPresent() {
+  return { readers: new Map(), tokens: new Map() };
+}
+
+function notePresent(present, event, data) {
+  const reader = data?.reader;
+  if (typeof reader !== "string") return;
+  if (event === "readerAdded") present.readers.set(reader, data);
+  else if (event === "tokenInserted") present.tokens.set(reader, data);
+  else if (event === "tokenRemoved") present.tokens.delete(reader);
+  else if (event === "readerRemoved") {
+    present.readers.delete(reader);
+    present.tokens.delete(reader);
+  }
+}
+
+/** The present state as the host reports it: each reader, then its card; then tokens outside any reader. */
+function presentEvents(present) {
+  const out = [];
+  for (const [reader, data] of present.readers) {
+    out.push({ event: "readerAdded", data });
+    if (present.tokens.has(reader)) out.push({ event: "tokenInserted", data: present.tokens.get(reader) });
+  }
+  for (const [reader, data] of present.tokens) {
+    if (!present.readers.has(reader)) out.push({ event: "tokenInserted", data });
+  }
+  return out;
+}
+
 function errorResponse(id, code, message, details = {}) {
   return { type: "response", id, error: { code, message, details } };
 }
@@ -76,7 +112,7 @@ export class Router {
     this.openSession =
       openSession ??
       ((origin, handlers) => new NativeSession({ runtime, origin, lang: this.lang, ...handlers }));
-    /** key -> {key, tabId, origin, native, frames:Set, subscribers:Set, closeTimer} */
+    /** key -> {key, tabId, origin, native, frames, subscribers, watching, starting, present, closeTimer, closed} */
     this.sessions = new Map();
     /** port names this router serves; other ports (e.g. the popup's watch port) are someone else's */
     this.portNames = new Set(["cardbridge-page"]);
@@ -110,19 +146,38 @@ export class Router {
     const key = frame.tabId == null ? `ext:${Math.random()}` : `${frame.tabId}|${frame.origin}`;
     let s = this.sessions.get(key);
     if (s && !s.closed) {
-      this.timers.clearTimeout(s.closeTimer);
-      s.closeTimer = null;
-      return s;
+      // With no frame of its origin left, only a top frame (a reload, the next page of the site) resumes
+      // the session. A sub-frame then may sit in another site's page that the tab moved to (we are not
+      // told of navigations), and must not pick up the user's login: it gets a new session.
+      if (s.frames.size > 0 || frame.frameId === 0) {
+        this.timers.clearTimeout(s.closeTimer);
+        s.closeTimer = null;
+        return s;
+      }
+      this.close(s);
     }
-    s = { key, tabId: frame.tabId, origin: frame.origin, frames: new Set(), subscribers: new Set(), closed: false };
+    s = {
+      key,
+      tabId: frame.tabId,
+      origin: frame.origin,
+      frames: new Set(),
+      subscribers: new Set(),
+      watching: false,
+      starting: null,
+      present: emptyPresent(),
+      closed: false,
+    };
     s.native = this.openSession(frame.origin, {
       onEvent: (event, data) => {
+        notePresent(s.present, event, data);
         for (const f of s.subscribers) this.post(f, { type: "event", event, data });
       },
-      onClose: () => {
-        // The host went away: the next request starts a new one (and a new login).
+      onClose: (reason) => {
+        // The host went away: the next request starts a new one (and a new login). Its watch went with
+        // it, so subscribed frames are told; the page library subscribes again.
         if (this.sessions.get(key) === s) this.sessions.delete(key);
         s.closed = true;
+        for (const f of s.subscribers) this.post(f, { type: "watchEnded", reason });
         s.subscribers.clear();
         for (const f of s.frames) f.subscribed = false;
       },
@@ -169,16 +224,24 @@ export class Router {
     this.forward(frame, session, id, op, params);
   }
 
-  forward(frame, session, id, op, params, after) {
+  /**
+   * Sends a frame's request to the host. `after` sees the answer before the frame does. A request not
+   * `cancellable` is left out of the frame's open requests: a subscribe other frames wait on is the
+   * session's, not the frame's, so the frame leaving must not cancel it (its unsubscribe undoes it).
+   */
+  forward(frame, session, id, op, params, { after, cancellable = true } = {}) {
+    let answered = false;
     const nativeId = session.native.send(op, params, {
       onProgress: (progress) => this.post(frame, { type: "progress", id, progress }),
       onResponse: (answer) => {
+        answered = true;
         frame.requests.delete(id);
         after?.(answer);
         this.post(frame, { type: "response", id, ...answer });
       },
     });
-    if (!session.closed) frame.requests.set(id, nativeId);
+    // send answers at once what it never sent (closed session, request past the host's limits).
+    if (cancellable && !answered) frame.requests.set(id, nativeId);
   }
 
   local(frame, session, id, op, params) {
@@ -193,20 +256,7 @@ export class Router {
         return;
       }
       case "subscribe": {
-        frame.subscribed = true;
-        session.subscribers.add(frame);
-        if (session.subscribers.size === 1 && !session.watching) {
-          session.watching = true;
-          this.forward(frame, session, id, "subscribe", params, (answer) => {
-            if (answer.error) {
-              session.watching = false;
-              session.subscribers.delete(frame);
-              frame.subscribed = false;
-            }
-          });
-        } else {
-          this.post(frame, { type: "response", id, result: { subscribed: true } });
-        }
+        this.subscribe(frame, session, id, params);
         return;
       }
       case "unsubscribe": {
@@ -218,11 +268,57 @@ export class Router {
     }
   }
 
+  /**
+   * One host watch per session, shared by its subscribed frames. `watching` is true from the moment the
+   * host is asked; while that first subscribe is in flight (`starting`) later subscribers wait for its
+   * answer rather than being told "subscribed" by a watch that may yet fail. A frame joining a watch
+   * already asked for is first told what the host reported present so far; later events reach it live.
+   */
+  subscribe(frame, session, id, params) {
+    const joining = !session.subscribers.has(frame);
+    frame.subscribed = true;
+    session.subscribers.add(frame);
+    if (session.watching && joining) {
+      for (const e of presentEvents(session.present)) this.post(frame, { type: "event", ...e });
+    }
+    if (session.starting) {
+      session.starting.waiters.push({ frame, id });
+      return;
+    }
+    if (session.watching) {
+      this.post(frame, { type: "response", id, result: { subscribed: true } });
+      return;
+    }
+    // A new watch on the host reports everything present again.
+    session.present = emptyPresent();
+    const start = { waiters: [] };
+    session.starting = start;
+    session.watching = true;
+    const after = (answer) => {
+      // Everyone may have left meanwhile (an unsubscribe went out after it): the state is no longer ours
+      // to change, but every waiter's request still gets its answer.
+      if (session.starting === start) {
+        session.starting = null;
+        if (answer.error) {
+          session.watching = false;
+          for (const f of [frame, ...start.waiters.map((w) => w.frame)]) {
+            session.subscribers.delete(f);
+            f.subscribed = false;
+          }
+        }
+      }
+      for (const w of start.waiters) this.post(w.frame, { type: "response", id: w.id, ...answer });
+    };
+    this.forward(frame, session, id, "subscribe", params, { after, cancellable: false });
+  }
+
   unsubscribe(frame, session, id) {
     frame.subscribed = false;
     session.subscribers.delete(frame);
     if (session.subscribers.size === 0 && session.watching && !session.closed) {
       session.watching = false;
+      // A subscribe still in flight is undone by this unsubscribe, which the host runs after it.
+      session.starting = null;
       if (id) {
         this.forward(frame, session, id, "unsubscribe", {});
       } else {

@@ -25,7 +25,8 @@ export function renewalUrlFor(cert, pages) {
 
 /** What the popup shows and the badge says, computed from the host's answers. Pure: node tests call it. */
 export function summarize({ tokens, certificates, pages, expiryDays, now }) {
-  const present = tokens.filter((t) => t.present);
+  // A blank card (present, no PKCS#11 token) holds no certificates and cannot be used: not counted.
+  const present = tokens.filter((t) => t.present && t.token);
   const cards = present.map((t) => ({
     ...t,
     certificates: (certificates[t.token] ?? []).map((c) => {
@@ -165,7 +166,7 @@ export class CardWatch {
       const pages = ops.has("renewalPages") ? ((await this.request("renewalPages")).pages ?? []) : [];
       const { tokens = [] } = ops.has("listTokens") ? await this.request("listTokens") : {};
       const certificates = {};
-      for (const t of tokens.filter((x) => x.present)) {
+      for (const t of tokens.filter((x) => x.present && x.token)) {
         try {
           certificates[t.token] = (await this.request("listCertificates", { token: t.token })).certificates ?? [];
         } catch {

@@ -271,3 +271,113 @@ test("status has its own default timeout even when options name none", async () 
   await assert.rejects(c.status({}, { timeout: undefined }), { code: "ACTION_TIMEOUT" });
   await assert.rejects(c.status(), { code: "ACTION_TIMEOUT" });
 });
+
+test("a sandboxed (opaque-origin) document gets CONTEXT_INSECURE, not EXTENSION_UNAVAILABLE, and sends nothing", async () => {
+  // A sandboxed iframe or a CSP-sandboxed page of the CA: location still names https://ca.example, but
+  // the document's origin is opaque, so a message posted to location.origin would never arrive.
+  const win = fakeWindow("https://ca.example/sandboxed");
+  win.origin = "null";
+  const ext = fakeExtension(win, hostLike());
+  const c = fast(win);
+  for (const call of [() => c.status(), () => c.listTokens(), () => c.on("tokenInserted", () => {})]) {
+    await assert.rejects(call(), (e) => {
+      assert.equal(e.code, "CONTEXT_INSECURE");
+      assert.match(e.message, /sandboxed|opaque/);
+      return true;
+    });
+  }
+  assert.equal(win.posted.length, 0);
+  assert.equal(ext.requests.length, 0);
+});
+
+test("aborting one call during the shared version check cancels that call only", async () => {
+  const win = fakeWindow();
+  let answerHello;
+  const ext = fakeExtension(win, (m, reply) => {
+    if (m.op === "hello") answerHello = () => reply({ type: "response", result: HELLO });
+    else if (m.op === "listTokens") reply({ type: "response", result: { tokens: [] } });
+  });
+  const c = fast(win);
+  const ac = new AbortController();
+  const aborted = c.listTokens({}, { signal: ac.signal });
+  const other = c.listTokens();
+  await eventually(() => assert.ok(answerHello, "hello sent"));
+  ac.abort();
+  await assert.rejects(aborted, { code: "REQUEST_CANCELLED" });
+  answerHello();
+  assert.deepEqual(await other, { tokens: [] });
+  const ops = ext.requests.map((r) => r.op);
+  assert.deepEqual(ops.filter((o) => o === "hello"), ["hello"], "one shared check");
+  assert.ok(!ops.includes("cancel"), "the shared hello is not cancelled");
+  assert.deepEqual(ops.filter((o) => o === "listTokens"), ["listTokens"], "the aborted call never sent");
+});
+
+/** An extension that answers subscribe and lets the test end the watch as the background does. */
+function watchingExtension(win) {
+  const ext = fakeExtension(
+    win,
+    hostLike((m, reply) => {
+      if (m.op === "subscribe") reply({ type: "response", result: { subscribed: true } });
+      else if (m.op === "unsubscribe") reply({ type: "response", result: { subscribed: false } });
+      else reply({ type: "response", result: { tokens: [] } });
+    }),
+  );
+  const toPage = (msg) => win.postMessage({ source: "cardbridge-extension", ...msg }, win.location.origin);
+  return {
+    ...ext,
+    ops: () => ext.requests.map((r) => r.op),
+    endWatch: () => toPage({ type: "watchEnded", reason: "Native host has exited." }),
+    emit: (event, data) => toPage({ type: "event", event, data }),
+    toPage,
+  };
+}
+
+test("watchEnded after a watch that ran 5 s or more: the library subscribes again at once", async () => {
+  const win = fakeWindow();
+  const ext = watchingExtension(win);
+  let clock = 1_000_000;
+  const c = createClient({ window: win, ackTimeoutMs: ACK_MS, now: () => clock });
+  const got = [];
+  await c.on("tokenInserted", (d) => got.push(d.reader));
+  clock += 5000;
+  ext.toPage({ type: "somethingNewer", detail: 1 }); // a type this library does not know is ignored
+  ext.endWatch();
+  await eventually(() => assert.deepEqual(ext.ops(), ["subscribe", "subscribe"]));
+  ext.emit("tokenInserted", { reader: "R" });
+  await eventually(() => assert.deepEqual(got, ["R"]));
+});
+
+test("watchEnded within 5 s of subscribing: no restart until the page's next call or on()", async () => {
+  const win = fakeWindow();
+  const ext = watchingExtension(win);
+  let clock = 1_000_000;
+  const c = createClient({ window: win, ackTimeoutMs: ACK_MS, now: () => clock });
+  await c.on("tokenInserted", () => {});
+  clock += 4999;
+  ext.endWatch();
+  await sleep(30);
+  assert.deepEqual(ext.ops(), ["subscribe"], "a host that dies right after subscribing causes no loop");
+  await c.listTokens();
+  await eventually(() => assert.deepEqual(ext.ops().filter((o) => o === "subscribe"), ["subscribe", "subscribe"]));
+  // Again within 5 s: this time on() restarts it.
+  ext.endWatch();
+  await sleep(30);
+  assert.equal(ext.ops().filter((o) => o === "subscribe").length, 2);
+  await c.on("tokenRemoved", () => {});
+  assert.equal(ext.ops().filter((o) => o === "subscribe").length, 3);
+});
+
+test("watchEnded with no listener left subscribes nothing, now or later", async () => {
+  const win = fakeWindow();
+  const ext = watchingExtension(win);
+  let clock = 1_000_000;
+  const c = createClient({ window: win, ackTimeoutMs: ACK_MS, now: () => clock });
+  const fn = () => {};
+  await c.on("tokenInserted", fn);
+  await c.off("tokenInserted", fn);
+  clock += 10_000;
+  ext.endWatch();
+  await c.listTokens();
+  await sleep(30);
+  assert.deepEqual(ext.ops(), ["subscribe", "unsubscribe", "hello", "listTokens"]);
+});

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Router, originOf, EXTENSION_ORIGIN } from "../background/router.js";
-import { NativeSession, HOST_NAME } from "../background/native.js";
+import { NativeSession, HOST_NAME, HOST_MAX_FRAME_BYTES, HOST_MAX_JSON_DEPTH, measureJson } from "../background/native.js";
 import { fakeRuntime, fakePort, manualTimers } from "./fakes.mjs";
 
 const EXT_ID = "ofgjjddghmifhcdedhlchefmbecfflch";
@@ -134,6 +134,20 @@ test("an id-less host error before exit is kept in the NATIVE_UNAVAILABLE detail
   assert.equal(answers[0].error.details.hostError.code, "ORIGIN_NOT_ALLOWED");
 });
 
+test("an id-less host error followed by a normal answer is not reported with a later NATIVE_UNAVAILABLE", () => {
+  const runtime = fakeRuntime();
+  const answers = [];
+  const s = new NativeSession({ runtime, origin: "https://ca.example", lang: "en" });
+  s.send("hello", {}, { onResponse: (a) => answers.push(a) });
+  const port = runtime.natives[0];
+  port.reply({ id: null, error: { code: "INVALID_MESSAGE", message: "nesting deeper than 64", details: {} } });
+  port.reply({ id: port.sent[0].id, result: { host: "0.1.0" } });
+  s.send("listTokens", {}, { onResponse: (a) => answers.push(a) });
+  port.die("Native host has exited.");
+  assert.equal(answers[1].error.code, "NATIVE_UNAVAILABLE");
+  assert.equal(answers[1].error.details.hostError, undefined, "the old error was about something else");
+});
+
 test("closing the tab closes its native port at once", () => {
   const { runtime, page, send, closeTab } = setup();
   const a = page(7, "https://ca.example/");
@@ -157,6 +171,30 @@ test("navigating the tab to another origin closes the old session; a same-origin
   assert.ok(runtime.natives[0].disconnected, "closed as soon as the tab shows another origin");
   send(b, "3", "listTokens", {});
   assert.equal(runtime.natives[1].sent[0].origin, "https://other.example");
+});
+
+test("in its grace period a session is resumed only by a top frame; a sub-frame of its origin gets a new one", () => {
+  // Logged in on ca.example; the tab goes to evil.example, which never uses CardBridge itself but frames a
+  // ca.example page within the grace period: that frame must not ride on the user's login.
+  const { runtime, page, send } = setup();
+  const top = page(3, "https://ca.example/renew");
+  send(top, "1", "login", { token: "t" });
+  top.onDisconnect.fire();
+  const framed = page(3, "https://ca.example/widget", { frameId: 7 });
+  send(framed, "2", "sign", {});
+  assert.equal(runtime.natives.length, 2, "a new host process: a new login");
+  assert.ok(runtime.natives[0].disconnected, "the logged-in session is closed");
+  assert.deepEqual(runtime.natives[1].sent.map((m) => m.op), ["sign"]);
+});
+
+test("a sub-frame joins its origin's session while a frame of that origin is connected", () => {
+  const { runtime, page, send } = setup();
+  const top = page(3, "https://ca.example/renew");
+  send(top, "1", "login", { token: "t" });
+  const frame = page(3, "https://ca.example/widget", { frameId: 7 });
+  send(frame, "2", "sign", {});
+  assert.equal(runtime.natives.length, 1);
+  assert.deepEqual(runtime.natives[0].sent.map((m) => m.op), ["login", "sign"]);
 });
 
 test("a session without frames closes after the grace period", () => {
@@ -267,4 +305,277 @@ test("a request after the host exited starts a new host for the same frame", () 
   assert.equal(runtime.natives.length, 2);
   runtime.natives[1].reply({ id: runtime.natives[1].sent[0].id, result: { host: "x" } });
   assert.deepEqual(a.sent.at(-1), { type: "response", id: "2", result: { host: "x" } });
+});
+
+test("subscribers arriving while the first subscribe is in flight share its failure; the next subscribe goes to the host", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "https://ca.example/");
+  const b = page(1, "https://ca.example/", { frameId: 1 });
+  const c = page(1, "https://ca.example/", { frameId: 2 });
+  send(a, "s1", "subscribe", {});
+  send(b, "s2", "subscribe", {});
+  const n = runtime.natives[0];
+  assert.deepEqual(n.sent.map((m) => m.op), ["subscribe"], "one subscribe in flight");
+  assert.deepEqual(b.sent, [], "b waits for the host's answer");
+  const error = { code: "ORIGIN_NOT_ALLOWED", message: "refused", details: {} };
+  n.reply({ id: n.sent[0].id, error });
+  assert.deepEqual(a.sent, [{ type: "response", id: "s1", error }]);
+  assert.deepEqual(b.sent, [{ type: "response", id: "s2", error }]);
+  // Nobody is subscribed now: the next subscribe asks the host again instead of being answered locally.
+  send(c, "s3", "subscribe", {});
+  assert.deepEqual(n.sent.map((m) => m.op), ["subscribe", "subscribe"]);
+  assert.deepEqual(c.sent, []);
+  n.reply({ id: n.sent[1].id, result: { subscribed: true } });
+  assert.deepEqual(c.sent, [{ type: "response", id: "s3", result: { subscribed: true } }]);
+  n.reply({ event: "readerAdded", data: { reader: "R" } });
+  assert.equal(a.sent.length, 1, "a, whose subscribe failed, gets no events");
+  assert.equal(b.sent.length, 1, "b, whose subscribe failed, gets no events");
+  assert.deepEqual(c.sent.at(-1), { type: "event", event: "readerAdded", data: { reader: "R" } });
+});
+
+test("a subscriber waiting on the first subscribe is answered when it succeeds", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "https://ca.example/");
+  const b = page(1, "https://ca.example/", { frameId: 1 });
+  send(a, "s1", "subscribe", {});
+  send(b, "s2", "subscribe", {});
+  const n = runtime.natives[0];
+  assert.deepEqual(b.sent, [], "not answered before the host is watching");
+  n.reply({ id: n.sent[0].id, result: { subscribed: true } });
+  assert.deepEqual(a.sent, [{ type: "response", id: "s1", result: { subscribed: true } }]);
+  assert.deepEqual(b.sent, [{ type: "response", id: "s2", result: { subscribed: true } }]);
+  assert.deepEqual(n.sent.map((m) => m.op), ["subscribe"]);
+});
+
+test("when every subscriber leaves during the first subscribe, the next subscriber starts its own", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "https://ca.example/");
+  const b = page(1, "https://ca.example/", { frameId: 1 });
+  const c = page(1, "https://ca.example/", { frameId: 2 });
+  send(a, "s1", "subscribe", {});
+  send(b, "s2", "subscribe", {});
+  a.onDisconnect.fire();
+  send(b, "u2", "unsubscribe", {});
+  const n = runtime.natives[0];
+  assert.deepEqual(n.sent.map((m) => m.op), ["subscribe", "unsubscribe"]);
+  send(c, "s3", "subscribe", {});
+  assert.deepEqual(n.sent.map((m) => m.op), ["subscribe", "unsubscribe", "subscribe"]);
+  // The abandoned subscribe's answer settles b's request but does not answer c, whose own is pending.
+  n.reply({ id: n.sent[0].id, result: { subscribed: true } });
+  assert.deepEqual(b.sent.filter((m) => m.id === "s2"), [{ type: "response", id: "s2", result: { subscribed: true } }]);
+  assert.deepEqual(c.sent, []);
+  n.reply({ id: n.sent[2].id, result: { subscribed: true } });
+  assert.deepEqual(c.sent, [{ type: "response", id: "s3", result: { subscribed: true } }]);
+});
+
+test("the first subscriber leaving does not cancel the subscribe others wait on", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "https://ca.example/");
+  const b = page(1, "https://ca.example/", { frameId: 1 });
+  send(a, "s1", "subscribe", {});
+  send(b, "s2", "subscribe", {});
+  a.onDisconnect.fire();
+  const n = runtime.natives[0];
+  assert.deepEqual(n.sent.map((m) => m.op), ["subscribe"], "no cancel, no unsubscribe: b still wants the watch");
+  n.reply({ id: n.sent[0].id, result: { subscribed: true } });
+  assert.deepEqual(b.sent, [{ type: "response", id: "s2", result: { subscribed: true } }]);
+  n.reply({ event: "readerAdded", data: { reader: "R" } });
+  assert.deepEqual(b.sent.at(-1), { type: "event", event: "readerAdded", data: { reader: "R" } });
+});
+
+test("a later subscriber of the session gets the readers and cards already present; earlier ones get no duplicates", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "https://ca.example/");
+  const b = page(1, "https://ca.example/", { frameId: 1 });
+  const c = page(1, "https://ca.example/", { frameId: 2 });
+  const event = (name, data) => ({ type: "event", event: name, data });
+  const inserted = { reader: "R1", token: "t1", atr: "3B00", module: "/m.so", moduleMatched: true };
+  const softToken = { reader: "SoftHSM slot", token: "t9", module: "/softhsm.so", moduleMatched: true };
+  send(a, "s1", "subscribe", {});
+  const n = runtime.natives[0];
+  // What the host reports at once on subscribe (before or after its answer).
+  n.reply({ event: "readerAdded", data: { reader: "R1" } });
+  n.reply({ event: "readerAdded", data: { reader: "R2" } });
+  n.reply({ id: n.sent[0].id, result: { subscribed: true } });
+  n.reply({ event: "tokenInserted", data: inserted });
+  n.reply({ event: "tokenInserted", data: softToken });
+  send(b, "s2", "subscribe", {});
+  assert.deepEqual(b.sent, [
+    event("readerAdded", { reader: "R1" }),
+    event("tokenInserted", inserted),
+    event("readerAdded", { reader: "R2" }),
+    event("tokenInserted", softToken),
+    { type: "response", id: "s2", result: { subscribed: true } },
+  ]);
+  assert.deepEqual(n.sent.map((m) => m.op), ["subscribe"], "the host is not asked again");
+  assert.equal(a.sent.filter((m) => m.type === "event").length, 4, "a saw each event once");
+  // Removals update what a newcomer is told.
+  n.reply({ event: "tokenRemoved", data: { reader: "R1", token: "t1" } });
+  n.reply({ event: "readerRemoved", data: { reader: "R2" } });
+  send(c, "s3", "subscribe", {});
+  assert.deepEqual(c.sent, [
+    event("readerAdded", { reader: "R1" }),
+    event("tokenInserted", softToken),
+    { type: "response", id: "s3", result: { subscribed: true } },
+  ]);
+  assert.equal(a.sent.filter((m) => m.type === "event").length, 6);
+  assert.equal(b.sent.filter((m) => m.type === "event").length, 6);
+  // A frame that subscribes again is told nothing twice.
+  send(b, "s4", "subscribe", {});
+  assert.deepEqual(b.sent.at(-1), { type: "response", id: "s4", result: { subscribed: true } });
+  assert.equal(b.sent.filter((m) => m.type === "event").length, 6);
+});
+
+test("a subscriber joining while the first subscribe is in flight gets what was reported so far, then the rest live", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "https://ca.example/");
+  const b = page(1, "https://ca.example/", { frameId: 1 });
+  send(a, "s1", "subscribe", {});
+  const n = runtime.natives[0];
+  n.reply({ event: "readerAdded", data: { reader: "R1" } });
+  send(b, "s2", "subscribe", {});
+  n.reply({ event: "readerAdded", data: { reader: "R2" } });
+  n.reply({ id: n.sent[0].id, result: { subscribed: true } });
+  const readers = (port) => port.sent.filter((m) => m.type === "event").map((m) => m.data.reader);
+  assert.deepEqual(readers(a), ["R1", "R2"]);
+  assert.deepEqual(readers(b), ["R1", "R2"]);
+});
+
+test("after the watch stopped, a new watch starts from what the host reports afresh, not from old state", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "https://ca.example/");
+  const b = page(1, "https://ca.example/", { frameId: 1 });
+  const c = page(1, "https://ca.example/", { frameId: 2 });
+  send(a, "s1", "subscribe", {});
+  const n = runtime.natives[0];
+  n.reply({ event: "readerAdded", data: { reader: "R1" } });
+  n.reply({ id: n.sent[0].id, result: { subscribed: true } });
+  send(a, "u1", "unsubscribe", {});
+  n.reply({ id: n.sent[1].id, result: { subscribed: false } });
+  // R1 was unplugged while nobody watched; the new watch reports only R2.
+  send(b, "s2", "subscribe", {});
+  assert.deepEqual(n.sent.map((m) => m.op), ["subscribe", "unsubscribe", "subscribe"]);
+  assert.deepEqual(b.sent, [], "nothing replayed from the stopped watch");
+  n.reply({ event: "readerAdded", data: { reader: "R2" } });
+  n.reply({ id: n.sent[2].id, result: { subscribed: true } });
+  send(c, "s3", "subscribe", {});
+  assert.deepEqual(
+    c.sent.filter((m) => m.type === "event").map((m) => m.data.reader),
+    ["R2"],
+    "what the stopped watch reported is forgotten",
+  );
+});
+
+test("when the host goes away, each subscribed frame is told its watch ended", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "https://ca.example/");
+  const b = page(1, "https://ca.example/", { frameId: 1 });
+  const c = page(1, "https://ca.example/", { frameId: 2 });
+  send(a, "s1", "subscribe", {});
+  const n = runtime.natives[0];
+  n.reply({ id: n.sent[0].id, result: { subscribed: true } });
+  send(b, "s2", "subscribe", {});
+  send(c, "h", "hello", {});
+  n.die("Native host has exited.");
+  const ended = { type: "watchEnded", reason: "Native host has exited." };
+  assert.deepEqual(a.sent.at(-1), ended);
+  assert.deepEqual(b.sent.at(-1), ended);
+  assert.ok(!c.sent.some((m) => m.type === "watchEnded"), "c never subscribed");
+  // The next subscribe starts a watch on a new host.
+  send(a, "s3", "subscribe", {});
+  assert.equal(runtime.natives.length, 2);
+  assert.deepEqual(runtime.natives[1].sent.map((m) => m.op), ["subscribe"]);
+});
+
+test("a frame whose subscribe was still unanswered when the host went away gets the error, not watchEnded", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "https://ca.example/");
+  const b = page(1, "https://ca.example/", { frameId: 1 });
+  send(a, "s1", "subscribe", {});
+  send(b, "s2", "subscribe", {});
+  runtime.natives[0].die("Native host has exited.");
+  for (const [port, id] of [[a, "s1"], [b, "s2"]]) {
+    assert.deepEqual(port.sent.map((m) => m.type), ["response"]);
+    assert.equal(port.sent[0].id, id);
+    assert.equal(port.sent[0].error.code, "NATIVE_UNAVAILABLE");
+  }
+});
+
+test("measureJson counts UTF-8 bytes as browsers frame them and nesting as the host does", () => {
+  const plain = JSON.stringify({ a: ["zażółć", 1, { b: "😀" }], c: 'q"\\' });
+  assert.deepEqual(measureJson(plain), { bytes: Buffer.byteLength(plain), depth: 3 });
+  // Chromium escapes these (6 bytes each) and writes an integral double beyond int32 with ".0".
+  assert.equal(measureJson(JSON.stringify("<\u007f")).bytes, 2 + 12);
+  assert.equal(measureJson(JSON.stringify("\u2028")).bytes, 2 + 6);
+  assert.equal(measureJson("[3000000000,2147483647,-2147483649,1.5,1e21]").bytes, 44 + 2 + 2);
+  // Brackets inside strings are text, not nesting.
+  const brackets = JSON.stringify({ s: "[[[{{{\\\"" });
+  assert.deepEqual(measureJson(brackets), { bytes: Buffer.byteLength(brackets), depth: 1 });
+});
+
+function nested(levels) {
+  let v = {};
+  for (let i = 1; i < levels; i++) v = { a: v };
+  return v;
+}
+
+test("params nested deeper than the host reads are INVALID_ARGUMENT and never sent; the limit itself is sent", () => {
+  const runtime = fakeRuntime();
+  const answers = [];
+  const s = new NativeSession({ runtime, origin: "https://ca.example", lang: "en" });
+  // The request object is level 1, so params may nest HOST_MAX_JSON_DEPTH - 1 levels.
+  s.send("sign", nested(HOST_MAX_JSON_DEPTH), { onResponse: (a) => answers.push(a) });
+  assert.equal(answers.length, 1);
+  assert.equal(answers[0].error.code, "INVALID_ARGUMENT");
+  assert.equal(answers[0].error.details.field, "params");
+  assert.equal(runtime.natives.length, 0, "nothing sent, no host started");
+  // request, params, list, then the objects: HOST_MAX_JSON_DEPTH levels in all.
+  s.send("sign", { list: [nested(HOST_MAX_JSON_DEPTH - 3)] }, { onResponse: (a) => answers.push(a) });
+  assert.equal(answers.length, 1);
+  assert.equal(runtime.natives[0].sent.length, 1, "exactly at the limit goes to the host");
+});
+
+test("a request over the host's frame cap is MESSAGE_TOO_LARGE and never sent; the session stays usable", () => {
+  const runtime = fakeRuntime();
+  const answers = [];
+  const s = new NativeSession({ runtime, origin: "https://ca.example", lang: "en" });
+  s.send("hello", {}, { onResponse: (a) => answers.push(a) });
+  const port = runtime.natives[0];
+  s.send("installCertificate", { certificates: ["A".repeat(HOST_MAX_FRAME_BYTES)] }, { onResponse: (a) => answers.push(a) });
+  // Under the cap as JSON.stringify writes it, over it as Chromium writes it.
+  s.send("sign", { data: "<".repeat(HOST_MAX_FRAME_BYTES / 4) }, { onResponse: (a) => answers.push(a) });
+  assert.deepEqual(answers.map((a) => a.error?.code), ["MESSAGE_TOO_LARGE", "MESSAGE_TOO_LARGE"]);
+  assert.equal(answers[0].error.details.limit, HOST_MAX_FRAME_BYTES);
+  assert.ok(answers[0].error.details.length > HOST_MAX_FRAME_BYTES);
+  assert.deepEqual(port.sent.map((m) => m.op), ["hello"]);
+  assert.ok(!port.disconnected);
+  s.send("installCertificate", { certificates: ["A".repeat(HOST_MAX_FRAME_BYTES - 200)] }, { onResponse: () => {} });
+  assert.deepEqual(port.sent.map((m) => m.op), ["hello", "installCertificate"], "just under the cap is sent");
+});
+
+test("params that cannot be written as JSON are INVALID_ARGUMENT, and the session survives", () => {
+  const runtime = fakeRuntime();
+  const answers = [];
+  const s = new NativeSession({ runtime, origin: "https://ca.example", lang: "en" });
+  const cyclic = {};
+  cyclic.self = cyclic;
+  s.send("sign", cyclic, { onResponse: (a) => answers.push(a) });
+  s.send("sign", { n: 1n }, { onResponse: (a) => answers.push(a) });
+  assert.deepEqual(answers.map((a) => [a.error.code, a.error.details.field]), [["INVALID_ARGUMENT", "params"], ["INVALID_ARGUMENT", "params"]]);
+  s.send("hello", {}, { onResponse: () => {} });
+  assert.equal(runtime.natives[0].sent.length, 1);
+});
+
+test("a request refused before sending leaves nothing for the frame to cancel", () => {
+  const { runtime, page, send } = setup();
+  const a = page(1, "https://ca.example/");
+  send(a, "h", "hello", {});
+  send(a, "big", "sign", { data: "A".repeat(HOST_MAX_FRAME_BYTES) });
+  assert.equal(a.sent.at(-1).error.code, "MESSAGE_TOO_LARGE");
+  send(a, "c", "cancel", { id: "big" });
+  assert.deepEqual(a.sent.at(-1), { type: "response", id: "c", result: { cancelled: false } });
+  a.onDisconnect.fire();
+  const n = runtime.natives[0];
+  assert.deepEqual(n.sent.map((m) => m.op), ["hello", "cancel"], "only the pending hello is cancelled");
+  assert.deepEqual(n.sent[1].params, { id: n.sent[0].id });
 });

@@ -77,3 +77,15 @@ test("malformed or foreign messages are ignored", async () => {
   assert.deepEqual(ports[0].sent.map((m) => m.id), ["control"]);
   fromExtension.length = 0;
 });
+
+test("messages without an id from the background (events, watchEnded) reach the page", async () => {
+  const { ports, fromExtension, request } = load();
+  request({ id: "s", op: "subscribe" });
+  await eventually(() => assert.equal(ports.length, 1));
+  ports[0].onMessage.fire({ type: "event", event: "readerAdded", data: { reader: "R" } });
+  ports[0].onMessage.fire({ type: "watchEnded", reason: "Native host has exited." });
+  await eventually(() => assert.equal(fromExtension.at(-1)?.type, "watchEnded"));
+  assert.deepEqual(JSON.parse(JSON.stringify(fromExtension.at(-1))), {
+    source: "cardbridge-extension", type: "watchEnded", reason: "Native host has exited.",
+  });
+});

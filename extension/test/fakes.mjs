@@ -4,8 +4,11 @@
 
 export function fakeWindow(pageUrl = "https://ca.example/renew") {
   const listeners = [];
+  const location = new URL(pageUrl);
   const win = {
-    location: new URL(pageUrl),
+    location,
+    /** the document's own origin: "null" in a sandboxed frame even though location names the site */
+    origin: location.origin,
     posted: [],
     /** delivers a message event as if `source` (another window, or this one) had posted it */
     deliver(data, source) {

@@ -27,6 +27,17 @@ test("summarize marks certificates expiring within the configured days, only on 
   assert.equal(s10.expiring.length, 0);
 });
 
+test("summarize leaves out a blank card (present, no token): nothing to list or renew on it", () => {
+  const tokens = [
+    { token: null, present: true, label: null, readerName: "R0" },
+    { token: "t1", present: true, label: "Karta", readerName: "R1" },
+  ];
+  const s = summarize({ tokens, certificates: { t1: [] }, pages: [], expiryDays: 60, now: NOW });
+  assert.deepEqual(s.cards.map((c) => c.token), ["t1"]);
+  assert.deepEqual(s.readers, ["R0", "R1"]);
+  assert.equal(badgeFor(s).text, "1");
+});
+
 test("renewal link only when a policy entry names the issuer", () => {
   assert.equal(renewalUrlFor(cert("CN=a", "2027-01-01T00:00:00Z", "CN=Other"), [{ renewalUrl: "https://x", issuers: ["CN=CA1"] }]), null);
   assert.equal(renewalUrlFor(cert("CN=a", "2027-01-01T00:00:00Z"), undefined), null);

@@ -160,7 +160,7 @@ async function readCard() {
   await cardbridge.status();
   status("status.readingCard");
   const { tokens } = await cardbridge.listTokens();
-  const token = tokens.find((tk) => tk.present);
+  const token = tokens.find((tk) => tk.present && tk.token); // a blank card (no token) cannot be renewed
   if (!token) throw new PageError("error.noCard");
   session.token = token.token;
   session.tokenInfo = token;
@@ -439,7 +439,7 @@ async function downloadCsr() {
 async function readCardForManual() {
   await cardbridge.status();
   const { tokens } = await cardbridge.listTokens();
-  const token = tokens.find((tk) => tk.present);
+  const token = tokens.find((tk) => tk.present && tk.token); // a blank card (no token) cannot be renewed
   if (!token) throw new PageError("error.noCard");
   session.token = token.token;
   session.tokenInfo = token;

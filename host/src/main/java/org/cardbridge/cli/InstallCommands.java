@@ -59,9 +59,6 @@ final class InstallCommands {
         Path root;
         @Option(names = "--policy", description = "Policy whose extra extension ids the manifests allow (default: the policy in force).")
         Path policy;
-        @Option(names = "--every-listed-dir", description = "Write into every folder a browser may read, not only the first "
-                + "(package builds for several distributions, e.g. the .rpm).")
-        boolean everyListedDir;
 
         @Override
         public Integer call() throws Exception {
@@ -81,8 +78,10 @@ final class InstallCommands {
                 spec.commandLine().getErr().println(t.get("install.rootNeedsSystem"));
                 return 2;
             }
+            // Browsers start only an absolute path (Linux, macOS): a relative one is taken from here.
+            exe = Path.of(exe).toAbsolutePath().normalize().toString();
             try {
-                var changes = installer(root).install(scope.scope(), exe, loaded.policy(), everyListedDir);
+                var changes = installer(root).install(scope.scope(), exe, loaded.policy());
                 changes.forEach(c -> out.println(t.get("install.done", c.browsers(), c.where())));
                 return 0;
             } catch (java.nio.file.AccessDeniedException e) {

@@ -2,12 +2,9 @@ package org.cardbridge.command;
 
 import org.cardbridge.policy.OperationClass;
 import org.cardbridge.policy.Policy;
-import org.cardbridge.protocol.ErrorCode;
-import org.cardbridge.protocol.HostException;
 import org.cardbridge.protocol.Params;
 
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code renewalPages}: where the policy says each CA's renewal page is, so the extension's expiry
@@ -23,7 +20,7 @@ public final class RenewalPagesCommand implements Command<Void> {
 
     @Override
     public OperationClass operationClass() {
-        return OperationClass.READ;
+        return OperationClass.EXTENSION;
     }
 
     @Override
@@ -33,10 +30,6 @@ public final class RenewalPagesCommand implements Command<Void> {
 
     @Override
     public Object execute(Void args, CommandContext context) {
-        if (!context.origin().isExtension()) {
-            throw new HostException(ErrorCode.ORIGIN_NOT_ALLOWED, "only the extension's own pages may read the policy's renewal pages",
-                    Map.of("origin", context.origin().toString(), "operationClass", "read"));
-        }
         return new Result(pages(context.policy()));
     }
 

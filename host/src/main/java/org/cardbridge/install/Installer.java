@@ -39,24 +39,20 @@ public final class Installer {
         this.registry = registry;
     }
 
-    /** Writes the manifest into the first folder each browser searches (its own, where it has one). */
-    public List<Change> install(Scope scope, String hostPath, Policy policy) throws IOException {
-        return install(scope, hostPath, policy, false);
-    }
-
     /**
-     * {@code everyListedFolder}: into every folder browsers.json lists for a browser, not only the first —
-     * for a package that must serve builds reading different folders (the .rpm: 64-bit Firefox on Fedora
-     * and openSUSE reads /usr/lib64/mozilla, elsewhere /usr/lib/mozilla). Linux and macOS only.
+     * Writes the manifest into every folder browsers.json lists for each browser: the folders are the
+     * ones different builds of one browser read (64-bit Firefox on Fedora and openSUSE reads
+     * /usr/lib64/mozilla, Mozilla's own and Debian's builds /usr/lib/mozilla), and which build is
+     * installed — or will be — cannot be known here. System folders made here are rwxr-xr-x whatever
+     * the umask: a browser running as the user must be able to enter them.
      */
-    public List<Change> install(Scope scope, String hostPath, Policy policy, boolean everyListedFolder) throws IOException {
+    public List<Change> install(Scope scope, String hostPath, Policy policy) throws IOException {
         if (os == Os.WINDOWS) {
             return installWindows(scope, hostPath, policy);
         }
         Map<Path, List<BrowserCatalog.Browser>> targets = new LinkedHashMap<>();
         for (BrowserCatalog.Browser b : catalog.browsers()) {
-            List<String> listed = b.on(os).map(l -> dirs(l, scope)).orElse(List.of());
-            for (String d : everyListedFolder ? listed : listed.stream().limit(1).toList()) {
+            for (String d : b.on(os).map(l -> dirs(l, scope)).orElse(List.of())) {
                 targets.computeIfAbsent(roots.resolve(d), k -> new ArrayList<>()).add(b);
             }
         }
@@ -67,7 +63,7 @@ public final class Installer {
                 throw new IllegalStateException("browsers.json puts Chrome and Firefox manifests in one directory: " + e.getKey());
             }
             Path file = e.getKey().resolve(manifests.fileName());
-            write(file, manifests.bytes(family, hostPath, policy));
+            write(file, manifests.bytes(family, hostPath, policy), scope == Scope.SYSTEM);
             out.add(new Change(names(e.getValue()), file.toString()));
         }
         return out;
@@ -99,7 +95,7 @@ public final class Installer {
         Map<BrowserCatalog.Family, Path> files = new LinkedHashMap<>();
         for (BrowserCatalog.Family f : BrowserCatalog.Family.values()) {
             Path file = dir.resolve(f.name().toLowerCase(java.util.Locale.ROOT)).resolve(manifests.fileName());
-            write(file, manifests.bytes(f, hostPath, policy));
+            write(file, manifests.bytes(f, hostPath, policy), scope == Scope.SYSTEM);
             files.put(f, file);
         }
         List<Change> out = new ArrayList<>();
@@ -155,8 +151,8 @@ public final class Installer {
         return String.join(",", ids);
     }
 
-    private static void write(Path file, byte[] bytes) throws IOException {
-        Files.createDirectories(file.getParent());
+    private static void write(Path file, byte[] bytes, boolean systemWide) throws IOException {
+        createDirectories(file.getParent(), systemWide);
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.write(tmp, bytes);
         if (Files.getFileAttributeView(tmp, java.nio.file.attribute.PosixFileAttributeView.class) != null) {
@@ -164,6 +160,20 @@ public final class Installer {
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
         }
         Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Creates the missing folders; system-wide ones get rwxr-xr-x, which a umask such as 027 would deny. */
+    private static void createDirectories(Path dir, boolean systemWide) throws IOException {
+        List<Path> missing = new ArrayList<>();
+        for (Path d = dir.toAbsolutePath(); d != null && !Files.isDirectory(d); d = d.getParent()) {
+            missing.addFirst(d);
+        }
+        Files.createDirectories(dir);
+        if (systemWide && Files.getFileAttributeView(dir, java.nio.file.attribute.PosixFileAttributeView.class) != null) {
+            for (Path d : missing) {
+                Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+        }
     }
 
     private static void removeIfEmpty(Path dir) throws IOException {

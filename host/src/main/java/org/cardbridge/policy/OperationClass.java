@@ -9,5 +9,10 @@ public enum OperationClass {
     /** Make a signature with an existing key. */
     SIGN,
     /** Generate keys, create requests, install or remove certificates and keys. */
-    ENROLL
+    ENROLL,
+    /**
+     * Read what the administrator's policy says (which CAs it trusts): the extension's own pages only.
+     * A class of its own so a web page is refused before any work — and before any consent dialog.
+     */
+    EXTENSION
 }

@@ -57,6 +57,12 @@ public final class OriginPolicy {
         if (needed == OperationClass.NONE) {
             return true;
         }
+        if (needed == OperationClass.EXTENSION) {
+            if (origin.isExtension()) {
+                return true;
+            }
+            throw refuse(origin, needed, "only the extension's own pages may ask this");
+        }
         if (origin.isExtension()) {
             // The extension's own UI lists cards and certificates; it never signs or enrolls.
             if (needed == OperationClass.READ) {

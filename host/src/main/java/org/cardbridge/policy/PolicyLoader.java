@@ -49,10 +49,20 @@ public final class PolicyLoader {
         return Path.of("/etc/cardbridge/policy.json");
     }
 
+    /**
+     * The policy in force. It decides which sites may sign and which PKCS#11 modules every user's host
+     * loads, so a file another user could have written is ignored (see {@link #whyUntrusted}).
+     */
     public static Loaded load() {
-        return load(location());
+        Path path = location();
+        String untrusted = whyUntrusted(path, trustedOwner());
+        if (untrusted != null) {
+            return new Loaded(path, Policy.empty(), "ignored: " + untrusted);
+        }
+        return load(path);
     }
 
+    /** A file named explicitly (a package build's template, {@code install --policy}): read as it is. */
     public static Loaded load(Path path) {
         byte[] bytes;
         try {
@@ -66,6 +76,57 @@ public final class PolicyLoader {
             return new Loaded(path, parse(Json.readFile(bytes)), null);
         } catch (IOException | IllegalArgumentException e) {
             return new Loaded(path, Policy.empty(), "ignored, invalid: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Null when only an administrator (or whoever owns this installation of the host) can have written the
+     * policy file and its folder; else why not. POSIX: owned by root or by {@code owner}, and writable by
+     * nobody else. Windows: owned by a group (Administrators, SYSTEM, TrustedInstaller), not by a user —
+     * %ProgramData% lets every user create folders and files, and a non-administrator who created
+     * CardBridge's could otherwise allow any site to sign, or name a DLL every user's host would load.
+     * A missing file is trusted: it is the empty policy.
+     */
+    static String whyUntrusted(Path file, Integer owner) {
+        if (!Files.exists(file)) {
+            return null;
+        }
+        for (Path p : new Path[]{file, file.toAbsolutePath().getParent()}) {
+            if (p == null) {
+                continue;
+            }
+            try {
+                if (Files.getFileAttributeView(p, java.nio.file.attribute.PosixFileAttributeView.class) != null) {
+                    var a = Files.readAttributes(p, "unix:uid,mode");
+                    int uid = (Integer) a.get("uid");
+                    int mode = (Integer) a.get("mode");
+                    if (uid != 0 && (owner == null || uid != owner)) {
+                        return p + " belongs to user id " + uid + ", not to root" + (owner != null ? " or the host's owner (" + owner + ")" : "");
+                    }
+                    // A sticky folder (like /tmp) lets others add files, not replace or change this one.
+                    boolean sticky = (mode & 01000) != 0 && Files.isDirectory(p);
+                    if ((mode & 0022) != 0 && !sticky) {
+                        return p + " can be changed by other users (mode " + Integer.toOctalString(mode & 07777) + ")";
+                    }
+                } else if (!(Files.getOwner(p) instanceof java.nio.file.attribute.GroupPrincipal)) {
+                    return p + " belongs to " + Files.getOwner(p).getName() + ", not to the administrators";
+                }
+            } catch (IOException | UnsupportedOperationException e) {
+                return "cannot tell who owns " + p + ": " + e.getMessage();
+            }
+        }
+        return null;
+    }
+
+    /** The user id owning this host's launcher (a developer's build, a per-user copy); null when unknown. */
+    static Integer trustedOwner() {
+        String exe = System.getProperty("cardbridge.executable");
+        Path p = exe != null ? Path.of(exe) : Path.of(System.getProperty("user.home", "/"));
+        try {
+            return Files.getFileAttributeView(p, java.nio.file.attribute.PosixFileAttributeView.class) != null
+                    ? (Integer) Files.getAttribute(p, "unix:uid") : null;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return null;
         }
     }
 

@@ -15,6 +15,8 @@ public final class Ck {
     public static final long CKK_RSA = 0x0, CKK_EC = 0x3;
     public static final long CKC_X_509 = 0x0;
     public static final long CKU_USER = 1;
+    /** C_Login for the one operation just initialised, on a key with CKA_ALWAYS_AUTHENTICATE. */
+    public static final long CKU_CONTEXT_SPECIFIC = 2;
 
     // Attributes
     public static final long CKA_CLASS = 0x0, CKA_TOKEN = 0x1, CKA_PRIVATE = 0x2, CKA_LABEL = 0x3, CKA_VALUE = 0x11,
@@ -22,7 +24,7 @@ public final class Ck {
             CKA_CERTIFICATE_CATEGORY = 0x87, CKA_KEY_TYPE = 0x100, CKA_SUBJECT = 0x101, CKA_ID = 0x102,
             CKA_SENSITIVE = 0x103, CKA_DECRYPT = 0x105, CKA_SIGN = 0x108, CKA_VERIFY = 0x10A, CKA_MODULUS = 0x120,
             CKA_MODULUS_BITS = 0x121, CKA_PUBLIC_EXPONENT = 0x122, CKA_EXTRACTABLE = 0x162, CKA_MODIFIABLE = 0x170,
-            CKA_EC_PARAMS = 0x180, CKA_EC_POINT = 0x181;
+            CKA_EC_PARAMS = 0x180, CKA_EC_POINT = 0x181, CKA_ALWAYS_AUTHENTICATE = 0x202;
 
     // Mechanisms
     public static final long CKM_RSA_PKCS_KEY_PAIR_GEN = 0x0, CKM_RSA_PKCS = 0x1, CKM_SHA256_RSA_PKCS = 0x40,

@@ -85,6 +85,13 @@ public interface Pkcs11 {
 
     void destroyObject(long session, long object);
 
-    /** C_SignInit + C_Sign: counted as one call. */
-    byte[] sign(long session, Mechanism mechanism, long key, byte[] data);
+    /**
+     * C_SignInit + C_Sign: counted as one call. With {@code login} (a key with CKA_ALWAYS_AUTHENTICATE),
+     * C_Login as CKU_CONTEXT_SPECIFIC comes between them, as the standard requires.
+     */
+    byte[] sign(long session, Mechanism mechanism, long key, byte[] data, ContextLogin login);
+
+    /** The PIN for one operation; {@code pin} null uses the protected authentication path (PIN-pad). */
+    record ContextLogin(byte[] pin) {
+    }
 }

@@ -45,6 +45,8 @@ public final class TokenManager implements AutoCloseable {
     private List<String> candidates;
     private final Loader loader;
     private final Map<String, Pkcs11> loaded = new LinkedHashMap<>();
+    /** The real paths ({@link Path#toRealPath}) of the files in {@link #loaded}. */
+    private final Set<String> loadedRealPaths = new java.util.HashSet<>();
     private final Map<String, String> problems = new LinkedHashMap<>();
     private final Map<String, TokenSession> sessions = new LinkedHashMap<>();
     /** Tokens that refused a PIN on this connection since their last successful login. */
@@ -82,8 +84,6 @@ public final class TokenManager implements AutoCloseable {
 
     /** The loaded modules; loads any candidate not loaded yet. MODULE_NOT_FOUND when none loads. */
     public synchronized List<Pkcs11> modules() {
-        Set<String> realPaths = new LinkedHashSet<>();
-        loaded.keySet().forEach(realPaths::add);
         for (String candidate : candidates()) {
             if (loaded.containsKey(candidate)) {
                 continue;
@@ -93,17 +93,15 @@ public final class TokenManager implements AutoCloseable {
                 problems.put(candidate, "not found");
                 continue;
             }
-            String real;
-            try {
-                real = path.toRealPath().toString();
-            } catch (IOException e) {
-                real = candidate;
-            }
-            if (loaded.values().stream().anyMatch(m -> m.library().equals(candidate)) || !realPaths.add(real)) {
-                continue; // the same file under another name (Debian links opensc-pkcs11.so twice)
+            String real = realPath(path);
+            // The same file under another name (Debian links opensc-pkcs11.so twice, a policy may name a link):
+            // compared by real path on every call, not only the first, or it would be loaded again later.
+            if (loadedRealPaths.contains(real)) {
+                continue;
             }
             try {
                 loaded.put(candidate, loader.load(candidate));
+                loadedRealPaths.add(real);
                 problems.remove(candidate);
                 LOG.info("loaded PKCS#11 module " + candidate);
             } catch (IOException | RuntimeException e) {
@@ -119,6 +117,14 @@ public final class TokenManager implements AutoCloseable {
                     Map.of("tried", tried));
         }
         return List.copyOf(loaded.values());
+    }
+
+    private static String realPath(Path path) {
+        try {
+            return path.toRealPath().toString();
+        } catch (IOException e) {
+            return path.toAbsolutePath().normalize().toString();
+        }
     }
 
     /** Every slot of every module, with the token in it if any. */
@@ -235,13 +241,15 @@ public final class TokenManager implements AutoCloseable {
      */
     public synchronized TokenSession open(String handle) {
         TokenSession current = sessions.get(handle);
-        if (current != null && stillOpen(current)) {
+        if (current != null) {
             try {
                 // Same card still in the same slot: no need to walk every slot of every module. The slot is
-                // asked first: OpenSC answers session and object calls from its cache for a card pulled out
-                // between two requests until something polls the slot.
+                // asked before the session: OpenSC answers session and object calls from its cache for a card
+                // pulled out between two requests, and only polling the slot makes it see the card changed
+                // and close its sessions (a card pulled and put back would otherwise keep a dead session).
                 if (current.module().slotInfo(current.slot()).tokenPresent()
-                        && handle.equals(Handles.token(current.library(), current.module().tokenInfo(current.slot())))) {
+                        && handle.equals(Handles.token(current.library(), current.module().tokenInfo(current.slot())))
+                        && stillOpen(current)) {
                     return current;
                 }
             } catch (Pkcs11Error e) {

@@ -19,12 +19,15 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PublicKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.ECParameterSpec;
 import java.security.spec.RSAPublicKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
@@ -241,6 +244,27 @@ public final class TokenSession {
         return out;
     }
 
+    /**
+     * The CKA_ID of every certificate object on the token, of any type, whether or not its value can be read
+     * or parsed: {@link #certificates()} shows only those the JDK parses, but a key whose certificate the host
+     * cannot read still has a certificate, one that may well work elsewhere.
+     */
+    public List<byte[]> certificateIds() {
+        long[] found = call("listing certificates", () -> p11.find(session, List.of(Pkcs11.Attr.of(Ck.CKA_CLASS, Ck.CKO_CERTIFICATE))));
+        List<byte[]> out = new ArrayList<>();
+        for (long h : found) {
+            out.add(bytes(call("reading a certificate", () -> p11.attributes(session, h, Ck.CKA_ID)).getFirst()));
+        }
+        return out;
+    }
+
+    /** True when a certificate object with this CKA_ID is on the token, readable or not (see {@link #certificateIds()}). */
+    public boolean hasCertificate(byte[] keyId) {
+        long[] found = call("looking up certificates", () -> p11.find(session, List.of(
+                Pkcs11.Attr.of(Ck.CKA_CLASS, Ck.CKO_CERTIFICATE), Pkcs11.Attr.of(Ck.CKA_ID, keyId))));
+        return found.length > 0;
+    }
+
     public List<TokenObjects.Key> privateKeys() {
         return keys(Ck.CKO_PRIVATE_KEY);
     }
@@ -290,13 +314,16 @@ public final class TokenSession {
         return new TokenObjects.Key(h, isPrivate, bytes(a.get(0)), text(a.get(1)), algorithm, publicKey);
     }
 
-    private static PublicKey ecPublicKey(ASN1ObjectIdentifier curve, byte[] ecPoint) throws IOException, GeneralSecurityException {
+    static PublicKey ecPublicKey(ASN1ObjectIdentifier curve, byte[] ecPoint) throws IOException, GeneralSecurityException {
         byte[] point = ecPoint;
-        // CKA_EC_POINT is a DER OCTET STRING by the standard; some modules give the bare point.
-        if (ecPoint[0] == 0x04 && ecPoint.length > 2) {
+        // CKA_EC_POINT is a DER OCTET STRING by the standard; some modules give the bare point. A bare point
+        // can parse as DER too (0x04, then X's first byte as a length), so the wrapped form is taken only
+        // when what it wraps is an uncompressed point of this curve's length.
+        int pointLength = 1 + 2 * fieldBytes(curve);
+        if (ecPoint.length > 2 && ecPoint[0] == 0x04) {
             try {
                 ASN1Primitive p = ASN1Primitive.fromByteArray(ecPoint);
-                if (p instanceof ASN1OctetString os) {
+                if (p instanceof ASN1OctetString os && os.getOctets().length == pointLength && os.getOctets()[0] == 0x04) {
                     point = os.getOctets();
                 }
             } catch (IOException notDer) {
@@ -305,6 +332,13 @@ public final class TokenSession {
         }
         SubjectPublicKeyInfo spki = new SubjectPublicKeyInfo(new AlgorithmIdentifier(X9ObjectIdentifiers.id_ecPublicKey, curve), point);
         return KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(spki.getEncoded()));
+    }
+
+    /** The size in bytes of a coordinate on the named curve, as the JDK (which builds the key) knows it. */
+    private static int fieldBytes(ASN1ObjectIdentifier curve) throws GeneralSecurityException {
+        AlgorithmParameters parameters = AlgorithmParameters.getInstance("EC");
+        parameters.init(new ECGenParameterSpec(curve.getId()));
+        return (parameters.getParameterSpec(ECParameterSpec.class).getCurve().getField().getFieldSize() + 7) / 8;
     }
 
     /** The public key of a private key: from its own attributes (RSA) or the public key object with its CKA_ID. */
@@ -392,8 +426,11 @@ public final class TokenSession {
                 Map.of("key", key.algorithm().wireName()));
     }
 
-    /** Signs a hash; the result is in the JCA encoding of {@code scheme} (ECDSA as a DER SEQUENCE). */
-    public byte[] sign(TokenObjects.Key key, SignatureScheme scheme, byte[] hash) {
+    /**
+     * Signs a hash; the result is in the JCA encoding of {@code scheme} (ECDSA as a DER SEQUENCE). A key
+     * that asks for the PIN at every signature gets it from {@code pin}, once for this signature.
+     */
+    public byte[] sign(TokenObjects.Key key, SignatureScheme scheme, byte[] hash, SignaturePin pin) {
         byte[] input;
         Pkcs11.Mechanism mechanism;
         if (scheme.mechanism() == Ck.CKM_RSA_PKCS) {
@@ -406,8 +443,37 @@ public final class TokenSession {
             input = hash;
             mechanism = Pkcs11.Mechanism.of(Ck.CKM_ECDSA);
         }
-        byte[] raw = call("signing", () -> p11.sign(session, mechanism, key.handle(), input));
+        byte[] raw = alwaysAuthenticate(key.handle())
+                ? pin.withPin(p -> signWithContextLogin(mechanism, key.handle(), input, p))
+                : call("signing", () -> p11.sign(session, mechanism, key.handle(), input, null));
         return scheme.isEcdsa() ? ecdsaDer(raw) : raw;
+    }
+
+    /** CKA_ALWAYS_AUTHENTICATE; a module that does not know the attribute has no such keys. */
+    public boolean alwaysAuthenticate(long key) {
+        Object v = call("reading a key", () -> p11.attributes(session, key, Ck.CKA_ALWAYS_AUTHENTICATE)).getFirst().value();
+        return v instanceof Boolean b ? b : v instanceof byte[] bytes && bytes.length == 1 && bytes[0] != 0;
+    }
+
+    private byte[] signWithContextLogin(Pkcs11.Mechanism mechanism, long key, byte[] input, byte[] pin) {
+        try {
+            return p11.sign(session, mechanism, key, input, new Pkcs11.ContextLogin(pin));
+        } catch (Pkcs11Error e) {
+            // The signature PIN may be another PIN than the user's (a qualified key's own): its counter is
+            // not the token's user-PIN flags, so only the answer is reported, not a PIN state.
+            if (e.ckr() == Ck.CKR_PIN_INCORRECT || e.ckr() == Ck.CKR_PIN_LEN_RANGE) {
+                throw new HostException(ErrorCode.PIN_INCORRECT, "wrong PIN for this signature",
+                        Map.of("pkcs11", e.ckrName(), "signaturePin", true), e);
+            }
+            if (e.ckr() == Ck.CKR_PIN_LOCKED) {
+                throw new HostException(ErrorCode.PIN_LOCKED,
+                        "the signature PIN is blocked: unblock it with the PUK in the card's software or at the issuer",
+                        Map.of("pinState", PinState.LOCKED.wireName(), "signaturePin", true), e);
+            }
+            return call("signing", () -> {
+                throw e;
+            });
+        }
     }
 
     /** The DER DigestInfo that PKCS #1 v1.5 signs: the hash with its algorithm's identifier. */

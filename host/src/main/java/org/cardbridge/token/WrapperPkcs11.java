@@ -146,6 +146,10 @@ public final class WrapperPkcs11 implements Pkcs11 {
 
     @Override
     public void login(long session, byte[] pin) {
+        login(session, Ck.CKU_USER, pin);
+    }
+
+    private void login(long session, long userType, byte[] pin) {
         char[] widened = null;
         if (pin != null) {
             // The wrapper narrows each char to one CK_UTF8CHAR: widen the UTF-8 bytes one per char.
@@ -155,7 +159,7 @@ public final class WrapperPkcs11 implements Pkcs11 {
             }
         }
         try {
-            p11.C_Login(session, Ck.CKU_USER, widened);
+            p11.C_Login(session, userType, widened);
         } catch (PKCS11Exception e) {
             throw error(e, "C_Login");
         } finally {
@@ -261,9 +265,27 @@ public final class WrapperPkcs11 implements Pkcs11 {
     }
 
     @Override
-    public byte[] sign(long session, Mechanism mechanism, long key, byte[] data) {
+    public byte[] sign(long session, Mechanism mechanism, long key, byte[] data, ContextLogin login) {
         try {
             p11.C_SignInit(session, toWrapper(mechanism), key);
+        } catch (PKCS11Exception e) {
+            throw error(e, "C_SignInit");
+        }
+        if (login != null) {
+            try {
+                login(session, Ck.CKU_CONTEXT_SPECIFIC, login.pin());
+            } catch (Pkcs11Error e) {
+                // The signing operation stays active after a failed context login, and blocks every later
+                // call of the session (CKR_OPERATION_ACTIVE). A C_Sign that fails ends it, as the standard says.
+                try {
+                    p11.C_Sign(session, data);
+                } catch (PKCS11Exception ended) {
+                    // Expected: not authorised.
+                }
+                throw e;
+            }
+        }
+        try {
             return p11.C_Sign(session, data);
         } catch (PKCS11Exception e) {
             throw error(e, "C_Sign");

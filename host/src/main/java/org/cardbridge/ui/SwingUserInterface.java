@@ -30,6 +30,7 @@ import java.awt.GraphicsEnvironment;
 import java.awt.Rectangle;
 import java.awt.event.WindowAdapter;
 import java.awt.event.WindowEvent;
+import java.text.AttributedCharacterIterator;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -131,7 +132,7 @@ public final class SwingUserInterface implements UserInterface {
             });
             int width = textWidth();
             List<JComponent> rows = new java.util.ArrayList<>();
-            rows.add(new WrappedText(t.emphasised("pin.text", prompt.origin(), prompt.tokenLabel()), width));
+            rows.add(new WrappedText(pinText(t, prompt, "pin"), width));
             if (prompt.certificate() != null) {
                 rows.add(new WrappedText(Texts.oneLine(t.plain("pin.certificate", prompt.certificate())), width));
             }
@@ -170,7 +171,7 @@ public final class SwingUserInterface implements UserInterface {
                 JDialog dialog = frame("cardbridge-pinpad", t);
                 ref.set(dialog);
                 dialog.setDefaultCloseOperation(WindowConstants.DO_NOTHING_ON_CLOSE);
-                JPanel content = layout(List.of(new WrappedText(t.emphasised("pinpad.text", prompt.origin(), prompt.tokenLabel()), textWidth())), List.of());
+                JPanel content = layout(List.of(new WrappedText(pinText(t, prompt, "pinpad"), textWidth())), List.of());
                 dialog.add(content);
                 fit(dialog, content);
                 dialog.setVisible(true);
@@ -180,6 +181,16 @@ public final class SwingUserInterface implements UserInterface {
             throw e;
         }
         return close::run;
+    }
+
+    /**
+     * Who asks for the PIN of which card ({@code pin.text}, {@code pinpad.text}); for a key that wants
+     * its PIN at every signature (CKA_ALWAYS_AUTHENTICATE), that the PIN authorises this signature.
+     */
+    private static AttributedCharacterIterator pinText(Texts t, PinPrompt prompt, String dialog) {
+        return prompt.purpose() == PinPrompt.Purpose.SIGNATURE
+                ? t.emphasised(dialog + ".signature.text", prompt.origin(), prompt.tokenLabel(), t.get("pin.signature.this"))
+                : t.emphasised(dialog + ".text", prompt.origin(), prompt.tokenLabel());
     }
 
     /**

@@ -303,6 +303,12 @@ class HostSessionTest {
         assertEquals("CN=Example CA,C=PL", pages.get(0).path("issuers").get(0).asText());
         host.send(req("p", "renewalPages", "{}"));
         assertEquals("ORIGIN_NOT_ALLOWED", code(host.answerTo("p")));
+        // An unlisted page is refused before the host asks the user anything.
+        host.send("{\"id\":\"u\",\"op\":\"renewalPages\",\"origin\":\"https://unlisted.example\"}");
+        JsonNode refused = host.answerTo("u");
+        assertEquals("ORIGIN_NOT_ALLOWED", code(refused));
+        assertEquals("extension", refused.path("error").path("details").path("operationClass").asText());
+        assertEquals(0, ui.consentRequests().size(), "no read-consent dialog for a request that is always refused");
     }
 
     @Test

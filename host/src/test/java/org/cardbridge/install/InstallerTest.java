@@ -82,7 +82,7 @@ class InstallerTest {
         var removed = installer.uninstall(Scope.USER);
 
         // One manifest per folder: browsers sharing a folder (Brave reads Chrome's on macOS) share the file.
-        long folders = CATALOG.browsers().stream().map(b -> b.on(os).orElseThrow().user().getFirst()).distinct().count();
+        long folders = CATALOG.browsers().stream().flatMap(b -> b.on(os).orElseThrow().user().stream()).distinct().count();
         assertEquals(folders, removed.size());
         try (Stream<Path> left = Files.walk(home)) {
             assertEquals(List.of(), left.filter(Files::isRegularFile).toList());
@@ -99,7 +99,9 @@ class InstallerTest {
 
         Set<Path> expected = new HashSet<>();
         for (BrowserCatalog.Browser b : CATALOG.browsers()) {
-            expected.add(roots.resolve(b.on(Os.LINUX).orElseThrow().system().getFirst()).resolve("org.cardbridge.host.json"));
+            for (String d : b.on(Os.LINUX).orElseThrow().system()) {
+                expected.add(roots.resolve(d).resolve("org.cardbridge.host.json"));
+            }
         }
         assertEquals(expected, new HashSet<>(written.stream().map(c -> Path.of(c.where())).toList()));
         assertTrue(Files.isRegularFile(sys.resolve("etc/chromium/native-messaging-hosts/org.cardbridge.host.json")));
@@ -117,12 +119,12 @@ class InstallerTest {
     }
 
     @Test
-    void everyListedFolderWritesEachFolderABrowserMayReadAndUninstallRemovesThemAll() throws IOException {
-        // The .rpm: Fedora's 64-bit Firefox reads /usr/lib64/mozilla, which the .deb (first folder only) leaves out.
+    void everyListedFolderIsWrittenForBuildsReadingDifferentOnesAndUninstallRemovesThemAll() throws IOException {
+        // Fedora's 64-bit Firefox reads /usr/lib64/mozilla, Mozilla's and Debian's builds /usr/lib/mozilla.
         Path sys = tmp.resolve("root");
         Installer installer = new Installer(CATALOG, Roots.of(tmp.resolve("home"), sys), Os.LINUX, null);
 
-        var written = installer.install(Scope.SYSTEM, HOST, Policy.empty(), true);
+        var written = installer.install(Scope.SYSTEM, HOST, Policy.empty());
 
         Set<Path> expected = new HashSet<>();
         for (BrowserCatalog.Browser b : CATALOG.browsers()) {

@@ -199,8 +199,8 @@ public final class FaultInjectingPkcs11 implements Pkcs11 {
     }
 
     @Override
-    public byte[] sign(long session, Mechanism mechanism, long key, byte[] data) {
-        byte[] signature = call("C_Sign", () -> real.sign(session, mechanism, key, data));
+    public byte[] sign(long session, Mechanism mechanism, long key, byte[] data, ContextLogin login) {
+        byte[] signature = call("C_Sign", () -> real.sign(session, mechanism, key, data, login));
         if (corruptSignatures) {
             signature = signature.clone();
             signature[signature.length / 2] ^= 0x01; // a card that signs something else, or pads wrongly

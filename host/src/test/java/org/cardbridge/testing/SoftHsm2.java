@@ -102,13 +102,22 @@ public final class SoftHsm2 {
         /** Writes a certificate object only (an end-entity or a CA certificate) with {@code pkcs11-tool}. */
         public void writeCertificate(X509Certificate cert, byte[] id, String objectLabel) {
             try {
+                writeCertificate(cert.getEncoded(), id, objectLabel);
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** The same from its DER, for certificates the JDK cannot parse (pkcs11-tool reads them with OpenSSL). */
+        public void writeCertificate(byte[] certificateDer, byte[] id, String objectLabel) {
+            try {
                 Path der = Files.createTempFile(conf.getParent(), "cert", ".der");
-                Files.write(der, cert.getEncoded());
+                Files.write(der, certificateDer);
                 run(List.of("pkcs11-tool", "--module", MODULE, "--slot", Long.toString(slotId), "--login", "--pin", pin,
                         "--write-object", der.toString(), "--type", "cert", "--id", HexFormat.of().formatHex(id),
                         "--label", objectLabel));
                 Files.delete(der);
-            } catch (IOException | java.security.GeneralSecurityException e) {
+            } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
         }

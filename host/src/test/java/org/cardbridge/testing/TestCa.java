@@ -1,5 +1,6 @@
 package org.cardbridge.testing;
 
+import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
@@ -73,6 +74,32 @@ public final class TestCa {
             return build(rfc4514(subject), subjectKey,
                     X500Name.getInstance(issuing.getSubjectX500Principal().getEncoded()), issuingKeys,
                     notBefore, notAfter, false, issuing);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * An end-entity certificate the JDK refuses to parse, as a working certificate on a user's card may be:
+     * its critical KeyUsage holds an INTEGER, not a BIT STRING. OpenSSL, and so pkcs11-tool, pkcs15-init and
+     * OpenSC, read it (they decode an extension only when asked for it).
+     */
+    public byte[] issueUnreadable(PublicKey subjectKey, String subject, int days) {
+        try {
+            Instant now = Instant.now();
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                    X500Name.getInstance(issuing.getSubjectX500Principal().getEncoded()),
+                    BigInteger.valueOf(SERIALS.incrementAndGet()), Date.from(now.minus(Duration.ofHours(1))),
+                    Date.from(now.plus(Duration.ofDays(days))), rfc4514(subject), subjectKey);
+            b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+            b.addExtension(Extension.keyUsage, true, new ASN1Integer(KeyUsage.digitalSignature).getEncoded());
+            byte[] der = b.build(new JcaContentSignerBuilder("SHA256withRSA").build(issuingKeys.getPrivate())).getEncoded();
+            try {
+                java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(new java.io.ByteArrayInputStream(der));
+            } catch (java.security.cert.CertificateException refused) {
+                return der;
+            }
+            throw new IllegalStateException("the JDK parses the certificate meant to be unreadable");
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

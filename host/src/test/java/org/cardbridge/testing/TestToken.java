@@ -75,6 +75,9 @@ public interface TestToken {
 
     void writeCertificate(X509Certificate cert, byte[] id, String label);
 
+    /** Writes a certificate from its DER with the backend's own tool: for certificates the JDK cannot parse. */
+    void writeCertificate(byte[] der, byte[] id, String label);
+
     /** The card behind the token, for hot-plug, PIN-lock and fault-injection tests; empty for SoftHSM2. */
     Optional<VirtualCards.Card> card();
 
@@ -253,6 +256,10 @@ public interface TestToken {
                 t.writeCertificate(cert, id, label);
             }
 
+            public void writeCertificate(byte[] der, byte[] id, String label) {
+                t.writeCertificate(der, id, label);
+            }
+
             public Optional<VirtualCards.Card> card() {
                 return Optional.empty();
             }
@@ -323,6 +330,10 @@ public interface TestToken {
 
             public void writeCertificate(X509Certificate cert, byte[] id, String label) {
                 c.writeCertificate(cert, id, label);
+            }
+
+            public void writeCertificate(byte[] der, byte[] id, String label) {
+                c.writeCertificate(der, id, label);
             }
 
             public Optional<VirtualCards.Card> card() {

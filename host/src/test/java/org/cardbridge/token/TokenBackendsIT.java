@@ -32,6 +32,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * with the same steps; then what only a card does (pulled out mid-operation, PIN blocked and unblocked).
  */
 class TokenBackendsIT {
+    /** These keys have no CKA_ALWAYS_AUTHENTICATE: a signature PIN asked for would be a bug. */
+    static final SignaturePin NO_SIGNATURE_PIN = sign -> {
+        throw new AssertionError("a signature PIN was asked for a key that does not need one");
+    };
     private static final TestCa CA = new TestCa("CardBridge Backends CA");
     private static final byte[] OLD_ID = {0x0A};
     private static final byte[] NEW_ID = {0x0B};
@@ -94,7 +98,7 @@ class TokenBackendsIT {
             byte[] data = "zażółć gęślą jaźń".getBytes(StandardCharsets.UTF_8);
             byte[] hash = MessageDigest.getInstance("SHA-256").digest(data);
             SignatureScheme scheme = s.schemeFor(key, "SHA-256");
-            byte[] sig = s.sign(key, scheme, hash);
+            byte[] sig = s.sign(key, scheme, hash, NO_SIGNATURE_PIN);
             Signature v = Signature.getInstance(scheme.jcaName());
             v.initVerify(key.publicKey());
             v.update(data);
@@ -149,7 +153,7 @@ class TokenBackendsIT {
         Signature v = Signature.getInstance("SHA256withRSA");
         v.initVerify(certs.stream().filter(c -> Arrays.equals(c.id(), OLD_ID)).findFirst().orElseThrow().certificate());
         v.update(new byte[] {1, 2, 3});
-        assertTrue(v.verify(again.sign(oldKey, again.schemeFor(oldKey, "SHA-256"), hash)), "old key still signs");
+        assertTrue(v.verify(again.sign(oldKey, again.schemeFor(oldKey, "SHA-256"), hash, NO_SIGNATURE_PIN)), "old key still signs");
     }
 
     @Test
@@ -196,7 +200,7 @@ class TokenBackendsIT {
             TokenObjects.Key oldKey = s.privateKeys().stream().filter(k -> Arrays.equals(k.id(), OLD_ID)).findFirst().orElseThrow();
             card.reader().fault(Fault.pullAt(Fault.ins(0x2A), 1, false));
             byte[] hash = MessageDigest.getInstance("SHA-256").digest(new byte[] {1, 2, 3});
-            HostException e = assertThrows(HostException.class, () -> s.sign(oldKey, s.schemeFor(oldKey, "SHA-256"), hash));
+            HostException e = assertThrows(HostException.class, () -> s.sign(oldKey, s.schemeFor(oldKey, "SHA-256"), hash, NO_SIGNATURE_PIN));
             assertEquals(ErrorCode.TOKEN_REMOVED, e.code(), e.getMessage());
             oldCertificateIntactAfterReinsertion(tokens, t, card);
         }
@@ -214,10 +218,10 @@ class TokenBackendsIT {
             // "No precise diagnosis" from the card, which stays in the reader.
             card.reader().fault(c -> Fault.ins(0x2A).test(c) ? new Fault.Answer(new byte[] {0x6F, 0x00}) : new Fault.Pass());
             byte[] hash = MessageDigest.getInstance("SHA-256").digest(new byte[] {1, 2, 3});
-            HostException e = assertThrows(HostException.class, () -> s.sign(oldKey, s.schemeFor(oldKey, "SHA-256"), hash));
+            HostException e = assertThrows(HostException.class, () -> s.sign(oldKey, s.schemeFor(oldKey, "SHA-256"), hash, NO_SIGNATURE_PIN));
             assertEquals(ErrorCode.INTERNAL_ERROR, e.code(), e.getMessage());
             card.reader().fault(Fault.NONE);
-            assertTrue(s.sign(oldKey, s.schemeFor(oldKey, "SHA-256"), hash).length > 0, "the same session signs again");
+            assertTrue(s.sign(oldKey, s.schemeFor(oldKey, "SHA-256"), hash, NO_SIGNATURE_PIN).length > 0, "the same session signs again");
         }
     }
 

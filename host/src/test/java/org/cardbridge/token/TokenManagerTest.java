@@ -3,6 +3,7 @@ package org.cardbridge.token;
 import org.cardbridge.platform.Os;
 import org.cardbridge.testing.SoftHsm2;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +28,20 @@ class TokenManagerTest {
             List<Pkcs11> modules = tokens.modules();
             assertEquals(2, modules.size(), "SoftHSM2 and OpenSC, OpenSC once");
             assertTrue(tokens.slots().stream().anyMatch(s -> s.module().equals(SoftHsm2.MODULE) && s.token() != null));
+        }
+    }
+
+    /** A policy naming a link to a module the host also finds by its own path: loaded once, on every request. */
+    @Test
+    void linkAndTheFileItNames_areOneModule_onTheSecondRequestToo(@TempDir Path dir) throws Exception {
+        SoftHsm2.inProcess();
+        Path link = Files.createSymbolicLink(dir.resolve("libsofthsm2-link.so"), Path.of(SoftHsm2.MODULE));
+        try (TokenManager tokens = new TokenManager(List.of(link.toString(), SoftHsm2.MODULE), WrapperPkcs11::load)) {
+            int first = tokens.slots().size();
+            assertTrue(first > 0);
+            assertEquals(first, tokens.slots().size(), "the second request lists every slot once");
+            assertEquals(first, tokens.slots().size());
+            assertEquals(1, tokens.modules().size());
         }
     }
 

@@ -9,8 +9,11 @@ import java.text.CharacterIterator;
 import java.text.MessageFormat;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.ResourceBundle;
+import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 class TextsTest {
 
@@ -37,6 +40,27 @@ class TextsTest {
                 Texts.oneLine(new Texts(Lang.EN).plain("fact.description", description)));
         assertEquals("https://ca.example.pl asks for the PIN of Card  A.",
                 all(new Texts(Lang.EN).emphasised("pin.text", Origin.parse("https://ca.example.pl"), "Card\n\rA")));
+    }
+
+    /** The dialogs show their texts as they are: markup in a bundle would appear as such. */
+    @Test
+    void bundles_holdNoMarkup_andBothLanguagesTheSameKeys() {
+        ResourceBundle en = ResourceBundle.getBundle("org.cardbridge.ui.messages", Lang.EN.locale());
+        ResourceBundle pl = ResourceBundle.getBundle("org.cardbridge.ui.messages", Lang.PL.locale());
+        assertEquals(new TreeSet<>(en.keySet()), new TreeSet<>(pl.keySet()));
+        for (ResourceBundle bundle : List.of(en, pl)) {
+            for (String key : bundle.keySet()) {
+                assertFalse(bundle.getString(key).matches("(?s).*</?(html|b|br|i|img|a)\\b.*"), key + ": " + bundle.getString(key));
+            }
+        }
+    }
+
+    @Test
+    void signaturePin_emphasisesThatItIsForThisSignature() {
+        Texts t = new Texts(Lang.EN);
+        AttributedCharacterIterator text = t.emphasised("pin.signature.text", Origin.parse("https://ca.example.pl"), "Card A",
+                t.get("pin.signature.this"));
+        assertEquals(List.of("https://ca.example.pl", "this signature", "Card A"), arguments(text));
     }
 
     private static String all(AttributedCharacterIterator text) {

@@ -2,6 +2,7 @@ package org.cardbridge.command.token;
 
 import org.cardbridge.protocol.ErrorCode;
 import org.cardbridge.protocol.HostException;
+import org.cardbridge.token.SignaturePin;
 import org.cardbridge.token.SignatureScheme;
 import org.cardbridge.token.TokenObjects;
 import org.cardbridge.token.TokenSession;
@@ -24,8 +25,9 @@ final class CardSignature {
     }
 
     /** Signs {@code hash} with {@code key} and returns the signature (DER for ECDSA) once it verifies. */
-    static byte[] sign(TokenSession session, TokenObjects.Key key, SignatureScheme scheme, byte[] hash, PublicKey publicKey) {
-        byte[] signature = session.sign(key, scheme, hash);
+    static byte[] sign(TokenSession session, TokenObjects.Key key, SignatureScheme scheme, byte[] hash, PublicKey publicKey,
+                       SignaturePin pin) {
+        byte[] signature = session.sign(key, scheme, hash, pin);
         if (!verifies(scheme, hash, signature, publicKey)) {
             throw new HostException(ErrorCode.INTERNAL_ERROR,
                     "the card's signature does not verify with the key's public key; nothing signed was returned",

@@ -26,6 +26,7 @@ import org.bouncycastle.operator.DigestCalculatorProvider;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.cardbridge.protocol.ErrorCode;
 import org.cardbridge.protocol.HostException;
+import org.cardbridge.token.SignaturePin;
 import org.cardbridge.token.SignatureScheme;
 import org.cardbridge.token.TokenObjects;
 import org.cardbridge.token.TokenSession;
@@ -54,7 +55,7 @@ final class CmsSigner {
      * @param hash    the message digest of the data ({@code scheme.hash()})
      */
     static byte[] sign(TokenSession session, TokenObjects.Key key, SignatureScheme scheme, X509Certificate cert,
-                       byte[] content, byte[] hash) {
+                       byte[] content, byte[] hash, SignaturePin pin) {
         try {
             JcaX509CertificateHolder holder = new JcaX509CertificateHolder(cert);
             byte[] certHash = MessageDigest.getInstance("SHA-256").digest(cert.getEncoded());
@@ -68,7 +69,7 @@ final class CmsSigner {
             CMSSignedDataGenerator generator = new CMSSignedDataGenerator();
             generator.addSignerInfoGenerator(new SignerInfoGeneratorBuilder(new PresetDigest(scheme.hash(), hash))
                     .setSignedAttributeGenerator(new DefaultSignedAttributeTableGenerator(new AttributeTable(attrs)))
-                    .build(new TokenContentSigner(session, key, scheme, cert.getPublicKey()), holder));
+                    .build(new TokenContentSigner(session, key, scheme, cert.getPublicKey(), pin), holder));
             generator.addCertificate(holder);
             CMSTypedData data = content == null ? new CMSAbsentContent() : new CMSProcessableByteArray(content);
             return generator.generate(data, content != null).getEncoded("DER");

@@ -105,7 +105,7 @@ public final class CreateCsrCommand implements Command<CreateCsrCommand.Args> {
             }
             eku = strings(ext, "extendedKeyUsage");
             for (String u : eku) {
-                if (!EXTENDED_KEY_USAGE.containsKey(u) && !u.matches("[0-2](\\.[0-9]+)+")) {
+                if (!EXTENDED_KEY_USAGE.containsKey(u) && !isOid(u)) {
                     throw HostException.invalidArgument("extensions.extendedKeyUsage", "unknown usage '" + u + "' (name or dotted OID)");
                 }
             }
@@ -121,6 +121,19 @@ public final class CreateCsrCommand implements Command<CreateCsrCommand.Args> {
             throw HostException.invalidArgument("challengePassword", "must be 1 to 255 characters");
         }
         return new Args(key, subject, ku, eku, email, challenge);
+    }
+
+    /** A dotted OID that DER can carry: Bouncy Castle's rules (e.g. "1.40" is refused), checked here, before any dialog. */
+    private static boolean isOid(String s) {
+        if (!s.matches("[0-2](\\.[0-9]+)+")) {
+            return false;
+        }
+        try {
+            new ASN1ObjectIdentifier(s);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private static List<String> strings(JsonNode ext, String field) {
@@ -146,6 +159,10 @@ public final class CreateCsrCommand implements Command<CreateCsrCommand.Args> {
         TokenSession session = access.session(args.key().token());
         // The dialog speaks of the new key: the current (e.g. qualified) key with its certificate must not sign.
         TokenAccess.requireNoCertificate(session, args.key().keyId(), "key", PENDING_ONLY);
+        // A key of a kind CardBridge cannot sign with is refused before the user is asked anything, where
+        // the card shows its public key without a login.
+        session.publicKeys().stream().filter(k -> java.util.Arrays.equals(k.id(), args.key().keyId())).findFirst()
+                .ifPresent(CreateCsrCommand::requireSupported);
         String subjectText = new X500Principal(encoded(args.subject())).getName(X500Principal.RFC2253);
         Texts t = TokenAccess.texts(context);
         access.confirm(context, "action.createCsr", List.of(t.plain("fact.token", session.info().label()),
@@ -153,8 +170,10 @@ public final class CreateCsrCommand implements Command<CreateCsrCommand.Args> {
         access.login(session, context, null);
         TokenAccess.requireNoCertificate(session, args.key().keyId(), "key", PENDING_ONLY); // private certificates show only now
         TokenObjects.Key key = TokenAccess.privateKey(session, args.key());
+        requireSupported(key);
         PublicKey publicKey = session.publicKeyOf(key, session.publicKeys()).orElseThrow(() -> new HostException(
-                ErrorCode.KEY_NOT_FOUND, "the card does not reveal this key's public key", Map.of("key", args.key().token())));
+                ErrorCode.KEY_NOT_FOUND, "the card does not reveal this key's public key",
+                Map.of("key", Handles.key(session.handle(), args.key().keyId()))));
         SignatureScheme scheme = session.schemeFor(key, key.algorithm().defaultHash());
         try {
             PKCS10CertificationRequestBuilder builder = new PKCS10CertificationRequestBuilder(args.subject(),
@@ -181,7 +200,8 @@ public final class CreateCsrCommand implements Command<CreateCsrCommand.Args> {
                         ? new DERPrintableString(args.challengePassword()) : new DERUTF8String(args.challengePassword());
                 builder.addAttribute(PKCSObjectIdentifiers.pkcs_9_at_challengePassword, value);
             }
-            PKCS10CertificationRequest csr = builder.build(new TokenContentSigner(session, key, scheme, publicKey));
+            PKCS10CertificationRequest csr = builder.build(new TokenContentSigner(session, key, scheme, publicKey,
+                    access.signaturePin(session, context, null)));
             // The card signed what we asked: check it, so a broken module never hands the CA a bad request.
             if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().setProvider(Crypto.BC).build(publicKey))) {
                 throw new HostException(ErrorCode.INTERNAL_ERROR, "the card's signature on the request does not verify", Map.of());
@@ -192,6 +212,14 @@ public final class CreateCsrCommand implements Command<CreateCsrCommand.Args> {
             return new Result(pem, Base64.getEncoder().encodeToString(der), scheme.jcaName());
         } catch (IOException | org.bouncycastle.operator.OperatorCreationException | org.bouncycastle.pkcs.PKCSException e) {
             throw new HostException(ErrorCode.INTERNAL_ERROR, "building the request failed: " + e.getMessage(), Map.of(), e);
+        }
+    }
+
+    private static void requireSupported(TokenObjects.Key key) {
+        if (key.algorithm() == null) {
+            throw new HostException(ErrorCode.ALGORITHM_NOT_SUPPORTED, "the key's algorithm is not one CardBridge makes requests with",
+                    Map.of("supported", java.util.Arrays.stream(org.cardbridge.token.KeyAlgorithm.values())
+                            .map(org.cardbridge.token.KeyAlgorithm::wireName).toList()));
         }
     }
 

@@ -249,8 +249,9 @@ public final class InstallCertificateCommand implements Command<InstallCertifica
                     oldKeyKeptReason = "noKeyId";
                 } else if (Arrays.equals(oldId, keyId)) {
                     oldKeyKeptReason = "usedByNewCertificate";
-                } else if (session.certificates().stream().anyMatch(c -> Arrays.equals(c.id(), oldId))) {
-                    // Another certificate on the card (e.g. an authentication one) still needs this key.
+                } else if (session.hasCertificate(oldId)) {
+                    // Another certificate on the card (e.g. an authentication one, perhaps one the host cannot
+                    // parse) still needs this key.
                     oldKeyKeptReason = "usedByAnotherCertificate";
                 } else {
                     oldKeyKept = false;

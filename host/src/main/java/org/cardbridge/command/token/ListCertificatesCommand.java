@@ -13,17 +13,20 @@ import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code listCertificates {token}}: every certificate on the card, and every key that has no certificate
  * yet (a renewal waiting for its certificate — that state lives on the card, so another computer sees it).
  *
  * <p>Without a login, cards may hide private keys; a key counts as present when its private key or its
- * public key object (same CKA_ID) is visible.
+ * public key object (same CKA_ID) is visible. A key counts as certified when any certificate object has its
+ * CKA_ID, including one the host cannot parse (which is not listed).
  */
 public final class ListCertificatesCommand implements Command<String> {
     public record CertificateInfo(String handle, String label, String keyId, String subject, String issuer,
@@ -79,10 +82,13 @@ public final class ListCertificatesCommand implements Command<String> {
         for (TokenObjects.Certificate c : certs) {
             out.add(describe(session, c, keysById.containsKey(hex(c.id())) && c.id().length > 0));
         }
+        // Every certificate object counts, not only those listed: a key whose certificate the host cannot
+        // parse is not waiting for one, and offering it as pending would invite removing or reusing it.
+        Set<String> certified = new HashSet<>();
+        session.certificateIds().forEach(id -> certified.add(hex(id)));
         List<PendingKey> pending = new ArrayList<>();
         for (Map.Entry<String, TokenObjects.Key> e : keysById.entrySet()) {
-            boolean certified = certs.stream().anyMatch(c -> hex(c.id()).equals(e.getKey()));
-            if (certified) {
+            if (certified.contains(e.getKey())) {
                 continue;
             }
             TokenObjects.Key k = e.getValue();

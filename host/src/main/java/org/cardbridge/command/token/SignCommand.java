@@ -4,8 +4,10 @@ import org.cardbridge.command.Command;
 import org.cardbridge.command.CommandContext;
 import org.cardbridge.policy.OperationClass;
 import org.cardbridge.protocol.ErrorCode;
+import org.cardbridge.protocol.FrameWriter;
 import org.cardbridge.protocol.HostException;
 import org.cardbridge.protocol.Params;
+import org.cardbridge.token.SignaturePin;
 import org.cardbridge.token.SignatureScheme;
 import org.cardbridge.token.TokenObjects;
 import org.cardbridge.token.TokenSession;
@@ -129,6 +131,23 @@ public final class SignCommand implements Command<SignCommand.Args> {
             throw new HostException(ErrorCode.CERTIFICATE_NOT_YET_VALID, "the certificate is not valid yet",
                     Map.of("notBefore", x.getNotBefore().toInstant().toString()));
         }
+        // What can be known to fail is refused before the user is asked to confirm and type the PIN.
+        if (algorithmOf(x) == null) {
+            throw new HostException(ErrorCode.ALGORITHM_NOT_SUPPORTED, "the certificate's key is not one CardBridge signs with",
+                    Map.of("supported", Arrays.stream(org.cardbridge.token.KeyAlgorithm.values())
+                            .map(org.cardbridge.token.KeyAlgorithm::wireName).toList()));
+        }
+        if (args.format().equals("cms") && !args.detached()) {
+            // The signed data travels inside the CMS: with the certificate, the signature and the
+            // structure (a generous 4 KiB), base64 in the answer, it must fit the browsers' limit.
+            long cms = (long) args.data().length + cert.der().length + 4096;
+            long answer = (cms + 2) / 3 * 4 + 256;
+            if (answer > FrameWriter.MAX_OUTGOING) {
+                throw new HostException(ErrorCode.MESSAGE_TOO_LARGE, "an attached CMS signature of " + args.data().length
+                        + " bytes of data would not fit the browsers' limit of " + FrameWriter.MAX_OUTGOING
+                        + " bytes per answer; sign with detached: true", Map.of("field", "detached", "limit", FrameWriter.MAX_OUTGOING));
+            }
+        }
         String subject = TokenAccess.subject(x);
         Texts t = TokenAccess.texts(context);
         List<String> facts = new ArrayList<>(List.of(t.plain("fact.token", session.info().label()),
@@ -145,13 +164,14 @@ public final class SignCommand implements Command<SignCommand.Args> {
                 key.label(), algorithmOf(x), key.publicKey());
         SignatureScheme scheme = session.schemeFor(withAlgorithm, args.hashAlgorithm());
         List<String> signatures = new ArrayList<>();
+        SignaturePin pin = access.signaturePin(session, context, subject);
         if (args.data() != null) {
             byte[] hash = digest(args.hashAlgorithm(), args.data());
-            signatures.add(one(session, withAlgorithm, scheme, x, args, args.detached() ? null : args.data(), hash));
+            signatures.add(one(session, withAlgorithm, scheme, x, args, args.detached() ? null : args.data(), hash, pin));
         } else {
             for (byte[] hash : args.hashes()) {
                 context.cancellation().check();
-                signatures.add(one(session, withAlgorithm, scheme, x, args, null, hash));
+                signatures.add(one(session, withAlgorithm, scheme, x, args, null, hash, pin));
             }
         }
         return args.batch() ? new BatchResult(signatures, scheme.jcaName(), args.format())
@@ -159,10 +179,10 @@ public final class SignCommand implements Command<SignCommand.Args> {
     }
 
     private static String one(TokenSession session, TokenObjects.Key key, SignatureScheme scheme, X509Certificate cert,
-                              Args args, byte[] content, byte[] hash) {
+                              Args args, byte[] content, byte[] hash, SignaturePin pin) {
         // Either way the card's signature is checked with the certificate's key before it is returned.
-        byte[] signature = args.format().equals("raw") ? CardSignature.sign(session, key, scheme, hash, cert.getPublicKey())
-                : CmsSigner.sign(session, key, scheme, cert, content, hash);
+        byte[] signature = args.format().equals("raw") ? CardSignature.sign(session, key, scheme, hash, cert.getPublicKey(), pin)
+                : CmsSigner.sign(session, key, scheme, cert, content, hash, pin);
         return Base64.getEncoder().encodeToString(signature);
     }
 

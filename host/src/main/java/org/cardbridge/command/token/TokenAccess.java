@@ -7,6 +7,7 @@ import org.cardbridge.token.Ck;
 import org.cardbridge.token.Handles;
 import org.cardbridge.token.PinState;
 import org.cardbridge.token.Pkcs11;
+import org.cardbridge.token.SignaturePin;
 import org.cardbridge.token.TokenManager;
 import org.cardbridge.token.TokenObjects;
 import org.cardbridge.token.TokenSession;
@@ -20,11 +21,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.cardbridge.log.Log;
 
 /**
  * What the token commands share: finding a token, the PIN login, the confirmation dialog, and finding
- * keys and certificates by handle. The PIN exists only inside {@link #login}: asked, used once, wiped,
+ * keys and certificates by handle. The PIN exists only inside {@link #withPin}: asked, used once, wiped,
  * never logged, never retried.
  */
 public final class TokenAccess {
@@ -65,11 +67,33 @@ public final class TokenAccess {
             case COUNT_LOW -> PinPrompt.Tries.COUNT_LOW;
             default -> PinPrompt.Tries.NORMAL;
         });
+        withPin(info, context, prompt, pin -> {
+            session.login(pin);
+            return null;
+        });
+        LOG.info("logged in to token " + session.handle());
+    }
+
+    /**
+     * The PIN for each signature of a key that asks for it every time: a dialog of its own (or the PIN-pad
+     * notice) per signature, whatever login came before. Asked only when the card says the key needs it.
+     */
+    public SignaturePin signaturePin(TokenSession session, CommandContext context, String certificate) {
+        return sign -> {
+            Pkcs11.TokenInfo info = session.info();
+            PinPrompt prompt = new PinPrompt(context.origin(), info.label(), certificate, PinPrompt.Tries.NORMAL,
+                    PinPrompt.Purpose.SIGNATURE);
+            return withPin(info, context, prompt, sign);
+        };
+    }
+
+    /** Asks for one PIN (the dialog, or the PIN-pad notice with null), runs {@code use} with it, wipes it. */
+    private static <T> T withPin(Pkcs11.TokenInfo info, CommandContext context, PinPrompt prompt, Function<byte[], T> use) {
         context.cancellation().check();
         if (info.has(Ck.CKF_PROTECTED_AUTHENTICATION_PATH)) {
             AutoCloseable notice = context.ui().showPinPadNotice(prompt, context.lang());
             try {
-                session.login(null);
+                return use.apply(null);
             } finally {
                 // Only the notice's closing may fail quietly; a failed login must reach the page.
                 try {
@@ -78,20 +102,18 @@ public final class TokenAccess {
                     LOG.fine("closing the PIN-pad notice: " + e);
                 }
             }
-        } else {
-            char[] pin = context.ui().askPin(prompt, context.lang(), context.policy().dialogTimeout());
-            byte[] utf8 = null;
-            try {
-                utf8 = utf8(pin);
-                session.login(utf8);
-            } finally {
-                Arrays.fill(pin, '\0');
-                if (utf8 != null) {
-                    Arrays.fill(utf8, (byte) 0);
-                }
+        }
+        char[] pin = context.ui().askPin(prompt, context.lang(), context.policy().dialogTimeout());
+        byte[] utf8 = null;
+        try {
+            utf8 = utf8(pin);
+            return use.apply(utf8);
+        } finally {
+            Arrays.fill(pin, '\0');
+            if (utf8 != null) {
+                Arrays.fill(utf8, (byte) 0);
             }
         }
-        LOG.info("logged in to token " + session.handle());
     }
 
     /** UTF-8 bytes of the PIN without making a String (which could not be wiped). */
@@ -125,11 +147,11 @@ public final class TokenAccess {
     }
 
     /**
-     * INVALID_ARGUMENT naming {@code field} when a certificate on the card has this key's CKA_ID. Callers check
-     * again after login: cards may hide private certificates until then.
+     * INVALID_ARGUMENT naming {@code field} when a certificate object on the card has this key's CKA_ID, even one
+     * the host cannot parse. Callers check again after login: cards may hide private certificates until then.
      */
     public static void requireNoCertificate(TokenSession session, byte[] keyId, String field, String why) {
-        if (session.certificates().stream().anyMatch(c -> Arrays.equals(c.id(), keyId))) {
+        if (session.hasCertificate(keyId)) {
             throw new HostException(ErrorCode.INVALID_ARGUMENT, field + ": this key has a certificate; " + why,
                     Map.of("field", field));
         }

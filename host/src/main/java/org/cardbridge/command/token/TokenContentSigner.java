@@ -3,6 +3,7 @@ package org.cardbridge.command.token;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.DefaultSignatureAlgorithmIdentifierFinder;
+import org.cardbridge.token.SignaturePin;
 import org.cardbridge.token.SignatureScheme;
 import org.cardbridge.token.TokenObjects;
 import org.cardbridge.token.TokenSession;
@@ -24,10 +25,12 @@ final class TokenContentSigner implements ContentSigner {
     private final MessageDigest digest;
     private final AlgorithmIdentifier algorithm;
     private final PublicKey publicKey;
+    private final SignaturePin pin;
 
     /** {@code publicKey} checks each signature the card makes (see {@link CardSignature}). */
-    TokenContentSigner(TokenSession session, TokenObjects.Key key, SignatureScheme scheme, PublicKey publicKey) {
+    TokenContentSigner(TokenSession session, TokenObjects.Key key, SignatureScheme scheme, PublicKey publicKey, SignaturePin pin) {
         this.session = session;
+        this.pin = pin;
         this.key = key;
         this.scheme = scheme;
         this.publicKey = publicKey;
@@ -51,6 +54,6 @@ final class TokenContentSigner implements ContentSigner {
 
     @Override
     public byte[] getSignature() {
-        return CardSignature.sign(session, key, scheme, digest.digest(), publicKey);
+        return CardSignature.sign(session, key, scheme, digest.digest(), publicKey, pin);
     }
 }

@@ -20,6 +20,7 @@ import org.cardbridge.protocol.HostException;
 import org.cardbridge.testing.InProcessHost;
 import org.cardbridge.testing.ScriptedUserInterface;
 import org.cardbridge.testing.SoftHsm2;
+import org.cardbridge.testing.TestCa;
 import org.cardbridge.testing.TestToken;
 import org.cardbridge.token.Ck;
 import org.cardbridge.token.Pkcs11;
@@ -31,6 +32,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import javax.security.auth.x500.X500Principal;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyFactory;
+import java.security.KeyPair;
 import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
@@ -246,6 +248,42 @@ class EnrolmentTest {
         }
     }
 
+    /**
+     * A working certificate the host cannot read (the JDK refuses it; the backend's own tool lists it) still
+     * makes its key one with a certificate: never offered as pending, never removed, never signing a CSR.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void keyWhoseCertificateTheHostCannotParse_isNotPending_andRemoveKeyAndCreateCsrRefuseIt(Supplier<TestToken> backend)
+            throws Exception {
+        TestToken token = backend.get();
+        KeyPair keys = TestCa.rsa(2048);
+        byte[] unreadable = TokenFixture.CA.issueUnreadable(keys.getPublic(), TokenFixture.SUBJECT, 30);
+        byte[] id = {0x01, 0x02};
+        // One label for both: pkcs15-init gives the card's key the label of the certificate stored for it.
+        token.importKey(keys, null, id, "Klucz z certyfikatem");
+        token.writeCertificate(unreadable, id, "Klucz z certyfikatem");
+        assertTrue(token.objects().contains("Certificate"), "the backend's tool lists it: " + token.objects());
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(token.pin()), token)) {
+            String handle = token.handle(host);
+            String key = handle + "~k0102";
+            JsonNode listed = host.call("listCertificates", Map.of("token", handle));
+            assertEquals(0, listed.path("pendingKeys").size(), listed.toString());
+
+            HostException removal = assertThrows(HostException.class, () -> host.call("removeKey", Map.of("key", key)));
+            assertEquals(ErrorCode.INVALID_ARGUMENT, removal.code());
+            assertEquals("key", removal.details().get("field"));
+            HostException csr = assertThrows(HostException.class, () -> host.call("createCsr",
+                    Map.of("key", key, "subject", "CN=Przejęty klucz")));
+            assertEquals(ErrorCode.INVALID_ARGUMENT, csr.code());
+            assertEquals("key", csr.details().get("field"));
+            assertTrue(host.ui().confirmations().isEmpty());
+            assertTrue(host.ui().pinPrompts().isEmpty());
+            assertTrue(token.hasKey("Klucz z certyfikatem", true), token.objects());
+            assertTrue(token.hasKey("Klucz z certyfikatem", false), token.objects());
+        }
+    }
+
     /** SoftHSM2 only: OpenSC's PKCS#15 framework refuses private certificates (CKR_TEMPLATE_INCONSISTENT). */
     @Test
     void removeKey_keyWhosePrivateCertificateShowsOnlyAfterLogin_isRefused_andStays() throws Exception {
@@ -325,6 +363,27 @@ class EnrolmentTest {
                     Map.of("key", handle + "~k0102", "subject", "CN=Przejęty klucz")));
             assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
             assertEquals("key", e.details().get("field"));
+            assertTrue(host.ui().confirmations().isEmpty());
+            assertTrue(host.ui().pinPrompts().isEmpty());
+        }
+    }
+
+    /** SoftHSM2: what is checked is the host's own order (refuse first, then ask), not the token. */
+    @Test
+    void createCsr_whatCannotSucceed_isRefusedBeforeAnyDialog() throws Exception {
+        TestToken token = TestToken.softHsm();
+        // A pending key of a kind CardBridge does not sign with (RSA-1024): no certificate, so "pending".
+        token.importKey(org.cardbridge.testing.TestCa.rsa(1024), null, new byte[]{0x0b}, "RSA-1024");
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(token.pin()), token)) {
+            String handle = token.handle(host);
+            HostException e = assertThrows(HostException.class, () -> host.call("createCsr",
+                    Map.of("key", handle + "~k0b", "subject", "CN=Mały klucz")));
+            assertEquals(ErrorCode.ALGORITHM_NOT_SUPPORTED, e.code());
+            // An OID Bouncy Castle cannot encode (second arc 40 under arc 1) is bad input, not an internal error.
+            HostException oid = assertThrows(HostException.class, () -> host.call("createCsr",
+                    Map.of("key", handle + "~k0b", "subject", "CN=x", "extensions", Map.of("extendedKeyUsage", List.of("1.40")))));
+            assertEquals(ErrorCode.INVALID_ARGUMENT, oid.code());
+            assertEquals("extensions.extendedKeyUsage", oid.details().get("field"));
             assertTrue(host.ui().confirmations().isEmpty());
             assertTrue(host.ui().pinPrompts().isEmpty());
         }

@@ -327,4 +327,25 @@ class InstallCertificateTest {
             assertTrue(v.verify(Base64.getDecoder().decode(signed.path("signature").asText())));
         }
     }
+
+    /**
+     * The same when the other certificate is one the host cannot read (the JDK refuses it): it still needs
+     * the key. SoftHSM2 only, as above.
+     */
+    @Test
+    void removeOldKey_keepsAKeyWhoseOtherCertificateTheHostCannotParse() throws Exception {
+        TokenFixture f = TokenFixture.withCertificate();
+        byte[] unreadable = f.ca().issueUnreadable(f.keys().getPublic(), "CN=Zażółć Gęślą Jaźń (uwierzytelnianie),C=PL", 30);
+        f.token().writeCertificate(unreadable, f.id(), "Certyfikat nieczytelny");
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(SoftHsm2.PIN))) {
+            Renewal r = startRenewal(host, f);
+            JsonNode result = host.call("installCertificate", Map.of("certificates", List.of(TestCa.pem(r.issue())),
+                    "replaces", r.oldCertificate(), "removeOldKey", true));
+            assertTrue(result.path("replaced").asBoolean());
+            assertTrue(result.path("oldKeyKept").asBoolean(), result.toString());
+            assertEquals("usedByAnotherCertificate", result.path("oldKeyKeptReason").asText());
+            assertTrue(f.token().hasKey(TokenFixture.LABEL, true), "the old key stays: " + f.token().objects());
+            assertTrue(f.token().objects().contains("Certyfikat nieczytelny"), f.token().objects());
+        }
+    }
 }

@@ -8,6 +8,7 @@ import org.cardbridge.testing.InProcessHost;
 import org.cardbridge.testing.ScriptedUserInterface;
 import org.cardbridge.testing.SoftHsm2;
 import org.cardbridge.testing.TestToken;
+import org.cardbridge.testing.vcard.VirtualCards;
 import org.cardbridge.token.Ck;
 import org.cardbridge.ui.PinPrompt;
 import org.junit.jupiter.api.Test;
@@ -22,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * PIN states and the PIN-pad path, and a card pulled mid-operation. The PIN-state and PIN-pad tests set the
@@ -159,6 +161,27 @@ class PinAndHotPlugTest {
             t.putBack(host);
             assertEquals(token, t.handle(host));
             assertEquals(1, host.call("listCertificates", Map.of("token", token)).path("certificates").size());
+        }
+    }
+
+    /**
+     * Card only: SoftHSM2 cannot be pulled, and the fault seam cannot stand in for what this is about. OpenSC
+     * answers session calls from its cache until something asks the slot; asking the slot is what makes it
+     * see the card changed and close the card's sessions. So the host must ask the slot before it trusts a
+     * session it kept, or the first request after the card came back runs on a dead session.
+     */
+    @Test
+    void cardPulledAndPutBackBetweenRequests_theNextRequestWorks() throws Exception {
+        assumeTrue(VirtualCards.available(), "the OpenSC + virtual card backend");
+        TokenFixture f = TokenFixture.withCertificate(TestToken.virtualCard());
+        TestToken t = f.token();
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(t.pin()), t)) {
+            String token = t.handle(host);
+            host.call("login", Map.of("token", token));
+            t.card().orElseThrow().reinsert();
+            Thread.sleep(1500); // OpenSC looks at a slot at most once a second
+            assertEquals(1, host.call("listCertificates", Map.of("token", token)).path("certificates").size());
+            assertFalse(t.present(host).path("loggedIn").asBoolean(), "the card lost its login when it was pulled");
         }
     }
 

@@ -232,6 +232,99 @@ class SignTest {
         return signer;
     }
 
+    /**
+     * A key with CKA_ALWAYS_AUTHENTICATE (qualified-signature keys often have it) needs C_Login as
+     * CKU_CONTEXT_SPECIFIC before each signature. SoftHSM2 enforces it; OpenSC's virtual card cannot mark a key so.
+     */
+    @Test
+    void sign_keyThatAsksForThePinEveryTime_getsItsOwnPinDialogPerSignature() throws Exception {
+        TestToken token = TestToken.softHsm();
+        java.security.KeyPair keys = org.cardbridge.testing.TestCa.rsa(2048);
+        java.security.cert.X509Certificate cert = TokenFixture.CA.issue(keys.getPublic(), TokenFixture.SUBJECT,
+                Instant.now().minusSeconds(60), Instant.now().plusSeconds(86400));
+        writeAlwaysAuthenticateKey(token, keys, cert, "0c");
+        TokenFixture f = new TokenFixture(token, TokenFixture.CA, keys, cert, new byte[]{0x0c});
+        ScriptedUserInterface ui = new ScriptedUserInterface(token.pin());
+        try (InProcessHost host = new InProcessHost(ui, token)) {
+            String handle = certificateHandle(host, f);
+            JsonNode r = host.call("sign", Map.of("certificate", handle, "data", b64(APPLICATION), "format", "raw",
+                    "description", "Wniosek o odnowienie"));
+            Signature v = Signature.getInstance("SHA256withRSA");
+            v.initVerify(cert);
+            v.update(APPLICATION);
+            assertTrue(v.verify(Base64.getDecoder().decode(r.path("signature").asText())));
+            assertEquals(List.of(org.cardbridge.ui.PinPrompt.Purpose.LOGIN, org.cardbridge.ui.PinPrompt.Purpose.SIGNATURE),
+                    ui.pinPrompts().stream().map(org.cardbridge.ui.PinPrompt::purpose).toList());
+
+            // Logged in already: a batch of three asks three times, once per signature, and nothing else.
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(APPLICATION);
+            host.call("sign", Map.of("certificate", handle, "hashes", List.of(b64(h), b64(h), b64(h)), "format", "raw", "description", "3"));
+            assertEquals(5, ui.pinPrompts().size());
+            assertTrue(ui.pinPrompts().subList(2, 5).stream().allMatch(p -> p.purpose() == org.cardbridge.ui.PinPrompt.Purpose.SIGNATURE));
+
+            // A wrong signature PIN is PIN_INCORRECT, never retried; the next request signs.
+            ui.thenPin("999999");
+            HostException e = assertThrows(HostException.class, () -> host.call("sign", Map.of("certificate", handle,
+                    "data", b64(APPLICATION), "format", "cms", "description", "d")));
+            assertEquals(ErrorCode.PIN_INCORRECT, e.code());
+            assertEquals(true, e.details().get("signaturePin"));
+            assertEquals(6, ui.pinPrompts().size(), "not asked again");
+            host.call("sign", Map.of("certificate", handle, "data", b64(APPLICATION), "format", "cms", "description", "d"));
+        }
+    }
+
+    /** The key and its certificate written with pkcs11-tool, the key marked CKA_ALWAYS_AUTHENTICATE. */
+    static void writeAlwaysAuthenticateKey(TestToken token, java.security.KeyPair keys, java.security.cert.X509Certificate cert,
+                                           String idHex) throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("always-auth");
+        java.nio.file.Path key = dir.resolve("key.der");
+        java.nio.file.Files.write(key, keys.getPrivate().getEncoded());
+        java.nio.file.Path crt = dir.resolve("cert.der");
+        java.nio.file.Files.write(crt, cert.getEncoded());
+        for (List<String> args : List.of(
+                List.of("--write-object", key.toString(), "--type", "privkey", "--always-auth", "--sensitive"),
+                List.of("--write-object", crt.toString(), "--type", "cert"))) {
+            List<String> cmd = new java.util.ArrayList<>(List.of("pkcs11-tool", "--module", token.module(), "--slot",
+                    Long.toString(token.slotId()), "--login", "--pin", token.pin(), "--id", idHex, "--label", "Kwalifikowany"));
+            cmd.addAll(args);
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), out);
+        }
+    }
+
+    /** Known to fail whatever the card does: refused before the user confirms or types a PIN. SoftHSM2: host logic. */
+    @Test
+    void sign_whatCannotSucceed_isRefusedBeforeAnyDialog() throws Exception {
+        // A certificate of a key CardBridge does not sign with (RSA-1024).
+        TestToken token = TestToken.softHsm();
+        java.security.KeyPair small = org.cardbridge.testing.TestCa.rsa(1024);
+        java.security.cert.X509Certificate smallCert = TokenFixture.CA.issue(small.getPublic(), TokenFixture.SUBJECT,
+                Instant.now().minusSeconds(60), Instant.now().plusSeconds(86400));
+        token.importKey(small, smallCert, new byte[]{0x0a}, "RSA-1024");
+        TokenFixture f = new TokenFixture(token, TokenFixture.CA, small, smallCert, new byte[]{0x0a});
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(token.pin()), token)) {
+            HostException e = assertThrows(HostException.class, () -> host.call("sign", Map.of("certificate", certificateHandle(host, f),
+                    "data", b64(APPLICATION), "format", "raw", "description", "d")));
+            assertEquals(ErrorCode.ALGORITHM_NOT_SUPPORTED, e.code());
+            assertTrue(host.ui().confirmations().isEmpty());
+            assertTrue(host.ui().pinPrompts().isEmpty());
+        }
+        // An attached CMS whose answer cannot fit the browsers' 1 MiB: the card would sign for nothing.
+        TokenFixture g = TokenFixture.withCertificate();
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(g.token().pin()), g.token())) {
+            byte[] data = new byte[800 * 1024];
+            HostException e = assertThrows(HostException.class, () -> host.call("sign", Map.of("certificate", certificateHandle(host, g),
+                    "data", b64(data), "format", "cms", "detached", false, "description", "d")));
+            assertEquals(ErrorCode.MESSAGE_TOO_LARGE, e.code());
+            assertEquals("detached", e.details().get("field"));
+            assertTrue(host.ui().confirmations().isEmpty());
+            // Detached, the same data is signed.
+            host.call("sign", Map.of("certificate", certificateHandle(host, g), "data", b64(data), "format", "cms", "description", "d"));
+            assertEquals(1, host.ui().confirmations().size());
+        }
+    }
+
     static String certificateHandle(InProcessHost host, TokenFixture f) {
         JsonNode certs = host.call("listCertificates", Map.of("token", f.token().handle(host))).path("certificates");
         for (JsonNode c : certs) {

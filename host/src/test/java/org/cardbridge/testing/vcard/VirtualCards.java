@@ -158,7 +158,16 @@ public final class VirtualCards {
         /** Writes a certificate (end-entity or CA) with pkcs15-init. */
         public void writeCertificate(X509Certificate cert, byte[] id, String label) {
             try {
-                storeCertificate(cert, id, label);
+                writeCertificate(cert.getEncoded(), id, label);
+            } catch (CertificateEncodingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** The same from its DER, for certificates the JDK cannot parse (pkcs15-init reads them with OpenSSL). */
+        public void writeCertificate(byte[] der, byte[] id, String label) {
+            try {
+                storeCertificate(der, id, label);
                 reinsert();
             } catch (IOException e) {
                 throw new IllegalStateException(e);
@@ -169,13 +178,19 @@ public final class VirtualCards {
         }
 
         private void storeCertificate(X509Certificate cert, byte[] id, String label) throws IOException, InterruptedException {
-            Path der = Files.createTempFile("vcard-cert", ".der");
             try {
-                Files.write(der, cert.getEncoded());
-                Tool.run(environment(), "pkcs15-init", "--store-certificate", der.toString(), "--format", "der",
-                        "--id", HexFormat.of().formatHex(id), "--auth-id", "ff", "--pin", PIN, "--label", label).ok();
+                storeCertificate(cert.getEncoded(), id, label);
             } catch (CertificateEncodingException e) {
                 throw new IllegalStateException(e);
+            }
+        }
+
+        private void storeCertificate(byte[] certificateDer, byte[] id, String label) throws IOException, InterruptedException {
+            Path der = Files.createTempFile("vcard-cert", ".der");
+            try {
+                Files.write(der, certificateDer);
+                Tool.run(environment(), "pkcs15-init", "--store-certificate", der.toString(), "--format", "der",
+                        "--id", HexFormat.of().formatHex(id), "--auth-id", "ff", "--pin", PIN, "--label", label).ok();
             } finally {
                 Files.deleteIfExists(der);
             }
