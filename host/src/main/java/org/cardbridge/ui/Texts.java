@@ -2,6 +2,7 @@ package org.cardbridge.ui;
 
 import org.cardbridge.protocol.Lang;
 
+import java.text.AttributedCharacterIterator;
 import java.text.MessageFormat;
 import java.util.ResourceBundle;
 
@@ -20,32 +21,34 @@ public final class Texts {
     }
 
     /**
-     * A formatted string whose arguments are HTML-escaped: origins and token labels come from outside,
-     * and Swing renders HTML (it would even fetch an {@code <img>}), so they must stay plain text.
+     * A formatted message whose arguments (origins, token labels: they come from outside) are marked
+     * with {@link MessageFormat.Field#ARGUMENT}, for the dialog to set them apart. Plain text: the
+     * dialogs render no HTML, so nothing needs escaping; an argument is kept on one line.
      */
-    public String html(String key, Object... args) {
-        Object[] escaped = new Object[args.length];
+    public AttributedCharacterIterator emphasised(String key, Object... args) {
+        Object[] oneLine = new Object[args.length];
         for (int i = 0; i < args.length; i++) {
-            escaped[i] = escape(String.valueOf(args[i]));
+            oneLine[i] = oneLine(String.valueOf(args[i]));
         }
-        return new MessageFormat(get(key), lang.locale()).format(escaped);
+        return new MessageFormat(get(key), lang.locale()).formatToCharacterIterator(oneLine);
     }
 
     public String plain(String key, Object... args) {
         return new MessageFormat(get(key), lang.locale()).format(args);
     }
 
-    static String escape(String s) {
+    /**
+     * Text from outside as one line: a newline (or another control character, or a Unicode line or
+     * paragraph separator) in a page's description could otherwise start what looks like another line
+     * of the dialog, e.g. a fake certificate.
+     */
+    static String oneLine(String s) {
         StringBuilder out = new StringBuilder(s.length());
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '<' -> out.append("&lt;");
-                case '>' -> out.append("&gt;");
-                case '&' -> out.append("&amp;");
-                case '"' -> out.append("&quot;");
-                case '\'' -> out.append("&#39;");
-                default -> out.append(c);
-            }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean lineBreak = Character.isISOControl(c) || Character.getType(c) == Character.LINE_SEPARATOR
+                    || Character.getType(c) == Character.PARAGRAPH_SEPARATOR;
+            out.append(lineBreak ? ' ' : c);
         }
         return out.toString();
     }

@@ -33,8 +33,9 @@ public final class HostDialogs {
     }
 
     /**
-     * Confirms the given, already open dialog with Return (the confirm button is the default once it is
-     * armed, 0.7 s after the dialog appears; the retries cover that).
+     * Confirms the given, already open dialog by clicking its Confirm button, the first of its buttons
+     * (Return would cancel: Cancel is the default button). Confirm is armed 0.7 s after the dialog
+     * appears and ignores clicks until then; the retries cover that.
      */
     public static void confirm(XDoTool xdo, String window, Duration timeout, String screenshot) {
         xdo.awaitPainted(window, timeout);
@@ -42,13 +43,12 @@ public final class HostDialogs {
             xdo.screenshot(screenshot);
         }
         for (int attempt = 0; attempt < 5; attempt++) {
-            xdo.focus(window);
-            xdo.pressReturn();
+            xdo.clickFirstInRow(window, 24);
             if (xdo.awaitGone(window, Duration.ofSeconds(3))) {
                 return;
             }
         }
-        throw new AssertionError("the confirmation dialog did not take Return");
+        throw new AssertionError("the confirmation dialog did not take the click on Confirm");
     }
 
     /** Waits for the next dialog and confirms it. */

@@ -1,5 +1,6 @@
 package org.cardbridge.testing;
 
+import java.awt.Rectangle;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -105,12 +106,54 @@ public final class XDoTool {
 
     /** Clicks at a point given from the window's bottom-right corner (where dialogs keep their buttons). */
     public void clickFromBottomRight(String window, int fromRight, int fromBottom) {
-        String geometry = run(List.of("xdotool", "getwindowgeometry", "--shell", window), false);
-        int width = Integer.parseInt(geometry.lines().filter(l -> l.startsWith("WIDTH=")).findFirst().orElseThrow().substring(6));
-        int height = Integer.parseInt(geometry.lines().filter(l -> l.startsWith("HEIGHT=")).findFirst().orElseThrow().substring(7));
-        run(List.of("xdotool", "mousemove", "--window", window, Integer.toString(width - fromRight),
-                Integer.toString(height - fromBottom)), false);
+        Rectangle g = geometry(window);
+        run(List.of("xdotool", "mousemove", "--window", window, Integer.toString(g.width - fromRight),
+                Integer.toString(g.height - fromBottom)), false);
         run(List.of("xdotool", "click", "1"), false);
+    }
+
+    /**
+     * Clicks the leftmost thing in the row {@code fromBottom} pixels above the window's bottom edge,
+     * a little inside it: a dialog's first button, since the buttons sit alone in the bottom row, right
+     * aligned, and only the plain panel background is left of them. Scans a one-pixel strip of the
+     * window for the first colour that differs from the window's left edge.
+     */
+    public void clickFirstInRow(String window, int fromBottom) {
+        Rectangle g = geometry(window);
+        int y = g.height - fromBottom;
+        String strip = run(List.of("import", "-window", window, "-crop", g.width + "x1+0+" + y, "+repage", "txt:-"), false);
+        List<String> colours = strip.lines().filter(l -> !l.startsWith("#"))
+                .map(l -> l.substring(l.indexOf(':') + 1).trim().split("\\s+")[0]).toList(); // "x,0: (r,g,b)  #… name"
+        for (int x = 1; x < colours.size(); x++) {
+            if (!colours.get(x).equals(colours.get(0))) {
+                run(List.of("xdotool", "mousemove", "--window", window, Integer.toString(x + 8), Integer.toString(y)), false);
+                run(List.of("xdotool", "click", "1"), false);
+                return;
+            }
+        }
+        throw new AssertionError("nothing in row " + y + " of window " + window);
+    }
+
+    /** Clicks at a point of the screen. */
+    public void clickAt(int x, int y) {
+        run(List.of("xdotool", "mousemove", Integer.toString(x), Integer.toString(y)), false);
+        run(List.of("xdotool", "click", "1"), false);
+    }
+
+    /** The window's position on the screen and its size. */
+    public Rectangle geometry(String window) {
+        String shell = run(List.of("xdotool", "getwindowgeometry", "--shell", window), false);
+        return new Rectangle(shellValue(shell, "X"), shellValue(shell, "Y"), shellValue(shell, "WIDTH"), shellValue(shell, "HEIGHT"));
+    }
+
+    /** The whole screen. */
+    public Rectangle screen() {
+        String[] size = run(List.of("xdotool", "getdisplaygeometry"), false).trim().split(" ");
+        return new Rectangle(0, 0, Integer.parseInt(size[0]), Integer.parseInt(size[1]));
+    }
+
+    private static int shellValue(String shell, String name) {
+        return Integer.parseInt(shell.lines().filter(l -> l.startsWith(name + "=")).findFirst().orElseThrow().substring(name.length() + 1));
     }
 
     /** Gives the window the keyboard focus (there is no window manager under Xvfb to do it). */
