@@ -240,8 +240,7 @@ class SignTest {
     void sign_keyThatAsksForThePinEveryTime_getsItsOwnPinDialogPerSignature() throws Exception {
         TestToken token = TestToken.softHsm();
         java.security.KeyPair keys = org.cardbridge.testing.TestCa.rsa(2048);
-        java.security.cert.X509Certificate cert = TokenFixture.CA.issue(keys.getPublic(), TokenFixture.SUBJECT,
-                Instant.now().minusSeconds(60), Instant.now().plusSeconds(86400));
+        java.security.cert.X509Certificate cert = TokenFixture.issue(keys);
         writeAlwaysAuthenticateKey(token, keys, cert, "0c");
         TokenFixture f = new TokenFixture(token, TokenFixture.CA, keys, cert, new byte[]{0x0c});
         ScriptedUserInterface ui = new ScriptedUserInterface(token.pin());
@@ -299,8 +298,7 @@ class SignTest {
         // A certificate of a key CardBridge does not sign with (RSA-1024).
         TestToken token = TestToken.softHsm();
         java.security.KeyPair small = org.cardbridge.testing.TestCa.rsa(1024);
-        java.security.cert.X509Certificate smallCert = TokenFixture.CA.issue(small.getPublic(), TokenFixture.SUBJECT,
-                Instant.now().minusSeconds(60), Instant.now().plusSeconds(86400));
+        java.security.cert.X509Certificate smallCert = TokenFixture.issue(small);
         token.importKey(small, smallCert, new byte[]{0x0a}, "RSA-1024");
         TokenFixture f = new TokenFixture(token, TokenFixture.CA, small, smallCert, new byte[]{0x0a});
         try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(token.pin()), token)) {

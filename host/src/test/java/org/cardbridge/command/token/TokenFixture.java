@@ -20,6 +20,11 @@ record TokenFixture(TestToken token, TestCa ca, KeyPair keys, X509Certificate ce
         return TestToken.backends();
     }
 
+    /** A certificate from the test CA for {@code keys}, valid from a minute ago for a day. */
+    static X509Certificate issue(KeyPair keys) {
+        return CA.issue(keys.getPublic(), SUBJECT, Instant.now().minusSeconds(60), Instant.now().plusSeconds(86400));
+    }
+
     /** On SoftHSM2, for tests that are about the host's own logic, not about what a token does. */
     static TokenFixture withCertificate() {
         return withCertificate(TestToken.softHsm());
