@@ -16,8 +16,9 @@ import java.util.Set;
 
 /**
  * The person at the keyboard: watches the Xvfb display for the host's real dialogs (title "CardBridge")
- * and answers each one — by default typing the PIN and pressing Enter (in a confirmation there is no
- * field, so Enter presses the default button, Confirm, once it is armed), or, when planned, clicking Cancel.
+ * and answers each one — by default typing the PIN and clicking the first button (OK in the PIN dialog,
+ * Confirm in a confirmation, which has no field and whose default button is Cancel: Return must not
+ * sign), or, when planned, clicking Cancel.
  */
 final class HostDialogs implements AutoCloseable {
     enum Answer { APPROVE, CANCEL }
@@ -69,13 +70,8 @@ final class HostDialogs implements AutoCloseable {
                 xdo.focus(window);
                 if (a == Answer.APPROVE) {
                     xdo.type(pin);
-                    xdo.pressReturn();
-                    // A confirmation arms its default button only 0.7 s after it appears (a stray Return
-                    // must not sign): press Return again until the dialog has gone.
-                    for (int retry = 0; retry < 10 && !xdo.awaitGone(window, Duration.ofMillis(500)); retry++) {
-                        xdo.focus(window);
-                        xdo.pressReturn();
-                    }
+                    // Confirm is armed 0.7 s after the dialog appears: this clicks until the dialog has gone.
+                    org.cardbridge.testing.HostDialogs.confirm(xdo, window, Duration.ofSeconds(10), null);
                 } else {
                     clickCancel(window);
                 }
