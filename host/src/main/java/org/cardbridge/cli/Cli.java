@@ -41,7 +41,7 @@ public final class Cli implements Callable<Integer> {
         }
     }
 
-    @Command(name = "version", description = "Print the host and protocol versions.")
+    @Command(name = "version", mixinStandardHelpOptions = true, description = "Print the host and protocol versions.")
     static final class VersionCommand implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -53,7 +53,7 @@ public final class Cli implements Callable<Integer> {
         }
     }
 
-    @Command(name = "policy", description = "Show where the policy file is and what it allows.")
+    @Command(name = "policy", mixinStandardHelpOptions = true, description = "Show where the policy file is and what it allows.")
     static final class PolicyCommand implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;

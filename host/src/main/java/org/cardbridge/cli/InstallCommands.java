@@ -47,7 +47,7 @@ final class InstallCommands {
         }
     }
 
-    @Command(name = "install", description = "Register the host with every supported browser.")
+    @Command(name = "install", mixinStandardHelpOptions = true, description = "Register the host with every supported browser.")
     static final class Install implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -91,7 +91,7 @@ final class InstallCommands {
         }
     }
 
-    @Command(name = "uninstall", description = "Remove the host's registration from every supported browser.")
+    @Command(name = "uninstall", mixinStandardHelpOptions = true, description = "Remove the host's registration from every supported browser.")
     static final class Uninstall implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -123,7 +123,7 @@ final class InstallCommands {
         }
     }
 
-    @Command(name = "doctor", description = "Check every browser's registration, the host, the policy, PKCS#11 modules and card readers.")
+    @Command(name = "doctor", mixinStandardHelpOptions = true, description = "Check every browser's registration, the host, the policy, PKCS#11 modules and card readers.")
     static final class DoctorCommand implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;

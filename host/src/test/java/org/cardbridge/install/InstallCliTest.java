@@ -31,6 +31,16 @@ class InstallCliTest {
     }
 
     @Test
+    void helpIsAnsweredByEachCommand() {
+        for (String cmd : new String[]{"install", "uninstall", "doctor", "policy", "version"}) {
+            Run r = cli(cmd, "--help");
+            assertEquals(0, r.exit(), cmd + ": " + r.err());
+            assertTrue(r.out().startsWith("Usage: cardbridge-host " + cmd), r.out());
+            assertTrue(r.err().isEmpty(), cmd + " --help printed an error: " + r.err());
+        }
+    }
+
+    @Test
     void rootOnlyWithSystem() {
         for (String[] args : new String[][]{{"install", "--host-path", "/x"}, {"uninstall"}}) {
             String cmd = args[0];
