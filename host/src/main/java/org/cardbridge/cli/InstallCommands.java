@@ -135,10 +135,11 @@ final class InstallCommands {
             DoctorTexts t = new DoctorTexts(Lang.ofSystem());
             Os os = Os.current();
             Roots roots = Roots.real();
-            Doctor doctor = new Doctor(BrowserCatalog.load(), roots, os, Registry.regExe(),
-                    new HostProbe(Duration.ofSeconds(15), os), t);
-            List<Finding> browsers = doctor.browsers();
+            // One reading of the policy for both parts: the manifests' ids and the policy's own check.
             var loaded = PolicyLoader.load();
+            Doctor doctor = new Doctor(BrowserCatalog.load(), roots, os, Registry.regExe(),
+                    new HostProbe(Duration.ofSeconds(15), os), t, loaded);
+            List<Finding> browsers = doctor.browsers();
             SystemChecks sys = new SystemChecks(roots, os, t);
             List<Finding> system = new ArrayList<>(sys.policy(loaded));
             system.addAll(sys.modules(loaded.policy().modules(), loaded.path()));

@@ -43,12 +43,7 @@ public final class Doctor {
     record Found(Path file, Scope scope) {
     }
 
-    /** Checks against the policy in force, the one the host loads ({@link PolicyLoader#load()}). */
-    public Doctor(BrowserCatalog catalog, Roots roots, Os os, Registry registry, HostProbe probe, DoctorTexts texts) {
-        this(catalog, roots, os, registry, probe, texts, PolicyLoader.load());
-    }
-
-    /** {@code policy}: whose {@code extensionIds} the manifests must allow besides ours. */
+    /** {@code policy}: whose {@code extensionIds} the manifests must allow besides ours (the CLI: the one in force). */
     public Doctor(BrowserCatalog catalog, Roots roots, Os os, Registry registry, HostProbe probe, DoctorTexts texts,
                   PolicyLoader.Loaded policy) {
         this.catalog = catalog;

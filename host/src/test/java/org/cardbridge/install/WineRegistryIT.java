@@ -2,6 +2,7 @@ package org.cardbridge.install;
 
 import org.cardbridge.platform.Os;
 import org.cardbridge.policy.Policy;
+import org.cardbridge.policy.PolicyLoader;
 import org.cardbridge.protocol.Lang;
 import org.cardbridge.testing.Wine;
 import org.junit.jupiter.api.AfterAll;
@@ -28,6 +29,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class WineRegistryIT {
     static final BrowserCatalog CATALOG = BrowserCatalog.load();
+    static final PolicyLoader.Loaded NO_POLICY = new PolicyLoader.Loaded(Path.of("policy.json"), Policy.empty(), null);
     static final String CHROME_KEY = "SOFTWARE\\Google\\Chrome\\NativeMessagingHosts\\org.cardbridge.host";
     @TempDir
     static Path tmp;
@@ -61,7 +63,7 @@ class WineRegistryIT {
         Registry registry = registry(env);
         Roots roots = new Roots(tmp.resolve("home"), tmp.resolve("sys"), tmp.resolve("home/.config"), env);
         Installer installer = new Installer(CATALOG, roots, Os.WINDOWS, registry);
-        Doctor doctor = new Doctor(CATALOG, roots, Os.WINDOWS, registry, null, new DoctorTexts(Lang.EN));
+        Doctor doctor = new Doctor(CATALOG, roots, Os.WINDOWS, registry, null, new DoctorTexts(Lang.EN), NO_POLICY);
 
         installer.install(Scope.USER, "C:\\Program Files\\CardBridge\\CardBridge.exe", Policy.empty());
         for (BrowserCatalog.Browser b : CATALOG.browsers()) {
@@ -89,7 +91,7 @@ class WineRegistryIT {
     @Test
     void hklmHasTwoViewsAndChromiumReadsThe32BitOneFirst() throws IOException {
         Registry registry = registry(Map.of());
-        Doctor doctor = new Doctor(CATALOG, Roots.of(tmp, tmp), Os.WINDOWS, registry, null, new DoctorTexts(Lang.EN));
+        Doctor doctor = new Doctor(CATALOG, Roots.of(tmp, tmp), Os.WINDOWS, registry, null, new DoctorTexts(Lang.EN), NO_POLICY);
         BrowserCatalog.Browser chrome = CATALOG.browser("chrome").orElseThrow();
 
         registry.putDefault("HKLM\\" + CHROME_KEY, "C:\\Program Files\\CardBridge\\org.cardbridge.host.chrome.json");
