@@ -1,6 +1,7 @@
 package org.cardbridge.token;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 /** The on-card key algorithms of the protocol ({@code "RSA-2048"}, …, {@code "EC-P384"}). */
@@ -47,6 +48,11 @@ public enum KeyAlgorithm {
     /** The hash that matches this key's strength for CSRs and default signatures. */
     public String defaultHash() {
         return this == EC_P384 ? "SHA-384" : "SHA-256";
+    }
+
+    /** Every algorithm's protocol name, for the {@code supported} detail of ALGORITHM_NOT_SUPPORTED. */
+    public static List<String> wireNames() {
+        return Arrays.stream(values()).map(KeyAlgorithm::wireName).toList();
     }
 
     public static Optional<KeyAlgorithm> ofWireName(String name) {

@@ -404,14 +404,19 @@ public final class TokenSession {
 
     // ---- signing ----------------------------------------------------------------------------------
 
+    /** ALGORITHM_NOT_SUPPORTED for a key of a kind the protocol does not name (RSA-1024, P-521, hidden attributes). */
+    public static void requireNamedAlgorithm(TokenObjects.Key key) {
+        if (key.algorithm() == null) {
+            throw new HostException(ErrorCode.ALGORITHM_NOT_SUPPORTED, "the key's algorithm is not one CardBridge signs with",
+                    Map.of("supported", KeyAlgorithm.wireNames()));
+        }
+    }
+
     /** How {@code key} signs a {@code hash}-algorithm hash here, following the token's mechanisms. */
     public SignatureScheme schemeFor(TokenObjects.Key key, String hash) {
         Set<Long> mechs = mechanisms();
         String prefix = SignatureScheme.jcaPrefix(hash);
-        if (key.algorithm() == null) {
-            throw new HostException(ErrorCode.ALGORITHM_NOT_SUPPORTED, "the key's algorithm is not one CardBridge signs with",
-                    Map.of("supported", Arrays.stream(KeyAlgorithm.values()).map(KeyAlgorithm::wireName).toList()));
-        }
+        requireNamedAlgorithm(key);
         if (key.algorithm().isRsa()) {
             if (mechs.contains(Ck.CKM_RSA_PKCS)) {
                 return new SignatureScheme(prefix + "withRSA", hash, Ck.CKM_RSA_PKCS);

@@ -162,7 +162,7 @@ public final class CreateCsrCommand implements Command<CreateCsrCommand.Args> {
         // A key of a kind CardBridge cannot sign with is refused before the user is asked anything, where
         // the card shows its public key without a login.
         session.publicKeys().stream().filter(k -> java.util.Arrays.equals(k.id(), args.key().keyId())).findFirst()
-                .ifPresent(CreateCsrCommand::requireSupported);
+                .ifPresent(TokenSession::requireNamedAlgorithm);
         String subjectText = new X500Principal(encoded(args.subject())).getName(X500Principal.RFC2253);
         Texts t = TokenAccess.texts(context);
         access.confirm(context, "action.createCsr", List.of(t.plain("fact.token", session.info().label()),
@@ -170,7 +170,7 @@ public final class CreateCsrCommand implements Command<CreateCsrCommand.Args> {
         access.login(session, context, null);
         TokenAccess.requireNoCertificate(session, args.key().keyId(), "key", PENDING_ONLY); // private certificates show only now
         TokenObjects.Key key = TokenAccess.privateKey(session, args.key());
-        requireSupported(key);
+        TokenSession.requireNamedAlgorithm(key);
         PublicKey publicKey = session.publicKeyOf(key, session.publicKeys()).orElseThrow(() -> new HostException(
                 ErrorCode.KEY_NOT_FOUND, "the card does not reveal this key's public key",
                 Map.of("key", Handles.key(session.handle(), args.key().keyId()))));
@@ -212,14 +212,6 @@ public final class CreateCsrCommand implements Command<CreateCsrCommand.Args> {
             return new Result(pem, Base64.getEncoder().encodeToString(der), scheme.jcaName());
         } catch (IOException | org.bouncycastle.operator.OperatorCreationException | org.bouncycastle.pkcs.PKCSException e) {
             throw new HostException(ErrorCode.INTERNAL_ERROR, "building the request failed: " + e.getMessage(), Map.of(), e);
-        }
-    }
-
-    private static void requireSupported(TokenObjects.Key key) {
-        if (key.algorithm() == null) {
-            throw new HostException(ErrorCode.ALGORITHM_NOT_SUPPORTED, "the key's algorithm is not one CardBridge makes requests with",
-                    Map.of("supported", java.util.Arrays.stream(org.cardbridge.token.KeyAlgorithm.values())
-                            .map(org.cardbridge.token.KeyAlgorithm::wireName).toList()));
         }
     }
 

@@ -14,7 +14,6 @@ import org.cardbridge.ui.Texts;
 
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -53,7 +52,7 @@ public final class GenerateKeyPairCommand implements Command<GenerateKeyPairComm
         String token = params.text("token");
         String name = params.text("algorithm");
         KeyAlgorithm algorithm = KeyAlgorithm.ofWireName(name).orElseThrow(() -> new HostException(ErrorCode.INVALID_ARGUMENT,
-                "algorithm: must be one of " + Arrays.stream(KeyAlgorithm.values()).map(KeyAlgorithm::wireName).toList(),
+                "algorithm: must be one of " + KeyAlgorithm.wireNames(),
                 Map.of("field", "algorithm")));
         return new Args(token, algorithm, label(params.text("label")));
     }

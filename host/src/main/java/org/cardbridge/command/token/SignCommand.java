@@ -134,8 +134,7 @@ public final class SignCommand implements Command<SignCommand.Args> {
         // What can be known to fail is refused before the user is asked to confirm and type the PIN.
         if (algorithmOf(x) == null) {
             throw new HostException(ErrorCode.ALGORITHM_NOT_SUPPORTED, "the certificate's key is not one CardBridge signs with",
-                    Map.of("supported", Arrays.stream(org.cardbridge.token.KeyAlgorithm.values())
-                            .map(org.cardbridge.token.KeyAlgorithm::wireName).toList()));
+                    Map.of("supported", org.cardbridge.token.KeyAlgorithm.wireNames()));
         }
         if (args.format().equals("cms") && !args.detached()) {
             // The signed data travels inside the CMS: with the certificate, the signature and the
