@@ -38,6 +38,8 @@ public final class Doctor {
     private final DoctorTexts texts;
     private final PolicyLoader.Loaded policy;
     private final Map<List<String>, HostProbe.Outcome> probed = new HashMap<>();
+    /** Registry reads by view and key: browsers share keys (five read Chrome's), and each read starts reg.exe. */
+    private final Map<String, Optional<String>> registryValues = new HashMap<>();
 
     /** The manifest a browser would use and whether it is the per-user or the system-wide one. */
     record Found(Path file, Scope scope) {
@@ -338,7 +340,8 @@ public final class Doctor {
             for (BrowserCatalog.RegistryPlace place : family.registrySearch()) {
                 for (String key : loc.registry()) {
                     String full = place.hive() + "\\" + key + "\\" + catalog.hostName();
-                    Optional<String> v = registry.defaultValue(full, place.view());
+                    Optional<String> v = registryValues.computeIfAbsent(place.view() + " " + full,
+                            k -> registry.defaultValue(full, place.view()));
                     if (v.isPresent()) {
                         return Optional.of(new Found(Path.of(v.get()), place.scope()));
                     }

@@ -444,7 +444,9 @@ class DoctorTest {
         // The registry is maps here; WineRegistryIT checks the real reg.exe, views included.
         Map<String, String> v64 = new java.util.HashMap<>();
         Map<String, String> v32 = new java.util.HashMap<>();
-        Doctor doctor = new Doctor(CATALOG, roots, Os.WINDOWS, new MapRegistry(v64, v32), null, new DoctorTexts(Lang.EN), loaded(policy));
+        // A doctor run reads each key once: every find below is a run of its own, after the registry changed.
+        java.util.function.Supplier<Doctor> doctor = () -> new Doctor(CATALOG, roots, Os.WINDOWS, new MapRegistry(v64, v32), null,
+                new DoctorTexts(Lang.EN), loaded(policy));
         BrowserCatalog.Browser chrome = CATALOG.browser("chrome").orElseThrow();
         BrowserCatalog.Browser firefox = CATALOG.browser("firefox").orElseThrow();
         String chromeKey = "SOFTWARE\\Google\\Chrome\\NativeMessagingHosts\\org.cardbridge.host";
@@ -452,31 +454,58 @@ class DoctorTest {
 
         v64.put("HKLM\\" + chromeKey, "C:\\ours-64.json");
         v64.put("HKLM\\" + mozillaKey, "C:\\ours-64.json");
-        assertEquals(Path.of("C:\\ours-64.json"), find(doctor, chrome).file());
-        assertEquals(Scope.SYSTEM, find(doctor, chrome).scope());
+        assertEquals(Path.of("C:\\ours-64.json"), find(doctor.get(), chrome).file());
+        assertEquals(Scope.SYSTEM, find(doctor.get(), chrome).scope());
 
         // A stale 32-bit registration (WOW6432Node, say from an old 32-bit installer) wins in both families.
         v32.put("HKLM\\" + chromeKey, "C:\\stale-32.json");
         v32.put("HKLM\\" + mozillaKey, "C:\\stale-32.json");
-        assertEquals(Path.of("C:\\stale-32.json"), find(doctor, chrome).file());
-        assertEquals(Path.of("C:\\stale-32.json"), find(doctor, firefox).file());
+        assertEquals(Path.of("C:\\stale-32.json"), find(doctor.get(), chrome).file());
+        assertEquals(Path.of("C:\\stale-32.json"), find(doctor.get(), firefox).file());
 
         // A per-user one wins over both; Firefox reads HKCU in the 64-bit view only.
         v32.put("HKCU\\" + chromeKey, "C:\\user-32.json");
         v32.put("HKCU\\" + mozillaKey, "C:\\user-32.json");
-        assertEquals(Path.of("C:\\user-32.json"), find(doctor, chrome).file());
-        assertEquals(Scope.USER, find(doctor, chrome).scope());
-        assertEquals(Path.of("C:\\stale-32.json"), find(doctor, firefox).file());
+        assertEquals(Path.of("C:\\user-32.json"), find(doctor.get(), chrome).file());
+        assertEquals(Scope.USER, find(doctor.get(), chrome).scope());
+        assertEquals(Path.of("C:\\stale-32.json"), find(doctor.get(), firefox).file());
         v64.put("HKCU\\" + mozillaKey, "C:\\user-64.json");
-        assertEquals(Path.of("C:\\user-64.json"), find(doctor, firefox).file());
+        assertEquals(Path.of("C:\\user-64.json"), find(doctor.get(), firefox).file());
 
         // Within one place, browsers.json's key order: Edge reads its own key before Chrome's.
         BrowserCatalog.Browser edge = CATALOG.browser("edge").orElseThrow();
         v64.put("HKLM\\SOFTWARE\\Microsoft\\Edge\\NativeMessagingHosts\\org.cardbridge.host", "C:\\edge.json");
         v32.clear();
         v64.remove("HKCU\\" + mozillaKey);
-        assertEquals(Path.of("C:\\edge.json"), find(doctor, edge).file());
-        assertEquals(Path.of("C:\\ours-64.json"), find(doctor, chrome).file());
+        assertEquals(Path.of("C:\\edge.json"), find(doctor.get(), edge).file());
+        assertEquals(Path.of("C:\\ours-64.json"), find(doctor.get(), chrome).file());
+    }
+
+    @Test
+    void onWindowsOneRunReadsEachRegistryKeyOnce_thoughBrowsersShareKeys() {
+        // Each read starts reg.exe; five browsers read Chrome's key, in up to four places each.
+        List<String> reads = new java.util.ArrayList<>();
+        Registry registry = new Registry() {
+            @Override
+            public java.util.Optional<String> defaultValue(String key, View view) {
+                reads.add(view + " " + key);
+                return java.util.Optional.empty();
+            }
+
+            @Override
+            public void putDefault(String key, String value) {
+            }
+
+            @Override
+            public void delete(String key) {
+            }
+        };
+        Doctor doctor = new Doctor(CATALOG, roots, Os.WINDOWS, registry, null, new DoctorTexts(Lang.EN), loaded(policy));
+        for (BrowserCatalog.Browser b : CATALOG.browsers()) {
+            assertTrue(doctor.find(b.family(), b.on(Os.WINDOWS).orElseThrow()).isEmpty(), b.id());
+        }
+        assertEquals(new java.util.HashSet<>(reads).size(), reads.size(), reads::toString);
+        assertTrue(reads.contains("BITS_32 HKCU\\SOFTWARE\\Google\\Chrome\\NativeMessagingHosts\\org.cardbridge.host"), reads::toString);
     }
 
     static Doctor.Found find(Doctor doctor, BrowserCatalog.Browser b) {

@@ -63,11 +63,12 @@ class WineRegistryIT {
         Registry registry = registry(env);
         Roots roots = new Roots(tmp.resolve("home"), tmp.resolve("sys"), tmp.resolve("home/.config"), env);
         Installer installer = new Installer(CATALOG, roots, Os.WINDOWS, registry);
-        Doctor doctor = new Doctor(CATALOG, roots, Os.WINDOWS, registry, null, new DoctorTexts(Lang.EN), NO_POLICY);
+        // A doctor run reads each key once: each use below is a run of its own.
+        java.util.function.Supplier<Doctor> doctor = () -> new Doctor(CATALOG, roots, Os.WINDOWS, registry, null, new DoctorTexts(Lang.EN), NO_POLICY);
 
         installer.install(Scope.USER, "C:\\Program Files\\CardBridge\\CardBridge.exe", Policy.empty());
         for (BrowserCatalog.Browser b : CATALOG.browsers()) {
-            Doctor.Found found = DoctorTest.find(doctor, b);
+            Doctor.Found found = DoctorTest.find(doctor.get(), b);
             assertEquals(Scope.USER, found.scope(), b.id());
             assertTrue(found.file().startsWith(local), b.id() + " found " + found.file());
             assertTrue(Files.isRegularFile(found.file()), b.id() + ": " + found.file() + " is not the manifest written");
@@ -84,25 +85,26 @@ class WineRegistryIT {
             }
         }
         for (BrowserCatalog.Browser b : CATALOG.browsers()) {
-            assertTrue(doctor.find(b.family(), b.on(Os.WINDOWS).orElseThrow()).isEmpty(), b.id());
+            assertTrue(doctor.get().find(b.family(), b.on(Os.WINDOWS).orElseThrow()).isEmpty(), b.id());
         }
     }
 
     @Test
     void hklmHasTwoViewsAndChromiumReadsThe32BitOneFirst() throws IOException {
         Registry registry = registry(Map.of());
-        Doctor doctor = new Doctor(CATALOG, Roots.of(tmp, tmp), Os.WINDOWS, registry, null, new DoctorTexts(Lang.EN), NO_POLICY);
+        java.util.function.Supplier<Doctor> doctor = () -> new Doctor(CATALOG, Roots.of(tmp, tmp), Os.WINDOWS, registry, null,
+                new DoctorTexts(Lang.EN), NO_POLICY);
         BrowserCatalog.Browser chrome = CATALOG.browser("chrome").orElseThrow();
 
         registry.putDefault("HKLM\\" + CHROME_KEY, "C:\\Program Files\\CardBridge\\org.cardbridge.host.chrome.json");
         assertEquals(Optional.of("C:\\Program Files\\CardBridge\\org.cardbridge.host.chrome.json"),
                 registry.defaultValue("HKLM\\" + CHROME_KEY, Registry.View.BITS_64));
         assertEquals(Optional.empty(), registry.defaultValue("HKLM\\" + CHROME_KEY, Registry.View.BITS_32));
-        assertEquals(Path.of("C:\\Program Files\\CardBridge\\org.cardbridge.host.chrome.json"), DoctorTest.find(doctor, chrome).file());
+        assertEquals(Path.of("C:\\Program Files\\CardBridge\\org.cardbridge.host.chrome.json"), DoctorTest.find(doctor.get(), chrome).file());
 
         // What a 32-bit installer writes (WOW6432Node) shadows it for Chrome, and doctor says which file that is.
         assertEquals(0, wine.run(List.of("reg", "add", "HKLM\\" + CHROME_KEY, "/ve", "/d", "C:\\Old\\manifest.json", "/f", "/reg:32"), 60));
-        assertEquals(Path.of("C:\\Old\\manifest.json"), DoctorTest.find(doctor, chrome).file());
+        assertEquals(Path.of("C:\\Old\\manifest.json"), DoctorTest.find(doctor.get(), chrome).file());
 
         registry.delete("HKLM\\" + CHROME_KEY);
         assertEquals(Optional.empty(), registry.defaultValue("HKLM\\" + CHROME_KEY, Registry.View.BITS_64));
