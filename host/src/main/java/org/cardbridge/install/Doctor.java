@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * {@code cardbridge-host doctor}, browser part: for every browser present, the manifest it would find,
@@ -239,9 +238,9 @@ public final class Doctor {
      */
     private List<Finding> policyIdsMissing(Browser b, Found f, JsonNode m, List<Found> searched) {
         List<Finding> out = new ArrayList<>();
-        String listName = listName(b.family());
+        String listName = Manifests.listName(b.family());
         List<String> listed = strings(m.path(listName));
-        for (String id : policyIds(b.family())) {
+        for (String id : Manifests.policyIds(b.family(), policy.policy())) {
             boolean allowed = b.family() == Family.FIREFOX && os != Os.WINDOWS
                     ? searched.stream().anyMatch(s -> usableFor(s, id))
                     : listed.contains(id);
@@ -258,17 +257,6 @@ public final class Doctor {
         return r.problem() == null && firefoxRejects(r.json(), addonId).isEmpty();
     }
 
-    /** The policy's extra ids of this family, as the manifest lists them (Chrome: as origins), sorted. */
-    private List<String> policyIds(Family family) {
-        TreeSet<String> ids = new TreeSet<>(family == Family.CHROME ? ExtensionIds.chromeOrigins(policy.policy())
-                : ExtensionIds.firefoxIds(policy.policy()).stream().filter(ExtensionIds::isFirefoxId).toList());
-        ids.remove(family == Family.CHROME ? ExtensionIds.CHROME_ORIGIN : ExtensionIds.FIREFOX);
-        return List.copyOf(ids);
-    }
-
-    private static String listName(Family family) {
-        return family == Family.CHROME ? "allowed_origins" : "allowed_extensions";
-    }
 
     /** One thing a browser refuses in a manifest: message key, fix key (null: by the file's scope), arguments after browser and file. */
     private record Problem(String code, String fix, Object... args) {

@@ -9,6 +9,7 @@ import org.cardbridge.protocol.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.TreeSet;
 
 /**
@@ -30,19 +31,28 @@ public final class Manifests {
         m.put("description", catalog.description());
         m.put("path", hostPath);
         m.put("type", "stdio");
-        ArrayNode allowed = m.putArray(family == BrowserCatalog.Family.CHROME ? "allowed_origins" : "allowed_extensions");
+        ArrayNode allowed = m.putArray(listName(family));
         // Sorted with ours first so the files are byte-for-byte reproducible (the package build diffs them).
-        if (family == BrowserCatalog.Family.CHROME) {
-            allowed.add(ExtensionIds.CHROME_ORIGIN);
-            new TreeSet<>(ExtensionIds.chromeOrigins(policy)).stream()
-                    .filter(o -> !o.equals(ExtensionIds.CHROME_ORIGIN)).forEach(allowed::add);
-        } else {
-            // Only Firefox add-on ids: one entry of another form (a CA's Chrome id) makes Firefox reject the file.
-            allowed.add(ExtensionIds.FIREFOX);
-            new TreeSet<>(ExtensionIds.firefoxIds(policy)).stream()
-                    .filter(id -> !id.equals(ExtensionIds.FIREFOX) && ExtensionIds.isFirefoxId(id)).forEach(allowed::add);
-        }
+        allowed.add(family == BrowserCatalog.Family.CHROME ? ExtensionIds.CHROME_ORIGIN : ExtensionIds.FIREFOX);
+        policyIds(family, policy).forEach(allowed::add);
         return m;
+    }
+
+    /** The list a manifest of this family allows extensions in. */
+    static String listName(BrowserCatalog.Family family) {
+        return family == BrowserCatalog.Family.CHROME ? "allowed_origins" : "allowed_extensions";
+    }
+
+    /**
+     * The ids the policy adds that a manifest of this family lists after ours, sorted, in the list's form
+     * (Chrome: origins). Firefox gets only Firefox add-on ids: one entry of another form (a CA's Chrome id)
+     * makes Firefox reject the whole file. doctor checks a manifest against the same list.
+     */
+    static List<String> policyIds(BrowserCatalog.Family family, Policy policy) {
+        TreeSet<String> ids = new TreeSet<>(family == BrowserCatalog.Family.CHROME ? ExtensionIds.chromeOrigins(policy)
+                : ExtensionIds.firefoxIds(policy).stream().filter(ExtensionIds::isFirefoxId).toList());
+        ids.remove(family == BrowserCatalog.Family.CHROME ? ExtensionIds.CHROME_ORIGIN : ExtensionIds.FIREFOX);
+        return List.copyOf(ids);
     }
 
     public byte[] bytes(BrowserCatalog.Family family, String hostPath, Policy policy) {
