@@ -34,7 +34,7 @@ public final class ConsentStore {
         try {
             Files.createDirectories(file.getParent());
             Path tmp = Files.createTempFile(file.getParent(), "consent", ".tmp");
-            Json.mapper().writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), java.util.Map.of("read", origins));
+            Files.write(tmp, Json.writeValue(java.util.Map.of("read", origins))); // no data-binding mapper on a browser's path
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             LOG.log(Level.WARNING, "could not remember consent", e);

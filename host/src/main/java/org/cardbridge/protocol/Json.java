@@ -103,6 +103,14 @@ public final class Json {
         return text;
     }
 
+    /**
+     * Compact UTF-8 JSON of a plain value, a record or a tree, written as the data-binding mapper writes it
+     * but without it (see {@link JsonWriter}).
+     */
+    public static byte[] writeValue(Object value) {
+        return JsonWriter.writeValue(value);
+    }
+
     /** Compact UTF-8 JSON of a tree. */
     public static byte[] write(JsonNode node) {
         return JsonWriter.write(node);

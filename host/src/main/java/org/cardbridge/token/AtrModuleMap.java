@@ -58,7 +58,8 @@ public final class AtrModuleMap {
             if (in == null) {
                 throw new IllegalStateException(RESOURCE + " is missing from the host");
             }
-            JsonNode root = Json.mapper().readTree(in);
+            // The host's own reader, not the data-binding mapper: this runs before a browser's first card answer.
+            JsonNode root = Json.readTree(in.readAllBytes());
             String osKey = os.name().toLowerCase(Locale.ROOT);
             List<Entry> entries = new ArrayList<>();
             for (JsonNode m : root.path("modules")) {

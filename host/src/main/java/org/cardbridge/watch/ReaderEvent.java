@@ -2,13 +2,14 @@ package org.cardbridge.watch;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import org.cardbridge.protocol.OmitNullFields;
 
 /**
  * What the reader watcher tells a subscribed connection; each record is the {@code data} of one
  * {@code event} message and {@link #name()} its {@code event} name (see docs/protocol.md).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public sealed interface ReaderEvent {
+public sealed interface ReaderEvent extends OmitNullFields {
     @JsonIgnore
     String name();
 

@@ -52,7 +52,7 @@ public final class InstallCertificateCommand implements Command<InstallCertifica
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record CaCertificate(String subject, boolean written, String reason) {
+    public record CaCertificate(String subject, boolean written, String reason) implements org.cardbridge.protocol.OmitNullFields {
     }
 
     /**
@@ -61,7 +61,7 @@ public final class InstallCertificateCommand implements Command<InstallCertifica
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Result(String certificate, String keyId, boolean replaced, List<CaCertificate> caCertificates,
-                         Boolean oldKeyKept, String oldKeyKeptReason) {
+                         Boolean oldKeyKept, String oldKeyKeptReason) implements org.cardbridge.protocol.OmitNullFields {
     }
 
     private static final Log LOG = Log.get(InstallCertificateCommand.class);
