@@ -310,28 +310,37 @@ public final class WrapperPkcs11 implements Pkcs11 {
         CK_ATTRIBUTE[] out = new CK_ATTRIBUTE[template.size()];
         for (int i = 0; i < out.length; i++) {
             Attr a = template.get(i);
-            out[i] = switch (a.value()) {
-                case Boolean b -> new CK_ATTRIBUTE(a.type(), b.booleanValue());
-                case Long l -> new CK_ATTRIBUTE(a.type(), l.longValue());
-                case byte[] bytes -> new CK_ATTRIBUTE(a.type(), (Object) bytes.clone());
-                case null -> new CK_ATTRIBUTE(a.type());
-                default -> throw new IllegalArgumentException("attribute value " + a.value().getClass());
-            };
+            // instanceof, not a type switch: a pattern switch spins classes at its first run, which the AOT
+            // cache does not hold (a page's first card answer would pay for it).
+            Object v = a.value();
+            if (v instanceof Boolean b) {
+                out[i] = new CK_ATTRIBUTE(a.type(), b.booleanValue());
+            } else if (v instanceof Long l) {
+                out[i] = new CK_ATTRIBUTE(a.type(), l.longValue());
+            } else if (v instanceof byte[] bytes) {
+                out[i] = new CK_ATTRIBUTE(a.type(), (Object) bytes.clone());
+            } else if (v == null) {
+                out[i] = new CK_ATTRIBUTE(a.type());
+            } else {
+                throw new IllegalArgumentException("attribute value " + v.getClass());
+            }
         }
         return out;
     }
 
     private static Attr fromWrapper(CK_ATTRIBUTE a) {
         Object v = a.pValue;
-        return new Attr(a.type, switch (v) {
-            case char[] chars -> narrow(chars);
-            case byte[] bytes -> bytes;
-            case Boolean b -> b;
-            case Long l -> l;
-            case java.math.BigInteger big -> big.toByteArray();
-            case null -> null;
-            default -> throw new IllegalStateException("unexpected attribute type " + v.getClass());
-        });
+        Object value; // instanceof, not a type switch (see toWrapper)
+        if (v instanceof char[] chars) {
+            value = narrow(chars);
+        } else if (v instanceof byte[] || v instanceof Boolean || v instanceof Long || v == null) {
+            value = v;
+        } else if (v instanceof java.math.BigInteger big) {
+            value = big.toByteArray();
+        } else {
+            throw new IllegalStateException("unexpected attribute type " + v.getClass());
+        }
+        return new Attr(a.type, value);
     }
 
     private static byte[] narrow(char[] chars) {
