@@ -108,9 +108,12 @@ EOF
 chmod 755 "$app/bin/cardbridge-host"
 
 # The training is the host's own (org.cardbridge.host.AotTraining, also used by the Maven build): a
-# browser's start with hellos, in a scratch state directory with a scratch policy file.
-log "AOT cache: training on a browser's start (AotTraining)"
+# browser's start with hellos, then a page's first listTokens/listCertificates on a SoftHSM2 token made
+# here (host/src/main/aot/training-token.sh), in a scratch state directory with a scratch policy file.
+log "AOT cache: training on a browser's start and a page's first card answer (AotTraining)"
 train_dir=$(mktemp -d)
+aot_module=$(sh host/src/main/aot/training-token.sh "$train_dir/token") || { rm -rf "$train_dir"; log "AOT training token failed"; exit 1; }
+CARDBRIDGE_AOT_MODULE=$aot_module SOFTHSM2_CONF=$train_dir/token/softhsm2.conf \
 CARDBRIDGE_STATE_DIR=$train_dir/state CARDBRIDGE_POLICY=$train_dir/policy.json \
   "$app/lib/runtime/bin/java" $jvm_opts -XX:AOTCacheOutput="$app/lib/cardbridge.aot" \
   -Dcardbridge.executable="$app/bin/cardbridge-host" $exports \

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks of the host (not tests: numbers go to docs/benchmarks.md by hand, with the machine noted).
-#   host/bench/run.sh            JMH protocol round trip + spawn → hello
-# Run on an otherwise idle machine; the numbers are meaningless under load.
+#   host/bench/run.sh [OLD_LAUNCHER]   JMH protocol round trip, spawn → hello, and spawn → a page's first
+#                                      listTokens/listCertificates answers on SoftHSM2 with the RSS then
+# OLD_LAUNCHER: another build's host/target/cardbridge-host (e.g. main's, built in a copy of the tree), measured
+# in the same rounds as this build's, so the two compare by ratios taken within one run. BENCH_RUNS: rounds
+# (default 20). Absolute numbers move with the machine's load; ratios within one run much less.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . .ci/setup.sh
@@ -15,4 +18,8 @@ echo "== JMH: protocol round trip"
 echo "== spawn → hello"
 opts=$(sed -n 's:.*<cardbridge.jvm.options>\(.*\)</cardbridge.jvm.options>.*:\1:p' pom.xml)
 "$JAVA_HOME/bin/java" -Dcardbridge.launcher="$PWD/host/target/cardbridge-host" -Dcardbridge.jvm.options="$opts" \
-  -cp "$cp" org.cardbridge.bench.SpawnBenchmark 20
+  -cp "$cp" org.cardbridge.bench.SpawnBenchmark "${BENCH_RUNS:-20}"
+echo "== spawn → first listTokens / listCertificates answers (SoftHSM2), hello, RSS"
+launchers=("now=$PWD/host/target/cardbridge-host")
+[ -n "${1:-}" ] && launchers+=("old=$1")
+"$JAVA_HOME/bin/java" -Dcardbridge.jvm.options="$opts" -cp "$cp" org.cardbridge.bench.FirstAnswerBenchmark "${BENCH_RUNS:-20}" "${launchers[@]}"
