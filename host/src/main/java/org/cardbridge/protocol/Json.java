@@ -24,10 +24,11 @@ import java.util.Map;
 /**
  * JSON for the whole host: strict on input (duplicate keys, trailing tokens, nesting depth), stable on
  * output. Trees (Jackson's node classes) are read by {@link JsonReader} and written by
- * {@link JsonWriter}; Jackson's parser, generator and data-binding {@link ObjectMapper} are set up only
- * when something needs data binding (a command's record result, a CLI report). A browser starts the
- * host for every connection and waits for its first answer; setting Jackson up costs tens of
- * milliseconds that a {@code hello} does not need.
+ * {@link JsonWriter}, which also writes records and plain values (every result, event and error), so no
+ * request a browser sends needs data binding; Jackson's parser, generator and data-binding
+ * {@link ObjectMapper} are set up only for the CLI's reports and the doctor. A browser starts the host
+ * for every connection and waits for its first answer; setting Jackson up costs tens of milliseconds and
+ * ~500 classes that no request needs.
  */
 public final class Json {
     /** Deeply nested junk must be an INVALID_MESSAGE, not a StackOverflowError. */

@@ -36,6 +36,17 @@ class JsonTest {
     }
 
     @Test
+    void atrModuleMap_isReadByTheTreeReader_asTheMapperReadIt() throws IOException {
+        // AtrModuleMap reads its resource with Json.readTree (no data binding before a first card answer).
+        try (java.io.InputStream in = JsonTest.class.getResourceAsStream("/org/cardbridge/token/atr-modules.json")) {
+            byte[] bytes = in.readAllBytes();
+            JsonNode ours = Json.readTree(bytes);
+            assertEquals(Json.mapper().readTree(bytes), ours);
+            assertTrue(ours.path("modules").size() > 0);
+        }
+    }
+
+    @Test
     void writesLikeTheMapper() throws IOException {
         JsonNode tree = Json.readTree(SAMPLE);
         assertArrayEquals(Json.mapper().writeValueAsBytes(tree), Json.write(tree));
