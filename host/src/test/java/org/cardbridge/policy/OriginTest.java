@@ -32,6 +32,29 @@ class OriginTest {
         assertThrows(IllegalArgumentException.class, () -> Origin.parse(text));
     }
 
+    /**
+     * Every spelling the URL standard reads as an IPv4 address other than four decimal octets: browsers
+     * report all of them as https://127.0.0.1 (or refuse them), so a request naming one is not from a browser.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"https://2130706433", "https://0x7f000001", "https://0x7F000001", "https://127.1", "https://127.0.1",
+            "https://0177.0.0.1", "https://0177.1", "https://127.0.0.01", "https://0x7f.0.0.1", "https://127.0.0.0x1",
+            "https://1.2.3.4.5", "https://256.0.0.1", "https://999.1.1.1", "https://ca.example.123", "https://ca.example.0x",
+            "https://0x", "https://0", "http://2130706433:8080", "https://127.0.0.1.", "https://[::ffff:127.0.0.1]",
+            "https://[0:0:0:0:0:0:0:1]", "https://[::1]:443", "https://%31%32%37.0.0.1", "https://127。0。0。1",
+            "https://ＣＡ.example", "https://xn--bcher-kva.example.", "https://XN--bcher-kva.example", "https://localhost:443",
+            "http://LOCALHOST"})
+    void parse_nonCanonicalIpv4Ipv6AndHostForms_areRefused(String text) {
+        assertThrows(IllegalArgumentException.class, () -> Origin.parse(text));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"https://127.0.0.1", "https://0.0.0.0", "https://1.2.3.4:8443", "https://1x.example", "https://0xg.example",
+            "https://ca.example1", "https://123.example", "https://a.0a"})
+    void parse_dottedQuadsAndNamesThatOnlyLookNumeric_areAccepted(String text) {
+        assertEquals(text, Origin.parse(text).toString());
+    }
+
     @Test
     void labelsUpTo63Characters_hostsUpTo253() {
         String label63 = "a".repeat(63);
