@@ -64,6 +64,9 @@ public record Origin(String scheme, String host, int port) {
                 if (!isLabel(host, start, end)) {
                     throw new IllegalArgumentException("host is not a lower-case DNS name");
                 }
+                if (host.startsWith("xn--", start) && !isPunycodeLabel(host.substring(start, end))) {
+                    throw new IllegalArgumentException("an xn-- label that is not the punycode a browser reports");
+                }
                 if (dot < 0) {
                     break;
                 }
@@ -168,6 +171,20 @@ public record Origin(String scheme, String host, int port) {
             }
             i++;
         }
+    }
+
+    /**
+     * An {@code xn--} label as browsers write it: valid Punycode of a lower-case, NFC, non-ASCII label without
+     * invisible or direction-changing characters, that encodes back to exactly this text. (Not every rule
+     * of UTS 46, which needs its tables; enough that no second spelling of a browser's host passes.)
+     */
+    private static boolean isPunycodeLabel(String label) {
+        String unicode = Punycode.decode(label.substring(4));
+        return unicode != null && unicode.chars().anyMatch(c -> c >= 0x80)
+                && unicode.equals(unicode.toLowerCase(Locale.ROOT))
+                && org.cardbridge.protocol.ShownText.problem(unicode) == null
+                && java.text.Normalizer.isNormalized(unicode, java.text.Normalizer.Form.NFC)
+                && ("xn--" + Punycode.encode(unicode)).equals(label);
     }
 
     /**
