@@ -199,11 +199,13 @@ public final class HostSession {
 
     private <A> Object invoke(Request request, Command<A> command, Cancellation cancellation, MessageChannel channel) {
         // Refuse what the origin can never do before doing any work for it; then validate the parameters
-        // (no dialog for bad input); only then may the user be asked for read consent.
+        // and refuse what cannot succeed (no window for a request that fails anyway); only then may the
+        // user be asked for read consent.
         policy.precheck(request.origin(), command.operationClass());
         Params params = new Params(request.params());
         A args = command.parse(params);
         params.done();
+        command.precheck(args);
         Origin origin = policy.authorize(request.origin(), command.operationClass(), request.lang());
         CommandContext context = new CommandContext(request.id(), origin, request.lang(), policy.policy(), ui,
                 progress -> channel.progress(request.id(), progress), channel::event, cancellation);

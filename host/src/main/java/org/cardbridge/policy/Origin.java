@@ -5,7 +5,8 @@ import java.util.Locale;
 /**
  * A web origin in its serialised form {@code scheme://host[:port]} — the form browsers report in
  * {@code sender.origin}. Parsing is strict: anything that is not already that exact canonical form
- * (a path, a query, user info, a trailing dot or slash, upper case, a default port spelled out) is
+ * (a path, a query, user info, a trailing dot or slash, upper case, a default port spelled out, an IPv4
+ * address in any form but four decimal octets, a Unicode host not in punycode, an IPv6 literal) is
  * refused, so no two spellings of one origin can exist and a policy entry matches by string equality.
  */
 public record Origin(String scheme, String host, int port) {
@@ -63,6 +64,9 @@ public record Origin(String scheme, String host, int port) {
                 if (!isLabel(host, start, end)) {
                     throw new IllegalArgumentException("host is not a lower-case DNS name");
                 }
+                if (host.startsWith("xn--", start) && !isPunycodeLabel(host.substring(start, end))) {
+                    throw new IllegalArgumentException("an xn-- label that is not the punycode a browser reports");
+                }
                 if (dot < 0) {
                     break;
                 }
@@ -70,6 +74,11 @@ public record Origin(String scheme, String host, int port) {
             }
             // Browsers serialise IDNs as punycode (xn--…), which the label rule above already admits as
             // plain ASCII; Unicode hosts fail it. (No java.net.IDN: its tables cost start-up time.)
+            if (endsInANumber(host)) {
+                // The URL standard reads such a host as an IPv4 address (127.1, 2130706433, 0x7f000001,
+                // 0177.0.0.1 are all 127.0.0.1) and browsers report it as four decimal octets.
+                throw new IllegalArgumentException("an IPv4 address not written as the four decimal octets browsers report");
+            }
         }
         return new Origin(scheme, host.toLowerCase(Locale.ROOT), port == -1 ? defaultPort(scheme) : port);
     }
@@ -162,6 +171,36 @@ public record Origin(String scheme, String host, int port) {
             }
             i++;
         }
+    }
+
+    /**
+     * An {@code xn--} label as browsers write it: valid Punycode of a lower-case, NFC, non-ASCII label without
+     * invisible or direction-changing characters, that encodes back to exactly this text. (Not every rule
+     * of UTS 46, which needs its tables; enough that no second spelling of a browser's host passes.)
+     */
+    private static boolean isPunycodeLabel(String label) {
+        String unicode = Punycode.decode(label.substring(4));
+        return unicode != null && unicode.chars().anyMatch(c -> c >= 0x80)
+                && unicode.equals(unicode.toLowerCase(Locale.ROOT))
+                && org.cardbridge.protocol.ShownText.problem(unicode) == null
+                && java.text.Normalizer.isNormalized(unicode, java.text.Normalizer.Form.NFC)
+                && ("xn--" + Punycode.encode(unicode)).equals(label);
+    }
+
+    /**
+     * The URL standard's "ends in a number": the last label is all decimal digits, or 0x followed by hex
+     * digits. A host like that is an IPv4 address to a browser, never a DNS name.
+     */
+    private static boolean endsInANumber(String host) {
+        String last = host.substring(host.lastIndexOf('.') + 1);
+        boolean hex = last.startsWith("0x");
+        for (int i = hex ? 2 : 0; i < last.length(); i++) {
+            char c = last.charAt(i);
+            if (!isDigit(c) && !(hex && c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isDigit(char c) {

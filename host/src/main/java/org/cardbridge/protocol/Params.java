@@ -30,6 +30,14 @@ public final class Params {
         return value;
     }
 
+    /**
+     * A required string that a host window will show: refused (INVALID_ARGUMENT naming the field) when it holds
+     * bidi controls, other format characters, control characters or line breaks (see {@link ShownText}).
+     */
+    public String shownText(String field) {
+        return ShownText.require(field, text(field));
+    }
+
     public String optText(String field) {
         JsonNode v = get(field);
         if (v == null) {

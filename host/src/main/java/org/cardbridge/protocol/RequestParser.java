@@ -78,7 +78,9 @@ public final class RequestParser {
         } else if (langNode.isTextual() && langNode.textValue().equals("en")) {
             lang = Lang.EN;
         } else {
-            throw invalid("'lang' must be \"pl\" or \"en\"");
+            // The page chooses the language (through the page API): a wrong value is the page's argument,
+            // refused like any other before a window could appear, rather than shown in a language it did not ask for.
+            throw HostException.invalidArgument("lang", "must be \"pl\" or \"en\" (lower case, no region)");
         }
         return new Request(id, op, origin, paramsObject, lang);
     }

@@ -60,11 +60,28 @@ class RequestParserTest {
             "{\"id\":\"1\",\"origin\":\"https://a.example\"}",
             "{\"id\":\"1\",\"op\":\"hello\"}",
             "{\"id\":\"1\",\"op\":\"hello\",\"origin\":\"https://a.example\",\"params\":[]}",
-            "{\"id\":\"1\",\"op\":\"hello\",\"origin\":\"https://a.example\",\"lang\":\"de\"}",
             "{\"id\":\"1\",\"op\":\"hello\",\"origin\":\"https://a.example\",\"extra\":true}",
     })
     void parse_malformedRequest_isInvalidMessage(String json) {
         assertEquals(ErrorCode.INVALID_MESSAGE, failure(json));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\"de\"", "\"PL\"", "\"pl-PL\"", "\"en-GB\"", "\"\"", "\" pl\"", "1", "true", "[\"pl\"]", "{}"})
+    void parse_langOtherThanPlOrEn_isInvalidArgumentNamingLang(String lang) {
+        HostException e = assertThrows(HostException.class, () -> RequestParser.parse(
+                ("{\"id\":\"1\",\"op\":\"hello\",\"origin\":\"https://a.example\",\"lang\":" + lang + "}").getBytes(StandardCharsets.UTF_8)));
+        assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+        assertEquals("lang", e.details().get("field"));
+    }
+
+    @Test
+    void parse_langPlOrEn_orNone_givesThatLanguage_orTheSystems() {
+        String base = "{\"id\":\"1\",\"op\":\"hello\",\"origin\":\"https://a.example\"";
+        assertEquals(Lang.PL, RequestParser.parse((base + ",\"lang\":\"pl\"}").getBytes(StandardCharsets.UTF_8)).lang());
+        assertEquals(Lang.EN, RequestParser.parse((base + ",\"lang\":\"en\"}").getBytes(StandardCharsets.UTF_8)).lang());
+        assertEquals(Lang.ofSystem(), RequestParser.parse((base + ",\"lang\":null}").getBytes(StandardCharsets.UTF_8)).lang());
+        assertEquals(Lang.ofSystem(), RequestParser.parse((base + "}").getBytes(StandardCharsets.UTF_8)).lang());
     }
 
     @Test

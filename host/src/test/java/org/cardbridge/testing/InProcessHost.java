@@ -24,7 +24,7 @@ import java.util.Map;
 
 /**
  * The host's real operation table and token layer, called in-process the way {@code HostSession} calls
- * them (parse → refuse unknown params → execute), with a {@link ScriptedUserInterface}, for tests that
+ * them (parse → refuse unknown params → precheck → execute), with a {@link ScriptedUserInterface}, for tests that
  * are not about framing or dialogs. Origin checks are the policy's business and tested there; here the
  * origin is an allowed CA page.
  */
@@ -86,6 +86,7 @@ public final class InProcessHost implements AutoCloseable {
         Params params = new Params(node);
         A args = command.parse(params);
         params.done();
+        command.precheck(args);
         CommandContext context = new CommandContext("t1", ORIGIN, Lang.EN, Policy.empty(), () -> ui,
                 p -> progress.add(p), new Cancellation());
         return command.execute(args, context);

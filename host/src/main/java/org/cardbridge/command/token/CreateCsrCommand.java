@@ -111,7 +111,7 @@ public final class CreateCsrCommand implements Command<CreateCsrCommand.Args> {
             }
             email = strings(ext, "email");
             for (String e : email) {
-                if (!e.matches("[^@\\s]+@[^@\\s]+") || !e.chars().allMatch(c -> c < 128)) {
+                if (!e.matches("[^@\\s]+@[^@\\s]+") || !e.chars().allMatch(c -> c > 32 && c < 127)) {
                     throw HostException.invalidArgument("extensions.email", "not an e-mail address: '" + e + "'");
                 }
             }
@@ -121,6 +121,18 @@ public final class CreateCsrCommand implements Command<CreateCsrCommand.Args> {
             throw HostException.invalidArgument("challengePassword", "must be 1 to 255 characters");
         }
         return new Args(key, subject, ku, eku, email, challenge);
+    }
+
+    /**
+     * Card present, the key on it, pending, of an algorithm CardBridge signs with and the card has a signature
+     * mechanism for, the PIN not blocked: before the confirmation.
+     */
+    @Override
+    public void precheck(Args args) {
+        TokenSession session = access.session(args.key().token());
+        TokenObjects.Key key = Preflight.pendingKey(session, args.key(), PENDING_ONLY);
+        session.schemeFor(key, key.algorithm() == null ? "SHA-256" : key.algorithm().defaultHash()); // refuses a key of no named algorithm too
+        Preflight.requirePinUsable(session);
     }
 
     /** A dotted OID that DER can carry: Bouncy Castle's rules (e.g. "1.40" is refused), checked here, before any dialog. */

@@ -54,7 +54,24 @@ public final class GenerateKeyPairCommand implements Command<GenerateKeyPairComm
         KeyAlgorithm algorithm = KeyAlgorithm.ofWireName(name).orElseThrow(() -> new HostException(ErrorCode.INVALID_ARGUMENT,
                 "algorithm: must be one of " + KeyAlgorithm.wireNames(),
                 Map.of("field", "algorithm")));
-        return new Args(token, algorithm, label(params.text("label")));
+        return new Args(token, algorithm, label(params.shownText("label")));
+    }
+
+    /** Card present and writable, the algorithm one it can make, the PIN not blocked: before the confirmation. */
+    @Override
+    public void precheck(Args args) {
+        TokenSession session = access.session(args.token());
+        requireAlgorithm(session, args.algorithm());
+        Preflight.requireWritable(session);
+        Preflight.requirePinUsable(session);
+    }
+
+    private static void requireAlgorithm(TokenSession session, KeyAlgorithm algorithm) {
+        List<KeyAlgorithm> supported = session.algorithms();
+        if (!supported.contains(algorithm)) {
+            throw new HostException(ErrorCode.ALGORITHM_NOT_SUPPORTED, "the card cannot make " + algorithm.wireName() + " keys",
+                    Map.of("algorithm", algorithm.wireName(), "supported", supported.stream().map(KeyAlgorithm::wireName).toList()));
+        }
     }
 
     static String label(String label) {
@@ -63,9 +80,6 @@ public final class GenerateKeyPairCommand implements Command<GenerateKeyPairComm
         }
         if (label.getBytes(StandardCharsets.UTF_8).length > MAX_LABEL_BYTES) {
             throw HostException.invalidArgument("label", "longer than " + MAX_LABEL_BYTES + " UTF-8 bytes");
-        }
-        if (label.chars().anyMatch(Character::isISOControl)) {
-            throw HostException.invalidArgument("label", "must not contain control characters");
         }
         return label;
     }

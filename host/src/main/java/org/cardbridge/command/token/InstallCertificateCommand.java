@@ -10,6 +10,7 @@ import org.cardbridge.policy.OperationClass;
 import org.cardbridge.protocol.ErrorCode;
 import org.cardbridge.protocol.HostException;
 import org.cardbridge.protocol.Params;
+import org.cardbridge.protocol.ShownText;
 import org.cardbridge.token.Handles;
 import org.cardbridge.token.TokenManager;
 import org.cardbridge.token.TokenObjects;
@@ -98,6 +99,11 @@ public final class InstallCertificateCommand implements Command<InstallCertifica
         for (String text : texts) {
             for (X509Certificate c : parseCertificates(text)) {
                 unique.putIfAbsent(HexFormat.of().formatHex(encoded(c)), c);
+                // The subject is shown in the confirmation: the rules of page text hold for it too.
+                String problem = ShownText.problem(TokenAccess.subject(c));
+                if (problem != null) {
+                    throw invalid("the subject of " + c.getSerialNumber().toString(16) + " " + problem);
+                }
             }
         }
         String replaces = params.optText("replaces");
@@ -109,6 +115,41 @@ public final class InstallCertificateCommand implements Command<InstallCertifica
             throw HostException.invalidArgument("removeOldKey", "needs replaces");
         }
         return new Args(List.copyOf(unique.values()), replaces, removeOldKey, params.bool("allowNotYetValid", false));
+    }
+
+    /**
+     * Before the confirmation: the chain, the validity, a key on a present card that the certificate belongs
+     * to (its private key too, when the card shows private keys), the certificate it replaces on that card,
+     * the card writable, the PIN not blocked.
+     */
+    @Override
+    public void precheck(Args args) {
+        List<X509Certificate> chain = chain(args.certificates());
+        X509Certificate leaf = chain.getFirst();
+        Instant now = Instant.now();
+        if (now.isAfter(leaf.getNotAfter().toInstant())) {
+            throw new HostException(ErrorCode.CERTIFICATE_EXPIRED, "the certificate has expired",
+                    Map.of("notAfter", leaf.getNotAfter().toInstant().toString()));
+        }
+        if (now.isBefore(leaf.getNotBefore().toInstant()) && !args.allowNotYetValid()) {
+            throw new HostException(ErrorCode.CERTIFICATE_NOT_YET_VALID,
+                    "the certificate is not valid yet; pass allowNotYetValid to store it beside the current one",
+                    Map.of("notBefore", leaf.getNotBefore().toInstant().toString()));
+        }
+        Match match = findKey(leaf, args.replaces());
+        TokenSession session = match.session();
+        if (args.replaces() != null
+                && Arrays.equals(TokenAccess.certificate(session, args.replaces(), "replaces").der(), encoded(leaf))) {
+            throw HostException.invalidArgument("replaces", "names the certificate being installed");
+        }
+        byte[] keyId = match.key().id();
+        if (!match.key().isPrivate() && Preflight.privateKeysVisible(session)
+                && session.privateKeys().stream().noneMatch(k -> Arrays.equals(k.id(), keyId))) {
+            throw new HostException(ErrorCode.CERTIFICATE_KEY_MISMATCH,
+                    "the card has no private key for this certificate's public key", Map.of("keyId", HexFormat.of().formatHex(keyId)));
+        }
+        Preflight.requireWritable(session);
+        Preflight.requirePinUsable(session);
     }
 
     /** PEM (certificates or a PKCS#7 bundle, one or many blocks) or base64 DER (a certificate or PKCS#7). */

@@ -26,6 +26,12 @@ public final class LoginCommand implements Command<String> {
         return params.text("token");
     }
 
+    /** The card present and its PIN not blocked: before read consent and the PIN window. */
+    @Override
+    public void precheck(String token) {
+        Preflight.requirePinUsable(access.session(token));
+    }
+
     @Override
     public Object execute(String token, CommandContext context) {
         access.login(access.session(token), context, null);

@@ -27,6 +27,12 @@ public final class LogoutCommand implements Command<String> {
         return params.text("token");
     }
 
+    /** The card present: before read consent. */
+    @Override
+    public void precheck(String token) {
+        access.session(token);
+    }
+
     @Override
     public Object execute(String token, CommandContext context) {
         TokenSession session = access.session(token);

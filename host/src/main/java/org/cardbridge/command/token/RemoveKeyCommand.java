@@ -37,6 +37,15 @@ public final class RemoveKeyCommand implements Command<Handles.ObjectHandle> {
         return Handles.parseKey("key", params.text("key"));
     }
 
+    /** Card present and writable, the key on it and pending, the PIN not blocked: before the confirmation. */
+    @Override
+    public void precheck(Handles.ObjectHandle key) {
+        TokenSession session = access.session(key.token());
+        Preflight.requireWritable(session);
+        Preflight.pendingKey(session, key, ONLY_PENDING);
+        Preflight.requirePinUsable(session);
+    }
+
     @Override
     public Object execute(Handles.ObjectHandle key, CommandContext context) {
         TokenSession session = access.session(key.token());

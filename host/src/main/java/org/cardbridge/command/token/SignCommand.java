@@ -72,7 +72,7 @@ public final class SignCommand implements Command<SignCommand.Args> {
             throw HostException.invalidArgument("format", "must be \"raw\" or \"cms\"");
         }
         boolean detached = params.bool("detached", true);
-        String description = params.text("description");
+        String description = params.shownText("description");
         if (description.isBlank() || description.length() > MAX_DESCRIPTION) {
             throw HostException.invalidArgument("description", "must be 1 to " + MAX_DESCRIPTION + " characters");
         }
@@ -100,6 +100,52 @@ public final class SignCommand implements Command<SignCommand.Args> {
             decoded.add(checkedHash("hashes", h, length, hashAlgorithm));
         }
         return new Args(certificate, null, List.copyOf(decoded), true, hashAlgorithm, format, true, description);
+    }
+
+    /**
+     * Card present; the certificate on it, in its validity period, of a key CardBridge signs with and the card
+     * has a mechanism for; an attached CMS that fits an answer; the private key there when the card shows its
+     * private keys; the PIN not blocked: before the confirmation.
+     */
+    @Override
+    public void precheck(Args args) {
+        TokenSession session = access.session(org.cardbridge.token.Handles.parseCertificate("certificate", args.certificate()).token());
+        TokenObjects.Certificate cert = TokenAccess.certificate(session, args.certificate(), "certificate");
+        X509Certificate x = cert.certificate();
+        Instant now = Instant.now();
+        if (now.isAfter(x.getNotAfter().toInstant())) {
+            throw new HostException(ErrorCode.CERTIFICATE_EXPIRED, "the certificate has expired", Map.of("notAfter", x.getNotAfter().toInstant().toString()));
+        }
+        if (now.isBefore(x.getNotBefore().toInstant())) {
+            throw new HostException(ErrorCode.CERTIFICATE_NOT_YET_VALID, "the certificate is not valid yet",
+                    Map.of("notBefore", x.getNotBefore().toInstant().toString()));
+        }
+        org.cardbridge.token.KeyAlgorithm algorithm = algorithmOf(x);
+        if (algorithm == null) {
+            throw new HostException(ErrorCode.ALGORITHM_NOT_SUPPORTED, "the certificate's key is not one CardBridge signs with",
+                    Map.of("supported", org.cardbridge.token.KeyAlgorithm.wireNames()));
+        }
+        session.schemeFor(new TokenObjects.Key(0, true, cert.id(), "", algorithm, null), args.hashAlgorithm());
+        if (args.format().equals("cms") && !args.detached()) {
+            requireAttachedFits(args, cert);
+        }
+        if (Preflight.privateKeysVisible(session) && session.privateKeys().stream().noneMatch(k -> Arrays.equals(k.id(), cert.id()))) {
+            throw new HostException(ErrorCode.KEY_NOT_FOUND, "the card has no private key for this certificate",
+                    Map.of("certificate", args.certificate()));
+        }
+        Preflight.requirePinUsable(session);
+    }
+
+    /** The signed data travels inside an attached CMS: it must fit the browsers' limit on an answer. */
+    private static void requireAttachedFits(Args args, TokenObjects.Certificate cert) {
+        // With the certificate, the signature and the structure (a generous 4 KiB), base64 in the answer.
+        long cms = (long) args.data().length + cert.der().length + 4096;
+        long answer = (cms + 2) / 3 * 4 + 256;
+        if (answer > FrameWriter.MAX_OUTGOING) {
+            throw new HostException(ErrorCode.MESSAGE_TOO_LARGE, "an attached CMS signature of " + args.data().length
+                    + " bytes of data would not fit the browsers' limit of " + FrameWriter.MAX_OUTGOING
+                    + " bytes per answer; sign with detached: true", Map.of("field", "detached", "limit", FrameWriter.MAX_OUTGOING));
+        }
     }
 
     private static byte[] checkedHash(String field, String text, int length, String algorithm) {

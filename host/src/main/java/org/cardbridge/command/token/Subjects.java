@@ -11,6 +11,7 @@ import org.bouncycastle.asn1.x500.X500NameStyle;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x500.style.RFC4519Style;
 import org.cardbridge.protocol.HostException;
+import org.cardbridge.protocol.ShownText;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -148,6 +149,8 @@ final class Subjects {
         if (value.isEmpty()) {
             throw HostException.invalidArgument(field, "empty value for " + type);
         }
+        // Checked after unescaping: \E2\80\AE is U+202E too. The subject is shown in the confirmation.
+        ShownText.require(field, value);
         ASN1Encodable encoded = oid.equals(BCStyle.EmailAddress) ? new DERIA5String(value, true)
                 : STYLE.stringToValue(oid, value);
         return new AttributeTypeAndValue(oid, encoded);
