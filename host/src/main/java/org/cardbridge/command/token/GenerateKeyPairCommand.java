@@ -80,13 +80,15 @@ public final class GenerateKeyPairCommand implements Command<GenerateKeyPairComm
         }
         Texts t = TokenAccess.texts(context);
         String tokenLabel = session.info().label();
-        access.confirm(context, "action.generateKeyPair", List.of(t.plain("fact.token", tokenLabel),
-                t.plain("fact.algorithm", args.algorithm().wireName()), t.plain("fact.label", args.label())));
-        access.login(session, context, null);
+        // One window for the key and its certificate request: the request that follows for this very key, on
+        // this connection, from this origin, is part of what the person approves here (docs/design.md).
+        access.approve(session, context, "action.generateKeyPair", List.of(t.plain("fact.token", tokenLabel),
+                t.plain("fact.algorithm", args.algorithm().wireName()), t.plain("fact.label", args.label())), null, null);
         byte[] id = newKeyId(session);
         context.cancellation().check();
         context.progress().report(Map.of("stage", "generatingKey", "algorithm", args.algorithm().wireName()));
         TokenObjects.Key key = session.generateKeyPair(args.algorithm(), id, args.label());
+        access.approveRequestFor(context, session, id);
         return new Result(Handles.key(session.handle(), id), HexFormat.of().formatHex(id), args.label(),
                 args.algorithm().wireName(), Base64.getEncoder().encodeToString(key.publicKey().getEncoded()));
     }

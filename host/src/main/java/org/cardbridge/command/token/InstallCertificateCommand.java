@@ -186,8 +186,7 @@ public final class InstallCertificateCommand implements Command<InstallCertifica
         } else if (old != null) {
             facts.add(t.plain("fact.deferred", TokenAccess.subject(old.certificate())));
         }
-        access.confirm(context, replace ? "action.replaceCertificate" : "action.installCertificate", facts);
-        access.login(session, context, null);
+        access.approve(session, context, replace ? "action.replaceCertificate" : "action.installCertificate", facts, null, null);
         byte[] keyId = match.key().id();
         // Before login a card may show only the public key object; without the private key behind it the
         // certificate would be useless, so nothing is written.
