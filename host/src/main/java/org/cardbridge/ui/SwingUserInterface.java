@@ -225,6 +225,9 @@ public final class SwingUserInterface implements UserInterface {
             rows.add(new WrappedText(t.get("document.label"), width));
             rows.add(documentView(approval.document(), t, width));
         }
+        if (!approval.details().isEmpty()) {
+            rows.add(detailsRows(approval.details(), t, width, parts));
+        }
         StringBuilder description = new StringBuilder(plainText(heading));
         approval.facts().forEach(f -> description.append('\n').append(Texts.oneLine(f)));
         if (prompt != null) {
@@ -310,6 +313,35 @@ public final class SwingUserInterface implements UserInterface {
     }
 
     private static final Color WARNING = new Color(0xB00020);
+
+    /** A "Details" button that shows (and hides) the raw names and numbers; closed at first. */
+    private static JComponent detailsRows(List<String> details, Texts t, int width, Parts parts) {
+        JPanel panel = new JPanel();
+        panel.setLayout(new BoxLayout(panel, BoxLayout.Y_AXIS));
+        JPanel shown = new JPanel();
+        shown.setName("detailsText");
+        shown.setLayout(new BoxLayout(shown, BoxLayout.Y_AXIS));
+        for (String d : details) {
+            WrappedText row = new WrappedText(Texts.oneLine(d), width - 16);
+            row.setAlignmentX(0f);
+            shown.add(row);
+        }
+        shown.setBorder(BorderFactory.createEmptyBorder(4, 16, 0, 0));
+        shown.setVisible(false);
+        shown.setAlignmentX(0f);
+        javax.swing.JToggleButton toggle = new javax.swing.JToggleButton(t.get("button.details") + " \u25B8");
+        toggle.setName("details");
+        toggle.setAlignmentX(0f);
+        toggle.addActionListener(e -> {
+            shown.setVisible(toggle.isSelected());
+            toggle.setText(t.get("button.details") + (toggle.isSelected() ? " \u25BE" : " \u25B8"));
+            fit(parts.dialog, parts.root);
+        });
+        panel.add(toggle);
+        panel.add(shown);
+        panel.setAlignmentX(0f);
+        return panel;
+    }
 
     /** The document being signed, exactly as signed: read-only, selectable, scrollable, reachable with Tab. */
     private static JComponent documentView(String document, Texts t, int width) {

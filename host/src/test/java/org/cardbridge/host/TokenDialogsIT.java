@@ -279,6 +279,8 @@ class TokenDialogsIT {
             assertTrue(one.text().contains(ORIGIN) && one.text().contains(label), one.text());
             assertTrue(one.text().contains(pl ? "utworzenie nowego klucza na karcie i wniosku o certyfikat" : "create a new key on the card and a certificate request"),
                     one.text());
+            assertTrue(one.text().contains(pl ? "Nowy klucz: klucz EC (krzywa P-256), o nazwie \u201eOdnowienie\u201d"
+                    : "New key: EC key (curve P-256), named \u201cOdnowienie\u201d"), one.text());
             xdo.awaitPainted(w1, DIALOG);
             xdo.screenshot("renewal-immediate-" + lang + "-1");
             HostDialogs.typePinOnce(xdo, w1, PIN, DIALOG);
@@ -297,6 +299,10 @@ class TokenDialogsIT {
             WindowTextAgent.Seen two = probe.await(w -> !w.id().equals(one.id()) && w.get("document") != null, DIALOG, "showing the application");
             assertTrue(two.text().contains(ORIGIN) && two.text().contains(label), two.text());
             String shown = two.get("document");
+            // The signing certificate by its names, the serial-number attribute decoded, dates local: no raw DN or hex.
+            assertTrue(two.text().contains("Paweł Dąbrowski (PNOPL-80010112345), Dąbrowski i Syn"), two.text());
+            assertTrue(two.text().contains(localDate(old.getNotAfter().toInstant(), lang)), two.text());
+            assertFalse(two.text().contains("2.5.4.5") || two.text().contains("#13"), two.text());
             HostDialogs.confirm(xdo, w2, DIALOG, "renewal-immediate-" + lang + "-2");
             JsonNode signed = host.await(sign, DIALOG);
             // What the window showed is exactly what was signed.
@@ -311,6 +317,13 @@ class TokenDialogsIT {
             WindowTextAgent.Seen three = probe.await(w -> !w.id().equals(one.id()) && !w.id().equals(two.id()), DIALOG, "to write the certificate");
             assertTrue(three.text().contains(ORIGIN) && three.text().contains(label), three.text());
             assertTrue(three.text().contains(pl ? "zapisanie nowego certyfikatu na karcie" : "write a new certificate onto the card"), three.text());
+            assertTrue(three.text().contains((pl ? "Nowy certyfikat: Paweł Dąbrowski (PNOPL-80010112345), Dąbrowski i Syn, ważny od "
+                    : "New certificate: Paweł Dąbrowski (PNOPL-80010112345), Dąbrowski i Syn, valid from ")
+                    + localDate(issued.getNotBefore().toInstant(), lang)), three.text());
+            // The old certificate names the same person: it is told apart by its end date, not by the same name again.
+            assertTrue(three.text().contains((pl ? "Zastępuje obecny certyfikat, ważny do " : "Replaces the current certificate, valid until ")
+                    + localDate(old.getNotAfter().toInstant(), lang)), three.text());
+            assertFalse(three.text().contains("2.5.4.5") || three.text().contains("T0"), "no raw names, no ISO timestamps: " + three.text());
             HostDialogs.confirm(xdo, w3, DIALOG, "renewal-immediate-" + lang + "-3");
             JsonNode installed = host.await(install, DIALOG);
             assertTrue(installed.path("result").path("replaced").asBoolean(), installed.toString());
@@ -365,6 +378,7 @@ class TokenDialogsIT {
             String w = xdo.waitForWindow(HostDialogs.TITLE, DIALOG);
             WindowTextAgent.Seen one = later.await(s -> s.name().equals("cardbridge-confirm"), DIALOG, "to store the certificate");
             assertTrue(one.text().contains(ORIGIN) && one.text().contains(label), one.text());
+            assertTrue(one.text().contains("Jeszcze nieważny (od " + localDate(issued.getNotBefore().toInstant(), "pl") + ")"), one.text());
             xdo.awaitPainted(w, DIALOG);
             xdo.screenshot("renewal-deferred-pl-3");
             HostDialogs.typePinOnce(xdo, w, PIN, DIALOG);
@@ -393,6 +407,12 @@ class TokenDialogsIT {
             JsonNode answer = host.await(id, DIALOG);
             assertEquals("USER_CANCELLED", answer.path("error").path("code").asText(), answer.toString());
         }
+    }
+
+    /** A date as a person reads it in that language, in this computer's time zone: "4 stycznia 2027", "4 Jan 2027". */
+    private static String localDate(Instant instant, String lang) {
+        return java.time.format.DateTimeFormatter.ofPattern(lang.equals("pl") ? "d MMMM yyyy" : "d MMM yyyy",
+                java.util.Locale.forLanguageTag(lang)).withZone(java.time.ZoneId.systemDefault()).format(instant);
     }
 
     private static String b64(String text) {

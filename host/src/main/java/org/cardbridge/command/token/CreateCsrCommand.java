@@ -169,7 +169,8 @@ public final class CreateCsrCommand implements Command<CreateCsrCommand.Args> {
         // needs no window of its own; any other request is approved here.
         if (!access.takeRequestApproval(context, session, args.key().keyId()) || !session.loggedIn()) {
             access.approve(session, context, "action.createCsr", List.of(t.plain("fact.token", session.info().label()),
-                    t.plain("fact.subject", subjectText)), null, null);
+                    t.plain("fact.subject", PlainWords.name(args.subject(), subjectText))), null, null,
+                    List.of(t.plain("details.requestSubject", subjectText)));
         }
         TokenAccess.requireNoCertificate(session, args.key().keyId(), "key", PENDING_ONLY); // private certificates show only now
         TokenObjects.Key key = TokenAccess.privateKey(session, args.key());

@@ -66,9 +66,15 @@ public final class TokenAccess {
      */
     public void approve(TokenSession session, CommandContext context, String action, List<String> facts, String document,
                         String certificate) {
+        approve(session, context, action, facts, document, certificate, List.of());
+    }
+
+    /** {@link #approve} with details shown behind the window's "Details" button. */
+    public void approve(TokenSession session, CommandContext context, String action, List<String> facts, String document,
+                        String certificate, List<String> details) {
         context.cancellation().check();
         PinPrompt prompt = pinNeeded(session, context, certificate);
-        Approval approval = new Approval(context.origin(), action, facts, document, null);
+        Approval approval = new Approval(context.origin(), action, facts, document, null, details);
         if (prompt == null || session.info().has(Ck.CKF_PROTECTED_AUTHENTICATION_PATH)) {
             context.ui().approve(approval, context.lang(), context.policy().dialogTimeout(), null);
             context.cancellation().check();
@@ -76,7 +82,7 @@ public final class TokenAccess {
                 logIn(session, context, Approval.pinOnly(prompt));
             }
         } else {
-            logIn(session, context, new Approval(context.origin(), action, facts, document, prompt));
+            logIn(session, context, approval.withPin(prompt));
         }
         context.cancellation().check();
     }
