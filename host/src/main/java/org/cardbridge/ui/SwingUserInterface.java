@@ -64,96 +64,357 @@ public final class SwingUserInterface implements UserInterface {
             JButton allow = button(t.get("button.allow"), "allow", () -> done.complete(new Answer<>(new ReadConsent(true, remember.isSelected()))));
             JButton deny = button(t.get("button.deny"), "deny", () -> done.complete(new Answer<>(new ReadConsent(false, remember.isSelected()))));
             dialog.getRootPane().setDefaultButton(deny);
+            dialog.getAccessibleContext().setAccessibleName(t.get("title") + ": " + t.get("consent.accessible"));
             return layout(List.of(new WrappedText(t.emphasised("consent.text", origin), textWidth()), remember), List.of(allow, deny));
         });
     }
 
     @Override
     public void confirm(Confirmation confirmation, Lang lang, Duration timeout) {
-        Texts t = new Texts(lang);
-        show("cardbridge-confirm", t, timeout, (dialog, done) -> {
-            JButton ok = button(t.get("button.confirm"), "confirm", () -> done.complete(new Answer<>(Boolean.TRUE)));
-            JButton cancel = button(t.get("button.cancel"), "cancel", () -> done.complete(new Answer<>(null)));
-            // This dialog authorises a signature or a change to the card, and without a PIN once the card
-            // is logged in. Return, pressed out of habit or meant for the page, must not be that consent;
-            // at worst it cancels, which the page can ask again. Confirming takes the button itself.
-            dialog.getRootPane().setDefaultButton(cancel);
-            dialog.addWindowListener(new WindowAdapter() {
-                @Override
-                public void windowOpened(WindowEvent e) {
-                    cancel.requestFocusInWindow(); // Space, too, presses Cancel until the user moves on
-                }
-            });
-            armAfterDelay(dialog, ok);
-            int width = textWidth();
-            List<JComponent> rows = new java.util.ArrayList<>();
-            rows.add(new WrappedText(t.emphasised("confirm.text", confirmation.origin(), t.get(confirmation.action())), width));
-            confirmation.facts().forEach(f -> rows.add(new WrappedText(Texts.oneLine(f), width)));
-            return layout(rows, List.of(ok, cancel));
-        });
+        approve(new Approval(confirmation.origin(), confirmation.action(), confirmation.facts(), null, null), lang, timeout, null);
     }
 
     @Override
     public char[] askPin(PinPrompt prompt, Lang lang, Duration timeout) {
+        char[][] typed = new char[1][];
+        approve(Approval.pinOnly(prompt), lang, timeout, pin -> typed[0] = pin.clone());
+        return typed[0];
+    }
+
+    /** The parts of an approval window the requesting thread changes between tries (on the EDT). */
+    private static final class Parts {
+        JDialog dialog;
+        JComponent root;
+        JPasswordField field;
+        JComponent pinRow;
+        JButton ok;
+        JButton cancel;
+        WrappedText message;
+        WrappedText warning;
+        boolean armed;
+        boolean checking;
+
+        void update() {
+            ok.setEnabled(armed && !checking && (field == null || field.getDocument().getLength() > 0));
+        }
+    }
+
+    @Override
+    public void approve(Approval approval, Lang lang, Duration timeout, PinCheck check) {
+        requireDisplay();
         Texts t = new Texts(lang);
-        return show("cardbridge-pin", t, timeout, (dialog, done) -> {
-            JPasswordField field = new JPasswordField(16);
-            field.setName("pin");
-            JButton ok = button(t.get("button.ok"), "ok", () -> {
-                char[] pin = field.getPassword();
-                field.setText("");
-                if (!done.complete(new Answer<>(pin))) {
-                    Arrays.fill(pin, '\0'); // the request already timed out or was cancelled
-                }
+        PinPrompt prompt = approval.pin();
+        String name = approval.action() != null ? "cardbridge-confirm" : "cardbridge-pin";
+        // Each try has its own answer; closing the window or Cancel answers null (and marks it closed, for a
+        // close that comes while the card checks a PIN).
+        AtomicReference<CompletableFuture<Answer<char[]>>> answer = new AtomicReference<>(new CompletableFuture<>());
+        AtomicBoolean closed = new AtomicBoolean();
+        AtomicReference<JDialog> ref = new AtomicReference<>();
+        Parts parts = new Parts();
+        Runnable cancelled = () -> {
+            closed.set(true);
+            answer.get().complete(new Answer<>(null));
+        };
+        try {
+            onEdt(closed::get, () -> {
+                JDialog dialog = frame(name, t);
+                ref.set(dialog);
+                parts.dialog = dialog;
+                dialog.setDefaultCloseOperation(WindowConstants.DISPOSE_ON_CLOSE);
+                dialog.addWindowListener(new WindowAdapter() {
+                    @Override
+                    public void windowClosing(WindowEvent e) {
+                        cancelled.run();
+                    }
+                });
+                parts.root = approvalContent(approval, t, parts, answer, cancelled);
+                dialog.add(parts.root);
+                fit(dialog, parts.root);
+                dialog.setVisible(true);
+                dialog.toFront();
             });
-            JButton cancel = button(t.get("button.cancel"), "cancel", () -> done.complete(new Answer<>(null)));
-            dialog.getRootPane().setDefaultButton(ok);
-            // An empty PIN is never sent: a stray Return would cost the card a try.
-            ok.setEnabled(false);
-            field.getDocument().addDocumentListener(new javax.swing.event.DocumentListener() {
-                private void update() {
-                    ok.setEnabled(field.getDocument().getLength() > 0);
+            while (true) {
+                Answer<char[]> given = answer.get().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                if (given.value() == null) {
+                    throw new HostException(ErrorCode.USER_CANCELLED, "the user cancelled the dialog", Map.of("dialog", name));
                 }
+                if (prompt == null) {
+                    return;
+                }
+                char[] pin = given.value();
+                try {
+                    check.use(pin);
+                    return;
+                } catch (HostException e) {
+                    if (e.code() != ErrorCode.PIN_INCORRECT && e.code() != ErrorCode.PIN_LOCKED) {
+                        throw e;
+                    }
+                    answer.set(new CompletableFuture<>());
+                    if (closed.get()) {
+                        throw new HostException(ErrorCode.USER_CANCELLED, "the user cancelled the dialog", Map.of("dialog", name));
+                    }
+                    if (e.code() == ErrorCode.PIN_INCORRECT) {
+                        String retry = t.plain(switch (String.valueOf(e.details().get("pinState"))) {
+                            case "finalTry" -> "pin.wrong.finalTry";
+                            case "countLow" -> "pin.wrong.countLow";
+                            default -> "pin.wrong";
+                        });
+                        SwingUtilities.invokeLater(() -> retry(parts, retry));
+                        continue;
+                    }
+                    // Blocked: the window says so and what to do, and the request ends when the person closes it.
+                    SwingUtilities.invokeLater(() -> locked(parts, t));
+                    try {
+                        answer.get().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                    } catch (TimeoutException ignored) {
+                        // the page learns of the blocked PIN all the same
+                    }
+                    throw e;
+                } finally {
+                    Arrays.fill(pin, '\0');
+                }
+            }
+        } catch (TimeoutException e) {
+            throw new HostException(ErrorCode.USER_TIMEOUT, "no answer within " + timeout.toSeconds() + " s",
+                    Map.of("dialog", name, "timeoutSeconds", timeout.toSeconds()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HostException(ErrorCode.REQUEST_CANCELLED, "the request was cancelled", Map.of());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            closed.set(true);
+            answer.get().complete(new Answer<>(null)); // a click after this point finds the answer taken
+            disposeLater(ref);
+        }
+    }
 
-                @Override
-                public void insertUpdate(javax.swing.event.DocumentEvent e) {
-                    update();
-                }
-
-                @Override
-                public void removeUpdate(javax.swing.event.DocumentEvent e) {
-                    update();
-                }
-
-                @Override
-                public void changedUpdate(javax.swing.event.DocumentEvent e) {
-                    update();
-                }
-            });
-            int width = textWidth();
-            List<JComponent> rows = new java.util.ArrayList<>();
-            rows.add(new WrappedText(pinText(t, prompt, "pin"), width));
-            if (prompt.certificate() != null) {
+    /** Builds an approval window's content: who asks and what, the facts, the document, the PIN field, the buttons. */
+    private JComponent approvalContent(Approval approval, Texts t, Parts parts,
+                                       AtomicReference<CompletableFuture<Answer<char[]>>> answer, Runnable cancelled) {
+        PinPrompt prompt = approval.pin();
+        JDialog dialog = parts.dialog;
+        int width = textWidth();
+        boolean confirmation = approval.action() != null;
+        JButton ok = button(t.get(confirmation ? "button.confirm" : "button.ok"), confirmation ? "confirm" : "ok", () -> {
+            char[] pin;
+            if (parts.field != null) {
+                pin = parts.field.getPassword();
+                parts.field.setText("");
+                parts.checking = true;
+                parts.field.setEnabled(false);
+                parts.update();
+                showMessage(parts, t.get("pin.checking"), false);
+            } else {
+                pin = new char[0];
+            }
+            if (!answer.get().complete(new Answer<>(pin))) {
+                Arrays.fill(pin, '\0'); // the request already timed out or was cancelled
+            }
+        });
+        JButton cancel = button(t.get("button.cancel"), "cancel", cancelled);
+        parts.ok = ok;
+        parts.cancel = cancel;
+        List<JComponent> rows = new java.util.ArrayList<>();
+        AttributedCharacterIterator heading = confirmation
+                ? t.emphasised("confirm.text", approval.origin(), t.get(approval.action()))
+                : pinText(t, prompt, "pin");
+        rows.add(new WrappedText(heading, width));
+        approval.facts().forEach(f -> rows.add(new WrappedText(Texts.oneLine(f), width)));
+        if (approval.document() != null) {
+            rows.add(new WrappedText(t.get("document.label"), width));
+            rows.add(documentView(approval.document(), t, width));
+        }
+        if (!approval.details().isEmpty()) {
+            rows.add(detailsRows(approval.details(), t, width, parts));
+        }
+        StringBuilder description = new StringBuilder(plainText(heading));
+        approval.facts().forEach(f -> description.append('\n').append(Texts.oneLine(f)));
+        if (prompt != null) {
+            if (confirmation) {
+                rows.add(new WrappedText(t.emphasised("approve.pin", prompt.tokenLabel()), width));
+            } else if (prompt.certificate() != null) {
                 rows.add(new WrappedText(Texts.oneLine(t.plain("pin.certificate", prompt.certificate())), width));
             }
             if (prompt.tries() != PinPrompt.Tries.NORMAL) {
                 WrappedText warn = new WrappedText(t.get(prompt.tries() == PinPrompt.Tries.FINAL_TRY ? "pin.finalTry" : "pin.countLow"), width)
-                        .color(new Color(0xB00020));
+                        .color(WARNING);
                 warn.setName("warning");
+                parts.warning = warn;
                 rows.add(warn);
             }
-            JPanel pinRow = new JPanel(new FlowLayout(FlowLayout.LEFT, 0, 0));
-            pinRow.add(new JLabel(t.get("pin.label") + " "));
-            pinRow.add(field);
-            rows.add(pinRow);
-            dialog.addWindowListener(new WindowAdapter() {
+            WrappedText message = new WrappedText("", width).color(WARNING);
+            message.setName("message");
+            message.setVisible(false);
+            parts.message = message;
+            rows.add(message);
+            JPasswordField field = new JPasswordField(16);
+            field.setName("pin");
+            field.getAccessibleContext().setAccessibleName(t.get("pin.accessible"));
+            parts.field = field;
+            field.getDocument().addDocumentListener(new javax.swing.event.DocumentListener() {
                 @Override
-                public void windowOpened(WindowEvent e) {
-                    field.requestFocusInWindow();
+                public void insertUpdate(javax.swing.event.DocumentEvent e) {
+                    parts.update();
+                }
+
+                @Override
+                public void removeUpdate(javax.swing.event.DocumentEvent e) {
+                    parts.update();
+                }
+
+                @Override
+                public void changedUpdate(javax.swing.event.DocumentEvent e) {
+                    parts.update();
                 }
             });
-            return layout(rows, List.of(ok, cancel));
+            JPanel pinRow = new JPanel(new FlowLayout(FlowLayout.LEFT, 0, 0));
+            JLabel label = new JLabel(t.get("pin.label") + " ");
+            label.setLabelFor(field);
+            pinRow.add(label);
+            pinRow.add(field);
+            parts.pinRow = pinRow;
+            rows.add(pinRow);
+            // Typing the PIN and pressing Return is a deliberate act: the PIN's Return confirms. Without a
+            // typed PIN Return does nothing (an empty PIN is never sent), so a stray Return cannot approve.
+            dialog.getRootPane().setDefaultButton(ok);
+        } else if (confirmation) {
+            // This window authorises a signature or a change to the card without a PIN (the card is logged in).
+            // Return, pressed out of habit or meant for the page, must not be that consent; at worst it cancels,
+            // which the page can ask again. Confirming takes the button itself.
+            dialog.getRootPane().setDefaultButton(cancel);
+        }
+        parts.armed = !confirmation;
+        parts.update();
+        dialog.addWindowListener(new WindowAdapter() {
+            @Override
+            public void windowOpened(WindowEvent e) {
+                if (parts.field != null) {
+                    parts.field.requestFocusInWindow();
+                } else {
+                    cancel.requestFocusInWindow(); // Space, too, presses Cancel until the user moves on
+                }
+                if (confirmation) {
+                    // Confirm stays disabled for a moment after the window appears: it comes to the front on its
+                    // own, and a click the person meant for the page must not sign or write anything.
+                    javax.swing.Timer timer = new javax.swing.Timer(ARM_DELAY_MILLIS, ev -> {
+                        parts.armed = true;
+                        parts.update();
+                    });
+                    timer.setRepeats(false);
+                    timer.start();
+                }
+            }
         });
+        dialog.getAccessibleContext().setAccessibleName(t.get("title") + ": "
+                + (confirmation ? t.get(approval.action()) : t.get("pin.accessible")));
+        dialog.getAccessibleContext().setAccessibleDescription(description.toString());
+        return layout(rows, List.of(ok, cancel));
+    }
+
+    private static final Color WARNING = new Color(0xB00020);
+
+    /** A "Details" button that shows (and hides) the raw names and numbers; closed at first. */
+    private static JComponent detailsRows(List<String> details, Texts t, int width, Parts parts) {
+        JPanel panel = new JPanel();
+        panel.setLayout(new BoxLayout(panel, BoxLayout.Y_AXIS));
+        JPanel shown = new JPanel();
+        shown.setName("detailsText");
+        shown.setLayout(new BoxLayout(shown, BoxLayout.Y_AXIS));
+        for (String d : details) {
+            WrappedText row = new WrappedText(Texts.oneLine(d), width - 16);
+            row.setAlignmentX(0f);
+            shown.add(row);
+        }
+        shown.setBorder(BorderFactory.createEmptyBorder(4, 16, 0, 0));
+        shown.setVisible(false);
+        shown.setAlignmentX(0f);
+        javax.swing.JToggleButton toggle = new javax.swing.JToggleButton(t.get("button.details") + " \u25B8");
+        toggle.setName("details");
+        toggle.setAlignmentX(0f);
+        toggle.addActionListener(e -> {
+            shown.setVisible(toggle.isSelected());
+            toggle.setText(t.get("button.details") + (toggle.isSelected() ? " \u25BE" : " \u25B8"));
+            fit(parts.dialog, parts.root);
+        });
+        panel.add(toggle);
+        panel.add(shown);
+        panel.setAlignmentX(0f);
+        return panel;
+    }
+
+    /** The document being signed, exactly as signed: read-only, selectable, scrollable, reachable with Tab. */
+    private static JComponent documentView(String document, Texts t, int width) {
+        javax.swing.JTextArea area = new javax.swing.JTextArea(document);
+        area.setName("document");
+        area.setEditable(false);
+        area.setLineWrap(true);
+        area.setWrapStyleWord(true);
+        area.setCaretPosition(0);
+        area.setFont(UIManager.getFont("Label.font").deriveFont(java.awt.Font.PLAIN));
+        // Tab leaves the text, as in any other read-only field, instead of being typed into it.
+        area.setFocusTraversalKeys(java.awt.KeyboardFocusManager.FORWARD_TRAVERSAL_KEYS, null);
+        area.setFocusTraversalKeys(java.awt.KeyboardFocusManager.BACKWARD_TRAVERSAL_KEYS, null);
+        area.getAccessibleContext().setAccessibleName(t.get("document.accessible"));
+        JScrollPane scroll = new JScrollPane(area, ScrollPaneConstants.VERTICAL_SCROLLBAR_AS_NEEDED,
+                ScrollPaneConstants.HORIZONTAL_SCROLLBAR_NEVER);
+        scroll.setName("documentScroll");
+        area.setSize(width - 24, Short.MAX_VALUE);
+        int lines = Math.min(14, Math.max(3, (area.getPreferredSize().height + area.getFontMetrics(area.getFont()).getHeight() - 1)
+                / Math.max(1, area.getFontMetrics(area.getFont()).getHeight())));
+        int height = lines * area.getFontMetrics(area.getFont()).getHeight() + 8;
+        scroll.setPreferredSize(new Dimension(width, height));
+        scroll.setMaximumSize(new Dimension(width, height));
+        return scroll;
+    }
+
+    /** After a wrong PIN: the same window, the field cleared, the message, and the field ready for the next try. */
+    private static void retry(Parts parts, String message) {
+        if (parts.dialog == null || !parts.dialog.isDisplayable()) {
+            return;
+        }
+        parts.checking = false;
+        parts.field.setText("");
+        parts.field.setEnabled(true);
+        if (parts.warning != null) {
+            parts.warning.setVisible(false); // the message says what is left now
+        }
+        showMessage(parts, message, true);
+        parts.update();
+        parts.field.requestFocusInWindow();
+    }
+
+    /** The PIN is blocked: no field any more, what to do, and one button to close. */
+    private static void locked(Parts parts, Texts t) {
+        if (parts.dialog == null || !parts.dialog.isDisplayable()) {
+            return;
+        }
+        parts.pinRow.setVisible(false);
+        if (parts.warning != null) {
+            parts.warning.setVisible(false);
+        }
+        parts.ok.setVisible(false);
+        parts.cancel.setText(t.get("button.close"));
+        parts.dialog.getRootPane().setDefaultButton(parts.cancel);
+        showMessage(parts, t.plain("pin.locked"), true);
+        parts.cancel.requestFocusInWindow();
+    }
+
+    private static void showMessage(Parts parts, String text, boolean warning) {
+        parts.message.setPlain(text);
+        parts.message.setForeground(warning ? WARNING : UIManager.getColor("Label.foreground"));
+        parts.message.setVisible(true);
+        parts.message.getAccessibleContext().setAccessibleName(text);
+        fit(parts.dialog, parts.root);
+    }
+
+    private static String plainText(AttributedCharacterIterator text) {
+        StringBuilder out = new StringBuilder();
+        for (char c = text.first(); c != java.text.CharacterIterator.DONE; c = text.next()) {
+            out.append(c);
+        }
+        text.first();
+        return out.toString();
     }
 
     @Override
@@ -171,6 +432,7 @@ public final class SwingUserInterface implements UserInterface {
                 JDialog dialog = frame("cardbridge-pinpad", t);
                 ref.set(dialog);
                 dialog.setDefaultCloseOperation(WindowConstants.DO_NOTHING_ON_CLOSE);
+                dialog.getAccessibleContext().setAccessibleName(t.get("title") + ": " + t.get("pin.accessible"));
                 JPanel content = layout(List.of(new WrappedText(pinText(t, prompt, "pinpad"), textWidth())), List.of());
                 dialog.add(content);
                 fit(dialog, content);
@@ -198,18 +460,6 @@ public final class SwingUserInterface implements UserInterface {
      * front on its own, and a click the user meant for the page must not sign or write anything.
      */
     static final int ARM_DELAY_MILLIS = 700;
-
-    private static void armAfterDelay(JDialog dialog, JButton button) {
-        button.setEnabled(false);
-        dialog.addWindowListener(new WindowAdapter() {
-            @Override
-            public void windowOpened(WindowEvent e) {
-                javax.swing.Timer timer = new javax.swing.Timer(ARM_DELAY_MILLIS, ev -> button.setEnabled(true));
-                timer.setRepeats(false);
-                timer.start();
-            }
-        });
-    }
 
     /** Shows a dialog and waits for its answer; closing it is USER_CANCELLED, no answer in time USER_TIMEOUT. */
     private <T> T show(String name, Texts t, Duration timeout,
@@ -320,6 +570,10 @@ public final class SwingUserInterface implements UserInterface {
         dialog.setTitle(t.get("title"));
         dialog.setAlwaysOnTop(true);
         dialog.setResizable(false);
+        dialog.setAutoRequestFocus(true);
+        // Escape closes the window, as the close button does: a cancel (the PIN-pad notice cannot be closed).
+        dialog.getRootPane().registerKeyboardAction(e -> dialog.dispatchEvent(new WindowEvent(dialog, WindowEvent.WINDOW_CLOSING)),
+                javax.swing.KeyStroke.getKeyStroke(java.awt.event.KeyEvent.VK_ESCAPE, 0), JComponent.WHEN_IN_FOCUSED_WINDOW);
         return dialog;
     }
 

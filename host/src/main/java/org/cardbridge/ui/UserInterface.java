@@ -32,4 +32,32 @@ public interface UserInterface {
 
     /** Tells the user to type the PIN on the reader; closing the returned handle removes the notice. */
     AutoCloseable showPinPadNotice(PinPrompt prompt, Lang lang);
+
+    /**
+     * One window for one decision: the confirmation of {@code approval.action()} (when not null) and, in the
+     * same window, the PIN (when {@code approval.pin()} is not null), which goes to {@code check}. A wrong PIN
+     * keeps the window open with the retry message until the person types another, cancels or runs out of
+     * time; a blocked PIN is explained in the window before PIN_LOCKED is thrown. Returns when the person
+     * confirmed and, with a PIN, the card took it.
+     *
+     * <p>This default, for user interfaces on the test classpath, asks with {@link #confirm} and {@link #askPin}
+     * and does not retry: a wrong PIN ends the request with PIN_INCORRECT.
+     */
+    default void approve(Approval approval, Lang lang, Duration timeout, PinCheck check) {
+        if (approval.action() != null) {
+            java.util.List<String> facts = new java.util.ArrayList<>(approval.facts());
+            if (approval.document() != null) {
+                facts.add(approval.document());
+            }
+            confirm(new Confirmation(approval.origin(), approval.action(), facts), lang, timeout);
+        }
+        if (approval.pin() != null) {
+            char[] pin = askPin(approval.pin(), lang, timeout);
+            try {
+                check.use(pin);
+            } finally {
+                java.util.Arrays.fill(pin, '\0');
+            }
+        }
+    }
 }

@@ -72,6 +72,17 @@ final class WrappedText extends JTextPane {
         this(new java.text.AttributedString(text).getIterator(), width);
     }
 
+    /** Replaces the text with plain text (a message that changes while the window is open). */
+    void setPlain(String text) {
+        StyledDocument doc = getStyledDocument();
+        try {
+            doc.remove(0, doc.getLength());
+            doc.insertString(0, text, new SimpleAttributeSet());
+        } catch (BadLocationException e) {
+            throw new IllegalStateException(e); // the whole document is always in range
+        }
+    }
+
     WrappedText color(Color color) {
         setForeground(color);
         return this;

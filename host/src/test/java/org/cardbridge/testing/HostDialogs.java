@@ -51,6 +51,38 @@ public final class HostDialogs {
         throw new AssertionError("the confirmation dialog did not take the click on Confirm");
     }
 
+    /**
+     * Types a PIN into the open window's PIN field (replacing anything half-typed) and presses Return once,
+     * without waiting for the window to go: after a wrong PIN the same window stays open for the next try.
+     * Return confirms only once the PIN is typed and the window armed, so this waits for the keys to show
+     * and for the 0.7 s arming.
+     */
+    public static void typePinOnce(XDoTool xdo, String window, String pin, Duration timeout) {
+        xdo.awaitPainted(window, timeout);
+        for (int attempt = 0; attempt < 5; attempt++) {
+            xdo.focus(window);
+            // A probe key first: once it shows, the field has the focus and no key of the PIN is lost.
+            String blank = xdo.pixels(window);
+            xdo.type("0");
+            if (!xdo.awaitRepaint(window, blank, Duration.ofSeconds(2))) {
+                continue;
+            }
+            xdo.key("ctrl+a");
+            String probe = xdo.pixels(window);
+            xdo.type(pin);
+            xdo.awaitRepaint(window, probe, Duration.ofSeconds(2));
+            try {
+                Thread.sleep(800); // a window that asks to confirm arms its button 0.7 s after it appears
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+            xdo.pressReturn();
+            return;
+        }
+        throw new AssertionError("the PIN field did not take the keys");
+    }
+
     /** Waits for the next dialog and confirms it. */
     public static void confirm(XDoTool xdo, Duration timeout, String screenshot) {
         confirm(xdo, xdo.waitForWindow(TITLE, timeout), timeout, screenshot);

@@ -57,6 +57,9 @@ public final class DialogScenario {
             case "pin-cancelled" -> pinCancelled(ui);
             case "confirm" -> confirm(ui, args[1]);
             case "long-origin" -> longOrigin(ui, args[1]);
+            case "pin-retry" -> pinRetry(ui, args[1]);
+            case "escape" -> escape(ui, args[1]);
+            case "document" -> document(ui);
             default -> throw new IllegalArgumentException(args[0]);
         }
         report("ready");
@@ -235,6 +238,93 @@ public final class DialogScenario {
     }
 
     /**
+     * A window with consent and PIN together, whose card takes only "2468": each other PIN is wrong (the first
+     * leaves few tries, the second one try; with {@code lock}, the third blocks the PIN). Reports each try the
+     * card got (its length only) and the outcome.
+     */
+    private static void pinRetry(SwingUserInterface ui, String variant) throws Exception {
+        java.util.concurrent.atomic.AtomicInteger tries = new java.util.concurrent.atomic.AtomicInteger();
+        PinCheck card = pin -> {
+            int n = tries.incrementAndGet();
+            report("try " + n + " length " + pin.length);
+            if (new String(pin).equals("2468")) {
+                return;
+            }
+            if (variant.equals("lock") && n == 3) {
+                throw new HostException(org.cardbridge.protocol.ErrorCode.PIN_LOCKED, "blocked", java.util.Map.of("pinState", "locked"));
+            }
+            throw new HostException(org.cardbridge.protocol.ErrorCode.PIN_INCORRECT, "wrong PIN",
+                    java.util.Map.of("pinState", n == 1 ? "countLow" : "finalTry"));
+        };
+        Approval approval = new Approval(ORIGIN, "action.sign", List.of("Karta: Karta Żółta"), null, PROMPT);
+        Thread worker = new Thread(() -> {
+            try {
+                ui.approve(approval, Lang.EN, TIMEOUT, card);
+                report("outcome approved");
+            } catch (HostException e) {
+                report("outcome error " + e.code());
+            }
+        });
+        worker.start();
+        awaitComponent("cardbridge-confirm", "pin");
+        report("shown");
+        String line;
+        while ((line = IN.readLine()) != null) {
+            if (!line.equals("look")) {
+                System.exit(0);
+            }
+            JButton confirm = (JButton) awaitComponent("cardbridge-confirm", "confirm");
+            WrappedText message = (WrappedText) awaitComponent("cardbridge-confirm", "message");
+            JPasswordField field = (JPasswordField) awaitComponent("cardbridge-confirm", "pin");
+            report("looked windows " + showingDialogs().size() + " field " + onEdt(() -> field.getDocument().getLength())
+                    + " confirm " + onEdt(confirm::isEnabled) + " pinShown " + onEdt(field::isShowing) + " confirmShown " + onEdt(confirm::isShowing)
+                    + " message " + onEdt(() -> message.isShowing() ? message.getText().replace('\n', ' ') : ""));
+        }
+        worker.join(10_000);
+    }
+
+    /** A window of each kind, for the test to press Escape in. */
+    private static void escape(SwingUserInterface ui, String kind) throws Exception {
+        Thread worker = new Thread(() -> {
+            try {
+                switch (kind) {
+                    case "confirm" -> ui.confirm(new Confirmation(ORIGIN, "action.sign", List.of("Karta: Karta Żółta")), Lang.PL, TIMEOUT);
+                    case "pin" -> Arrays.fill(ui.askPin(PROMPT, Lang.PL, TIMEOUT), '\0');
+                    case "consent" -> ui.askReadConsent(ORIGIN, Lang.PL, TIMEOUT);
+                    case "approve" -> ui.approve(new Approval(ORIGIN, "action.sign", List.of("Karta: Karta Żółta"), "Dokument", PROMPT),
+                            Lang.PL, TIMEOUT, pin -> { });
+                    default -> throw new IllegalArgumentException(kind);
+                }
+                report("outcome answered");
+            } catch (HostException e) {
+                report("outcome error " + e.code());
+            }
+        });
+        worker.start();
+        Window w = SwingUtilities.getWindowAncestor(awaitComponent(kind.equals("approve") ? "cardbridge-confirm" : "cardbridge-" + kind, "text"));
+        report("accessible " + onEdt(() -> w.getAccessibleContext().getAccessibleName()));
+    }
+
+    /** The sign window with a long text document: it scrolls, and Tab reaches it and goes on to the buttons. */
+    private static void document(SwingUserInterface ui) throws Exception {
+        String text = String.join("\n", java.util.Collections.nCopies(60, "Wniosek o odnowienie certyfikatu — wiersz"));
+        Thread worker = new Thread(() -> {
+            try {
+                ui.approve(new Approval(ORIGIN, "action.sign", List.of("Karta: Karta Żółta"), text, null), Lang.PL, TIMEOUT, null);
+                report("outcome confirmed");
+            } catch (HostException e) {
+                report("outcome error " + e.code());
+            }
+        });
+        worker.start();
+        javax.swing.JTextArea area = (javax.swing.JTextArea) awaitComponent("cardbridge-confirm", "document");
+        Window dialog = SwingUtilities.getWindowAncestor(area);
+        reportFit(dialog);
+        report("document equal " + onEdt(() -> area.getText().equals(text)));
+        report("document scrolls " + onEdt(() -> area.getHeight() > area.getVisibleRect().height));
+    }
+
+    /**
      * Where the screen's usable area and the dialog are, and how many character positions of its text
      * lie outside the text's own bounds (cut off, not shown).
      */
@@ -247,6 +337,9 @@ public final class DialogScenario {
     private static int cutOff(Container parent) {
         int outside = 0;
         for (Component c : parent.getComponents()) {
+            if (!c.isVisible()) {
+                continue; // a message row kept hidden until there is something to say
+            }
             if (c instanceof WrappedText text) {
                 for (int i = 0; i <= text.getDocument().getLength(); i++) {
                     try {

@@ -170,6 +170,112 @@ class SwingUserInterfaceTest {
         }
     }
 
+    /**
+     * Consent and PIN in one window; a wrong PIN keeps that window open: the field is cleared, Confirm waits for
+     * a PIN again, and the message says what the card's flags tell (few tries, then one try). The right PIN
+     * typed there is taken. Each try reaches the card once, typed by the person. Screenshots:
+     * target/screenshots/pin-retry-*.png.
+     */
+    @Test
+    void wrongPin_sameWindowSaysSo_fieldCleared_rightPinTaken() throws Exception {
+        try (Child child = new Child("pin-retry", "ok")) {
+            child.expect("shown");
+            XDoTool xdo = xvfb.xdotool();
+            String window = xdo.waitForWindow(HostDialogs.TITLE, WAIT);
+            HostDialogs.typePinOnce(xdo, window, "1111", WAIT);
+            assertEquals("try 1 length 4", child.expect("try "));
+            String looked = look(child, "Only a few tries");
+            assertTrue(looked.startsWith("looked windows 1 field 0 confirm false pinShown true"), looked);
+            assertTrue(looked.contains("Wrong PIN. Only a few tries are left"), looked);
+            xdo.screenshot("pin-retry-wrong");
+            HostDialogs.typePinOnce(xdo, window, "2222", WAIT);
+            assertEquals("try 2 length 4", child.expect("try "));
+            looked = look(child, "One try is left");
+            assertTrue(looked.contains("Wrong PIN. One try is left"), looked);
+            xdo.screenshot("pin-retry-last");
+            HostDialogs.typePinOnce(xdo, window, "2468", WAIT);
+            assertEquals("try 3 length 4", child.expect("try "));
+            assertEquals("outcome approved", child.expect("outcome "));
+            assertTrue(xdo.awaitGone(window, WAIT));
+        }
+    }
+
+    /** The try that blocks the PIN: the same window says so and what to do, with no field; Escape closes it. */
+    @Test
+    void thirdWrongPin_blocks_windowExplains_andEscapeCloses() throws Exception {
+        try (Child child = new Child("pin-retry", "lock")) {
+            child.expect("shown");
+            XDoTool xdo = xvfb.xdotool();
+            String window = xdo.waitForWindow(HostDialogs.TITLE, WAIT);
+            for (String pin : List.of("1111", "2222", "3333")) {
+                HostDialogs.typePinOnce(xdo, window, pin, WAIT);
+                child.expect("try ");
+                if (!pin.equals("3333")) {
+                    look(child, "Wrong PIN");
+                }
+            }
+            String looked = look(child, "blocked");
+            assertTrue(looked.contains("pinShown false confirmShown false"), looked);
+            assertTrue(looked.contains("PUK"), looked);
+            xdo.awaitPainted(window, WAIT);
+            xdo.screenshot("pin-retry-locked");
+            xdo.focus(window);
+            xdo.key("Escape");
+            assertEquals("outcome error PIN_LOCKED", child.expect("outcome "));
+        }
+    }
+
+    /** Escape cancels every window that asks something, and each has an accessible name saying what it is. */
+    @ParameterizedTest
+    @ValueSource(strings = {"confirm", "pin", "consent", "approve"})
+    void escape_cancels_andTheWindowHasAnAccessibleName(String kind) throws Exception {
+        try (Child child = new Child("escape", kind)) {
+            String name = child.expect("accessible ");
+            assertTrue(name.startsWith("accessible CardBridge") && name.length() > "accessible CardBridge".length() + 2, name);
+            XDoTool xdo = xvfb.xdotool();
+            String window = xdo.waitForWindow(HostDialogs.TITLE, WAIT);
+            xdo.awaitPainted(window, WAIT);
+            for (int attempt = 0; attempt < 5 && xdo.isVisible(window); attempt++) {
+                xdo.focus(window);
+                xdo.key("Escape");
+                xdo.awaitGone(window, Duration.ofSeconds(3));
+            }
+            assertEquals("outcome error USER_CANCELLED", child.expect("outcome "));
+        }
+    }
+
+    /** A long text document is shown whole, exactly, in a scrolling area; the window still fits the screen. */
+    @Test
+    void document_shownExactly_scrolls_andTheWindowFits() throws Exception {
+        try (Child child = new Child("document")) {
+            Rectangle usable = rect(child.expect("usable "));
+            rect(child.expect("window "));
+            assertEquals("cut off 0", child.expect("cut off "));
+            assertEquals("document equal true", child.expect("document equal "));
+            assertEquals("document scrolls true", child.expect("document scrolls "));
+            XDoTool xdo = xvfb.xdotool();
+            String id = xdo.waitForWindow(HostDialogs.TITLE, WAIT);
+            assertTrue(usable.contains(xdo.geometry(id)));
+            xdo.awaitPainted(id, WAIT);
+            xdo.screenshot("sign-document-long");
+        }
+    }
+
+    /** Asks the child to look at the window until its message contains {@code text}. */
+    private static String look(Child child, String text) throws Exception {
+        long end = System.nanoTime() + WAIT.toNanos();
+        String line = "";
+        while (System.nanoTime() < end) {
+            child.send("look");
+            line = child.expect("looked ");
+            if (line.contains(text)) {
+                return line;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("the window never said '" + text + "': " + line);
+    }
+
     private static Rectangle rect(String line) {
         String[] p = line.split(" ");
         int n = p.length;

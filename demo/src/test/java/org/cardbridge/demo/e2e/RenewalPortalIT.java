@@ -244,13 +244,12 @@ class RenewalPortalIT {
             s.awaitState("form", CARD);
             String code = ca.renewals().newCode();
             s.type("code", code);
-            // generateKeyPair: the host's confirmation first (confirmed), then its PIN dialog (cancelled)
-            s.dialogs.thenAnswer(HostDialogs.Answer.APPROVE);
+            // generateKeyPair: the host's one window, the key and its request with the PIN field, cancelled
             s.dialogs.thenAnswer(HostDialogs.Answer.CANCEL);
             s.click("renew");
             s.awaitState("error", CARD);
             assertEquals("USER_CANCELLED", s.messageCode());
-            assertEquals(List.of(HostDialogs.Answer.APPROVE, HostDialogs.Answer.CANCEL), s.dialogs.given());
+            assertEquals(List.of(HostDialogs.Answer.CANCEL), s.dialogs.given());
             assertTrue(s.text("message").contains("Nothing changed on the card"), s.text("message"));
             assertEquals(0, s.card().path("pendingKeys").size());
             s.assertOldCertificateStillWorks();

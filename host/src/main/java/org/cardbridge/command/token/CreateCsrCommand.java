@@ -177,9 +177,13 @@ public final class CreateCsrCommand implements Command<CreateCsrCommand.Args> {
                 .ifPresent(TokenSession::requireNamedAlgorithm);
         String subjectText = new X500Principal(encoded(args.subject())).getName(X500Principal.RFC2253);
         Texts t = TokenAccess.texts(context);
-        access.confirm(context, "action.createCsr", List.of(t.plain("fact.token", session.info().label()),
-                t.plain("fact.subject", subjectText)));
-        access.login(session, context, null);
+        // A request for a key the person just approved creating (with its request) in generateKeyPair's window
+        // needs no window of its own; any other request is approved here.
+        if (!access.takeRequestApproval(context, session, args.key().keyId()) || !session.loggedIn()) {
+            access.approve(session, context, "action.createCsr", List.of(t.plain("fact.token", session.info().label()),
+                    t.plain("fact.subject", PlainWords.name(args.subject(), subjectText))), null, null,
+                    List.of(t.plain("details.requestSubject", subjectText)));
+        }
         TokenAccess.requireNoCertificate(session, args.key().keyId(), "key", PENDING_ONLY); // private certificates show only now
         TokenObjects.Key key = TokenAccess.privateKey(session, args.key());
         TokenSession.requireNamedAlgorithm(key);

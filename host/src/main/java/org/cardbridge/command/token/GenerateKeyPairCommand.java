@@ -94,15 +94,33 @@ public final class GenerateKeyPairCommand implements Command<GenerateKeyPairComm
         }
         Texts t = TokenAccess.texts(context);
         String tokenLabel = session.info().label();
-        access.confirm(context, "action.generateKeyPair", List.of(t.plain("fact.token", tokenLabel),
-                t.plain("fact.algorithm", args.algorithm().wireName()), t.plain("fact.label", args.label())));
-        access.login(session, context, null);
+        // One window for the key and its certificate request: the request that follows for this very key, on
+        // this connection, from this origin, is part of what the person approves here (docs/design.md).
+        // A new key never takes the name of a key already on the card: a later window (removing the key, writing
+        // its certificate) must not be ambiguous.
+        String label = distinctLabel(session, args.label());
+        access.approve(session, context, "action.generateKeyPair", List.of(t.plain("fact.token", tokenLabel),
+                t.plain("fact.newKey", PlainWords.key(args.algorithm(), t), label)), null, null);
         byte[] id = newKeyId(session);
         context.cancellation().check();
         context.progress().report(Map.of("stage", "generatingKey", "algorithm", args.algorithm().wireName()));
-        TokenObjects.Key key = session.generateKeyPair(args.algorithm(), id, args.label());
-        return new Result(Handles.key(session.handle(), id), HexFormat.of().formatHex(id), args.label(),
+        TokenObjects.Key key = session.generateKeyPair(args.algorithm(), id, label);
+        access.approveRequestFor(context, session, id);
+        return new Result(Handles.key(session.handle(), id), HexFormat.of().formatHex(id), label,
                 args.algorithm().wireName(), Base64.getEncoder().encodeToString(key.publicKey().getEncoded()));
+    }
+
+    /** {@code label}, or with " (2)", " (3)"… when a key or certificate on the card already has that label. */
+    static String distinctLabel(TokenSession session, String label) {
+        java.util.Set<String> taken = new java.util.HashSet<>();
+        session.publicKeys().forEach(k -> taken.add(k.label()));
+        session.privateKeys().forEach(k -> taken.add(k.label()));
+        session.certificates().forEach(c -> taken.add(c.label()));
+        String candidate = label;
+        for (int n = 2; taken.contains(candidate); n++) {
+            candidate = label + " (" + n + ")";
+        }
+        return candidate;
     }
 
     /** 20 random bytes (the size of the SHA-1 ids cards often use) not used by any object of the card. */

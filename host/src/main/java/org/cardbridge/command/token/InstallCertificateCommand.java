@@ -216,19 +216,27 @@ public final class InstallCertificateCommand implements Command<InstallCertifica
 
         // ---- 2. the user confirms, then logs in -----------------------------------------------------
         Texts t = TokenAccess.texts(context);
+        // Plain words: who the certificates name, local dates; the raw names and numbers behind "Details". The old
+        // certificate usually names the same person: it is told apart by its dates, not by repeating the name.
         List<String> facts = new ArrayList<>(List.of(t.plain("fact.token", session.info().label()),
-                t.plain("fact.newCertificate", TokenAccess.subject(leaf), leaf.getNotBefore().toInstant().toString(),
-                        leaf.getNotAfter().toInstant().toString())));
-        if (replace) {
-            facts.add(t.plain("fact.oldCertificate", TokenAccess.subject(old.certificate())));
-            if (args.removeOldKey()) {
-                facts.add(t.plain("fact.removeOldKey"));
+                t.plain("fact.newCertificate", PlainWords.certificate(leaf, t, context.lang()))));
+        List<String> details = new ArrayList<>(PlainWords.details(leaf, t.get("details.new"), t));
+        if (old != null) {
+            X509Certificate oldCert = old.certificate();
+            details.addAll(PlainWords.details(oldCert, t.get("details.old"), t));
+            if (replace) {
+                facts.add(PlainWords.name(oldCert).equals(PlainWords.name(leaf))
+                        ? t.plain("fact.oldValidUntil", PlainWords.date(oldCert.getNotAfter().toInstant(), context.lang()))
+                        : t.plain("fact.oldCertificate", PlainWords.certificate(oldCert, t, context.lang())));
+                if (args.removeOldKey()) {
+                    facts.add(t.plain("fact.removeOldKey"));
+                }
+            } else {
+                facts.add(t.plain("fact.deferred", PlainWords.date(leaf.getNotBefore().toInstant(), context.lang()),
+                        PlainWords.date(oldCert.getNotAfter().toInstant(), context.lang())));
             }
-        } else if (old != null) {
-            facts.add(t.plain("fact.deferred", TokenAccess.subject(old.certificate())));
         }
-        access.confirm(context, replace ? "action.replaceCertificate" : "action.installCertificate", facts);
-        access.login(session, context, null);
+        access.approve(session, context, replace ? "action.replaceCertificate" : "action.installCertificate", facts, null, null, details);
         byte[] keyId = match.key().id();
         // Before login a card may show only the public key object; without the private key behind it the
         // certificate would be useless, so nothing is written.

@@ -54,9 +54,9 @@ public final class RemoveKeyCommand implements Command<Handles.ObjectHandle> {
         List<TokenObjects.Key> publicKeys = session.publicKeys().stream().filter(k -> Arrays.equals(k.id(), id)).toList();
         String label = publicKeys.isEmpty() ? "" : publicKeys.getFirst().label();
         Texts t = TokenAccess.texts(context);
-        access.confirm(context, "action.removeKey", List.of(t.plain("fact.token", session.info().label()),
-                t.plain("fact.label", label)));
-        access.login(session, context, null);
+        org.cardbridge.token.KeyAlgorithm algorithm = publicKeys.isEmpty() ? null : publicKeys.getFirst().algorithm();
+        access.approve(session, context, "action.removeKey", List.of(t.plain("fact.token", session.info().label()),
+                t.plain("fact.pendingKey", algorithm == null ? t.get("key.unknown") : PlainWords.key(algorithm, t), label)), null, null);
         TokenAccess.requireNoCertificate(session, id, "key", ONLY_PENDING); // private certificates show only now
         TokenObjects.Key privateKey = TokenAccess.privateKey(session, key);
         // Public key first: if the card goes between the two, a lone private key is still a pending key the

@@ -11,6 +11,7 @@ import org.cardbridge.token.SignaturePin;
 import org.cardbridge.token.SignatureScheme;
 import org.cardbridge.token.TokenObjects;
 import org.cardbridge.token.TokenSession;
+import org.cardbridge.ui.SignedText;
 import org.cardbridge.ui.Texts;
 
 import java.security.MessageDigest;
@@ -193,15 +194,21 @@ public final class SignCommand implements Command<SignCommand.Args> {
                         + " bytes per answer; sign with detached: true", Map.of("field", "detached", "limit", FrameWriter.MAX_OUTGOING));
             }
         }
-        String subject = TokenAccess.subject(x);
+        String subject = PlainWords.name(x);
         Texts t = TokenAccess.texts(context);
         List<String> facts = new ArrayList<>(List.of(t.plain("fact.token", session.info().label()),
-                t.plain("fact.certificate", subject), t.plain("fact.description", args.description())));
+                t.plain("fact.signer", PlainWords.certificate(x, t, context.lang())), t.plain("fact.description", args.description())));
+        // What you sign is what you see: text is shown whole, exactly the bytes signed; anything else is named
+        // by the page's description and its fingerprint, labelled as such.
+        String document = args.data() != null ? SignedText.of(args.data()) : null;
         if (args.batch()) {
             facts.add(t.plain("fact.count", args.hashes().size()));
+        } else if (document == null) {
+            byte[] hash = args.data() != null ? digest(args.hashAlgorithm(), args.data()) : args.hashes().getFirst();
+            facts.add(t.plain(args.data() != null ? "fact.binary" : "fact.hashOnly", args.hashAlgorithm(), SignedText.fingerprint(hash)));
         }
-        access.confirm(context, args.batch() ? "action.signBatch" : "action.sign", facts);
-        access.login(session, context, subject);
+        access.approve(session, context, args.batch() ? "action.signBatch" : "action.sign", facts, document, subject,
+                PlainWords.details(x, t.get("details.signer"), t));
         TokenObjects.Key key = session.privateKeys().stream().filter(k -> Arrays.equals(k.id(), cert.id())).findFirst()
                 .orElseThrow(() -> new HostException(ErrorCode.KEY_NOT_FOUND, "the card has no private key for this certificate",
                         Map.of("certificate", args.certificate())));

@@ -11,7 +11,7 @@ import org.cardbridge.token.SignaturePin;
 import org.cardbridge.token.TokenManager;
 import org.cardbridge.token.TokenObjects;
 import org.cardbridge.token.TokenSession;
-import org.cardbridge.ui.Confirmation;
+import org.cardbridge.ui.Approval;
 import org.cardbridge.ui.PinPrompt;
 import org.cardbridge.ui.Texts;
 
@@ -26,8 +26,8 @@ import org.cardbridge.log.Log;
 
 /**
  * What the token commands share: finding a token, the PIN login, the confirmation dialog, and finding
- * keys and certificates by handle. The PIN exists only inside {@link #withPin}: asked, used once, wiped,
- * never logged, never retried.
+ * keys and certificates by handle. The PIN exists only inside {@link #withPin}: typed by the person, used
+ * once per try, wiped, never logged, never re-sent by the host.
  */
 public final class TokenAccess {
     private static final Log LOG = Log.get(TokenAccess.class);
@@ -46,28 +46,69 @@ public final class TokenAccess {
     }
 
     /**
-     * Logs in unless the token already is (the login holds for the connection) or needs none. PIN-pad
-     * readers get a notice and the PIN is typed on the reader. {@code certificate} names the certificate
-     * the PIN is for, when there is one.
+     * Logs in unless the token already is (the login holds for the connection) or needs none: a window that
+     * asks only for the PIN ({@code login}). PIN-pad readers get a notice and the PIN is typed on the reader.
+     * {@code certificate} names the certificate the PIN is for, when there is one.
      */
     public void login(TokenSession session, CommandContext context, String certificate) {
+        PinPrompt prompt = pinNeeded(session, context, certificate);
+        if (prompt != null) {
+            logIn(session, context, Approval.pinOnly(prompt));
+        }
+    }
+
+    /**
+     * The one window of an operation: the confirmation naming origin, action and facts (and the document, when
+     * it is text), with the PIN field in the same window when the card needs the PIN now. The person's PIN
+     * logs in; a wrong one is retried in that window, each try typed by the person. With a PIN-pad reader the
+     * confirmation comes first, then the notice to type the PIN on the reader. Returns only when confirmed and
+     * logged in (where a login is needed).
+     */
+    public void approve(TokenSession session, CommandContext context, String action, List<String> facts, String document,
+                        String certificate) {
+        approve(session, context, action, facts, document, certificate, List.of());
+    }
+
+    /** {@link #approve} with details shown behind the window's "Details" button. */
+    public void approve(TokenSession session, CommandContext context, String action, List<String> facts, String document,
+                        String certificate, List<String> details) {
+        context.cancellation().check();
+        PinPrompt prompt = pinNeeded(session, context, certificate);
+        Approval approval = new Approval(context.origin(), action, facts, document, null, details);
+        if (prompt == null || session.info().has(Ck.CKF_PROTECTED_AUTHENTICATION_PATH)) {
+            context.ui().approve(approval, context.lang(), context.policy().dialogTimeout(), null);
+            context.cancellation().check();
+            if (prompt != null) {
+                logIn(session, context, Approval.pinOnly(prompt));
+            }
+        } else {
+            logIn(session, context, approval.withPin(prompt));
+        }
+        context.cancellation().check();
+    }
+
+    /** The PIN prompt for a login, or null when the token is logged in or needs none; PIN_LOCKED before any window. */
+    private static PinPrompt pinNeeded(TokenSession session, CommandContext context, String certificate) {
         if (session.loggedIn()) {
-            return;
+            return null;
         }
         Pkcs11.TokenInfo info = session.info();
         if (!info.has(Ck.CKF_LOGIN_REQUIRED)) {
-            return;
+            return null;
         }
         PinState state = session.pinState(info);
         if (state == PinState.LOCKED) {
             throw TokenSession.lockedError();
         }
-        PinPrompt prompt = new PinPrompt(context.origin(), info.label(), certificate, switch (state) {
+        return new PinPrompt(context.origin(), info.label(), certificate, switch (state) {
             case FINAL_TRY -> PinPrompt.Tries.FINAL_TRY;
             case COUNT_LOW -> PinPrompt.Tries.COUNT_LOW;
             default -> PinPrompt.Tries.NORMAL;
         });
-        withPin(info, context, prompt, pin -> {
+    }
+
+    private void logIn(TokenSession session, CommandContext context, Approval approval) {
+        withPin(session.info(), context, approval, pin -> {
             session.login(pin);
             return null;
         });
@@ -75,23 +116,27 @@ public final class TokenAccess {
     }
 
     /**
-     * The PIN for each signature of a key that asks for it every time: a dialog of its own (or the PIN-pad
-     * notice) per signature, whatever login came before. Asked only when the card says the key needs it.
+     * The PIN for each signature of a key that asks for it every time: a window of its own (or the PIN-pad
+     * notice) per signature, whatever login came before. Asked only when the card says the key needs it; a
+     * wrong PIN is retried in that window.
      */
     public SignaturePin signaturePin(TokenSession session, CommandContext context, String certificate) {
         return sign -> {
             Pkcs11.TokenInfo info = session.info();
             PinPrompt prompt = new PinPrompt(context.origin(), info.label(), certificate, PinPrompt.Tries.NORMAL,
                     PinPrompt.Purpose.SIGNATURE);
-            return withPin(info, context, prompt, sign);
+            return withPin(info, context, Approval.pinOnly(prompt), sign);
         };
     }
 
-    /** Asks for one PIN (the dialog, or the PIN-pad notice with null), runs {@code use} with it, wipes it. */
-    private static <T> T withPin(Pkcs11.TokenInfo info, CommandContext context, PinPrompt prompt, Function<byte[], T> use) {
+    /**
+     * Shows the approval with its PIN field (or, for a PIN-pad reader, the notice with a null PIN) and runs
+     * {@code use} with each PIN the person types, wiped after each try, until one is taken.
+     */
+    private static <T> T withPin(Pkcs11.TokenInfo info, CommandContext context, Approval approval, Function<byte[], T> use) {
         context.cancellation().check();
         if (info.has(Ck.CKF_PROTECTED_AUTHENTICATION_PATH)) {
-            AutoCloseable notice = context.ui().showPinPadNotice(prompt, context.lang());
+            AutoCloseable notice = context.ui().showPinPadNotice(approval.pin(), context.lang());
             try {
                 return use.apply(null);
             } finally {
@@ -103,17 +148,16 @@ public final class TokenAccess {
                 }
             }
         }
-        char[] pin = context.ui().askPin(prompt, context.lang(), context.policy().dialogTimeout());
-        byte[] utf8 = null;
-        try {
-            utf8 = utf8(pin);
-            return use.apply(utf8);
-        } finally {
-            Arrays.fill(pin, '\0');
-            if (utf8 != null) {
+        java.util.concurrent.atomic.AtomicReference<T> result = new java.util.concurrent.atomic.AtomicReference<>();
+        context.ui().approve(approval, context.lang(), context.policy().dialogTimeout(), pin -> {
+            byte[] utf8 = utf8(pin);
+            try {
+                result.set(use.apply(utf8));
+            } finally {
                 Arrays.fill(utf8, (byte) 0);
             }
-        }
+        });
+        return result.get();
     }
 
     /** UTF-8 bytes of the PIN without making a String (which could not be wiped). */
@@ -127,11 +171,25 @@ public final class TokenAccess {
         return out;
     }
 
-    /** Shows the native confirmation naming the origin and the action; returns only when confirmed. */
-    public void confirm(CommandContext context, String action, List<String> facts) {
-        context.cancellation().check();
-        context.ui().confirm(new Confirmation(context.origin(), action, facts), context.lang(), context.policy().dialogTimeout());
-        context.cancellation().check();
+    /**
+     * Keys whose one certificate request the person approved in the window that created them: origin, token
+     * and key id. This object lives as long as the connection (one per host process), so an approval never
+     * outlives the page's connection; each is taken by the first createCsr for that key.
+     */
+    private final java.util.Set<String> csrApproved = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** Records that the person approved one certificate request for this new key (generateKeyPair's window). */
+    public void approveRequestFor(CommandContext context, TokenSession session, byte[] keyId) {
+        csrApproved.add(scope(context, session, keyId));
+    }
+
+    /** True, once, when the person already approved a request for this key from this origin on this connection. */
+    public boolean takeRequestApproval(CommandContext context, TokenSession session, byte[] keyId) {
+        return csrApproved.remove(scope(context, session, keyId));
+    }
+
+    private static String scope(CommandContext context, TokenSession session, byte[] keyId) {
+        return context.origin() + " " + session.handle() + " " + java.util.HexFormat.of().formatHex(keyId);
     }
 
     public static Texts texts(CommandContext context) {

@@ -68,7 +68,7 @@ class SignTest {
             assertEquals("action.sign", ui.confirmations().getFirst().action());
             assertTrue(ui.confirmations().getFirst().facts().contains("Document: Wniosek o odnowienie"));
             assertEquals(InProcessHost.ORIGIN, ui.confirmations().getFirst().origin());
-            assertEquals(TokenAccess.subject(f.cert()), ui.pinPrompts().getFirst().certificate());
+            assertEquals(PlainWords.name(f.cert()), ui.pinPrompts().getFirst().certificate());
         }
     }
 
