@@ -363,7 +363,7 @@ export type RenewalActivity =
 
 export interface RenewalState {
   name: RenewalStateName;
-  /** The actions offered now; anything else is refused with NOT_ALLOWED_NOW. */
+  /** The actions offered now; anything else (but `read`, always allowed) is refused with NOT_ALLOWED_NOW. */
   next: readonly RenewalAction[];
   /** The last action's failure; the state is the one before it. */
   error: CardBridgeError | RenewalError | null;
@@ -391,13 +391,13 @@ export interface RenewalOptions {
   ca: CaCalls;
   /** Default: the module's own functions. */
   client?: Pick<Client, "status" | "listTokens" | "listCertificates" | "generateKeyPair" | "createCsr" | "sign" | "installCertificate" | "removeKey">;
-  /** "pl" | "en": the default texts (application description, install link). */
-  lang?: string;
+  /** "pl" | "en" (or a function giving it now): the default texts (application description, install link). */
+  lang?: string | (() => string);
   install?: InstallLinkOption;
   keyAlgorithm?: Algorithm;
   keyLabel?: string;
   /** Shown in the host's confirmation before the application is signed. */
-  applicationDescription?: string;
+  applicationDescription?: string | (() => string);
   /** Remove the old key with the old certificate (default true). */
   removeOldKey?: boolean;
   onState?: (state: RenewalState) => void;

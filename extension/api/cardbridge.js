@@ -620,12 +620,14 @@ export function createRenewal(options) {
     installCertificate,
     removeKey,
   };
-  const lang = options.lang ?? "en";
+  // lang and the description may be functions: a page that switches language keeps its journey.
+  const value = (v) => (typeof v === "function" ? v() : v);
+  const lang = () => value(options.lang) ?? "en";
   const now = options.now ?? Date.now;
   const removeOldKey = options.removeOldKey ?? true;
-  const description =
-    options.applicationDescription ??
-    (lang === "pl" ? "Wniosek o odnowienie certyfikatu" : "Application for the renewal of the certificate");
+  const description = () =>
+    value(options.applicationDescription) ??
+    (lang() === "pl" ? "Wniosek o odnowienie certyfikatu" : "Application for the renewal of the certificate");
   const listeners = { state: new Set(), activity: new Set() };
   if (options.onState) listeners.state.add(options.onState);
   if (options.onActivity) listeners.activity.add(options.onActivity);
@@ -696,15 +698,18 @@ export function createRenewal(options) {
   }
 
   function fail(error) {
-    state = snapshot(state.name, withInstallLink(error, options.install, lang));
+    state = snapshot(state.name, withInstallLink(error, options.install, lang()));
     emit("state", state);
     return state;
   }
 
-  /** Runs one action if the state offers it; its expected failures become state.error. */
+  /**
+   * Runs one action if the state offers it (reading the card again is always offered); its expected
+   * failures become state.error.
+   */
   function action(name, fn) {
     return async (...args) => {
-      if (busy || !state.next.includes(name)) {
+      if (busy || (name !== "read" && !state.next.includes(name))) {
         const e = new RenewalError("NOT_ALLOWED_NOW", `${name} is not offered in state ${state.name}${busy ? " (busy)" : ""}`);
         return fail(e);
       }
@@ -907,7 +912,7 @@ export function createRenewal(options) {
       data: known.draft.document,
       format: "cms",
       detached: true,
-      description,
+      description: description(),
     });
     known.signed = { document: known.draft.document, signature };
     let answer;
