@@ -45,7 +45,7 @@ final class PortalSession implements AutoCloseable {
     final String portal;
     final String origin;
     /** Serialises this test's WebDriver calls with those the dialog thread makes to look at the page. */
-    private final Object lock = new Object();
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
     /** What the page's status line said each time a CardBridge window appeared. */
     final List<String> activityWhileWindowOpen = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -89,8 +89,11 @@ final class PortalSession implements AutoCloseable {
 
     /** Runs a script in the page (serialised with the dialog thread's look at the page). */
     Object js(String script, Object... args) {
-        synchronized (lock) {
+        lock.lock();
+        try {
             return ((JavascriptExecutor) driver()).executeScript(script, args);
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -120,12 +123,22 @@ final class PortalSession implements AutoCloseable {
     void cancelWindowOf(String op) {
         java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean(op == null);
         dialogs.decideBy(() -> {
-            String activity;
+            String activity = "";
             try {
-                activity = bodyData("activity");
-                activityWhileWindowOpen.add(visibleText("activity") + visibleText("status"));
+                // The page cannot be asked while this test itself waits in a script for the window (signCms):
+                // then the window is not the page's, and is approved.
+                if (lock.tryLock(1, java.util.concurrent.TimeUnit.SECONDS)) {
+                    try {
+                        activity = bodyData("activity");
+                        activityWhileWindowOpen.add(visibleText("activity") + visibleText("status"));
+                    } finally {
+                        lock.unlock();
+                    }
+                }
             } catch (RuntimeException e) {
                 activity = "";
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
             if (!done.get() && activity.equals("waitingForYou:" + op)) {
                 done.set(true);
@@ -138,8 +151,11 @@ final class PortalSession implements AutoCloseable {
     /** Saves what the person sees now as target/screenshots/NAME.png. */
     void screenshot(String name) throws java.io.IOException {
         byte[] png;
-        synchronized (lock) {
+        lock.lock();
+        try {
             png = driver().getScreenshotAs(org.openqa.selenium.OutputType.BYTES);
+        } finally {
+            lock.unlock();
         }
         Files.createDirectories(org.cardbridge.testing.XDoTool.SCREENSHOTS);
         Files.write(org.cardbridge.testing.XDoTool.SCREENSHOTS.resolve(name + ".png"), png);
@@ -189,7 +205,8 @@ final class PortalSession implements AutoCloseable {
     /** The card as the page API reports it: {@code listCertificates} of the one token. */
     JsonNode card() throws Exception {
         Object raw;
-        synchronized (lock) {
+        lock.lock();
+        try {
             raw = ((JavascriptExecutor) driver()).executeAsyncScript("""
                 const done = arguments[arguments.length - 1];
                 import("/cardbridge/cardbridge.js").then(async (cb) => {
@@ -197,6 +214,8 @@ final class PortalSession implements AutoCloseable {
                   done(JSON.stringify(await cb.listCertificates({ token: tokens.find((t) => t.present).token })));
                 }).catch((e) => done(JSON.stringify({ error: e.code ?? String(e) })));
                 """);
+        } finally {
+            lock.unlock();
         }
         JsonNode n = JSON.readTree((String) raw);
         if (n.has("error")) {
@@ -208,7 +227,8 @@ final class PortalSession implements AutoCloseable {
     /** Signs {@code data} (CMS, detached) with the certificate {@code handle} through the page API; the dialogs are answered. */
     byte[] signCms(String handle, byte[] data) {
         Object raw;
-        synchronized (lock) {
+        lock.lock();
+        try {
             raw = ((JavascriptExecutor) driver()).executeAsyncScript("""
                 const [handle, data, done] = arguments;
                 import("/cardbridge/cardbridge.js").then(async (cb) => {
@@ -216,6 +236,8 @@ final class PortalSession implements AutoCloseable {
                   done(r.signature);
                 }).catch((e) => done("error:" + (e.code ?? String(e))));
                 """, handle, java.util.Base64.getEncoder().encodeToString(data));
+        } finally {
+            lock.unlock();
         }
         String s = (String) raw;
         if (s.startsWith("error:")) {
