@@ -374,3 +374,19 @@ test("caEndpoints: a 422 refusal is an answer, a 5xx or a network failure throws
   assert.deepEqual(await ca.lookup({ publicKey: "p" }), { status: "none" });
   assert.deepEqual(sent[0], ["/api/renewal/check", { certificate: "c", lang: "pl" }]);
 });
+
+test("lowLevelCall_noExtension_EXTENSION_UNAVAILABLE_carriesTheClientsInstallLink", async () => {
+  const { createClient } = await import("../api/cardbridge.js");
+  const { fakeWindow } = await import("./fakes.mjs");
+  const client = createClient({ window: fakeWindow(), ackTimeoutMs: 50, install: { url: "https://ca.example/get", text: "Get it" } });
+  await assert.rejects(client.listTokens(), (e) => {
+    assert.equal(e.code, "EXTENSION_UNAVAILABLE");
+    assert.deepEqual(e.install, { url: "https://ca.example/get", text: "Get it" });
+    return true;
+  });
+  const plain = createClient({ window: fakeWindow(), ackTimeoutMs: 50, lang: "pl" });
+  await assert.rejects(plain.status(), (e) => {
+    assert.deepEqual(e.install, { url: DEFAULT_INSTALL_LINK.url, text: "Zainstaluj CardBridge" });
+    return true;
+  });
+});

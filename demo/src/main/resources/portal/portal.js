@@ -220,7 +220,9 @@ function render(s) {
   if (s.signedApplication) offerSignedApplication(s.signedApplication);
 
   if (s.error) {
-    const truth = TRUTH[s.name] ? ` ${t(TRUTH[s.name])}` : "";
+    // A certificate the host refused to write: its own text says nothing was written and to contact the CA.
+    const refusedCertificate = ["CERTIFICATE_INVALID", "CERTIFICATE_KEY_MISMATCH"].includes(s.error.code);
+    const truth = TRUTH[s.name] && !refusedCertificate ? ` ${t(TRUTH[s.name])}` : "";
     const code = s.error.cause?.code ?? s.error.refusal?.code ?? s.error.code;
     showMessage(errorText(s.error) + truth, { code });
     if (s.error.install) $("message").append(" ", installLink(s.error.install));

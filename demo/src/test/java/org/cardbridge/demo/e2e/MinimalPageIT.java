@@ -21,6 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 
@@ -37,6 +38,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
@@ -54,6 +56,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * card, through a whole renewal and each interruption of docs/renewal-states.md. Each step asserts what
  * the person reads on the page, and saves a screenshot under target/screenshots/minimal-*.png.
  */
+// A whole renewal with its interruptions takes longer than the suite's default 120 s per test; the
+// deferred one waits in real time for the new certificate to become valid.
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
 class MinimalPageIT {
     static final Duration CARD = Duration.ofSeconds(120);
     @TempDir
@@ -310,7 +315,7 @@ class MinimalPageIT {
      */
     @Test
     void minimalPage_deferredRenewal_installedBesideTheOld_finishedWhenDue_oneCertificate(TestInfo info) throws Exception {
-        try (PortalSession s = session(info, "http://localhost:" + server.port(), Duration.ofMinutes(4))) {
+        try (PortalSession s = session(info, "http://localhost:" + server.port(), Duration.ofMinutes(3))) {
             open(s, "en");
             await(s, "eligible", false);
             typeCode(s, ca.renewals().newCode());
