@@ -148,12 +148,17 @@ final class PortalSession implements AutoCloseable {
         });
     }
 
-    /** Saves what the person sees now as target/screenshots/NAME.png. */
+    /** Saves the whole page as the person sees it now (not only the scrolled-to part) as target/screenshots/NAME.png. */
     void screenshot(String name) throws java.io.IOException {
         byte[] png;
         lock.lock();
         try {
-            png = driver().getScreenshotAs(org.openqa.selenium.OutputType.BYTES);
+            @SuppressWarnings("unchecked")
+            List<Number> size = (List<Number>) ((JavascriptExecutor) driver()).executeScript(
+                    "return [document.documentElement.scrollWidth, document.documentElement.scrollHeight]");
+            Map<String, Object> shot = driver().executeCdpCommand("Page.captureScreenshot", Map.of("format", "png", "captureBeyondViewport", true,
+                    "clip", Map.of("x", 0, "y", 0, "width", size.get(0).intValue(), "height", size.get(1).intValue(), "scale", 1)));
+            png = java.util.Base64.getDecoder().decode((String) shot.get("data"));
         } finally {
             lock.unlock();
         }
