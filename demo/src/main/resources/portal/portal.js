@@ -178,10 +178,17 @@ function validityOf(s) {
   }
 }
 
+/** The first failure behind an error (the CA's own CaError behind CA_OUTCOME_UNKNOWN ← CA_UNAVAILABLE). */
+function rootCause(e) {
+  let c = e;
+  while (c?.cause) c = c.cause;
+  return c;
+}
+
 function errorText(e) {
   if (e instanceof cardbridge.RenewalError) {
     if (e.code === "CA_REFUSED") return e.refusal.message;
-    const detail = e.cause?.message ?? "";
+    const detail = rootCause(e).message ?? "";
     if (e.code === "CA_UNAVAILABLE") return t("error.caUnavailable", { detail });
     if (e.code === "CA_OUTCOME_UNKNOWN") return t("error.caUnknownOutcome", { detail });
     return t("error.journey", { code: e.code });
@@ -223,7 +230,8 @@ function render(s) {
     // A certificate the host refused to write: its own text says nothing was written and to contact the CA.
     const refusedCertificate = ["CERTIFICATE_INVALID", "CERTIFICATE_KEY_MISMATCH"].includes(s.error.code);
     const truth = TRUTH[s.name] && !refusedCertificate ? ` ${t(TRUTH[s.name])}` : "";
-    const code = s.error.cause?.code ?? s.error.refusal?.code ?? s.error.code;
+    const root = rootCause(s.error);
+    const code = s.error.refusal?.code ?? (root !== s.error && root.code ? root.code : s.error.code);
     showMessage(errorText(s.error) + truth, { code });
     if (s.error.install) $("message").append(" ", installLink(s.error.install));
   } else if (s.name === "refused") {

@@ -107,7 +107,7 @@ export const TEXTS = {
     "error.caUnavailable": "CA nie odpowiada ({detail}). Spróbuj ponownie później.",
     "error.caUnknownOutcome": "CA nie potwierdziło przyjęcia wniosku ({detail}).",
     "error.journey": "Ten krok nie jest teraz możliwy ({code}). Odczytaj kartę ponownie.",
-    "card.USER_CANCELLED": "Anulowałeś operację w okienku CardBridge.",
+    "card.USER_CANCELLED": "Anulowano operację w okienku CardBridge.",
     "card.USER_TIMEOUT": "Okienko CardBridge czekało zbyt długo i zostało zamknięte.",
     "card.CERTIFICATE_INVALID": "Certyfikat od CA jest nieprawidłowy (nieczytelny albo z uszkodzonym łańcuchem). Nic nie zapisano na karcie. Skontaktuj się z CA.",
     "card.CERTIFICATE_KEY_MISMATCH": "CA przysłało certyfikat, który nie pasuje do nowego klucza na karcie. Nic nie zapisano. Skontaktuj się z CA.",
