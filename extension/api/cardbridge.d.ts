@@ -47,8 +47,13 @@ export declare class CardBridgeError extends Error {
   constructor(code: string, message: string, details?: Record<string, unknown>);
   readonly name: "CardBridgeError";
   readonly code: ErrorCodeName;
-  /** What the host or extension added: e.g. triesLeft, origin, field, reason. Never secrets. */
-  readonly details: Record<string, unknown>;
+  /**
+   * What the host or extension added: e.g. `pinState` (PIN_INCORRECT, PIN_LOCKED: "ok" | "countLow" |
+   * "finalTry" | "locked"), origin, field, reason. Never secrets.
+   */
+  readonly details: Record<string, unknown> & { pinState?: PinState };
+  /** Only for EXTENSION_UNAVAILABLE and NATIVE_UNAVAILABLE: where to get CardBridge (see `configure`). */
+  install?: InstallLink;
 }
 
 /** Second argument of every call. */
@@ -119,12 +124,15 @@ export interface PendingKey {
   publicKey: string | null;
 }
 
+/** generateKeyPair's result. `handle` is the key's handle, the same as `PendingKey.handle`. */
 export interface GeneratedKey {
-  key: string;
+  handle: string;
   keyId: string;
   label: string;
   algorithm: Algorithm;
   publicKey: string;
+  /** @deprecated the same value as `handle` (its protocol 1.0 name); removed in the next minor version. */
+  key: string;
 }
 
 export type Rdn = { type: string; value: string }[];
@@ -237,8 +245,187 @@ export interface Client {
 /** A client bound to one window (the module's functions use one bound to the page's own window). */
 export declare function createClient(env: {
   window: Window;
+  /** Where errors for a missing extension or host send the person (default DEFAULT_INSTALL_LINK). */
+  install?: InstallLinkOption;
+  lang?: string;
   ackTimeoutMs?: number;
   statusTimeoutMs?: number;
   /** Clock for the watch restart rule (tests); default Date.now. */
   now?: () => number;
 }): Client;
+
+
+// ---------------------------------------------------------------------------------------------------------
+// The install link and the renewal helper (docs/renewal-states.md, docs/integration.md). Kept in their own
+// section: other additions to CallOptions live above.
+// ---------------------------------------------------------------------------------------------------------
+
+export interface InstallLink {
+  url: string;
+  /** In the page's language. */
+  text: string;
+}
+
+export interface InstallLinkOption {
+  url?: string;
+  /** One text, or one per language (`{pl: "…", en: "…"}`). */
+  text?: string | Record<string, string>;
+}
+
+export declare const DEFAULT_INSTALL_LINK: Readonly<{ url: string; text: Readonly<{ en: string; pl: string }> }>;
+
+/** Sets the module's own client's install link and language. */
+export declare function configure(settings: { install?: InstallLinkOption; lang?: string }): void;
+
+/** Adds `install` to an EXTENSION_UNAVAILABLE / NATIVE_UNAVAILABLE CardBridgeError; returns other errors as they are. */
+export declare function withInstallLink<E>(error: E, link?: InstallLinkOption, lang?: string): E;
+
+/** Subject and issuer (hex of the DER names) and validity of a base64-DER or PEM certificate. */
+export declare function certificateFacts(certificate: string): {
+  subject: string;
+  issuer: string;
+  notBefore: Date;
+  notAfter: Date;
+};
+
+export type RenewalStateName =
+  | "idle"
+  | "noCard"
+  | "refused"
+  | "eligible"
+  | "keyOnCard"
+  | "drafted"
+  | "unknown"
+  | "issued"
+  | "scheduled"
+  | "deferred"
+  | "finishable"
+  | "done";
+
+export type RenewalAction = "read" | "renew" | "submit" | "lookup" | "install" | "finish" | "discard";
+
+export type RenewalErrorCode = "CA_REFUSED" | "CA_UNAVAILABLE" | "CA_OUTCOME_UNKNOWN" | "CA_ANSWER_INVALID" | "NOT_ALLOWED_NOW";
+
+export declare const RENEWAL_STATES: readonly RenewalStateName[];
+export declare const RENEWAL_ERROR_CODES: readonly RenewalErrorCode[];
+
+export declare class RenewalError extends Error {
+  constructor(code: RenewalErrorCode, message: string, extra?: { refusal?: CaRefusal; cause?: unknown });
+  readonly name: "RenewalError";
+  readonly code: RenewalErrorCode;
+  /** CA_REFUSED: the CA's code and its message in the person's language. */
+  readonly refusal?: CaRefusal;
+}
+
+export interface CaRefusal {
+  code: string;
+  message: string;
+}
+
+/** A CA answer: what its check/draft/submit/lookup resolve with. Binary values are base64 DER. */
+export type CaAnswer =
+  | { status: "eligible"; subject: string; keyAlgorithm?: Algorithm; notAfter?: string; [k: string]: unknown }
+  | { status: "draft"; document: string; statement?: string[]; [k: string]: unknown }
+  | { status: "issued"; certificate: string; chain?: string[]; notBefore?: string; notAfter?: string; [k: string]: unknown }
+  | { status: "scheduled"; availableFrom: string; [k: string]: unknown }
+  | { status: "waiting"; availableFrom: string; [k: string]: unknown }
+  | { status: "none" }
+  | { status: "refused"; error: CaRefusal };
+
+/**
+ * The CA's four server calls. Each resolves with the CA's answer (a refusal is an answer) and throws only
+ * when there is no usable answer (network, timeout, 5xx).
+ */
+export interface CaCalls {
+  /** `{certificate}` on reading the card; `{certificate, ...details}` (code…) before a key is made. */
+  check(body: { certificate: string; [k: string]: unknown }): Promise<CaAnswer>;
+  /** `{certificate, ...details, csr}` → `draft` (the application to sign). */
+  draft(body: { certificate: string; csr: string; [k: string]: unknown }): Promise<CaAnswer>;
+  /** `{document, signature}` → `issued` | `scheduled`. */
+  submit(body: { document: string; signature: string }): Promise<CaAnswer>;
+  /** `{publicKey}` (a key on the card) → `issued` | `waiting` | `none`. */
+  lookup(body: { publicKey: string }): Promise<CaAnswer>;
+}
+
+/** The four calls over fetch: POST JSON to `${base}/check`, `/draft`, `/submit`, `/lookup`. */
+export declare function caEndpoints(
+  base: string,
+  options?: { timeout?: number; extra?: () => Record<string, unknown>; fetch?: typeof fetch },
+): CaCalls;
+
+export type RenewalActivity =
+  | { name: "connecting" | "readingCard"; since: number }
+  | { name: "askingCa"; call: "check" | "draft" | "submit" | "lookup"; since: number }
+  /** A CardBridge window (confirmation, PIN) may be open and waits for the person. */
+  | { name: "waitingForYou"; op: "generateKeyPair" | "createCsr" | "sign" | "installCertificate" | "removeKey"; since: number }
+  /** The windows are done; the card is making the key (`since`: when it started). */
+  | { name: "generatingKey"; op: "generateKeyPair"; since: number };
+
+export interface RenewalState {
+  name: RenewalStateName;
+  /** The actions offered now; anything else (but `read`, always allowed) is refused with NOT_ALLOWED_NOW. */
+  next: readonly RenewalAction[];
+  /** The last action's failure; the state is the one before it. */
+  error: CardBridgeError | RenewalError | null;
+  token: Token | null;
+  /** The certificate being renewed (the old one). */
+  certificate: Certificate | null;
+  /** The CA's `check` answer. */
+  eligibility: CaAnswer | null;
+  /** The new key on the card, waiting for its certificate. */
+  key: PendingKey | null;
+  application: { document: string; statement: string[] } | null;
+  signedApplication: { document: string; signature: string } | null;
+  /** The CA's `issued` answer. */
+  issued: CaAnswer | null;
+  /** scheduled: from when the CA releases the certificate. */
+  availableFrom: string | null;
+  /** deferred / finishable: the new certificate beside the old one. */
+  successor: (Partial<Certificate> & { certificate: string; notBefore: string }) | null;
+  validFrom: string | null;
+  refusal: CaRefusal | null;
+  result: InstallCertificateResult | null;
+}
+
+export interface RenewalOptions {
+  ca: CaCalls;
+  /** Default: the module's own functions. */
+  client?: Pick<Client, "status" | "listTokens" | "listCertificates" | "generateKeyPair" | "createCsr" | "sign" | "installCertificate" | "removeKey">;
+  /** "pl" | "en" (or a function giving it now): the default texts (application description, install link). */
+  lang?: string | (() => string);
+  install?: InstallLinkOption;
+  keyAlgorithm?: Algorithm;
+  keyLabel?: string;
+  /** Shown in the host's confirmation before the application is signed. */
+  applicationDescription?: string | (() => string);
+  /** Remove the old key with the old certificate (default true). */
+  removeOldKey?: boolean;
+  onState?: (state: RenewalState) => void;
+  onActivity?: (activity: RenewalActivity | null) => void;
+  /** Clock (tests). */
+  now?: () => number;
+}
+
+export interface Renewal {
+  readonly state: RenewalState;
+  readonly activity: RenewalActivity | null;
+  on(kind: "state", fn: (state: RenewalState) => void): void;
+  on(kind: "activity", fn: (activity: RenewalActivity | null) => void): void;
+  off(kind: "state" | "activity", fn: (value: never) => void): void;
+  /** Reads the card and asks the CA: lands in the state the renewal is really in. */
+  read(): Promise<RenewalState>;
+  /** Checks the details (code…) with the CA, makes (or reuses) the key, the CSR, and gets the application. */
+  renew(details?: Record<string, unknown>): Promise<RenewalState>;
+  /** Signs the application with the old certificate, sends it, installs what the CA issued. */
+  submit(): Promise<RenewalState>;
+  /** Asks the CA again about the key on the card (after an unknown outcome). */
+  lookup(): Promise<RenewalState>;
+  /** Installs the certificate the CA issued (replacing the old one, or beside it until it is valid). */
+  install(): Promise<RenewalState>;
+  /** Replaces the old certificate with its successor once that is valid. */
+  finish(): Promise<RenewalState>;
+  /** Removes the key of a renewal the CA has not accepted. */
+  discard(): Promise<RenewalState>;
+}
+
+export declare function createRenewal(options: RenewalOptions): Renewal;

@@ -112,7 +112,7 @@ function newId() {
  * Builds a client bound to one window. The module's own functions use one built lazily on
  * `globalThis`; tests (and pages with several frames) may build their own.
  *
- * @param {{window: Window, ackTimeoutMs?: number, statusTimeoutMs?: number, now?: () => number}} env
+ * @param {{window: Window, ackTimeoutMs?: number, statusTimeoutMs?: number, now?: () => number, install?: InstallLinkOption, lang?: string}} env
  */
 export function createClient(env) {
   const win = env.window;
@@ -318,9 +318,18 @@ export function createClient(env) {
   function op(name) {
     return async (params, options = {}) => {
       restartWatchIfDue();
-      await ensureCompatible(name, options.signal);
-      return request(name, params, options);
+      try {
+        await ensureCompatible(name, options.signal);
+        return await request(name, params, options);
+      } catch (e) {
+        throw linked(e);
+      }
     };
+  }
+
+  /** A missing extension or host comes with the install link the page configured (or the default). */
+  function linked(e) {
+    return withInstallLink(e, env.install ?? pageDefaults.install, env.lang ?? pageDefaults.lang);
   }
 
   function hasListeners() {
@@ -377,7 +386,9 @@ export function createClient(env) {
   return {
     status: (params, options) => {
       restartWatchIfDue();
-      return status(params, options);
+      return status(params, options).catch((e) => {
+        throw linked(e);
+      });
     },
     listTokens: (params, options) => op("listTokens")(params ?? {}, options),
     listCertificates: op("listCertificates"),
@@ -391,6 +402,19 @@ export function createClient(env) {
     on,
     off,
   };
+}
+
+/** What `configure` set for the module's own client: the install link and its language. */
+const pageDefaults = { install: undefined, lang: undefined };
+
+/**
+ * Page-wide settings of the module's functions: `install: {url, text}` — where errors for a missing
+ * extension or host (`EXTENSION_UNAVAILABLE`, `NATIVE_UNAVAILABLE`) send the person (`error.install`);
+ * `text` may be a string or `{pl, en}`; `lang` picks from it.
+ */
+export function configure({ install, lang } = {}) {
+  if (install !== undefined) pageDefaults.install = install;
+  if (lang !== undefined) pageDefaults.lang = lang;
 }
 
 let defaultClient = null;
@@ -414,3 +438,597 @@ export const removeKey = (params, options) => client().removeKey(params, options
 export const on = (event, fn) => client().on(event, fn);
 /** Removes a listener; when none is left the host stops watching for this page. */
 export const off = (event, fn) => client().off(event, fn);
+
+// ==========================================================================================================
+// The renewal as one journey (docs/renewal-states.md). A CA page gives its four server calls and draws
+// what `state` and `activity` say; the helper runs the low-level calls above in the order that keeps the
+// old certificate working, and finds where a renewal stands from the card plus one CA `lookup`.
+// ==========================================================================================================
+
+/** Where a page sends people who lack the extension or the host, unless it configures its own. */
+export const DEFAULT_INSTALL_LINK = Object.freeze({
+  url: "https://cardbridge.org/install",
+  text: Object.freeze({ en: "Install CardBridge", pl: "Zainstaluj CardBridge" }),
+});
+
+/** The renewal's states, in the order of the journey (docs/renewal-states.md). */
+export const RENEWAL_STATES = Object.freeze([
+  "idle",
+  "noCard",
+  "refused",
+  "eligible",
+  "keyOnCard",
+  "drafted",
+  "unknown",
+  "issued",
+  "scheduled",
+  "deferred",
+  "finishable",
+  "done",
+]);
+
+/** Codes of a RenewalError: what went wrong on the CA's side or in the journey (card errors stay CardBridgeError). */
+export const RENEWAL_ERROR_CODES = Object.freeze([
+  "CA_REFUSED",
+  "CA_UNAVAILABLE",
+  "CA_OUTCOME_UNKNOWN",
+  "CA_ANSWER_INVALID",
+  "NOT_ALLOWED_NOW",
+]);
+
+export class RenewalError extends Error {
+  /**
+   * @param {string} code one of RENEWAL_ERROR_CODES
+   * @param {string} message for the developer
+   * @param {{refusal?: {code: string, message: string}, cause?: unknown}} [extra]
+   */
+  constructor(code, message, extra = {}) {
+    super(message);
+    this.name = "RenewalError";
+    this.code = code;
+    if (extra.refusal) this.refusal = extra.refusal;
+    if (extra.cause !== undefined) this.cause = extra.cause;
+  }
+}
+
+const HOST_MISSING = new Set(["EXTENSION_UNAVAILABLE", "NATIVE_UNAVAILABLE"]);
+
+/**
+ * Adds `install: {url, text}` to an error that means CardBridge is missing (no extension, no host), so a
+ * page can show a link instead of a dead end. Other errors are returned unchanged.
+ */
+export function withInstallLink(error, link = {}, lang = "en") {
+  if (!(error instanceof CardBridgeError) || !HOST_MISSING.has(error.code) || error.install) return error;
+  const text = link.text ?? DEFAULT_INSTALL_LINK.text;
+  error.install = {
+    url: link.url ?? DEFAULT_INSTALL_LINK.url,
+    text: typeof text === "string" ? text : (text[lang] ?? text.en ?? DEFAULT_INSTALL_LINK.text.en),
+  };
+  return error;
+}
+
+/**
+ * The four CA calls over fetch: POST JSON to `${base}/check|draft|submit|lookup`. An HTTP 400/422 with a
+ * JSON body is the CA's answer (a refusal); anything else that is not a 2xx JSON answer throws (the CA gave
+ * no usable answer).
+ *
+ * @param {string} base e.g. "/api/renewal"
+ * @param {{timeout?: number, extra?: () => object, fetch?: typeof fetch}} [options]
+ */
+export function caEndpoints(base, options = {}) {
+  const doFetch = options.fetch ?? ((...a) => globalThis.fetch(...a));
+  const call = (name) => async (body) => {
+    const res = await doFetch(`${base}/${name}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ ...body, ...(options.extra?.() ?? {}) }),
+      ...(options.timeout ? { signal: AbortSignal.timeout(options.timeout) } : {}),
+    });
+    let json = null;
+    try {
+      json = await res.json();
+    } catch {
+      // not JSON: no usable answer
+    }
+    if ((res.status === 400 || res.status === 422) && json?.status === "refused") return json;
+    if (!res.ok || !json) throw new Error(`CA ${name}: HTTP ${res.status}`);
+    return json;
+  };
+  return { check: call("check"), draft: call("draft"), submit: call("submit"), lookup: call("lookup") };
+}
+
+// --- a little DER, only what the helper needs of a certificate: subject, issuer, validity -------------
+
+function b64ToBytes(b64) {
+  const s = globalThis.atob(String(b64).replace(/-----[^-]+-----|\s/g, ""));
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+function derItem(bytes, at) {
+  const tag = bytes[at];
+  let len = bytes[at + 1];
+  let head = 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + bytes[at + 2 + i];
+    head += n;
+  }
+  if (at + head + len > bytes.length) throw new Error("DER: truncated");
+  return { tag, start: at, body: at + head, end: at + head + len };
+}
+
+function derChildren(bytes, item) {
+  const out = [];
+  for (let at = item.body; at < item.end; ) {
+    const c = derItem(bytes, at);
+    out.push(c);
+    at = c.end;
+  }
+  return out;
+}
+
+function derTime(bytes, item) {
+  const s = String.fromCharCode(...bytes.subarray(item.body, item.end));
+  // UTCTime (0x17) has a two-digit year, GeneralizedTime (0x18) four.
+  const m = (item.tag === 0x17 ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/ : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/).exec(s);
+  if (!m) throw new Error("DER: time");
+  let year = Number(m[1]);
+  if (item.tag === 0x17) year += year < 50 ? 2000 : 1900;
+  return new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0)));
+}
+
+/** {subject, issuer (hex of the DER names), notBefore, notAfter (Date)} of a base64 DER or PEM certificate. */
+export function certificateFacts(certificate) {
+  const bytes = b64ToBytes(certificate);
+  const tbs = derChildren(bytes, derChildren(bytes, derItem(bytes, 0))[0]);
+  const fields = tbs[0].tag === 0xa0 ? tbs.slice(1) : tbs; // [0] version is optional
+  const hex = (it) => Array.from(bytes.subarray(it.start, it.end), (b) => b.toString(16).padStart(2, "0")).join("");
+  const [notBefore, notAfter] = derChildren(bytes, fields[3]).map((t) => derTime(bytes, t));
+  return { issuer: hex(fields[2]), subject: hex(fields[4]), notBefore, notAfter };
+}
+
+function sameHolder(a, b) {
+  return a.subject === b.subject && a.issuer === b.issuer;
+}
+
+/**
+ * The renewal helper. `ca` gives the CA's four server calls — each resolves with the CA's answer object
+ * (`{status: "eligible" | "draft" | "issued" | "scheduled" | "waiting" | "none" | "refused", …}`, a refusal
+ * as `{status: "refused", error: {code, message}}`) or throws when there is no usable answer (network,
+ * timeout, 5xx). `caEndpoints(base)` builds them over fetch.
+ *
+ * The page calls `read()` and then whichever action `state.next` offers; it draws `state` (a stable
+ * state, with `error` when the last action failed and left the state as it was) and `activity` (what is
+ * happening right now, or null). Actions never reject for an expected failure: it arrives as
+ * `state.error` (a CardBridgeError from the card side, a RenewalError from the CA side).
+ */
+export function createRenewal(options) {
+  const ca = options?.ca;
+  for (const name of ["check", "draft", "submit", "lookup"]) {
+    if (typeof ca?.[name] !== "function") throw new TypeError(`createRenewal: ca.${name} must be a function`);
+  }
+  const api = options.client ?? {
+    status,
+    listTokens,
+    listCertificates,
+    generateKeyPair,
+    createCsr,
+    sign,
+    installCertificate,
+    removeKey,
+  };
+  // lang and the description may be functions: a page that switches language keeps its journey.
+  const value = (v) => (typeof v === "function" ? v() : v);
+  const lang = () => value(options.lang) ?? "en";
+  const now = options.now ?? Date.now;
+  const removeOldKey = options.removeOldKey ?? true;
+  const description = () =>
+    value(options.applicationDescription) ??
+    (lang() === "pl" ? "Wniosek o odnowienie certyfikatu" : "Application for the renewal of the certificate");
+  const listeners = { state: new Set(), activity: new Set() };
+  if (options.onState) listeners.state.add(options.onState);
+  if (options.onActivity) listeners.activity.add(options.onActivity);
+
+  /** What the journey knows; everything in it came from the card or the CA during this visit. */
+  let known = {};
+  let state = Object.freeze({ name: "idle", next: ["read"], error: null });
+  let activity = null;
+  let busy = false;
+
+  function emit(kind, value) {
+    for (const fn of listeners[kind]) {
+      try {
+        fn(value);
+      } catch (err) {
+        setTimeout(() => {
+          throw err;
+        });
+      }
+    }
+  }
+
+  function setActivity(name, extra = {}) {
+    activity = name ? Object.freeze({ name, since: now(), ...extra }) : null;
+    emit("activity", activity);
+  }
+
+  const NEXT = {
+    idle: ["read"],
+    noCard: ["read"],
+    refused: ["read"],
+    eligible: ["renew"],
+    keyOnCard: ["renew", "discard"],
+    drafted: ["submit", "discard"],
+    unknown: ["lookup"],
+    issued: ["install"],
+    scheduled: ["read"],
+    deferred: ["read"],
+    finishable: ["finish"],
+    done: ["read"],
+  };
+
+  function snapshot(name, error = null) {
+    const s = {
+      name,
+      next: name === "refused" && known.key ? ["discard", "read"] : NEXT[name],
+      error,
+      token: known.token ?? null,
+      certificate: known.old ?? null,
+      eligibility: known.eligible ?? null,
+      key: known.key ?? null,
+      application: known.draft ? { document: known.draft.document, statement: known.draft.statement ?? [] } : null,
+      signedApplication: known.signed ?? null,
+      issued: known.answer ?? null,
+      availableFrom: known.availableFrom ?? null,
+      successor: known.successor ?? null,
+      validFrom: known.successor ? new Date(known.successor.notBefore).toISOString() : null,
+      refusal: known.refusal ?? null,
+      result: known.result ?? null,
+    };
+    return Object.freeze(s);
+  }
+
+  function setState(name) {
+    state = snapshot(name);
+    emit("state", state);
+    return state;
+  }
+
+  function fail(error) {
+    state = snapshot(state.name, withInstallLink(error, options.install, lang()));
+    emit("state", state);
+    return state;
+  }
+
+  /**
+   * Runs one action if the state offers it (reading the card again is always offered); its expected
+   * failures become state.error.
+   */
+  function action(name, fn) {
+    return async (...args) => {
+      if (busy || (name !== "read" && !state.next.includes(name))) {
+        const e = new RenewalError("NOT_ALLOWED_NOW", `${name} is not offered in state ${state.name}${busy ? " (busy)" : ""}`);
+        return fail(e);
+      }
+      busy = true;
+      try {
+        const result = await fn(...args);
+        return result;
+      } catch (e) {
+        setActivity(null);
+        return fail(e);
+      } finally {
+        busy = false;
+        if (activity) setActivity(null);
+      }
+    };
+  }
+
+  // --- the CA -----------------------------------------------------------------------------------
+
+  async function askCa(call, body) {
+    setActivity("askingCa", { call });
+    let answer;
+    try {
+      answer = await ca[call](body);
+    } catch (e) {
+      throw new RenewalError("CA_UNAVAILABLE", `the CA gave no answer to ${call}: ${e?.message ?? e}`, { cause: e });
+    } finally {
+      setActivity(null);
+    }
+    if (!answer || typeof answer.status !== "string") {
+      throw new RenewalError("CA_ANSWER_INVALID", `the CA's answer to ${call} has no status`);
+    }
+    return answer;
+  }
+
+  function refusalOf(answer) {
+    return { code: String(answer.error?.code ?? "REFUSED"), message: String(answer.error?.message ?? answer.error?.code ?? "") };
+  }
+
+  function refused(answer, call) {
+    const refusal = refusalOf(answer);
+    return new RenewalError("CA_REFUSED", `the CA refused ${call}: ${refusal.code}`, { refusal });
+  }
+
+  // --- the card -------------------------------------------------------------------------------------
+
+  /** A host call that may open a CardBridge window: "waitingForYou" until the host reports work of its own. */
+  async function host(op, params) {
+    setActivity("waitingForYou", { op });
+    try {
+      return await api[op](params, {
+        onProgress: (p) => {
+          if (p?.stage === "generatingKey") setActivity("generatingKey", { op });
+        },
+      });
+    } finally {
+      setActivity(null);
+    }
+  }
+
+  async function readCard() {
+    setActivity("connecting");
+    await api.status();
+    setActivity("readingCard");
+    const { tokens } = await api.listTokens();
+    const token = tokens.find((t) => t.present && t.token);
+    if (!token) return null;
+    const { certificates, pendingKeys } = await api.listCertificates({ token: token.token });
+    setActivity(null);
+    return { token, certificates, pendingKeys };
+  }
+
+  function facts(c) {
+    try {
+      return certificateFacts(c.certificate);
+    } catch {
+      return null;
+    }
+  }
+
+  /** The old certificate and its successor on the card (same holder, valid from later), if any. */
+  function successorPair(users) {
+    const withFacts = users.map((c) => ({ c, f: facts(c) })).filter((x) => x.f);
+    for (const n of withFacts) {
+      for (const o of withFacts) {
+        if (o !== n && sameHolder(o.f, n.f) && n.f.notBefore > o.f.notBefore && o.f.notAfter <= n.f.notAfter) {
+          return { old: o.c, successor: { ...n.c, notBefore: n.f.notBefore.toISOString() } };
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The user certificate the issued one replaces: same holder, with a private key. */
+  function replacedBy(issuedCertificate, users) {
+    let f;
+    try {
+      f = certificateFacts(issuedCertificate);
+    } catch {
+      return null;
+    }
+    return users.find((c) => {
+      const g = facts(c);
+      return g && sameHolder(g, f) && c.certificate !== issuedCertificate;
+    }) ?? null;
+  }
+
+  const read = action("read", async () => {
+    known = {};
+    const card = await readCard();
+    if (!card) return setState("noCard");
+    known.token = card.token;
+    const users = card.certificates.filter((c) => c.hasPrivateKey && !c.isCa);
+
+    // The old certificate and its successor beside it: finish once the successor is valid.
+    const pair = successorPair(users);
+    if (pair) {
+      known.old = pair.old;
+      known.successor = pair.successor;
+      return setState(Date.parse(pair.successor.notBefore) <= now() ? "finishable" : "deferred");
+    }
+
+    // A key waiting for its certificate: the CA says whether it issued one (the second visit).
+    let reusable = null;
+    for (const k of card.pendingKeys) {
+      if (!k.publicKey) continue;
+      const answer = await askCa("lookup", { publicKey: k.publicKey });
+      if (answer.status === "issued") {
+        known.key = k;
+        known.answer = answer;
+        known.old = replacedBy(answer.certificate, users);
+        return setState("issued");
+      }
+      if (answer.status === "waiting") {
+        known.key = k;
+        known.availableFrom = answer.availableFrom ?? null;
+        return setState("scheduled");
+      }
+      reusable ??= k;
+    }
+
+    // Which certificate is this CA's, and may it be renewed online? Decided before the card is touched.
+    let refusal = null;
+    for (const c of users.filter((x) => Date.parse(x.notAfter) > now())) {
+      const answer = await askCa("check", { certificate: c.certificate });
+      if (answer.status === "refused") {
+        if (answer.error?.code !== "CERTIFICATE_NOT_OURS") refusal ??= refusalOf(answer);
+        continue;
+      }
+      known.old = c;
+      known.eligible = answer;
+      if (reusable) known.key = reusable;
+      return setState(reusable ? "keyOnCard" : "eligible");
+    }
+    if (!refusal && users.length > 0) {
+      // Only expired certificates: the CA explains (it may refuse them with its own words).
+      for (const c of users) {
+        const answer = await askCa("check", { certificate: c.certificate });
+        if (answer.status === "refused" && answer.error?.code !== "CERTIFICATE_NOT_OURS") {
+          refusal = refusalOf(answer);
+          break;
+        }
+      }
+    }
+    known.refusal = refusal ?? { code: "NO_RENEWABLE_CERTIFICATE", message: "" };
+    return setState("refused");
+  });
+
+  function algorithmFor() {
+    const offered = known.token.algorithms ?? [];
+    const wanted = options.keyAlgorithm ?? known.eligible?.keyAlgorithm;
+    if (wanted && offered.includes(wanted)) return wanted;
+    return offered.find((a) => a.startsWith("RSA")) ?? offered[0] ?? "RSA-2048";
+  }
+
+  /**
+   * Code, validity and whatever else the CA's form asks: passed to the CA's check and draft as they are.
+   * Reuses a key already waiting on the card (no second key for one renewal).
+   */
+  const renew = action("renew", async (details = {}) => {
+    const checked = await askCa("check", { certificate: known.old.certificate, ...details });
+    if (checked.status === "refused") throw refused(checked, "check");
+    if (!known.key) {
+      const label = options.keyLabel ?? `Renewal ${new Date(now()).toISOString().slice(0, 10)}`;
+      const k = await host("generateKeyPair", { token: known.token.token, algorithm: algorithmFor(), label });
+      known.key = { handle: k.handle ?? k.key, keyId: k.keyId, label: k.label, algorithm: k.algorithm, publicKey: k.publicKey };
+      setState("keyOnCard");
+    }
+    const csr = await host("createCsr", { key: known.key.handle, subject: known.eligible.subject ?? known.old.subject });
+    const draft = await askCa("draft", { certificate: known.old.certificate, ...details, csr: csr.der });
+    if (draft.status === "refused") throw refused(draft, "draft");
+    known.draft = draft;
+    return setState("drafted");
+  });
+
+  /** Signs the application with the OLD certificate and sends it; then installs what the CA issued. */
+  const submit = action("submit", async () => {
+    const { signature } = await host("sign", {
+      certificate: known.old.handle,
+      data: known.draft.document,
+      format: "cms",
+      detached: true,
+      description: description(),
+    });
+    known.signed = { document: known.draft.document, signature };
+    let answer;
+    try {
+      answer = await askCa("submit", { document: known.draft.document, signature });
+    } catch (e) {
+      // The CA may or may not have it: never send it again; lookup settles it.
+      known.draft = null;
+      setState("unknown");
+      throw new RenewalError("CA_OUTCOME_UNKNOWN", "the CA did not confirm the application; lookup will tell", { cause: e });
+    }
+    known.draft = null;
+    if (answer.status === "refused") {
+      // A refused repeated submission may hide an earlier acceptance whose answer was lost.
+      const again = await askCa("lookup", { publicKey: known.key.publicKey }).catch(() => null);
+      if (again?.status === "issued" || again?.status === "waiting") answer = again;
+      else {
+        known.refusal = refusalOf(answer);
+        setState("refused");
+        throw refused(answer, "submit");
+      }
+    }
+    return settle(answer);
+  });
+
+  /** The CA's answer about the key on the card, as a state; an issued certificate is installed at once. */
+  async function settle(answer) {
+    if (answer.status === "issued") {
+      known.answer = answer;
+      setState("issued");
+      return installNow();
+    }
+    if (answer.status === "scheduled" || answer.status === "waiting") {
+      known.availableFrom = answer.availableFrom ?? null;
+      return setState("scheduled");
+    }
+    if (answer.status === "none") return setState(known.old && known.eligible ? "keyOnCard" : "refused");
+    throw new RenewalError("CA_ANSWER_INVALID", `unexpected CA status '${answer.status}'`);
+  }
+
+  const lookup = action("lookup", async () => settle(await askCa("lookup", { publicKey: known.key.publicKey })));
+
+  async function installNow() {
+    const answer = known.answer;
+    let notBefore = null;
+    try {
+      notBefore = certificateFacts(answer.certificate).notBefore;
+    } catch {
+      // the host says what is wrong with it
+    }
+    const notYetValid = notBefore != null && notBefore.getTime() > now();
+    const params = {
+      certificates: [answer.certificate, ...(answer.chain ?? [])],
+      ...(known.old ? { replaces: known.old.handle, removeOldKey } : {}),
+      ...(notYetValid ? { allowNotYetValid: true } : {}),
+    };
+    let result;
+    try {
+      result = await host("installCertificate", params);
+    } catch (e) {
+      // This computer's clock is behind the CA's: the host refuses before any window; store it beside.
+      if (!(e instanceof CardBridgeError && e.code === "CERTIFICATE_NOT_YET_VALID") || notYetValid) throw e;
+      result = await host("installCertificate", { ...params, allowNotYetValid: true });
+      notBefore = notBefore ?? new Date(e.details?.notBefore ?? now());
+    }
+    known.result = result;
+    if (known.old && !result.replaced) {
+      known.successor = { handle: result.certificate, certificate: answer.certificate, notBefore: new Date(notBefore ?? now()).toISOString() };
+      return setState("deferred");
+    }
+    known.key = null;
+    return setState("done");
+  }
+
+  const install = action("install", installNow);
+
+  /** Completes a deferred renewal once the successor is valid: the old certificate goes, the new one stays. */
+  const finish = action("finish", async () => {
+    const result = await host("installCertificate", {
+      certificates: [known.successor.certificate],
+      replaces: known.old.handle,
+      removeOldKey,
+    });
+    known.result = result;
+    if (!result.replaced) throw new RenewalError("NOT_ALLOWED_NOW", "the host did not replace the old certificate");
+    return setState("done");
+  });
+
+  /** Abandons a renewal that the CA has not accepted: removes its key from the card (the host confirms). */
+  const discard = action("discard", async () => {
+    await host("removeKey", { key: known.key.handle });
+    known.key = null;
+    known.draft = null;
+    return setState(known.eligible ? "eligible" : "refused");
+  });
+
+  return {
+    get state() {
+      return state;
+    },
+    get activity() {
+      return activity;
+    },
+    on(kind, fn) {
+      if (!listeners[kind]) throw new TypeError(`unknown renewal event '${kind}' (state, activity)`);
+      listeners[kind].add(fn);
+    },
+    off(kind, fn) {
+      listeners[kind]?.delete(fn);
+    },
+    read,
+    renew,
+    submit,
+    lookup,
+    install,
+    finish,
+    discard,
+  };
+}

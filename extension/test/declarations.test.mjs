@@ -79,6 +79,7 @@ for (const [tsName, javaPath, record] of [
   ["Token", "token/TokenManager.java", "Slot"],
   ["PendingKey", "command/token/ListCertificatesCommand.java", "PendingKey"],
   ["Certificate", "command/token/ListCertificatesCommand.java", "CertificateInfo"],
+  ["GeneratedKey", "command/token/GenerateKeyPairCommand.java", "Result"],
 ]) {
   test(`${tsName} has the fields of the host's ${record}, \`| null\` exactly where the host sends null`, () => {
     const { components, nullable } = javaRecord(javaSource(javaPath), record);
@@ -89,3 +90,11 @@ for (const [tsName, javaPath, record] of [
     }
   });
 }
+
+test("the .d.ts names no error detail the host does not send (pinState, not triesLeft)", () => {
+  const dts = readFileSync(new URL("../api/cardbridge.d.ts", import.meta.url), "utf8");
+  assert.ok(!/triesLeft/.test(dts), "triesLeft is not a field of any host answer");
+  assert.match(dts, /pinState/);
+  const host = javaSource("command/token/TokenAccess.java") + javaSource("protocol/ErrorCode.java");
+  assert.ok(!/triesLeft/.test(host));
+});

@@ -1,9 +1,11 @@
-// The demo CA's renewal page. It uses only the CardBridge page API (cardbridge.js, served next to this
-// file exactly as a CA would host its copy) and the CA's own JSON API under /api/. docs/integration.md
-// walks through it; the order of the steps is what keeps the old certificate working whatever fails:
-//   read the card → ask the CA (certificate still valid? code good?) → only then generate the new key →
-//   CSR → application → sign it with the OLD key → CA issues → check what came back → install, which
-//   replaces the old certificate only once the new one is safely on the card.
+// The demo CA's renewal page, built on CardBridge's renewal helper (createRenewal in cardbridge.js, served
+// next to this file exactly as a CA would host its copy) and the CA's own JSON API under /api/. The helper
+// runs the journey and says where it stands (docs/renewal-states.md); this file only draws it:
+//   - `render(state)`: one function draws everything a state means — the section, the buttons offered,
+//     the error of the last step next to what is true on the card now;
+//   - `renderActivity(activity)`: the one status line, cleared whenever nothing is running, so no old
+//     "Checking with the CA…" or "Generating the key: 9 s" stays on the page.
+// The manual path (CSR as a file) and the demo-only panel use the low-level calls directly.
 import * as cardbridge from "./cardbridge/cardbridge.js";
 import { TEXTS } from "./texts.js";
 import * as x509 from "./x509.js";
@@ -25,9 +27,111 @@ function date(iso) {
   return d.toLocaleString(lang === "pl" ? "pl-PL" : "en-GB", { timeZone: "UTC", dateStyle: "medium", timeStyle: "short" }) + " UTC";
 }
 
-// --- what the user sees --------------------------------------------------------------------------------
+function log(text) {
+  if (!text) return;
+  const li = document.createElement("li");
+  li.textContent = `${new Date().toISOString().slice(11, 19)} ${text}`;
+  $("log").append(li);
+}
 
-/** The page's state for people and tests: loading, ready, busy, form, application, scheduled, waiting, ready-to-install, done, csr-ready, imported, error. */
+// --- the CA's API ----------------------------------------------------------------------------------------
+
+/** No usable answer from the CA (network, timeout, HTTP 5xx, not JSON); `code` names which. */
+class CaError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** The CA's answer; a refusal (HTTP 400/422) is an answer too: `{status: "refused", error: {code, message}}`. */
+async function ca(path, body) {
+  let res;
+  try {
+    res = await fetch(`/api/${path}`, {
+      method: body ? "POST" : "GET",
+      headers: body ? { "Content-Type": "application/json" } : {},
+      body: body ? JSON.stringify({ ...body, lang }) : undefined,
+      signal: AbortSignal.timeout(CA_TIMEOUT_MS),
+    });
+  } catch (e) {
+    const timeout = e?.name === "TimeoutError";
+    throw new CaError(timeout ? "CA_TIMEOUT" : "CA_NETWORK", timeout ? `timeout ${CA_TIMEOUT_MS / 1000} s` : "connection failed");
+  }
+  let json;
+  try {
+    json = await res.json();
+  } catch {
+    throw new CaError(`CA_HTTP_${res.status}`, `HTTP ${res.status}`);
+  }
+  if ((res.status === 400 || res.status === 422) && json?.status === "refused") return json;
+  if (!res.ok) throw new CaError(`CA_HTTP_${res.status}`, `HTTP ${res.status}`);
+  return json;
+}
+
+/** A problem the page itself found (in the user's input or a file); `code` names its text. */
+class PageError extends Error {
+  constructor(key, vars) {
+    super(t(key, vars));
+    this.code = key;
+  }
+}
+
+// --- the journey ---------------------------------------------------------------------------------------
+
+const renewal = cardbridge.createRenewal({
+  ca: {
+    check: (body) => ca("renewal/check", body),
+    draft: (body) => ca("renewal/draft", body),
+    submit: (body) => ca("renewal/submit", body),
+    lookup: (body) => ca("renewal/lookup", body),
+  },
+  lang: () => lang,
+  applicationDescription: () => t("application.title"),
+  onState: render,
+  onActivity: renderActivity,
+});
+
+/** The page's state for people and tests (body[data-state]); body[data-journey] is the helper's own name. */
+const PAGE_STATE = {
+  idle: "ready",
+  noCard: "noCard",
+  refused: "refused",
+  eligible: "form",
+  keyOnCard: "form",
+  drafted: "application",
+  unknown: "unknown",
+  issued: "ready-to-install",
+  scheduled: "scheduled",
+  deferred: "deferred",
+  finishable: "finishable",
+  done: "done",
+};
+const STEP_OF = { idle: "card", noCard: "card", refused: "card", eligible: "form", keyOnCard: "form", drafted: "application" };
+const SECTION_OF = {
+  eligible: "step-form",
+  keyOnCard: "step-form",
+  drafted: "step-application",
+  unknown: "step-pending",
+  issued: "step-pending",
+  scheduled: "step-pending",
+  deferred: "step-pending",
+  finishable: "step-pending",
+  done: "step-done",
+};
+/** What is true on the card in each state, said next to an error so no error text has to guess it. */
+const TRUTH = {
+  idle: "truth.card",
+  noCard: "truth.card",
+  refused: "truth.card",
+  eligible: "truth.card",
+  keyOnCard: "truth.keyOnCard",
+  drafted: "truth.drafted",
+  unknown: "truth.unknown",
+  issued: "truth.issued",
+  finishable: "truth.finishable",
+};
+
 function setState(state) {
   document.body.dataset.state = state;
 }
@@ -43,21 +147,13 @@ function step(name) {
   });
 }
 
-function log(text) {
-  const li = document.createElement("li");
-  li.textContent = `${new Date().toISOString().slice(11, 19)} ${text}`;
-  $("log").append(li);
-}
-
-function status(key, vars) {
-  const text = t(key, vars);
-  $("status").textContent = text;
-  log(text);
+function showOnly(...ids) {
+  for (const id of ["step-pending", "step-form", "step-application", "step-done"]) $(id).hidden = !ids.includes(id);
 }
 
 function showMessage(text, { kind = "error", code = "" } = {}) {
   const m = $("message");
-  m.textContent = text;
+  m.replaceChildren(text);
   m.className = kind;
   m.dataset.code = code;
   m.hidden = false;
@@ -66,326 +162,134 @@ function showMessage(text, { kind = "error", code = "" } = {}) {
 
 function clearMessage() {
   $("message").hidden = true;
+  $("message").replaceChildren();
   $("message").dataset.code = "";
 }
 
-function showOnly(...ids) {
-  for (const id of ["step-pending", "step-form", "step-application", "step-done"]) $(id).hidden = !ids.includes(id);
-}
-
-let progressTimer = null;
-function progress(on) {
-  clearInterval(progressTimer);
-  $("progress").hidden = !on;
-  if (!on) return;
-  const started = Date.now();
-  const tick = () => ($("progress-text").textContent = t("status.generatingProgress", { seconds: Math.round((Date.now() - started) / 1000) }));
-  tick();
-  progressTimer = setInterval(tick, 1000);
-}
-
-function applyTexts() {
-  document.documentElement.lang = lang;
-  document.querySelectorAll("[data-t]").forEach((el) => (el.textContent = t(el.dataset.t)));
-  if (session.eligible) {
-    $("old-summary").textContent = t("form.old", { subject: session.eligible.subject, notAfter: date(session.eligible.notAfter) });
-    $("validity-after-label").textContent = t("form.validity.after", { date: date(session.eligible.notAfter) });
-  }
-}
-
-// --- the CA's API ----------------------------------------------------------------------------------------
-
-/**
- * kind "refused": the CA answered no (code + message in the user's language); "unavailable": no usable
- * answer (network, timeout, HTTP 5xx, not JSON); "unknown": a submission whose outcome is not known.
- */
-class CaError extends Error {
-  constructor(kind, code, message) {
-    super(message);
-    this.kind = kind;
-    this.code = code;
-  }
-}
-
-async function ca(path, body) {
-  let res;
+/** Validity of the certificate a state is about, for the texts. */
+function validityOf(s) {
+  const b64 = s.successor?.certificate ?? s.issued?.certificate;
+  if (!b64) return { from: s.availableFrom ? date(s.availableFrom) : "", to: "" };
   try {
-    res = await fetch(`/api/${path}`, {
-      method: body ? "POST" : "GET",
-      headers: body ? { "Content-Type": "application/json" } : {},
-      body: body ? JSON.stringify({ ...body, lang }) : undefined,
-      signal: AbortSignal.timeout(CA_TIMEOUT_MS),
-    });
-  } catch (e) {
-    const timeout = e?.name === "TimeoutError";
-    throw new CaError("unavailable", timeout ? "CA_TIMEOUT" : "CA_NETWORK", timeout ? `timeout ${CA_TIMEOUT_MS / 1000} s` : "connection failed");
-  }
-  let json;
-  try {
-    json = await res.json();
+    const f = cardbridge.certificateFacts(b64);
+    return { from: date(f.notBefore), to: date(f.notAfter) };
   } catch {
-    throw new CaError("unavailable", `CA_HTTP_${res.status}`, `HTTP ${res.status}`);
-  }
-  if (res.status === 400 || res.status === 422) throw new CaError("refused", json?.error?.code ?? "REFUSED", json?.error?.message ?? `HTTP ${res.status}`);
-  if (!res.ok) throw new CaError("unavailable", `CA_HTTP_${res.status}`, `HTTP ${res.status}`);
-  return json;
-}
-
-/** A problem the page itself found (in a CA answer or the user's input); {@code key} names its text. */
-class PageError extends Error {
-  constructor(key, vars) {
-    super(t(key, vars));
-    this.code = key;
+    return { from: s.validFrom ? date(s.validFrom) : "", to: "" };
   }
 }
 
-// --- the renewal -------------------------------------------------------------------------------------
+/** The first failure behind an error (the CA's own CaError behind CA_OUTCOME_UNKNOWN ← CA_UNAVAILABLE). */
+function rootCause(e) {
+  let c = e;
+  while (c?.cause) c = c.cause;
+  return c;
+}
 
-const session = {
-  token: null, // the token handle from listTokens
-  tokenInfo: null,
-  old: null, // the certificate being renewed, as listCertificates returned it
-  eligible: null, // the CA's answer to renewal/check
-  newKey: null, // generateKeyPair's result while it has no certificate
-  draft: null, // the application the CA prepared: {document (base64), statement}
-  ready: null, // a later visit: {answer, replaces}
-};
+function errorText(e) {
+  if (e instanceof cardbridge.RenewalError) {
+    if (e.code === "CA_REFUSED") return e.refusal.message;
+    const detail = rootCause(e).message ?? "";
+    if (e.code === "CA_UNAVAILABLE") return t("error.caUnavailable", { detail });
+    if (e.code === "CA_OUTCOME_UNKNOWN") return t("error.caUnknownOutcome", { detail });
+    return t("error.journey", { code: e.code });
+  }
+  if (e instanceof cardbridge.CardBridgeError) {
+    return TEXTS[lang][`card.${e.code}`] ? t(`card.${e.code}`) : t("card.OTHER", { code: e.code, detail: e.message });
+  }
+  return String(e?.message ?? e);
+}
 
-async function readCard() {
+function installLink({ url, text }) {
+  return Object.assign(document.createElement("a"), { id: "install-link", href: url, textContent: text });
+}
+
+/** Draws one state of the journey: nothing from an earlier state survives it. */
+function render(s) {
+  document.body.dataset.journey = s.name;
+  setState(s.error ? "error" : PAGE_STATE[s.name]);
+  step(STEP_OF[s.name] ?? "install");
+  showOnly(SECTION_OF[s.name]);
   clearMessage();
-  showOnly();
-  Object.assign(session, { token: null, tokenInfo: null, old: null, eligible: null, newKey: null, draft: null, ready: null });
-  step("card");
-  status("status.connecting");
-  await cardbridge.status();
-  status("status.readingCard");
-  const { tokens } = await cardbridge.listTokens();
-  const token = tokens.find((tk) => tk.present && tk.token); // a blank card (no token) cannot be renewed
-  if (!token) throw new PageError("error.noCard");
-  session.token = token.token;
-  session.tokenInfo = token;
-  $("card-summary").textContent = t("card.summary", { label: token.label, reader: token.readerName });
-  const { certificates, pendingKeys } = await cardbridge.listCertificates({ token: token.token });
-  renderCard(certificates, pendingKeys);
-  const candidates = certificates.filter((c) => c.hasPrivateKey && !c.isCa);
+  const v = validityOf(s);
 
-  // A later visit: a key on the card waiting for the certificate of an application saved earlier.
-  if (pendingKeys.length > 0) status("status.lookingUp");
-  for (const key of pendingKeys) {
-    const answer = await ca("renewal/lookup", { publicKey: key.publicKey });
-    if (answer.status === "issued") {
-      session.ready = { answer, replaces: replacedBy(answer.certificate, candidates), publicKey: key.publicKey };
-      $("pending-text").textContent = t("pending.ready", { from: date(answer.notBefore), to: date(answer.notAfter) });
-      $("install-pending").hidden = false;
-      showOnly("step-pending");
-      step("install");
-      setState("ready-to-install");
-      return;
-    }
-    if (answer.status === "waiting") {
-      $("pending-text").textContent = t("pending.waiting", { from: date(answer.availableFrom) });
-      $("install-pending").hidden = true;
-      showOnly("step-pending");
-      setState("waiting");
-      return;
-    }
+  if (s.certificate && s.eligibility) {
+    $("old-summary").textContent = t("form.old", { subject: s.eligibility.subject, notAfter: date(s.eligibility.notAfter ?? s.certificate.notAfter) });
+    $("validity-after-label").textContent = t("form.validity.after", { date: date(s.eligibility.notAfter ?? s.certificate.notAfter) });
   }
+  $("form-text").textContent = s.name === "keyOnCard" ? t("journey.keyOnCard") : "";
+  $("application-text").textContent = s.application?.statement.join("\n") ?? "";
+  $("pending-text").textContent = SECTION_OF[s.name] === "step-pending" ? t(`journey.${s.name}`, v) : "";
+  $("install-pending").hidden = !s.next.includes("install");
+  $("lookup-again").hidden = !s.next.includes("lookup");
+  $("finish").hidden = !s.next.includes("finish");
+  $("cancel-application").hidden = !s.next.includes("discard");
+  if (s.name === "done") $("done-text").textContent = t("done.installed", v);
+  if (s.signedApplication) offerSignedApplication(s.signedApplication);
 
-  // Which certificate is this CA's, and may it be renewed online? The CA decides, before the card is touched.
-  status("status.askingCa");
-  let refusal = null;
-  for (const c of candidates) {
-    try {
-      session.eligible = await ca("renewal/check", { certificate: c.certificate });
-      session.old = c;
-      break;
-    } catch (e) {
-      if (!(e instanceof CaError && e.kind === "refused")) throw e;
-      if (e.code !== "CERTIFICATE_NOT_OURS") refusal ??= e;
-    }
+  if (s.error) {
+    // A certificate the host refused to write: its own text says nothing was written and to contact the CA.
+    const refusedCertificate = ["CERTIFICATE_INVALID", "CERTIFICATE_KEY_MISMATCH"].includes(s.error.code);
+    const truth = TRUTH[s.name] && !refusedCertificate ? ` ${t(TRUTH[s.name])}` : "";
+    const root = rootCause(s.error);
+    const code = s.error.refusal?.code ?? (root !== s.error && root.code ? root.code : s.error.code);
+    showMessage(errorText(s.error) + truth, { code });
+    if (s.error.install) $("message").append(" ", installLink(s.error.install));
+  } else if (s.name === "refused") {
+    const r = s.refusal;
+    showMessage(r.code === "NO_RENEWABLE_CERTIFICATE" ? t("journey.noRenewable") : r.message || t("journey.refused"), { code: r.code });
+  } else if (s.name === "noCard") {
+    showMessage(t("journey.noCard"), { code: "NO_CARD" });
   }
-  if (!session.old) {
-    if (refusal) throw refusal; // e.g. expired: the seeds' explanation, and nothing was generated
-    throw new PageError("error.noOurCertificate");
-  }
-  applyTexts();
-  showOnly("step-form");
-  step("form");
-  setState("form");
-  $("status").textContent = "";
+  if (s.token) $("card-summary").textContent = t("card.summary", { label: s.token.label, reader: s.token.readerName });
+  if (s.name !== "idle") showCard().catch(() => {});
 }
 
-/** The certificate a new one replaces: ours, with a private key, for the same subject. */
-function replacedBy(newCertificateB64, candidates) {
-  const subject = x509.parseCertificate(x509.b64ToBytes(newCertificateB64)).subject;
-  const match = candidates.find((c) => {
-    try {
-      return x509.equalBytes(x509.parseCertificate(x509.b64ToBytes(c.certificate)).subject, subject);
-    } catch {
-      return false;
-    }
-  });
-  return match?.handle;
-}
-
-async function renew() {
-  clearMessage();
-  const code = $("code").value.trim();
-  if (!code) throw new PageError("error.codeRequired");
-  const pok = $("pok").value.trim();
-  if (!pok) throw new PageError("error.pokRequired");
-  const validity = document.querySelector("input[name=validity]:checked").value;
-  status("status.checkingCode");
-  // A wrong or used code, or an unknown point of service, stops here: before the card makes a key.
-  await ca("renewal/check", { certificate: session.old.certificate, code, pok });
-
-  step("key");
-  status("status.generating");
-  progress(true);
-  const algorithms = session.tokenInfo.algorithms ?? [];
-  const algorithm = algorithms.includes(session.eligible.keyAlgorithm) ? session.eligible.keyAlgorithm : algorithms.find((a) => a.startsWith("RSA")) ?? "RSA-2048";
-  try {
-    session.newKey = await cardbridge.generateKeyPair(
-      { token: session.token, algorithm, label: `Renewal ${new Date().toISOString().slice(0, 10)}` },
-      { onProgress: (p) => p?.stage && log(`generateKeyPair: ${p.stage}`) },
-    );
-  } finally {
-    progress(false);
-  }
-  log(`${algorithm} ${session.newKey.keyId}`);
-  try {
-    status("status.csr");
-    const csr = await cardbridge.createCsr({ key: session.newKey.key, subject: session.eligible.subject });
-    status("status.draft");
-    session.draft = await ca("renewal/draft", { certificate: session.old.certificate, code, pok, validity, csr: csr.der });
-  } catch (e) {
-    if (!(e instanceof CaError && e.kind === "unavailable")) await discardNewKey();
-    throw e;
-  }
-  $("application-text").textContent = session.draft.statement.join("\n");
-  showOnly("step-application");
-  step("application");
-  setState("application");
-  $("status").textContent = "";
-}
-
-async function signAndSend() {
-  clearMessage();
-  status("status.signing");
-  // The application is signed with the key of the certificate being renewed: that is the CA's proof
-  // that the holder of the old certificate asks for the new one.
-  const { signature } = await cardbridge.sign({
-    certificate: session.old.handle,
-    data: session.draft.document,
-    format: "cms",
-    detached: true,
-    description: t("application.title"),
-  });
-  status("status.submitting");
-  let answer;
-  try {
-    answer = await ca("renewal/submit", { document: session.draft.document, signature });
-  } catch (e) {
-    if (!(e instanceof CaError && e.kind === "refused")) {
-      // The CA may or may not have accepted it: keep the new key on the card and do not send this
-      // application again; reading the card again asks the CA (lookup) and installs what it issued.
-      session.newKey = null;
-      showOnly();
-      throw new CaError("unknown", e.code, t("error.caUnknownOutcome", { detail: e.message }));
-    }
-    // A refusal of a repeated submission may hide an earlier acceptance: ask before removing the key.
-    const known = await ca("renewal/lookup", { publicKey: session.newKey.publicKey }).catch(() => null);
-    if (known?.status === "issued") answer = known;
-    else if (known?.status === "waiting") answer = { status: "scheduled", availableFrom: known.availableFrom };
-    else {
-      await discardNewKey();
-      throw e;
-    }
-  }
-  offerSignedApplication(session.draft.document, signature);
-  if (answer.status === "scheduled") {
-    $("done-text").textContent = t("done.scheduled", { from: date(answer.availableFrom) });
-    showOnly("step-done");
-    step("install");
-    status("status.done");
-    setState("scheduled");
-    await showCard();
+let ticker = null;
+/** The one status line: what runs now, or nothing. */
+function renderActivity(a) {
+  clearInterval(ticker);
+  $("progress").hidden = true;
+  document.body.dataset.activity = !a ? "" : [a.name, a.op ?? a.call].filter(Boolean).join(":");
+  if (!a) {
+    $("status").textContent = "";
     return;
   }
-  await install(answer, session.newKey.publicKey, session.old.handle);
-}
-
-async function installPending() {
-  clearMessage();
-  const { answer, replaces, publicKey } = session.ready;
-  await install(answer, publicKey, replaces);
-}
-
-/** Checks what the CA sent, then writes it; the host replaces the old certificate only after the new one is written. */
-async function install(answer, publicKeyB64, replaces) {
-  step("install");
-  status("status.verifying");
-  let leaf;
-  let issuer;
-  try {
-    leaf = x509.parseCertificate(x509.b64ToBytes(answer.certificate));
-    issuer = x509.parseCertificate(x509.b64ToBytes(answer.chain[0]));
-  } catch {
-    throw new PageError("error.badCertificate");
-  }
-  if (!x509.equalBytes(leaf.spki, x509.b64ToBytes(publicKeyB64))) throw new PageError("error.wrongKey");
-  if (!(await x509.signedBy(leaf, issuer))) throw new PageError("error.brokenChain");
-
-  status("status.installing");
-  const result = await cardbridge.installCertificate({
-    certificates: [answer.certificate, ...answer.chain],
-    ...(replaces ? { replaces, removeOldKey: true } : {}),
-    // Only the demo needs this: its CA clock runs ahead of this computer's, so a certificate that is
-    // valid on the CA's clock is "not yet valid" here. A real CA's deferred certificate is installed
-    // once it is valid, and this flag stays off.
-    ...(leaf.notBefore > new Date() ? { allowNotYetValid: true } : {}),
-  });
-  session.newKey = null;
-  log(`installCertificate: ${result.certificate} replaced=${result.replaced}`);
-  // A certificate not yet valid on this computer is stored beside the current one, which stays until then.
-  $("done-text").textContent = t(result.replaced || !replaces ? "done.installed" : "done.installedBeside", { from: date(answer.notBefore), to: date(answer.notAfter) });
-  showOnly("step-done");
-  status("status.done");
-  setState("done");
-  await showCard();
-}
-
-/** After a definite refusal the new key has no future: remove it (the host asks the user to confirm). */
-async function discardNewKey() {
-  if (!session.newKey) return;
-  const key = session.newKey.key;
-  session.newKey = null;
-  try {
-    status("status.removingKey");
-    await cardbridge.removeKey({ key });
-  } catch (e) {
-    log(t("error.keyRemovalFailed", { detail: e.code ?? e.message }));
+  const key = a.name === "askingCa" ? `activity.askingCa.${a.call}` : a.name === "waitingForYou" ? `activity.waitingForYou.${a.op}` : `activity.${a.name}`;
+  $("status").textContent = t(key);
+  log(t(key));
+  if (a.name === "waitingForYou" && a.op === "generateKeyPair") step("key");
+  if (a.name === "generatingKey") {
+    // Counted from the host's "generatingKey" (the windows are closed), never while a window waits.
+    $("progress").hidden = false;
+    const tick = () => ($("progress-text").textContent = t("activity.generatingProgress", { seconds: Math.round((Date.now() - a.since) / 1000) }));
+    tick();
+    ticker = setInterval(tick, 1000);
   }
 }
 
 /** CenCert step 10-11: the signed application is the user's record of the order. */
-function offerSignedApplication(documentB64, signatureB64) {
-  const blob = new Blob([JSON.stringify({ document: documentB64, signature: signatureB64 }, null, 2)], { type: "application/json" });
+function offerSignedApplication({ document: documentB64, signature }) {
+  const blob = new Blob([JSON.stringify({ document: documentB64, signature }, null, 2)], { type: "application/json" });
   const a = $("save-application");
   a.href = URL.createObjectURL(blob);
   a.download = lang === "pl" ? "wniosek-podpisany.json" : "signed-application.json";
   a.hidden = false;
 }
 
+function details() {
+  const code = $("code").value.trim();
+  if (!code) throw new PageError("error.codeRequired");
+  const pok = $("pok").value.trim();
+  if (!pok) throw new PageError("error.pokRequired");
+  return { code, pok, validity: document.querySelector("input[name=validity]:checked").value };
+}
+
 // --- the card as it is now ------------------------------------------------------------------------------
 
 async function showCard() {
-  if (!session.token) return;
-  const { certificates, pendingKeys } = await cardbridge.listCertificates({ token: session.token });
-  renderCard(certificates, pendingKeys);
-}
-
-function renderCard(certificates, pendingKeys) {
+  const token = renewal.state.token?.token ?? manualToken?.token;
+  if (!token) return;
+  const { certificates, pendingKeys } = await cardbridge.listCertificates({ token });
   const table = $("final-certificates");
   table.replaceChildren();
   const row = (cells, header = false) => {
@@ -404,26 +308,43 @@ function renderCard(certificates, pendingKeys) {
   }
   for (const k of pendingKeys) row([t("final.pendingKey"), "", k.keyId]).dataset.kind = "pendingKey";
   $("final-card").hidden = false;
-  log(certificates.filter((x) => !x.isCa).map((c) => `${c.subject} [${c.notBefore} – ${c.notAfter}]`).join("; ") || "-");
 }
 
 // --- the manual path (CEPiK) -------------------------------------------------------------------------
 
-async function downloadCsr() {
-  clearMessage();
-  if (!session.token) await readCardForManual();
-  step("key");
-  status("status.generating");
-  progress(true);
-  let key;
+let manualToken = null;
+
+async function cardForManual() {
+  await cardbridge.status();
+  const { tokens } = await cardbridge.listTokens();
+  const token = tokens.find((tk) => tk.present && tk.token); // a blank card (no token) cannot be used
+  if (!token) throw new PageError("journey.noCard");
+  manualToken = token;
+  return token;
+}
+
+/** A host call of the manual path, told on the status line like the journey's own. */
+async function manualHost(op, params) {
+  renderActivity({ name: "waitingForYou", op, since: Date.now() });
   try {
-    const algorithms = session.tokenInfo.algorithms ?? [];
-    key = await cardbridge.generateKeyPair({ token: session.token, algorithm: algorithms.includes("RSA-2048") ? "RSA-2048" : algorithms[0], label: `CSR ${new Date().toISOString().slice(0, 10)}` });
+    return await cardbridge[op](params, {
+      onProgress: (p) => p?.stage === "generatingKey" && renderActivity({ name: "generatingKey", op, since: Date.now() }),
+    });
   } finally {
-    progress(false);
+    renderActivity(null);
   }
-  status("status.csr");
-  const csr = await cardbridge.createCsr({ key: key.key, subject: $("manual-subject").value.trim() });
+}
+
+async function downloadCsr() {
+  const token = await cardForManual();
+  step("key");
+  const algorithms = token.algorithms ?? [];
+  const key = await manualHost("generateKeyPair", {
+    token: token.token,
+    algorithm: algorithms.includes("RSA-2048") ? "RSA-2048" : algorithms[0],
+    label: `CSR ${new Date().toISOString().slice(0, 10)}`,
+  });
+  const csr = await manualHost("createCsr", { key: key.handle, subject: $("manual-subject").value.trim() });
   const file = lang === "pl" ? "zgloszenie.csr" : "request.csr";
   const a = $("csr-link");
   a.href = URL.createObjectURL(new Blob([csr.csr], { type: "application/pkcs10" }));
@@ -436,15 +357,6 @@ async function downloadCsr() {
   await showCard();
 }
 
-async function readCardForManual() {
-  await cardbridge.status();
-  const { tokens } = await cardbridge.listTokens();
-  const token = tokens.find((tk) => tk.present && tk.token); // a blank card (no token) cannot be renewed
-  if (!token) throw new PageError("error.noCard");
-  session.token = token.token;
-  session.tokenInfo = token;
-}
-
 /** A certificate file as base64 DER strings: PEM (one or more blocks) or a single DER certificate. */
 async function certificatesOf(file) {
   const bytes = new Uint8Array(await file.arrayBuffer());
@@ -454,27 +366,24 @@ async function certificatesOf(file) {
     try {
       x509.parseCertificate(x509.b64ToBytes(c));
     } catch {
-      throw new PageError("error.badCertificate");
+      throw new PageError("card.CERTIFICATE_INVALID");
     }
   }
   return list;
 }
 
 async function importCertificate() {
-  clearMessage();
   const certFile = $("cert-file").files[0];
   if (!certFile) throw new PageError("manual.noFile");
-  if (!session.token) await readCardForManual();
+  await cardForManual();
   const certificates = [...(await certificatesOf(certFile))];
   const caFile = $("ca-file").files[0];
   if (caFile) certificates.push(...(await certificatesOf(caFile)));
   step("install");
-  status("status.installing");
-  const result = await cardbridge.installCertificate({ certificates });
+  const result = await manualHost("installCertificate", { certificates });
   log(`installCertificate: ${result.certificate}`);
   $("done-text").textContent = t("done.imported");
   showOnly("step-done");
-  status("status.done");
   setState("imported");
   await showCard();
 }
@@ -515,34 +424,31 @@ async function operatorIssue() {
 
 // --- wiring ------------------------------------------------------------------------------------------
 
-/** Runs a user action: one at a time, every failure shown as a clear message with its code. */
+/**
+ * Runs a user action: one at a time. The journey's actions draw their own result (render); anything
+ * else that fails — the manual path, the demo panel, the page's own checks — is shown here.
+ */
 function action(fn) {
   return async () => {
     const buttons = document.querySelectorAll("button");
     buttons.forEach((b) => (b.disabled = true));
     const before = document.body.dataset.state;
+    clearMessage();
     setState("busy");
     try {
       await fn();
     } catch (e) {
-      progress(false);
-      if (e instanceof cardbridge.CardBridgeError) {
-        const key = `card.${e.code}`;
-        showMessage(TEXTS[lang][key] ? t(key) : t("card.OTHER", { code: e.code, detail: e.message }), { code: e.code });
-      } else if (e instanceof CaError) {
-        showMessage(e.kind === "unavailable" ? t("error.caUnavailable", { detail: e.message }) : e.message, { code: e.code });
-      } else if (e instanceof PageError) {
-        showMessage(e.message, { code: e.code });
-      } else {
-        showMessage(String(e?.message ?? e), { code: "PAGE_ERROR" });
-        console.error(e);
-      }
+      renderActivity(null);
+      const err = cardbridge.withInstallLink(e, undefined, lang);
+      showMessage(errorText(err), { code: err?.code ?? "PAGE_ERROR" });
+      if (err?.install) $("message").append(" ", installLink(err.install));
+      if (!(err instanceof PageError || err instanceof cardbridge.CardBridgeError || err instanceof CaError)) console.error(err);
       setState("error");
       await showCard().catch(() => {});
     } finally {
       buttons.forEach((b) => (b.disabled = false));
       // An action that ends without a new state of its own (buying a code) leaves the page as it was.
-      if (document.body.dataset.state === "busy") setState(before === "error" ? "ready" : before);
+      if (document.body.dataset.state === "busy") setState(before === "error" ? PAGE_STATE[renewal.state.name] : before);
     }
   };
 }
@@ -550,29 +456,27 @@ function action(fn) {
 function setLang(l) {
   lang = l;
   localStorage.setItem("cardbridge-demo-lang", l);
-  applyTexts();
+  document.documentElement.lang = lang;
+  document.querySelectorAll("[data-t]").forEach((el) => (el.textContent = t(el.dataset.t)));
+  if (renewal.state.name !== "idle") render(renewal.state);
 }
 
 $("lang-pl").addEventListener("click", () => setLang("pl"));
 $("lang-en").addEventListener("click", () => setLang("en"));
-$("read-card").addEventListener("click", action(readCard));
-$("renew").addEventListener("click", action(renew));
-$("sign-submit").addEventListener("click", action(signAndSend));
-$("cancel-application").addEventListener("click", action(async () => {
-  await discardNewKey();
-  showOnly("step-form");
-  step("form");
-  setState("form");
-  status("status.cancelled");
-}));
-$("install-pending").addEventListener("click", action(installPending));
+$("read-card").addEventListener("click", action(() => renewal.read()));
+$("renew").addEventListener("click", action(() => renewal.renew(details())));
+$("sign-submit").addEventListener("click", action(() => renewal.submit()));
+$("cancel-application").addEventListener("click", action(() => renewal.discard()));
+$("install-pending").addEventListener("click", action(() => renewal.install()));
+$("lookup-again").addEventListener("click", action(() => renewal.lookup()));
+$("finish").addEventListener("click", action(() => renewal.finish()));
 $("download-csr").addEventListener("click", action(downloadCsr));
 $("import-cert").addEventListener("click", action(importCertificate));
 $("buy-code").addEventListener("click", action(buyCode));
 $("advance-clock").addEventListener("click", action(advanceClock));
 $("operator-issue").addEventListener("click", action(operatorIssue));
 
-applyTexts();
+setLang(lang);
 step("card");
 refreshClock().catch(() => {});
 setState("ready");

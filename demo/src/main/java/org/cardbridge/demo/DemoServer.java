@@ -249,8 +249,8 @@ public final class DemoServer implements AutoCloseable {
     private void file(HttpExchange x) throws IOException {
         try (x) {
             String path = x.getRequestURI().getPath();
-            if (path.equals("/")) {
-                path = "/index.html";
+            if (path.endsWith("/")) {
+                path = path + "index.html"; // "/" is the portal, "/minimal/" the page of docs/integration.md
             }
             if (!x.getRequestMethod().equals("GET") || path.contains("..") || !path.matches("/[A-Za-z0-9_./-]+")) {
                 sendText(x, 404, "not found");

@@ -107,4 +107,16 @@ class DemoServerTest {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(404, up.statusCode());
     }
+
+    @Test
+    void minimalPage_servedAtItsDirectory_withTheSamePolicy() throws Exception {
+        HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + "/minimal/")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, page.statusCode());
+        assertTrue(page.body().contains("minimal.js"));
+        assertTrue(page.headers().firstValue("Content-Security-Policy").orElseThrow().contains("script-src 'self'"));
+        HttpResponse<String> none = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + "/nothing-here/")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, none.statusCode());
+    }
 }

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.openqa.selenium.By;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -61,9 +62,9 @@ class CaFailuresIT {
     enum Failure {
         HTTP_500("CA_HTTP_500"),
         TIMEOUT("CA_TIMEOUT"),
-        MALFORMED_CERTIFICATE("error.badCertificate"),
-        CERTIFICATE_FOR_ANOTHER_KEY("error.wrongKey"),
-        BROKEN_CHAIN("error.brokenChain"),
+        MALFORMED_CERTIFICATE("CERTIFICATE_INVALID"),
+        CERTIFICATE_FOR_ANOTHER_KEY("CERTIFICATE_KEY_MISMATCH"),
+        BROKEN_CHAIN("CERTIFICATE_INVALID"),
         DROPPED_CONNECTION("CA_NETWORK");
 
         final String expectedCode;
@@ -128,6 +129,12 @@ class CaFailuresIT {
             String message = s.text("message");
             assertFalse(message.isBlank());
             assertFalse(message.contains("Exception") || message.contains("undefined"), message);
+            // what is offered next: a certificate the host refused stays "issued" (contact the CA, install
+            // again); an answer that never came is "unknown" (check again) — never a second signature
+            assertEquals(failure.expectedCode.startsWith("CA_") ? "unknown" : "issued", s.bodyData("journey"));
+            assertFalse(s.driver().findElement(By.id("sign-submit")).isDisplayed(), "no second signature offered");
+            assertEquals("", s.visibleText("status"), "no status left beside the error");
+            s.screenshot("portal-ca-failure-" + failure.name());
             s.assertOldCertificateStillWorks();
         }
     }

@@ -31,6 +31,8 @@ final class HostDialogs implements AutoCloseable {
     private final Set<String> handled = new HashSet<>();
     private final Thread thread;
     private volatile boolean running = true;
+    /** Answers a window no plan covers; asked when the window appears (so it may look at the page). */
+    private volatile java.util.function.Supplier<Answer> decider = () -> Answer.APPROVE;
 
     HostDialogs(Xvfb xvfb, String pin) {
         this.xvfb = xvfb;
@@ -48,6 +50,11 @@ final class HostDialogs implements AutoCloseable {
         plan.add(answer);
     }
 
+    /** Windows no {@link #thenAnswer} plan covers are answered by {@code decider} (default: approve). */
+    void decideBy(java.util.function.Supplier<Answer> decider) {
+        this.decider = decider;
+    }
+
     synchronized List<Answer> given() {
         return List.copyOf(given);
     }
@@ -60,9 +67,12 @@ final class HostDialogs implements AutoCloseable {
                 continue;
             }
             handled.add(window);
-            Answer a;
+            Answer planned;
             synchronized (this) {
-                a = plan.isEmpty() ? Answer.APPROVE : plan.poll();
+                planned = plan.poll();
+            }
+            Answer a = planned != null ? planned : decider.get();
+            synchronized (this) {
                 given.add(a);
             }
             pause(300); // let Swing finish laying out and focusing the field

@@ -43,17 +43,28 @@ final class PortalSession implements AutoCloseable {
     final ChromiumBrowser browser;
     final HostDialogs dialogs;
     final String portal;
+    final String origin;
+    /** Serialises this test's WebDriver calls with those the dialog thread makes to look at the page. */
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+    /** What the page's status line said each time a CardBridge window appeared. */
+    final List<String> activityWhileWindowOpen = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * @param portalOrigin the origin the page is loaded from (the demo CA, or WireMock in front of it)
      * @param daysLeft     the old certificate's remaining validity on the CA's clock (negative: expired)
      */
     PortalSession(Path dir, Xvfb xvfb, DemoCa ca, String portalOrigin, long daysLeft) throws Exception {
+        this(dir, xvfb, ca, portalOrigin, Duration.ofDays(daysLeft));
+    }
+
+    /** @param left the old certificate's remaining validity on the CA's clock (negative: expired) */
+    PortalSession(Path dir, Xvfb xvfb, DemoCa ca, String portalOrigin, Duration left) throws Exception {
+        origin = portalOrigin;
         store = SoftHsm2.create(dir.resolve("softhsm"), List.of(CARD_LABEL));
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));
         oldKey = g.generateKeyPair();
-        Instant notAfter = ca.clock().now().plus(Duration.ofDays(daysLeft));
+        Instant notAfter = ca.clock().now().plus(left);
         oldCertificate = ca.renewals().issueInitial(new X500Name(SUBJECT), SubjectPublicKeyInfo.getInstance(oldKey.getPublic().getEncoded()),
                 notAfter.minus(RenewalService.CERTIFICATE_LIFETIME), notAfter);
         store.tokens().getFirst().importKey(oldKey, oldCertificate, new byte[]{0x01}, "Jan Kowalski 2025");
@@ -74,6 +85,85 @@ final class PortalSession implements AutoCloseable {
 
     ChromeDriver driver() {
         return browser.driver();
+    }
+
+    /** Runs a script in the page (serialised with the dialog thread's look at the page). */
+    Object js(String script, Object... args) {
+        lock.lock();
+        try {
+            return ((JavascriptExecutor) driver()).executeScript(script, args);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@code body[data-NAME]}, or "" */
+    String bodyData(String name) {
+        Object v = js("return (document.body && document.body.dataset[arguments[0]]) || ''", name);
+        return v == null ? "" : v.toString();
+    }
+
+    /** The text of an element as the person sees it ("" when hidden or absent). */
+    String visibleText(String id) {
+        Object v = js("const e = document.getElementById(arguments[0]); return e && !e.hidden && e.offsetParent !== null ? e.innerText : ''", id);
+        return v == null ? "" : v.toString();
+    }
+
+    /** The labels of the visible buttons. */
+    List<String> buttons() {
+        @SuppressWarnings("unchecked")
+        List<String> b = (List<String>) js("return [...document.querySelectorAll('button')].filter((b) => !b.hidden && b.offsetParent !== null).map((b) => b.innerText)");
+        return b;
+    }
+
+    /**
+     * Every CardBridge window is answered as planned; the first that opens while the page's activity is
+     * {@code waitingForYou:OP} is cancelled. Each window's moment is recorded with the page's status line.
+     */
+    void cancelWindowOf(String op) {
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean(op == null);
+        dialogs.decideBy(() -> {
+            String activity = "";
+            try {
+                // The page cannot be asked while this test itself waits in a script for the window (signCms):
+                // then the window is not the page's, and is approved.
+                if (lock.tryLock(1, java.util.concurrent.TimeUnit.SECONDS)) {
+                    try {
+                        activity = bodyData("activity");
+                        activityWhileWindowOpen.add(visibleText("activity") + visibleText("status"));
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+            } catch (RuntimeException e) {
+                activity = "";
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (!done.get() && activity.equals("waitingForYou:" + op)) {
+                done.set(true);
+                return HostDialogs.Answer.CANCEL;
+            }
+            return HostDialogs.Answer.APPROVE;
+        });
+    }
+
+    /** Saves the whole page as the person sees it now (not only the scrolled-to part) as target/screenshots/NAME.png. */
+    void screenshot(String name) throws java.io.IOException {
+        byte[] png;
+        lock.lock();
+        try {
+            @SuppressWarnings("unchecked")
+            List<Number> size = (List<Number>) ((JavascriptExecutor) driver()).executeScript(
+                    "return [document.documentElement.scrollWidth, document.documentElement.scrollHeight]");
+            Map<String, Object> shot = driver().executeCdpCommand("Page.captureScreenshot", Map.of("format", "png", "captureBeyondViewport", true,
+                    "clip", Map.of("x", 0, "y", 0, "width", size.get(0).intValue(), "height", size.get(1).intValue(), "scale", 1)));
+            png = java.util.Base64.getDecoder().decode((String) shot.get("data"));
+        } finally {
+            lock.unlock();
+        }
+        Files.createDirectories(org.cardbridge.testing.XDoTool.SCREENSHOTS);
+        Files.write(org.cardbridge.testing.XDoTool.SCREENSHOTS.resolve(name + ".png"), png);
     }
 
     void open(String query) {
@@ -104,7 +194,7 @@ final class PortalSession implements AutoCloseable {
         long end = System.nanoTime() + timeout.toNanos();
         String now = null;
         while (System.nanoTime() < end) {
-            now = (String) ((JavascriptExecutor) driver()).executeScript("return document.body && document.body.dataset.state");
+            now = bodyData("state");
             if (state.equals(now)) {
                 return;
             }
@@ -119,13 +209,19 @@ final class PortalSession implements AutoCloseable {
 
     /** The card as the page API reports it: {@code listCertificates} of the one token. */
     JsonNode card() throws Exception {
-        Object raw = ((JavascriptExecutor) driver()).executeAsyncScript("""
+        Object raw;
+        lock.lock();
+        try {
+            raw = ((JavascriptExecutor) driver()).executeAsyncScript("""
                 const done = arguments[arguments.length - 1];
                 import("/cardbridge/cardbridge.js").then(async (cb) => {
                   const { tokens } = await cb.listTokens();
                   done(JSON.stringify(await cb.listCertificates({ token: tokens.find((t) => t.present).token })));
                 }).catch((e) => done(JSON.stringify({ error: e.code ?? String(e) })));
                 """);
+        } finally {
+            lock.unlock();
+        }
         JsonNode n = JSON.readTree((String) raw);
         if (n.has("error")) {
             throw new AssertionError("listCertificates failed: " + n);
@@ -135,13 +231,19 @@ final class PortalSession implements AutoCloseable {
 
     /** Signs {@code data} (CMS, detached) with the certificate {@code handle} through the page API; the dialogs are answered. */
     byte[] signCms(String handle, byte[] data) {
-        Object raw = ((JavascriptExecutor) driver()).executeAsyncScript("""
+        Object raw;
+        lock.lock();
+        try {
+            raw = ((JavascriptExecutor) driver()).executeAsyncScript("""
                 const [handle, data, done] = arguments;
                 import("/cardbridge/cardbridge.js").then(async (cb) => {
                   const r = await cb.sign({ certificate: handle, data, format: "cms", detached: true, description: "key check" });
                   done(r.signature);
                 }).catch((e) => done("error:" + (e.code ?? String(e))));
                 """, handle, java.util.Base64.getEncoder().encodeToString(data));
+        } finally {
+            lock.unlock();
+        }
         String s = (String) raw;
         if (s.startsWith("error:")) {
             throw new AssertionError("sign failed: " + s);

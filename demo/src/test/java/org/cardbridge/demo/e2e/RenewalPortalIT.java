@@ -35,6 +35,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -91,15 +92,19 @@ class RenewalPortalIT {
     }
 
     /** Reads the card, enters a fresh code, chooses the validity and signs the application. */
-    static void renewThroughThePortal(PortalSession s, String validity, String code) {
+    static void renewThroughThePortal(PortalSession s, String validity, String code) throws Exception {
         s.open("?lang=en");
         s.click("read-card");
         s.awaitState("form", CARD);
+        assertEquals("", s.visibleText("status"), "nothing runs, nothing is said to run");
         s.type("code", code);
         s.driver().findElement(By.cssSelector("input[name=validity][value=" + validity + "]")).click();
         s.click("renew");
         s.awaitState("application", CARD);
         assertTrue(s.text("application-text").contains("CN=Jan Kowalski"), s.text("application-text"));
+        assertEquals("", s.visibleText("status"), "no stale 'The CA is preparing the application…'");
+        assertEquals("", s.visibleText("progress"), "no key clock once the key is made");
+        s.screenshot("portal-" + validity + "-application");
         s.click("sign-submit");
     }
 
@@ -116,6 +121,9 @@ class RenewalPortalIT {
         try (PortalSession s = session(info, 30)) {
             renewThroughThePortal(s, "now", ca.renewals().newCode());
             s.awaitState("done", CARD);
+            assertTrue(s.visibleText("done-text").startsWith("The new certificate is on the card and replaced the old one."), s.visibleText("done-text"));
+            assertEquals("", s.visibleText("status"));
+            s.screenshot("portal-now-done");
 
             List<JsonNode> certs = s.userCertificates();
             assertEquals(1, certs.size(), certs.toString());
@@ -135,7 +143,8 @@ class RenewalPortalIT {
         try (PortalSession s = session(info, 20)) {
             renewThroughThePortal(s, "afterExpiry", ca.renewals().newCode());
             s.awaitState("scheduled", CARD);
-            assertTrue(s.text("done-text").contains("Come back"), s.text("done-text"));
+            assertTrue(s.visibleText("pending-text").contains("Come back"), s.visibleText("pending-text"));
+            s.screenshot("portal-deferred-1-scheduled");
             // between the visits: the old certificate works, the new key waits on the card
             s.assertOldCertificateStillWorks();
             JsonNode pending = s.card().path("pendingKeys");
@@ -144,14 +153,18 @@ class RenewalPortalIT {
             // a second visit too early: the page says when to come back
             s.open("?lang=en");
             s.click("read-card");
-            s.awaitState("waiting", CARD);
+            s.awaitState("scheduled", CARD);
+            assertTrue(s.visibleText("pending-text").contains("will be valid from"), s.visibleText("pending-text"));
+            assertFalse(s.driver().findElement(By.id("sign-submit")).isDisplayed(), "nothing to sign again");
 
             ca.clock().advance(Duration.ofDays(21));
             s.open("?lang=pl");
             s.click("read-card");
             s.awaitState("ready-to-install", CARD);
+            assertTrue(s.visibleText("pending-text").contains("gotowy"), s.visibleText("pending-text"));
             s.click("install-pending");
-            s.awaitState("done", CARD);
+            s.awaitState("deferred", CARD);
+            s.screenshot("portal-deferred-2-beside-pl");
 
             // The new certificate sits on the card with the key that waited there. (Only the CA's clock moved:
             // on this computer's clock the new one is not valid yet, so the host keeps the old one beside it.)
@@ -164,7 +177,7 @@ class RenewalPortalIT {
             assertEquals(s.oldCertificate.getSubjectX500Principal(), cert.getSubjectX500Principal());
             assertArrayEquals(Base64.getDecoder().decode(pending.get(0).path("publicKey").asText()), cert.getPublicKey().getEncoded());
             assertEquals(0, s.card().path("pendingKeys").size());
-            assertTrue(s.text("done-text").contains("obok obecnego"), s.text("done-text"));
+            assertTrue(s.visibleText("pending-text").contains("obok obecnego"), s.visibleText("pending-text"));
             s.assertOldCertificateStillWorks();
         }
     }
@@ -174,8 +187,9 @@ class RenewalPortalIT {
         try (PortalSession s = session(info, -3)) {
             s.open("?lang=en");
             s.click("read-card");
-            s.awaitState("error", CARD);
+            s.awaitState("refused", CARD);
             assertEquals("CERTIFICATE_EXPIRED", s.messageCode());
+            s.screenshot("portal-expired");
             assertTrue(s.text("message").contains("only be renewed online while it is still valid"), s.text("message"));
             assertTrue(s.driver().findElement(By.id("step-form")).getAttribute("hidden") != null, "no renewal form");
             assertEquals(0, s.card().path("pendingKeys").size(), "nothing generated on the card");
@@ -244,16 +258,47 @@ class RenewalPortalIT {
             s.awaitState("form", CARD);
             String code = ca.renewals().newCode();
             s.type("code", code);
-            // generateKeyPair: the host's one window, the key and its request with the PIN field, cancelled
-            s.dialogs.thenAnswer(HostDialogs.Answer.CANCEL);
+            // generateKeyPair: its (first) CardBridge window is cancelled
+            s.cancelWindowOf("generateKeyPair");
             s.click("renew");
             s.awaitState("error", CARD);
             assertEquals("USER_CANCELLED", s.messageCode());
-            assertEquals(List.of(HostDialogs.Answer.CANCEL), s.dialogs.given());
-            assertTrue(s.text("message").contains("Nothing changed on the card"), s.text("message"));
+            assertEquals(HostDialogs.Answer.CANCEL, s.dialogs.given().getLast());
+            assertEquals("You cancelled in the CardBridge window. Nothing changed on the card — your current certificate works.", s.text("message"));
+            assertEquals("", s.visibleText("status"), "no status left beside the error");
+            assertEquals("", s.visibleText("progress"), "no key clock: no key was made");
+            s.screenshot("portal-cancel-key");
             assertEquals(0, s.card().path("pendingKeys").size());
             s.assertOldCertificateStillWorks();
             assertTrue(ca.renewals().check(s.oldCertificate.getEncoded(), code, null) instanceof Answer.Eligible, "the code is not spent");
+        }
+    }
+
+    @Test
+    void cancelTheInstallWindowAfterIssuance_pageOffersInstall_neverSignAgain_andDoesNotClaimNothingChanged(TestInfo info) throws Exception {
+        try (PortalSession s = session(info, 30)) {
+            s.cancelWindowOf("installCertificate");
+            renewThroughThePortal(s, "now", ca.renewals().newCode());
+            s.awaitState("error", CARD);
+            assertEquals("issued", s.bodyData("journey"));
+            assertEquals("USER_CANCELLED", s.messageCode());
+            String message = s.text("message");
+            assertTrue(message.startsWith("You cancelled in the CardBridge window. The CA has already issued your new certificate"), message);
+            assertFalse(message.contains("Nothing changed"), message);
+            assertTrue(s.driver().findElement(By.id("install-pending")).isDisplayed(), "Install the certificate is offered");
+            assertEquals("Install the certificate", s.driver().findElement(By.id("install-pending")).getText());
+            assertFalse(s.driver().findElement(By.id("sign-submit")).isDisplayed(), "Sign and send is not offered again");
+            assertEquals("", s.visibleText("status"));
+            s.screenshot("portal-cancel-install-after-issuance");
+            s.assertOldCertificateStillWorks();
+
+            s.cancelWindowOf(null);
+            s.click("install-pending");
+            s.awaitState("done", CARD);
+            List<JsonNode> certs = s.userCertificates();
+            assertEquals(1, certs.size(), certs.toString());
+            assertNotEquals(s.oldCertificate.getSerialNumber(), certificate(certs.getFirst()).getSerialNumber());
+            assertEquals(1, ca.store().read().applications().size(), "one application: signed and paid once");
         }
     }
 

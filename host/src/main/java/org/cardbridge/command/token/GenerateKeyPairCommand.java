@@ -28,7 +28,11 @@ public final class GenerateKeyPairCommand implements Command<GenerateKeyPairComm
     public record Args(String token, KeyAlgorithm algorithm, String label) {
     }
 
-    public record Result(String key, String keyId, String label, String algorithm, String publicKey) {
+    /**
+     * {@code handle} is the key's handle, named as in {@code listCertificates().pendingKeys[].handle}; {@code key}
+     * carries the same value for pages written against protocol 1.0 and goes in the next minor version.
+     */
+    public record Result(String handle, String keyId, String label, String algorithm, String publicKey, @Deprecated String key) {
     }
 
     static final int MAX_LABEL_BYTES = 128;
@@ -106,8 +110,9 @@ public final class GenerateKeyPairCommand implements Command<GenerateKeyPairComm
         context.progress().report(Map.of("stage", "generatingKey", "algorithm", args.algorithm().wireName()));
         TokenObjects.Key key = session.generateKeyPair(args.algorithm(), id, label);
         access.approveRequestFor(context, session, id);
-        return new Result(Handles.key(session.handle(), id), HexFormat.of().formatHex(id), label,
-                args.algorithm().wireName(), Base64.getEncoder().encodeToString(key.publicKey().getEncoded()));
+        String handle = Handles.key(session.handle(), id);
+        return new Result(handle, HexFormat.of().formatHex(id), label,
+                args.algorithm().wireName(), Base64.getEncoder().encodeToString(key.publicKey().getEncoded()), handle);
     }
 
     /** {@code label}, or with " (2)", " (3)"… when a key or certificate on the card already has that label. */
