@@ -32,8 +32,14 @@ export function startBackground(api) {
   const openSession = (origin, handlers) => new NativeSession({ runtime: api.runtime, origin, lang, ...handlers });
   const router = new Router({ runtime: api.runtime, tabs: api.tabs, i18n: api.i18n, openSession });
   router.start();
-  const watch = new CardWatch({ openSession, action: api.action, storage: api.storage?.local });
+  const watch = new CardWatch({ openSession, action: api.action, storage: api.storage?.local, i18n: api.i18n });
   servePopup(api.runtime, watch);
-  watch.loadSettings().then(() => watch.refresh());
+  // The watch starts with the browser, not when the popup is first opened: Chrome wakes the service worker
+  // for these events only when listeners are registered at its first run, as here. Whatever woke it, the
+  // refresh below runs once (a refresh already under way is shared).
+  const start = () => watch.loadSettings().then(() => watch.refresh());
+  api.runtime.onStartup?.addListener(start);
+  api.runtime.onInstalled?.addListener(start);
+  start();
   return { router, watch };
 }

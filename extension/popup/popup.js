@@ -3,6 +3,7 @@
 // itself; the background owns every native connection.
 
 import { INSTALL_URL } from "../background/native.js";
+import { formatDate } from "../background/names.js";
 
 const api = globalThis.browser ?? globalThis.chrome;
 const t = (key, ...subs) => api.i18n.getMessage(key, subs.map(String)) || key;
@@ -18,7 +19,7 @@ function el(tag, props = {}, ...children) {
   return e;
 }
 
-const date = (iso) => new Date(iso).toLocaleDateString(api.i18n.getUILanguage());
+const date = (iso) => formatDate(iso, api.i18n.getUILanguage());
 
 function renderHost(state) {
   const host = $("host");
@@ -46,20 +47,61 @@ function renderHost(state) {
   }
 }
 
-function renderExpiring(state) {
+function link(href, text) {
+  return el("a", { href, target: "_blank", rel: "noopener" }, text);
+}
+
+/**
+ * What the person has to do about a renewal, most urgent first: finish one whose new certificate is valid,
+ * renew one that expires soon, and — not a warning — when a new certificate already on the card starts.
+ */
+function renderRenewals(state) {
+  const finish = $("finish");
+  finish.replaceChildren();
+  finish.hidden = !state.finish?.length;
+  for (const x of state.finish ?? []) {
+    finish.append(
+      el(
+        "div",
+        { class: "warn finish" },
+        el("strong", {}, t("finishTitle")),
+        el("p", {}, t("finishText", x.name, date(x.since))),
+        x.renewalUrl
+          ? link(x.renewalUrl, x.issuerName ? t("finishAt", x.issuerName) : t("finishHere"))
+          : el("p", {}, t("finishUnknown")),
+      ),
+    );
+  }
   const box = $("expiring");
   box.replaceChildren();
   box.hidden = !state.expiring?.length;
   for (const x of state.expiring ?? []) {
+    const text = x.inProgress
+      ? t("inProgressText", x.name, date(x.notAfter))
+      : t("expiringText", x.name, x.issuerName || "?", date(x.notAfter));
     box.append(
       el(
         "div",
-        { class: "warn" },
-        el("strong", {}, t("expiringTitle")),
-        el("p", {}, t("expiringText", x.subject, date(x.notAfter))),
+        { class: "warn expiring-item" },
+        el("strong", {}, x.inProgress ? t("inProgressTitle") : t("expiringTitle")),
+        el("p", {}, text),
         x.renewalUrl
-          ? el("a", { href: x.renewalUrl, target: "_blank", rel: "noopener" }, t("renewHere"))
-          : el("p", {}, t("renewUnknown")),
+          ? link(x.renewalUrl, x.inProgress ? t("continueHere") : t("renewHere"))
+          : el("p", {}, x.inProgress ? t("continueUnknown") : t("renewUnknown")),
+      ),
+    );
+  }
+  const soon = $("scheduled");
+  soon.replaceChildren();
+  soon.hidden = !state.scheduled?.length;
+  for (const x of state.scheduled ?? []) {
+    soon.append(
+      el(
+        "div",
+        { class: "info scheduled-item" },
+        el("strong", {}, t("scheduledTitle", date(x.readyFrom))),
+        el("p", {}, t("scheduledText", x.name, date(x.readyFrom), date(x.notAfter))),
+        el("p", {}, t("scheduledBack", date(x.readyFrom))),
       ),
     );
   }
@@ -85,6 +127,12 @@ function pinNote(card) {
   return { locked: t("pinLocked"), finalTry: t("pinFinalTry"), countLow: t("pinCountLow") }[card.pinState] ?? "";
 }
 
+function validity(c) {
+  if (c.notYetValid) return t("validFrom", date(c.notBefore), date(c.notAfter));
+  if (c.daysLeft < 0) return t("expired", date(c.notAfter));
+  return t("validUntil", date(c.notAfter), c.daysLeft);
+}
+
 function renderCards(state) {
   const readers = $("readers");
   const cards = $("cards");
@@ -106,9 +154,11 @@ function renderCards(state) {
           ...card.certificates.map((c) =>
             el(
               "li",
-              { class: c.expiring ? "expiring" : "" },
-              `${c.subject} — `,
-              c.daysLeft < 0 ? t("expired", date(c.notAfter)) : t("validUntil", date(c.notAfter), c.daysLeft),
+              { class: c.expiring && !c.successor && !c.notYetValid ? "expiring" : "", title: c.subject },
+              el("span", { class: "cert-name" }, c.name),
+              c.issuerName ? `, ${t("issuedBy", c.issuerName)}` : "",
+              " — ",
+              validity(c),
             ),
           ),
         )
@@ -126,7 +176,7 @@ function renderSettings(state) {
 
 function render(state) {
   renderHost(state);
-  renderExpiring(state);
+  renderRenewals(state);
   renderUnknown(state);
   renderCards(state);
   renderSettings(state);
