@@ -108,13 +108,21 @@ export function plainNames(cert) {
   return { name, issuer };
 }
 
-/** A date as a person reads it in `locale` ("4 Jan 2027", "4 sty 2027"), in the local time zone. */
+/**
+ * A date as a person reads it in `locale` ("4 Jan 2027", "4 sty 2027"), in the local time zone. Browsers
+ * may report the UI language as "pl_PL"; that and anything Intl refuses falls back to the language alone.
+ */
 export function formatDate(iso, locale) {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso ?? "");
-  try {
-    return d.toLocaleDateString(locale, { day: "numeric", month: "short", year: "numeric" });
-  } catch {
-    return d.toLocaleDateString("en", { day: "numeric", month: "short", year: "numeric" });
+  const tag = String(locale ?? "").replace(/_/g, "-");
+  const options = { day: "numeric", month: "short", year: "numeric" };
+  for (const l of [tag, tag.split("-")[0], "en-GB"]) {
+    try {
+      return d.toLocaleDateString(l || undefined, options);
+    } catch {
+      // not a tag Intl knows: try the next
+    }
   }
+  return d.toISOString().slice(0, 10);
 }

@@ -51,7 +51,13 @@ export function isAllowedOrigin(origin) {
   return url.protocol === "http:" && (url.hostname === "localhost" || url.hostname === "127.0.0.1");
 }
 
+/**
+ * The language of the host's windows: the one the extension's own texts are shown in (its `lang`
+ * message), else the browser's UI language; "pl" or "en".
+ */
 export function langOf(i18n) {
+  const own = i18n?.getMessage?.("lang");
+  if (own === "pl" || own === "en") return own;
   const ui = i18n?.getUILanguage?.() ?? "en";
   return ui.toLowerCase().startsWith("pl") ? "pl" : "en";
 }

@@ -271,7 +271,7 @@ export class CardWatch {
     const name = t("extName") || "CardBridge";
     if (!title) return name;
     const [key, date] = title;
-    const text = date ? t(key, formatDate(date, this.i18n?.getUILanguage?.() ?? "en")) : t(key);
+    const text = date ? t(key, formatDate(date, t("dateLocale") || (this.i18n?.getUILanguage?.() ?? "en"))) : t(key);
     return text ? `${name}: ${text}` : name;
   }
 

@@ -19,7 +19,9 @@ function el(tag, props = {}, ...children) {
   return e;
 }
 
-const date = (iso) => formatDate(iso, api.i18n.getUILanguage());
+// Dates in the language of the texts around them ("4 Jan 2027", "4 sty 2027"): the messages' own
+// locale, which can differ from getUILanguage() (headless Chromium reports en-US while it picks pl texts).
+const date = (iso) => formatDate(iso, api.i18n.getMessage("dateLocale") || api.i18n.getUILanguage());
 
 function renderHost(state) {
   const host = $("host");
@@ -183,7 +185,7 @@ function render(state) {
 }
 
 for (const e of document.querySelectorAll("[data-i18n]")) e.textContent = t(e.dataset.i18n);
-document.documentElement.lang = api.i18n.getUILanguage();
+document.documentElement.lang = api.i18n.getMessage("lang") || api.i18n.getUILanguage();
 
 const port = api.runtime.connect({ name: "cardbridge-popup" });
 port.onMessage.addListener((msg) => {

@@ -28,12 +28,18 @@ test("each message has the same placeholders in every language, each one declare
 
 test("every key the popup and the background ask for exists", () => {
   const used = new Set();
-  for (const file of ["popup/popup.js", "background/watch.js", "background/main.js"]) {
-    for (const m of read(file).matchAll(/\bt\("([A-Za-z]+)"/g)) used.add(m[1]);
+  for (const file of ["popup/popup.js", "background/watch.js", "background/main.js", "background/router.js"]) {
+    for (const m of read(file).matchAll(/\b(?:t|getMessage\?*\.?)\("([A-Za-z]+)"/g)) used.add(m[1]);
   }
   for (const m of read("popup/popup.html").matchAll(/data-i18n="([A-Za-z]+)"/g)) used.add(m[1]);
   for (const m of read("background/watch.js").matchAll(/\["(badgeTitle[A-Za-z]+)"/g)) used.add(m[1]);
   for (const m of read("manifest.json").matchAll(/__MSG_([A-Za-z]+)__/g)) used.add(m[1]);
   assert.ok(used.size > 20, `found ${used.size} keys`);
   for (const key of used) assert.ok(messages.en[key], `missing key ${key}`);
+});
+
+test("the texts' own language and date locale: what the host's windows and the popup's dates follow", () => {
+  assert.equal(messages.en.lang.message, "en");
+  assert.equal(messages.pl.lang.message, "pl");
+  assert.equal(messages.pl.dateLocale.message, "pl");
 });

@@ -173,6 +173,7 @@ test("names: the holder's CN and the issuer's organisation, hex attributes decod
 test("dates as a person reads them, in the UI language", () => {
   assert.equal(formatDate("2027-01-04T12:00:00Z", "en-GB"), "4 Jan 2027");
   assert.equal(formatDate("2027-01-04T12:00:00Z", "pl"), "4 sty 2027");
+  assert.equal(formatDate("2027-01-04T12:00:00Z", "pl_PL"), "4 sty 2027");
   assert.equal(formatDate("not a date", "en"), "not a date");
 });
 
