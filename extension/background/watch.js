@@ -4,6 +4,7 @@
 
 import { EXTENSION_ORIGIN } from "./router.js";
 import { plainNames, formatDate } from "./names.js";
+import { installInfo } from "./native.js";
 
 export const DEFAULT_SETTINGS = Object.freeze({ watch: true, expiryDays: 60 });
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -93,6 +94,32 @@ export function summarize({ tokens, certificates, pendingKeys = {}, pages, expir
   });
   const readers = [...new Set(tokens.map((t) => t.readerName).filter(Boolean))];
   return { readers, cards, expiring, scheduled, finish };
+}
+
+/**
+ * What stands between the person and their card, when something does: the key of the plain-words text
+ * the popup shows, and the technical details (the host's or the browser's own words) it keeps behind a
+ * "details" disclosure. Null when nothing is missing.
+ */
+export function problemOf(state) {
+  if (!state) return null;
+  if (state.status === "error") {
+    const e = state.hostError ?? {};
+    if (e.code === "NATIVE_UNAVAILABLE") {
+      return { key: "hostMissing", install: state.install ?? { url: null, text: null }, details: [e.details?.reason ?? e.message] };
+    }
+    if (e.code === "MODULE_NOT_FOUND") {
+      const tried = (e.details?.tried ?? []).map((x) => `${x.path}: ${x.problem}`);
+      return { key: "noModule", details: [e.message, ...tried] };
+    }
+    return { key: "hostProblem", details: [`${e.code}: ${e.message}`] };
+  }
+  const finding = (code) => state.diagnosis?.find((f) => f.code === code);
+  for (const [code, key] of [["doctor.pcscDown", "pcscDown"], ["doctor.noReader", "noReader"]]) {
+    const f = finding(code);
+    if (f) return { key, details: [f.message, f.fix].filter(Boolean) };
+  }
+  return null;
 }
 
 /**
@@ -239,6 +266,13 @@ export class CardWatch {
           certificates[t.token] = [];
         }
       }
+      // No card: ask the host why, when it can say (doctor's view of pcscd and the readers).
+      let diagnosis = [];
+      if (ops.has("diagnose") && !tokens.some((t) => t.present && t.token)) {
+        diagnosis = ((await this.request("diagnose").catch(() => null))?.findings ?? []).filter(
+          (f) => f.status === "FAIL" || f.status === "WARN",
+        );
+      }
       const summary = summarize({
         tokens,
         certificates,
@@ -253,12 +287,14 @@ export class CardWatch {
         protocol: hello.protocol,
         settings: this.settings,
         unknownCards: [...this.unknownCards.values()],
+        diagnosis,
         ...summary,
       });
     } catch (error) {
       this.setState({
         status: "error",
         hostError: error?.code ? error : { code: "INTERNAL_ERROR", message: String(error), details: {} },
+        install: { ...installInfo },
         settings: this.settings,
       });
     }

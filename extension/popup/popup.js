@@ -2,7 +2,7 @@
 // expiry), explains how to fix a missing host, and edits the watch's settings. It never talks to the host
 // itself; the background owns every native connection.
 
-import { INSTALL_URL } from "../background/native.js";
+import { problemOf } from "../background/watch.js";
 import { formatDate } from "../background/names.js";
 
 const api = globalThis.browser ?? globalThis.chrome;
@@ -23,30 +23,45 @@ function el(tag, props = {}, ...children) {
 // locale, which can differ from getUILanguage() (headless Chromium reports en-US while it picks pl texts).
 const date = (iso) => formatDate(iso, api.i18n.getMessage("dateLocale") || api.i18n.getUILanguage());
 
+function adminDetails(lines) {
+  const shown = (lines ?? []).filter(Boolean);
+  if (!shown.length) return "";
+  return el("details", { class: "muted" }, el("summary", {}, t("detailsForAdmin")), ...shown.map((l) => el("p", {}, l)));
+}
+
+/** What is missing and what to do, in plain words; the technical words only behind "details". */
+function renderProblem(problem) {
+  const box = el("div", { class: "problem", id: "problem" });
+  box.dataset.problem = problem.key;
+  if (problem.key === "hostMissing") {
+    box.id = "host-missing";
+    const { url, text } = problem.install ?? {};
+    box.append(
+      el("strong", {}, t("hostMissingTitle")),
+      el("p", {}, t("hostMissingText")),
+      url ? el("p", {}, link(url, t("hostMissingInstall"))) : el("p", {}, t("hostMissingWhere")),
+      text ? el("p", { class: "install-text" }, text) : "",
+      el("p", {}, t("hostMissingAfter")),
+      adminDetails(problem.details.map((d) => t("hostMissingReason", d))),
+    );
+    return box;
+  }
+  box.append(el("strong", {}, t(`${problem.key}Title`)), el("p", {}, t(`${problem.key}Text`)), adminDetails(problem.details));
+  return box;
+}
+
 function renderHost(state) {
   const host = $("host");
   host.replaceChildren();
+  const problem = problemOf(state);
   if (state.status === "starting") {
     host.append(el("p", { class: "muted" }, t("hostChecking")));
   } else if (state.status === "off") {
     host.append(el("p", { class: "muted" }, t("watchOff")));
-  } else if (state.status === "error" && state.hostError?.code === "NATIVE_UNAVAILABLE") {
-    host.append(
-      el(
-        "div",
-        { class: "problem", id: "host-missing" },
-        el("strong", {}, t("hostMissingTitle")),
-        el("p", {}, t("hostMissingFix")),
-        el("p", {}, el("code", {}, "cardbridge-host doctor")),
-        el("p", {}, el("a", { href: INSTALL_URL, target: "_blank", rel: "noopener" }, t("hostMissingInstall"))),
-        el("p", { class: "muted" }, t("hostMissingReason", state.hostError.details?.reason ?? state.hostError.message)),
-      ),
-    );
-  } else if (state.status === "error") {
-    host.append(el("div", { class: "problem" }, t("errorTitle", `${state.hostError.code}: ${state.hostError.message}`)));
-  } else {
+  } else if (state.status === "ok") {
     host.append(el("p", { class: "ok", id: "host-ok" }, t("hostOk", state.host, state.protocol)));
   }
+  if (problem) host.append(renderProblem(problem));
 }
 
 function link(href, text) {
