@@ -164,13 +164,14 @@ export class NativeSession {
    * this returns, when the session is closed or the request is past the host's limits.
    * @returns {string} the id the host sees (the page's own id never reaches the host)
    */
-  send(op, params, { onProgress, onResponse }) {
+  send(op, params, { onProgress, onResponse, lang }) {
     const id = this.prefix + ++this.next;
     if (this.closed) {
       onResponse({ error: nativeUnavailable("the connection to the host was closed") });
       return id;
     }
-    const request = { id, op, origin: this.origin, params: params ?? {}, lang: this.lang };
+    // The page's choice for this request (checked by the router), else the session's: the browser's.
+    const request = { id, op, origin: this.origin, params: params ?? {}, lang: lang ?? this.lang };
     const refused = refusal(request);
     if (refused) {
       onResponse({ error: refused });

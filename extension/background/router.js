@@ -208,6 +208,12 @@ export class Router {
       this.post(frame, errorResponse(id, "INVALID_ARGUMENT", "params must be an object", { field: "params" }));
       return;
     }
+    // The page may choose the language of this request's host windows; the host checks it again.
+    const lang = msg.lang;
+    if (lang !== undefined && lang !== "pl" && lang !== "en") {
+      this.post(frame, errorResponse(id, "INVALID_ARGUMENT", 'lang must be "pl" or "en"', { field: "lang" }));
+      return;
+    }
     if (!isAllowedOrigin(frame.origin)) {
       this.post(
         frame,
@@ -227,7 +233,7 @@ export class Router {
       this.local(frame, session, id, op, params);
       return;
     }
-    this.forward(frame, session, id, op, params);
+    this.forward(frame, session, id, op, params, { lang });
   }
 
   /**
@@ -235,9 +241,10 @@ export class Router {
    * `cancellable` is left out of the frame's open requests: a subscribe other frames wait on is the
    * session's, not the frame's, so the frame leaving must not cancel it (its unsubscribe undoes it).
    */
-  forward(frame, session, id, op, params, { after, cancellable = true } = {}) {
+  forward(frame, session, id, op, params, { after, cancellable = true, lang } = {}) {
     let answered = false;
     const nativeId = session.native.send(op, params, {
+      lang,
       onProgress: (progress) => this.post(frame, { type: "progress", id, progress }),
       onResponse: (answer) => {
         answered = true;
