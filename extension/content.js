@@ -42,12 +42,13 @@
 
   window.addEventListener("message", (e) => {
     if (e.source !== window || !e.data || e.data.source !== FROM_PAGE || e.data.type !== "request") return;
-    const { id, op, params } = e.data;
+    const { id, op, params, lang } = e.data;
     if (typeof id !== "string" || typeof op !== "string" || id.length > 200 || op.length > 100) return;
     // Acknowledge at once: the page library takes no ack within ~1 s as "extension not installed".
     toPage({ type: "ack", id, extension: version });
     try {
-      connect().postMessage({ type: "request", id, op, params: params ?? {} });
+      // lang is passed as given: the background checks it (a page may post without the library).
+      connect().postMessage({ type: "request", id, op, params: params ?? {}, ...(lang !== undefined ? { lang } : {}) });
       inFlight.add(id);
     } catch (err) {
       toPage({ type: "response", id, error: { code: "EXTENSION_UNAVAILABLE", message: String(err), details: {} } });

@@ -64,6 +64,11 @@ export interface CallOptions {
   onProgress?: (progress: { stage: string; [k: string]: unknown }) => void;
   /** Milliseconds; then ACTION_TIMEOUT (and `cancel` to the host). No default except status(). */
   timeout?: number;
+  /**
+   * Language of the CardBridge windows this request opens (confirmation, PIN); default the browser's.
+   * Anything but "pl" or "en" rejects with INVALID_ARGUMENT before anything is sent.
+   */
+  lang?: "pl" | "en";
 }
 
 export type Algorithm = "RSA-2048" | "RSA-3072" | "RSA-4096" | "EC-P256" | "EC-P384";

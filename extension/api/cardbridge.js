@@ -229,7 +229,12 @@ export function createClient(env) {
         );
         return;
       }
-      const { signal, onProgress, timeout } = options;
+      const { signal, onProgress, timeout, lang } = options;
+      // The language of the host's windows for this request; the browser's when not given.
+      if (lang !== undefined && lang !== "pl" && lang !== "en") {
+        reject(new CardBridgeError("INVALID_ARGUMENT", 'lang must be "pl" or "en"', { field: "lang" }));
+        return;
+      }
       if (signal?.aborted) {
         reject(new CardBridgeError("REQUEST_CANCELLED", "the request was aborted before it was sent", { op }));
         return;
@@ -265,7 +270,7 @@ export function createClient(env) {
         };
         signal.addEventListener("abort", p.abortListener, { once: true });
       }
-      post({ type: "request", id, op, params: params ?? {} });
+      post({ type: "request", id, op, params: params ?? {}, ...(lang ? { lang } : {}) });
     });
   }
 

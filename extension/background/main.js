@@ -1,7 +1,7 @@
 // Wires the background's parts to the real browser API. Everything with logic lives in router.js,
 // native.js and watch.js, which take the API as a parameter (node tests pass fakes).
 
-import { NativeSession } from "./native.js";
+import { NativeSession, setInstallInfo } from "./native.js";
 import { Router, langOf } from "./router.js";
 import { CardWatch } from "./watch.js";
 
@@ -32,8 +32,23 @@ export function startBackground(api) {
   const openSession = (origin, handlers) => new NativeSession({ runtime: api.runtime, origin, lang, ...handlers });
   const router = new Router({ runtime: api.runtime, tabs: api.tabs, i18n: api.i18n, openSession });
   router.start();
-  const watch = new CardWatch({ openSession, action: api.action, storage: api.storage?.local });
+  const watch = new CardWatch({ openSession, action: api.action, storage: api.storage?.local, i18n: api.i18n });
   servePopup(api.runtime, watch);
-  watch.loadSettings().then(() => watch.refresh());
+  // The watch starts with the browser, not when the popup is first opened: Chrome wakes the service worker
+  // for these events only when listeners are registered at its first run, as here. Whatever woke it, the
+  // refresh below runs once (a refresh already under way is shared).
+  // The install link for a person without the host: the CA's or administrator's managed setting. A browser
+  // without managed storage (or without a policy for it) rejects the read: no link then.
+  const loadManaged = () =>
+    Promise.resolve()
+      .then(() => api.storage?.managed?.get?.(null))
+      .then((m) => setInstallInfo(m ?? {}), () => setInstallInfo({}));
+  api.storage?.onChanged?.addListener?.((_changes, area) => {
+    if (area === "managed") loadManaged().then(() => watch.refresh());
+  });
+  const start = () => loadManaged().then(() => watch.loadSettings()).then(() => watch.refresh());
+  api.runtime.onStartup?.addListener(start);
+  api.runtime.onInstalled?.addListener(start);
+  start();
   return { router, watch };
 }

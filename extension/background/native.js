@@ -3,8 +3,29 @@
 // waits. The browser API is injected so node tests drive it with a fake.
 
 export const HOST_NAME = "org.cardbridge.host";
-/** Where a user finds the host installer; shown with NATIVE_UNAVAILABLE and in the popup. */
-export const INSTALL_URL = "https://cardbridge.org/install";
+
+/**
+ * Where a person without the host gets it, as the CA or the administrator configures it in the extension's
+ * managed storage (`installUrl`, `installText`; schema in managed_schema.json, set by browser policy).
+ * There is no project-wide download page to default to: without a setting `url` is null and the popup
+ * says, in plain words, where such a program comes from.
+ */
+export const installInfo = { url: null, text: null };
+
+/** Takes the managed settings: an https URL and a short text; anything else is ignored. */
+export function setInstallInfo(managed) {
+  let url = null;
+  try {
+    const u = new URL(String(managed?.installUrl ?? ""));
+    if (u.protocol === "https:") url = u.href;
+  } catch {
+    // not a URL: no link
+  }
+  const text = typeof managed?.installText === "string" && managed.installText.trim() ? managed.installText.trim().slice(0, 500) : null;
+  installInfo.url = url;
+  installInfo.text = text;
+  return { ...installInfo };
+}
 
 // The host's limits on what it reads. A request past them is answered here without being sent: a frame
 // over the cap ends the host (MESSAGE_TOO_LARGE, then exit), and JSON nested too deep is refused with
@@ -95,14 +116,16 @@ function refusal(request) {
 
 /** The error every waiting request gets when the host cannot be started or goes away. */
 export function nativeUnavailable(reason, hostError) {
+  const where = installInfo.url ? ` (${installInfo.url})` : "";
   return {
     code: "NATIVE_UNAVAILABLE",
     message:
-      `the CardBridge host is not available (${reason}). Install the CardBridge host (${INSTALL_URL}), ` +
-      "then run `cardbridge-host doctor` to check the installation, and reload the page",
+      `the CardBridge host is not available (${reason}). Install the CardBridge host${where} and reload the page; ` +
+      "an administrator checks an installation with `cardbridge-host doctor`",
     details: {
       reason,
-      install: INSTALL_URL,
+      install: installInfo.url,
+      ...(installInfo.text ? { installText: installInfo.text } : {}),
       check: "cardbridge-host doctor",
       ...(hostError ? { hostError } : {}),
     },
@@ -141,13 +164,14 @@ export class NativeSession {
    * this returns, when the session is closed or the request is past the host's limits.
    * @returns {string} the id the host sees (the page's own id never reaches the host)
    */
-  send(op, params, { onProgress, onResponse }) {
+  send(op, params, { onProgress, onResponse, lang }) {
     const id = this.prefix + ++this.next;
     if (this.closed) {
       onResponse({ error: nativeUnavailable("the connection to the host was closed") });
       return id;
     }
-    const request = { id, op, origin: this.origin, params: params ?? {}, lang: this.lang };
+    // The page's choice for this request (checked by the router), else the session's: the browser's.
+    const request = { id, op, origin: this.origin, params: params ?? {}, lang: lang ?? this.lang };
     const refused = refusal(request);
     if (refused) {
       onResponse({ error: refused });

@@ -51,7 +51,13 @@ export function isAllowedOrigin(origin) {
   return url.protocol === "http:" && (url.hostname === "localhost" || url.hostname === "127.0.0.1");
 }
 
+/**
+ * The language of the host's windows: the one the extension's own texts are shown in (its `lang`
+ * message), else the browser's UI language; "pl" or "en".
+ */
 export function langOf(i18n) {
+  const own = i18n?.getMessage?.("lang");
+  if (own === "pl" || own === "en") return own;
   const ui = i18n?.getUILanguage?.() ?? "en";
   return ui.toLowerCase().startsWith("pl") ? "pl" : "en";
 }
@@ -202,6 +208,12 @@ export class Router {
       this.post(frame, errorResponse(id, "INVALID_ARGUMENT", "params must be an object", { field: "params" }));
       return;
     }
+    // The page may choose the language of this request's host windows; the host checks it again.
+    const lang = msg.lang;
+    if (lang !== undefined && lang !== "pl" && lang !== "en") {
+      this.post(frame, errorResponse(id, "INVALID_ARGUMENT", 'lang must be "pl" or "en"', { field: "lang" }));
+      return;
+    }
     if (!isAllowedOrigin(frame.origin)) {
       this.post(
         frame,
@@ -221,7 +233,7 @@ export class Router {
       this.local(frame, session, id, op, params);
       return;
     }
-    this.forward(frame, session, id, op, params);
+    this.forward(frame, session, id, op, params, { lang });
   }
 
   /**
@@ -229,9 +241,10 @@ export class Router {
    * `cancellable` is left out of the frame's open requests: a subscribe other frames wait on is the
    * session's, not the frame's, so the frame leaving must not cancel it (its unsubscribe undoes it).
    */
-  forward(frame, session, id, op, params, { after, cancellable = true } = {}) {
+  forward(frame, session, id, op, params, { after, cancellable = true, lang } = {}) {
     let answered = false;
     const nativeId = session.native.send(op, params, {
+      lang,
       onProgress: (progress) => this.post(frame, { type: "progress", id, progress }),
       onResponse: (answer) => {
         answered = true;

@@ -3,6 +3,8 @@
 // or "!" when a certificate on an inserted card expires soon) and answers the popup.
 
 import { EXTENSION_ORIGIN } from "./router.js";
+import { plainNames, formatDate } from "./names.js";
+import { installInfo } from "./native.js";
 
 export const DEFAULT_SETTINGS = Object.freeze({ watch: true, expiryDays: 60 });
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -23,31 +25,117 @@ export function renewalUrlFor(cert, pages) {
   return null;
 }
 
-/** What the popup shows and the badge says, computed from the host's answers. Pure: node tests call it. */
-export function summarize({ tokens, certificates, pages, expiryDays, now }) {
-  // A blank card (present, no PKCS#11 token) holds no certificates and cannot be used: not counted.
-  const present = tokens.filter((t) => t.present && t.token);
-  const cards = present.map((t) => ({
-    ...t,
-    certificates: (certificates[t.token] ?? []).map((c) => {
-      const left = daysLeft(c.notAfter, now);
-      return { ...c, daysLeft: left, expiring: left <= expiryDays, renewalUrl: renewalUrlFor(c, pages) };
-    }),
-  }));
-  const expiring = cards.flatMap((card) =>
-    card.certificates
-      .filter((c) => c.expiring && c.hasPrivateKey !== false)
-      .map((c) => ({ token: card.token, label: card.label, subject: c.subject, notAfter: c.notAfter, daysLeft: c.daysLeft, renewalUrl: c.renewalUrl })),
-  );
-  const readers = [...new Set(tokens.map((t) => t.readerName).filter(Boolean))];
-  return { readers, cards, expiring };
+function sameUsage(a, b) {
+  const norm = (c) => [...(c.keyUsage ?? [])].sort().join(",") + "|" + [...(c.extendedKeyUsage ?? [])].sort().join(",");
+  return norm(a) === norm(b);
 }
 
+/**
+ * The certificate on the same card that follows `cert` after a renewal: same subject and key usage, its
+ * key on the card, starting later and ending later. The latest such one, or null.
+ */
+export function successorOf(cert, all) {
+  let best = null;
+  for (const s of all) {
+    if (s === cert || s.hasPrivateKey === false || s.subject !== cert.subject || !sameUsage(s, cert)) continue;
+    if (!(Date.parse(s.notBefore) > Date.parse(cert.notBefore) && Date.parse(s.notAfter) > Date.parse(cert.notAfter))) continue;
+    if (!best || Date.parse(s.notBefore) > Date.parse(best.notBefore)) best = s;
+  }
+  return best;
+}
+
+/**
+ * What the popup shows and the badge says, computed from the host's answers. Pure: node tests call it.
+ *
+ * Each certificate with its key on the card is in at most one of:
+ * - `scheduled`: its successor is on the card but not valid yet ("new certificate ready from <date>") —
+ *   never "renew": the renewal is paid for and done, a second one would cost a second code;
+ * - `finish`: its successor is valid now: the renewal is finished on the CA's page (the old certificate
+ *   and, by the CA's choice, its key removed once the new one is verified on the card);
+ * - `expiring`: no successor, expiring within `expiryDays` ("renew", or "continue" when a key on the card
+ *   already waits for its certificate: a renewal was started and must not be paid for twice).
+ */
+export function summarize({ tokens, certificates, pendingKeys = {}, pages, expiryDays, now }) {
+  // A blank card (present, no PKCS#11 token) holds no certificates and cannot be used: not counted.
+  const present = tokens.filter((t) => t.present && t.token);
+  const expiring = [];
+  const scheduled = [];
+  const finish = [];
+  const cards = present.map((t) => {
+    const raw = certificates[t.token] ?? [];
+    const pending = pendingKeys[t.token] ?? [];
+    const certs = raw.map((c) => {
+      const left = daysLeft(c.notAfter, now);
+      const { name, issuer } = plainNames(c);
+      return {
+        ...c,
+        name,
+        issuerName: issuer,
+        daysLeft: left,
+        notYetValid: Date.parse(c.notBefore) > now,
+        expiring: left <= expiryDays,
+        renewalUrl: renewalUrlFor(c, pages),
+      };
+    });
+    for (const c of certs) {
+      if (c.hasPrivateKey === false || c.notYetValid) continue;
+      const next = successorOf(c, certs);
+      const base = { token: t.token, label: t.label, subject: c.subject, name: c.name, issuerName: c.issuerName, notAfter: c.notAfter };
+      if (next) {
+        c.successor = next.handle;
+        const url = next.renewalUrl ?? c.renewalUrl;
+        if (next.notYetValid) scheduled.push({ ...base, readyFrom: next.notBefore, until: next.notAfter, renewalUrl: url });
+        else finish.push({ ...base, since: next.notBefore, until: next.notAfter, expired: c.daysLeft < 0, renewalUrl: url });
+      } else if (c.expiring) {
+        expiring.push({ ...base, daysLeft: c.daysLeft, renewalUrl: c.renewalUrl, inProgress: pending.length > 0 });
+      }
+    }
+    return { ...t, certificates: certs, pendingKeys: pending };
+  });
+  const readers = [...new Set(tokens.map((t) => t.readerName).filter(Boolean))];
+  return { readers, cards, expiring, scheduled, finish };
+}
+
+/**
+ * What stands between the person and their card, when something does: the key of the plain-words text
+ * the popup shows, and the technical details (the host's or the browser's own words) it keeps behind a
+ * "details" disclosure. Null when nothing is missing.
+ */
+export function problemOf(state) {
+  if (!state) return null;
+  if (state.status === "error") {
+    const e = state.hostError ?? {};
+    if (e.code === "NATIVE_UNAVAILABLE") {
+      return { key: "hostMissing", install: state.install ?? { url: null, text: null }, details: [e.details?.reason ?? e.message] };
+    }
+    if (e.code === "MODULE_NOT_FOUND") {
+      const tried = (e.details?.tried ?? []).map((x) => `${x.path}: ${x.problem}`);
+      return { key: "noModule", details: [e.message, ...tried] };
+    }
+    return { key: "hostProblem", details: [`${e.code}: ${e.message}`] };
+  }
+  const finding = (code) => state.diagnosis?.find((f) => f.code === code);
+  for (const [code, key] of [["doctor.pcscDown", "pcscDown"], ["doctor.noReader", "noReader"]]) {
+    const f = finding(code);
+    if (f) return { key, details: [f.message, f.fix].filter(Boolean) };
+  }
+  return null;
+}
+
+/**
+ * Badge text and colour, and the key and arguments of the action's title (tooltip). The badge says "!"
+ * only when the person has something to do (renew, or finish a renewal); a successor waiting for its
+ * date is not a warning.
+ */
 export function badgeFor(state) {
-  if (!state || state.hostError) return { text: "", color: "#666666" };
-  if (state.expiring?.length) return { text: "!", color: "#c62828" };
-  if (state.cards?.length) return { text: String(state.cards.length), color: "#2e7d32" };
-  return { text: "", color: "#666666" };
+  if (!state || state.hostError) return { text: "", color: "#666666", title: state?.hostError ? ["badgeTitleProblem"] : null };
+  if (state.finish?.length) return { text: "!", color: "#e65100", title: ["badgeTitleFinish"] };
+  if (state.expiring?.length) return { text: "!", color: "#c62828", title: ["badgeTitleExpiring"] };
+  const count = state.cards?.length ? String(state.cards.length) : "";
+  if (state.scheduled?.length) {
+    return { text: count, color: "#1565c0", title: ["badgeTitleScheduled", state.scheduled[0].readyFrom] };
+  }
+  return { text: count, color: "#2e7d32", title: null };
 }
 
 export class CardWatch {
@@ -56,11 +144,13 @@ export class CardWatch {
    * @param {(origin: string, handlers: object) => object} deps.openSession a NativeSession factory
    * @param {object} [deps.action]  browser action API (badge)
    * @param {object} [deps.storage] storage.local-like {get, set}
+   * @param {object} [deps.i18n] for the action's title (getMessage, getUILanguage)
    * @param {() => number} [deps.now]
    * @param {object} [deps.timers]
    */
-  constructor({ openSession, action, storage, now = Date.now, timers = globalThis }) {
+  constructor({ openSession, action, storage, i18n, now = Date.now, timers = globalThis }) {
     this.openSession = openSession;
+    this.i18n = i18n;
     this.action = action;
     this.storage = storage;
     this.now = now;
@@ -166,30 +256,59 @@ export class CardWatch {
       const pages = ops.has("renewalPages") ? ((await this.request("renewalPages")).pages ?? []) : [];
       const { tokens = [] } = ops.has("listTokens") ? await this.request("listTokens") : {};
       const certificates = {};
+      const pendingKeys = {};
       for (const t of tokens.filter((x) => x.present && x.token)) {
         try {
-          certificates[t.token] = (await this.request("listCertificates", { token: t.token })).certificates ?? [];
+          const listed = await this.request("listCertificates", { token: t.token });
+          certificates[t.token] = listed.certificates ?? [];
+          pendingKeys[t.token] = listed.pendingKeys ?? [];
         } catch {
           certificates[t.token] = [];
         }
       }
-      const summary = summarize({ tokens, certificates, pages, expiryDays: this.settings.expiryDays, now: this.now() });
+      // No card: ask the host why, when it can say (doctor's view of pcscd and the readers).
+      let diagnosis = [];
+      if (ops.has("diagnose") && !tokens.some((t) => t.present && t.token)) {
+        diagnosis = ((await this.request("diagnose").catch(() => null))?.findings ?? []).filter(
+          (f) => f.status === "FAIL" || f.status === "WARN",
+        );
+      }
+      const summary = summarize({
+        tokens,
+        certificates,
+        pendingKeys,
+        pages,
+        expiryDays: this.settings.expiryDays,
+        now: this.now(),
+      });
       this.setState({
         status: "ok",
         host: hello.host,
         protocol: hello.protocol,
         settings: this.settings,
         unknownCards: [...this.unknownCards.values()],
+        diagnosis,
         ...summary,
       });
     } catch (error) {
       this.setState({
         status: "error",
         hostError: error?.code ? error : { code: "INTERNAL_ERROR", message: String(error), details: {} },
+        install: { ...installInfo },
         settings: this.settings,
       });
     }
     return this.state;
+  }
+
+  /** The action's tooltip: the extension's name, and what the badge means when it means something. */
+  titleFor(title) {
+    const t = (key, ...subs) => this.i18n?.getMessage?.(key, subs.map(String)) || "";
+    const name = t("extName") || "CardBridge";
+    if (!title) return name;
+    const [key, date] = title;
+    const text = date ? t(key, formatDate(date, t("dateLocale") || (this.i18n?.getUILanguage?.() ?? "en"))) : t(key);
+    return text ? `${name}: ${text}` : name;
   }
 
   setState(state) {
@@ -198,6 +317,7 @@ export class CardWatch {
     try {
       this.action?.setBadgeText?.({ text: badge.text });
       this.action?.setBadgeBackgroundColor?.({ color: badge.color });
+      this.action?.setTitle?.({ title: this.titleFor(badge.title) });
     } catch {
       // No badge in this browser context; the popup still shows the state.
     }

@@ -2,7 +2,8 @@
 // expiry), explains how to fix a missing host, and edits the watch's settings. It never talks to the host
 // itself; the background owns every native connection.
 
-import { INSTALL_URL } from "../background/native.js";
+import { problemOf } from "../background/watch.js";
+import { formatDate } from "../background/names.js";
 
 const api = globalThis.browser ?? globalThis.chrome;
 const t = (key, ...subs) => api.i18n.getMessage(key, subs.map(String)) || key;
@@ -18,48 +19,106 @@ function el(tag, props = {}, ...children) {
   return e;
 }
 
-const date = (iso) => new Date(iso).toLocaleDateString(api.i18n.getUILanguage());
+// Dates in the language of the texts around them ("4 Jan 2027", "4 sty 2027"): the messages' own
+// locale, which can differ from getUILanguage() (headless Chromium reports en-US while it picks pl texts).
+const date = (iso) => formatDate(iso, api.i18n.getMessage("dateLocale") || api.i18n.getUILanguage());
+
+function adminDetails(lines) {
+  const shown = (lines ?? []).filter(Boolean);
+  if (!shown.length) return "";
+  return el("details", { class: "muted" }, el("summary", {}, t("detailsForAdmin")), ...shown.map((l) => el("p", {}, l)));
+}
+
+/** What is missing and what to do, in plain words; the technical words only behind "details". */
+function renderProblem(problem) {
+  const box = el("div", { class: "problem", id: "problem" });
+  box.dataset.problem = problem.key;
+  if (problem.key === "hostMissing") {
+    box.id = "host-missing";
+    const { url, text } = problem.install ?? {};
+    box.append(
+      el("strong", {}, t("hostMissingTitle")),
+      el("p", {}, t("hostMissingText")),
+      url ? el("p", {}, link(url, t("hostMissingInstall"))) : el("p", {}, t("hostMissingWhere")),
+      text ? el("p", { class: "install-text" }, text) : "",
+      el("p", {}, t("hostMissingAfter")),
+      adminDetails(problem.details.map((d) => t("hostMissingReason", d))),
+    );
+    return box;
+  }
+  box.append(el("strong", {}, t(`${problem.key}Title`)), el("p", {}, t(`${problem.key}Text`)), adminDetails(problem.details));
+  return box;
+}
 
 function renderHost(state) {
   const host = $("host");
   host.replaceChildren();
+  const problem = problemOf(state);
   if (state.status === "starting") {
     host.append(el("p", { class: "muted" }, t("hostChecking")));
   } else if (state.status === "off") {
     host.append(el("p", { class: "muted" }, t("watchOff")));
-  } else if (state.status === "error" && state.hostError?.code === "NATIVE_UNAVAILABLE") {
-    host.append(
-      el(
-        "div",
-        { class: "problem", id: "host-missing" },
-        el("strong", {}, t("hostMissingTitle")),
-        el("p", {}, t("hostMissingFix")),
-        el("p", {}, el("code", {}, "cardbridge-host doctor")),
-        el("p", {}, el("a", { href: INSTALL_URL, target: "_blank", rel: "noopener" }, t("hostMissingInstall"))),
-        el("p", { class: "muted" }, t("hostMissingReason", state.hostError.details?.reason ?? state.hostError.message)),
-      ),
-    );
-  } else if (state.status === "error") {
-    host.append(el("div", { class: "problem" }, t("errorTitle", `${state.hostError.code}: ${state.hostError.message}`)));
-  } else {
+  } else if (state.status === "ok") {
     host.append(el("p", { class: "ok", id: "host-ok" }, t("hostOk", state.host, state.protocol)));
   }
+  if (problem) host.append(renderProblem(problem));
 }
 
-function renderExpiring(state) {
+function link(href, text) {
+  return el("a", { href, target: "_blank", rel: "noopener" }, text);
+}
+
+/**
+ * What the person has to do about a renewal, most urgent first: finish one whose new certificate is valid,
+ * renew one that expires soon, and — not a warning — when a new certificate already on the card starts.
+ */
+function renderRenewals(state) {
+  const finish = $("finish");
+  finish.replaceChildren();
+  finish.hidden = !state.finish?.length;
+  for (const x of state.finish ?? []) {
+    finish.append(
+      el(
+        "div",
+        { class: "warn finish" },
+        el("strong", {}, t("finishTitle")),
+        el("p", {}, t("finishText", x.name, date(x.since))),
+        x.renewalUrl
+          ? link(x.renewalUrl, x.issuerName ? t("finishAt", x.issuerName) : t("finishHere"))
+          : el("p", {}, t("finishUnknown")),
+      ),
+    );
+  }
   const box = $("expiring");
   box.replaceChildren();
   box.hidden = !state.expiring?.length;
   for (const x of state.expiring ?? []) {
+    const text = x.inProgress
+      ? t("inProgressText", x.name, date(x.notAfter))
+      : t("expiringText", x.name, x.issuerName || "?", date(x.notAfter));
     box.append(
       el(
         "div",
-        { class: "warn" },
-        el("strong", {}, t("expiringTitle")),
-        el("p", {}, t("expiringText", x.subject, date(x.notAfter))),
+        { class: "warn expiring-item" },
+        el("strong", {}, x.inProgress ? t("inProgressTitle") : t("expiringTitle")),
+        el("p", {}, text),
         x.renewalUrl
-          ? el("a", { href: x.renewalUrl, target: "_blank", rel: "noopener" }, t("renewHere"))
-          : el("p", {}, t("renewUnknown")),
+          ? link(x.renewalUrl, x.inProgress ? t("continueHere") : t("renewHere"))
+          : el("p", {}, x.inProgress ? t("continueUnknown") : t("renewUnknown")),
+      ),
+    );
+  }
+  const soon = $("scheduled");
+  soon.replaceChildren();
+  soon.hidden = !state.scheduled?.length;
+  for (const x of state.scheduled ?? []) {
+    soon.append(
+      el(
+        "div",
+        { class: "info scheduled-item" },
+        el("strong", {}, t("scheduledTitle", date(x.readyFrom))),
+        el("p", {}, t("scheduledText", x.name, date(x.readyFrom), date(x.notAfter))),
+        el("p", {}, t("scheduledBack", date(x.readyFrom))),
       ),
     );
   }
@@ -85,6 +144,12 @@ function pinNote(card) {
   return { locked: t("pinLocked"), finalTry: t("pinFinalTry"), countLow: t("pinCountLow") }[card.pinState] ?? "";
 }
 
+function validity(c) {
+  if (c.notYetValid) return t("validFrom", date(c.notBefore), date(c.notAfter));
+  if (c.daysLeft < 0) return t("expired", date(c.notAfter));
+  return t("validUntil", date(c.notAfter), c.daysLeft);
+}
+
 function renderCards(state) {
   const readers = $("readers");
   const cards = $("cards");
@@ -106,9 +171,11 @@ function renderCards(state) {
           ...card.certificates.map((c) =>
             el(
               "li",
-              { class: c.expiring ? "expiring" : "" },
-              `${c.subject} — `,
-              c.daysLeft < 0 ? t("expired", date(c.notAfter)) : t("validUntil", date(c.notAfter), c.daysLeft),
+              { class: c.expiring && !c.successor && !c.notYetValid ? "expiring" : "", title: c.subject },
+              el("span", { class: "cert-name" }, c.name),
+              c.issuerName ? `, ${t("issuedBy", c.issuerName)}` : "",
+              " — ",
+              validity(c),
             ),
           ),
         )
@@ -126,14 +193,14 @@ function renderSettings(state) {
 
 function render(state) {
   renderHost(state);
-  renderExpiring(state);
+  renderRenewals(state);
   renderUnknown(state);
   renderCards(state);
   renderSettings(state);
 }
 
 for (const e of document.querySelectorAll("[data-i18n]")) e.textContent = t(e.dataset.i18n);
-document.documentElement.lang = api.i18n.getUILanguage();
+document.documentElement.lang = api.i18n.getMessage("lang") || api.i18n.getUILanguage();
 
 const port = api.runtime.connect({ name: "cardbridge-popup" });
 port.onMessage.addListener((msg) => {

@@ -1,11 +1,21 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { summarize, badgeFor, daysLeft, renewalUrlFor, CardWatch } from "../background/watch.js";
+import { summarize, badgeFor, daysLeft, renewalUrlFor, successorOf, CardWatch } from "../background/watch.js";
+import { parseDn, plainNames, formatDate } from "../background/names.js";
 import { NativeSession } from "../background/native.js";
 import { fakeRuntime, manualTimers, sleep } from "./fakes.mjs";
 
 const NOW = Date.parse("2026-11-21T12:00:00Z");
-const cert = (subject, notAfter, issuer = "CN=CA1") => ({ handle: subject, subject, issuer, notAfter, hasPrivateKey: true });
+const cert = (subject, notAfter, issuer = "CN=CA1", notBefore = "2025-01-01T00:00:00Z") => ({
+  handle: `${subject}|${notBefore}`,
+  subject,
+  issuer,
+  notBefore,
+  notAfter,
+  keyUsage: ["digitalSignature", "nonRepudiation"],
+  extendedKeyUsage: [],
+  hasPrivateKey: true,
+});
 
 test("daysLeft rounds down and goes negative after expiry", () => {
   assert.equal(daysLeft("2026-12-21T12:00:00Z", NOW), 30);
@@ -44,7 +54,7 @@ test("renewal link only when a policy entry names the issuer", () => {
 });
 
 test("badge: count of cards, '!' when something expires, nothing when the host is missing", () => {
-  assert.deepEqual(badgeFor({ cards: [{}, {}], expiring: [] }), { text: "2", color: "#2e7d32" });
+  assert.deepEqual(badgeFor({ cards: [{}, {}], expiring: [] }), { text: "2", color: "#2e7d32", title: null });
   assert.equal(badgeFor({ cards: [{}], expiring: [{}] }).text, "!");
   assert.equal(badgeFor({ hostError: { code: "NATIVE_UNAVAILABLE" } }).text, "");
 });
@@ -130,4 +140,101 @@ test("watch: unknown-ATR insert is kept for the report text until the card leave
   watch.noteEvent("tokenRemoved", { reader: "R1" });
   assert.equal(watch.unknownCards.size, 0);
   await sleep(1);
+});
+
+const SUBJECT = "CN=Zażółć Gęślą,2.5.4.5=#1311504e4f504c2d3830303130313132333435,O=Firma,C=PL";
+const ISSUER = "CN=Test CA Issuing,O=Centrum Testowe,C=PL";
+const one = (certs, { pendingKeys = [], pages = [] } = {}) =>
+  summarize({
+    tokens: [{ token: "t1", present: true, label: "Karta", readerName: "R1" }],
+    certificates: { t1: certs },
+    pendingKeys: { t1: pendingKeys },
+    pages,
+    expiryDays: 60,
+    now: NOW,
+  });
+
+test("names: the holder's CN and the issuer's organisation, hex attributes decoded, escapes undone", () => {
+  assert.deepEqual(plainNames({ subject: SUBJECT, issuer: ISSUER }), { name: "Zażółć Gęślą", issuer: "Centrum Testowe" });
+  assert.deepEqual(
+    parseDn(SUBJECT).map((r) => [r.type, r.value]),
+    [["CN", "Zażółć Gęślą"], ["serialNumber", "PNOPL-80010112345"], ["O", "Firma"], ["C", "PL"]],
+  );
+  // RFC 2253 escapes: "\," is a comma in the value, "\c5\82" the UTF-8 bytes of "ł"; "+" joins attributes.
+  assert.deepEqual(parseDn(String.raw`CN=Kowalski\, Jan+O=Bia\c5\82ystok`).map((r) => r.value), ["Kowalski, Jan", "Białystok"]);
+  // No CN: given name and surname (Java writes them as OIDs); no issuer O: its CN.
+  assert.deepEqual(
+    plainNames({ subject: "2.5.4.42=#0c034a616e,2.5.4.4=#0c084b6f77616c736b69,C=PL", issuer: "CN=Only CN" }),
+    { name: "Jan Kowalski", issuer: "Only CN" },
+  );
+  assert.deepEqual(plainNames({ subject: "garbage", issuer: undefined }).issuer, "");
+});
+
+test("dates as a person reads them, in the UI language", () => {
+  assert.equal(formatDate("2027-01-04T12:00:00Z", "en-GB"), "4 Jan 2027");
+  assert.equal(formatDate("2027-01-04T12:00:00Z", "pl"), "4 sty 2027");
+  assert.equal(formatDate("2027-01-04T12:00:00Z", "pl_PL"), "4 sty 2027");
+  assert.equal(formatDate("not a date", "en"), "not a date");
+});
+
+test("successor: same subject and key usage, starting and ending later, key on the card", () => {
+  const old = cert(SUBJECT, "2026-12-20T00:00:00Z", ISSUER);
+  const next = cert(SUBJECT, "2028-12-20T00:00:00Z", ISSUER, "2026-12-20T00:00:00Z");
+  assert.equal(successorOf(old, [old, next]), next);
+  assert.equal(successorOf(next, [old, next]), null);
+  assert.equal(successorOf(old, [old, { ...next, subject: "CN=Someone else" }]), null);
+  assert.equal(successorOf(old, [old, { ...next, keyUsage: ["keyEncipherment"] }]), null);
+  assert.equal(successorOf(old, [old, { ...next, hasPrivateKey: false }]), null);
+});
+
+test("successor not valid yet: 'ready from <date>', never 'renew', and the badge is no warning", () => {
+  const old = cert(SUBJECT, "2026-12-20T00:00:00Z", ISSUER);
+  const next = cert(SUBJECT, "2028-12-20T00:00:00Z", ISSUER, "2026-12-20T00:00:00Z");
+  const s = one([old, next]);
+  assert.deepEqual(s.expiring, [], "the old one expires in 28 days, but its successor is on the card");
+  assert.deepEqual(s.finish, []);
+  assert.equal(s.scheduled.length, 1);
+  assert.equal(s.scheduled[0].readyFrom, "2026-12-20T00:00:00Z");
+  assert.equal(s.scheduled[0].name, "Zażółć Gęślą");
+  const badge = badgeFor(s);
+  assert.equal(badge.text, "1");
+  assert.notEqual(badge.text, "!");
+  assert.deepEqual(badge.title, ["badgeTitleScheduled", "2026-12-20T00:00:00Z"]);
+  assert.ok(s.cards[0].certificates.find((c) => c.handle === next.handle).notYetValid);
+});
+
+test("successor valid: 'finish the renewal' with the CA's page, badge '!'", () => {
+  const old = cert(SUBJECT, "2026-11-20T00:00:00Z", ISSUER);
+  const next = cert(SUBJECT, "2028-11-20T00:00:00Z", ISSUER, "2026-11-20T00:00:00Z");
+  const pages = [{ origin: "https://ca.example", renewalUrl: "https://ca.example/renew", issuers: [ISSUER] }];
+  const s = one([old, next], { pages });
+  assert.deepEqual(s.expiring, []);
+  assert.deepEqual(s.scheduled, []);
+  assert.equal(s.finish.length, 1);
+  assert.equal(s.finish[0].renewalUrl, "https://ca.example/renew");
+  assert.equal(s.finish[0].issuerName, "Centrum Testowe");
+  assert.equal(s.finish[0].expired, true);
+  assert.deepEqual(badgeFor(s), { text: "!", color: "#e65100", title: ["badgeTitleFinish"] });
+});
+
+test("expiring with a key already waiting for its certificate: 'continue', not 'renew'", () => {
+  const old = cert(SUBJECT, "2026-12-20T00:00:00Z", ISSUER);
+  assert.equal(one([old]).expiring[0].inProgress, false);
+  assert.equal(one([old], { pendingKeys: [{ handle: "k", keyId: "01" }] }).expiring[0].inProgress, true);
+});
+
+test("watch: the action's title says what the badge means, in the UI language", async () => {
+  const titles = [];
+  const watch = new CardWatch({
+    openSession: () => ({}),
+    action: { setBadgeText: () => {}, setBadgeBackgroundColor: () => {}, setTitle: (t) => titles.push(t.title) },
+    i18n: {
+      getUILanguage: () => "en-GB",
+      getMessage: (k, subs) => ({ extName: "CardBridge", badgeTitleScheduled: `new certificate ready from ${subs?.[0]}` })[k] ?? "",
+    },
+  });
+  const old = cert(SUBJECT, "2026-12-20T00:00:00Z", ISSUER);
+  const next = cert(SUBJECT, "2028-12-20T00:00:00Z", ISSUER, "2026-12-20T00:00:00Z");
+  watch.setState({ status: "ok", ...one([old, next]) });
+  assert.deepEqual(titles, ["CardBridge: new certificate ready from 20 Dec 2026"]);
 });

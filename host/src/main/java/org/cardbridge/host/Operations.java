@@ -45,6 +45,7 @@ public final class Operations {
         table.register("hello", new HelloCommand(table::names))
                 .register("cancel", new CancelCommand(pending))
                 .register("renewalPages", () -> new RenewalPagesCommand())
+                .register("diagnose", () -> new org.cardbridge.command.DiagnoseCommand())
                 .register("listTokens", () -> new ListTokensCommand(access))
                 .register("listCertificates", () -> new ListCertificatesCommand(access))
                 .register("login", () -> new LoginCommand(access))

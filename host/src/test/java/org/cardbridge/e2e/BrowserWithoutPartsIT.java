@@ -60,11 +60,46 @@ class BrowserWithoutPartsIT {
             assertEquals("cardbridge-host doctor", s.error().path("details").path("check").asText(), s.toString());
             assertTrue(s.error().path("details").path("reason").asText().contains("not found"), s.toString());
 
-            // The popup says the same to the user, with the fix.
+            assertTrue(s.error().path("details").path("install").isNull(), "no made-up download page: " + s);
+
+            // The popup tells the person, in plain words, what is missing and where it comes from: no terminal
+            // command, no placeholder link (none is configured in the extension's managed storage here).
             browser.driver().get("chrome-extension://" + ExtensionIds.CHROME + "/popup/popup.html");
             String text = new PageApi(browser.driver()).await(
-                    "const e = document.getElementById('host-missing'); return e && e.textContent", Duration.ofSeconds(20)).asText();
-            assertTrue(text.contains("cardbridge-host doctor") && text.contains("not installed"), text);
+                    "const e = document.getElementById('host-missing'); return e && e.innerText", Duration.ofSeconds(20)).asText();
+            BrowserPopupIT.screenshot(browser, "popup-host-missing");
+            assertTrue(text.startsWith("One part of CardBridge is missing on this computer"), text);
+            assertTrue(text.contains("The program is not installed, or it cannot start."), text);
+            assertTrue(text.contains("Get the CardBridge program from your certification authority's website"), text);
+            assertTrue(text.contains("After installing it, click Refresh."), text);
+            assertFalse(text.contains("doctor") || text.contains("terminal") || text.contains("cardbridge.org"), text);
+            assertEquals(0L, ((Number) ((org.openqa.selenium.JavascriptExecutor) browser.driver()).executeScript(
+                    "return document.querySelectorAll('#host-missing a').length")).longValue(), "no link when none is configured");
+            // The browser's own words stay for whoever helps, behind "details".
+            String details = String.valueOf(((org.openqa.selenium.JavascriptExecutor) browser.driver()).executeScript(
+                    "return document.querySelector('#host-missing details').textContent"));
+            assertTrue(details.contains("not found"), details);
+        }
+    }
+
+    @Test
+    void popup_hostInstalledButNoCardReaderService_saysSoInPlainWordsWithDoctorsWordsBehindDetails() throws Exception {
+        // pcscd is "down": the host (and OpenSC in it) look for it at a socket nobody listens on.
+        Path policy = TestPages.writePolicy(dir, pages.origin("localhost"), "read");
+        try (ChromiumBrowser browser = ChromiumBrowser.builder()
+                .env("CARDBRIDGE_POLICY", policy.toString())
+                .env("CARDBRIDGE_STATE_DIR", dir.resolve("state-pcsc").toString())
+                .env(org.cardbridge.testing.vcard.Pcscd.SOCKET_ENV, dir.resolve("no-pcscd.comm").toString())
+                .start()) {
+            browser.driver().get("chrome-extension://" + ExtensionIds.CHROME + "/popup/popup.html");
+            String text = new PageApi(browser.driver()).await(
+                    "const e = document.getElementById('problem'); return e && e.innerText", Duration.ofSeconds(40)).asText();
+            BrowserPopupIT.screenshot(browser, "popup-no-pcscd");
+            assertTrue(text.startsWith("The card reader service of this computer is not running"), text);
+            assertTrue(text.contains("Ask whoever looks after your computer to install and start it; then click Refresh."), text);
+            String details = String.valueOf(((org.openqa.selenium.JavascriptExecutor) browser.driver()).executeScript(
+                    "return document.querySelector('#problem details').textContent"));
+            assertTrue(details.contains("pcscd is not reachable"), details);
         }
     }
 }

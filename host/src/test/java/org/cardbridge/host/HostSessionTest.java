@@ -312,6 +312,19 @@ class HostSessionTest {
     }
 
     @Test
+    void diagnose_forTheExtension_saysWhatDoctorSaysAboutPcscdInTheRequestsLanguage_butNotForAPage() throws Exception {
+        // Surefire points PCSCLITE_CSOCK_NAME at a private socket no pcscd listens on: the service is down.
+        start().send("{\"id\":\"d\",\"op\":\"diagnose\",\"origin\":\"cardbridge:extension\",\"lang\":\"pl\"}");
+        JsonNode findings = host.answerTo("d").path("result").path("findings");
+        assertEquals("doctor.pcscDown", findings.get(0).path("code").asText(), findings.toString());
+        assertEquals("FAIL", findings.get(0).path("status").asText(), findings.toString());
+        assertTrue(findings.get(0).path("message").asText().startsWith("pcscd nie odpowiada: "), findings.toString());
+        assertTrue(findings.get(0).path("fix").asText().startsWith("zainstaluj i uruchom"), findings.toString());
+        host.send(req("p", "diagnose", "{}"));
+        assertEquals("ORIGIN_NOT_ALLOWED", code(host.answerTo("p")));
+    }
+
+    @Test
     void cancel_unknownId_saysNothingWasCancelled() throws Exception {
         start().send(req("c", "cancel", "{\"id\":\"nope\"}"));
         assertFalse(host.answerTo("c").path("result").path("cancelled").asBoolean(true));

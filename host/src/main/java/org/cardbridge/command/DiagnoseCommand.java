@@ -1,0 +1,39 @@
+package org.cardbridge.command;
+
+import org.cardbridge.install.DoctorTexts;
+import org.cardbridge.install.Finding;
+import org.cardbridge.install.Roots;
+import org.cardbridge.install.SystemChecks;
+import org.cardbridge.platform.Os;
+import org.cardbridge.policy.OperationClass;
+import org.cardbridge.protocol.Params;
+
+import java.util.List;
+
+/**
+ * {@code diagnose}: what {@code doctor} says about the card reader service (pcscd and its readers), in the
+ * request's language, so the extension's popup can tell a person who sees no reader why, in plain words,
+ * instead of sending them to a terminal. Reads only reader names; for the extension's own pages only,
+ * like {@code renewalPages}. The PKCS#11 modules are not probed here: the host's own token manager
+ * already answers {@code listTokens} with {@code MODULE_NOT_FOUND} and what it tried.
+ */
+public final class DiagnoseCommand implements Command<Void> {
+    public record Result(List<Finding> findings) {
+    }
+
+    @Override
+    public OperationClass operationClass() {
+        return OperationClass.EXTENSION;
+    }
+
+    @Override
+    public Void parse(Params params) {
+        return null;
+    }
+
+    @Override
+    public Object execute(Void args, CommandContext context) {
+        SystemChecks checks = new SystemChecks(Roots.real(), Os.current(), new DoctorTexts(context.lang()));
+        return new Result(checks.pcsc());
+    }
+}

@@ -1,0 +1,250 @@
+package org.cardbridge.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.cardbridge.policy.ExtensionIds;
+import org.cardbridge.testing.ChromiumBrowser;
+import org.cardbridge.testing.PageApi;
+import org.cardbridge.testing.SoftHsm2;
+import org.cardbridge.testing.TestCa;
+import org.cardbridge.testing.TestPages;
+import org.cardbridge.testing.XDoTool;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+
+import javax.security.auth.x500.X500Principal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The popup as a person sees it, in Debian's Chromium with the real extension, the host it starts and a
+ * SoftHSM2 card: a normal certificate, one expiring soon (with the CA's renewal link from the policy's
+ * {@code renewalUrl} and {@code issuers}), a renewal whose successor is on the card but not valid yet
+ * ("ready from"), and one whose successor is valid (the finish offer). Time is moved by the certificates'
+ * own dates (made by {@link TestCa}), not by a clock seam. Each state gets a fresh card and browser; the
+ * popup page is opened as a tab and its screenshot saved in target/screenshots.
+ */
+class BrowserPopupIT {
+    private static final Duration WAIT = Duration.ofSeconds(40);
+    private static final String SUBJECT = "CN=Zażółć Gęślą,O=Firma Testowa,C=PL";
+    private static final String POPUP = "chrome-extension://" + ExtensionIds.CHROME + "/popup/popup.html";
+
+    @TempDir
+    static Path dir;
+    static TestCa ca;
+    static TestPages pages;
+
+    @BeforeAll
+    static void start() {
+        ca = new TestCa("CardBridge popup CA");
+        pages = TestPages.http();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (pages != null) {
+            pages.close();
+        }
+    }
+
+    /** A card (its own SoftHSM2 store) holding each certificate with its own key, and a browser on it. */
+    private static ChromiumBrowser browserWithCard(String name, String language, List<Instant[]> validities) throws Exception {
+        Path d = Files.createDirectories(dir.resolve(name));
+        SoftHsm2 store = SoftHsm2.create(d.resolve("softhsm"), List.of("Karta " + name));
+        byte id = 1;
+        for (Instant[] v : validities) {
+            KeyPair keys = TestCa.rsa(2048);
+            X509Certificate cert = ca.issue(keys.getPublic(), SUBJECT, v[0], v[1]);
+            store.tokens().getFirst().importKey(keys, cert, new byte[]{id}, "podpis " + id);
+            id++;
+        }
+        String issuer = ca.issuing().getSubjectX500Principal().getName(X500Principal.RFC2253);
+        Path policy = d.resolve("policy.json");
+        Files.writeString(policy, """
+                {"origins": [{"origin": "%s", "allow": ["read"], "renewalUrl": "%s/renew", "issuers": ["%s"]}],
+                 "modules": ["%s"]}
+                """.formatted(pages.origin("localhost"), pages.origin("localhost"), issuer, SoftHsm2.MODULE));
+        ChromiumBrowser.Builder b = ChromiumBrowser.builder()
+                .env("CARDBRIDGE_POLICY", policy.toString())
+                .env("CARDBRIDGE_STATE_DIR", d.resolve("state").toString())
+                // The UI language (chrome.i18n.getUILanguage): --lang in headless Chromium, LANGUAGE elsewhere.
+                .env("LANGUAGE", language.replace('-', '_'))
+                .arg("--lang=" + language);
+        store.environment().forEach(b::env);
+        return b.start();
+    }
+
+    private static Instant days(long n) {
+        return Instant.now().plus(Duration.ofDays(n));
+    }
+
+    private static String date(Instant when, Locale locale) {
+        return DateTimeFormatter.ofPattern("d MMM yyyy", locale).withZone(ZoneId.systemDefault()).format(when);
+    }
+
+    /** Opens the popup and waits until it has listed the card; returns the text of the whole popup. */
+    private static String openPopup(ChromiumBrowser browser) {
+        browser.driver().get(POPUP);
+        return new PageApi(browser.driver()).await(
+                "const c = document.getElementById('cards'); return c && c.textContent.includes('Gęślą') && document.body.innerText",
+                WAIT).asText();
+    }
+
+    private static String visible(ChromiumBrowser browser, String id) {
+        Object text = ((JavascriptExecutor) browser.driver()).executeScript(
+                "const e = document.getElementById(arguments[0]); return e && !e.hidden ? e.innerText : null", id);
+        return text == null ? null : text.toString();
+    }
+
+    private static String badge(ChromiumBrowser browser) {
+        return String.valueOf(((JavascriptExecutor) browser.driver()).executeAsyncScript(
+                "const done = arguments[0]; chrome.action.getBadgeText({}, done);"));
+    }
+
+    private static String badgeTitle(ChromiumBrowser browser) {
+        return String.valueOf(((JavascriptExecutor) browser.driver()).executeAsyncScript(
+                "const done = arguments[0]; chrome.action.getTitle({}, done);"));
+    }
+
+    static void screenshot(ChromiumBrowser browser, String name) throws Exception {
+        Files.createDirectories(XDoTool.SCREENSHOTS);
+        Files.write(XDoTool.SCREENSHOTS.resolve(name + ".png"), browser.driver().getScreenshotAs(OutputType.BYTES));
+    }
+
+    @Test
+    void popup_validCertificate_namesItAsAPersonKnowsItWithoutWarning() throws Exception {
+        Instant until = days(400);
+        try (ChromiumBrowser browser = browserWithCard("normal", "en-GB", List.<Instant[]>of(new Instant[]{days(-30), until}))) {
+            String text = openPopup(browser);
+            screenshot(browser, "popup-normal");
+            assertTrue(text.contains("Zażółć Gęślą, issued by CardBridge Test — valid until " + date(until, Locale.UK)), text);
+            assertFalse(text.contains("CN="), "no raw DN in what the person reads: " + text);
+            assertEquals(null, visible(browser, "expiring"));
+            assertEquals(null, visible(browser, "scheduled"));
+            assertEquals(null, visible(browser, "finish"));
+            assertEquals("1", badge(browser));
+        }
+    }
+
+    @Test
+    void popup_certificateExpiringIn30Days_warnsAndLinksTheCasRenewalPage() throws Exception {
+        Instant until = days(30);
+        try (ChromiumBrowser browser = browserWithCard("expiring", "en-GB", List.<Instant[]>of(new Instant[]{days(-300), until}))) {
+            openPopup(browser);
+            String warning = new PageApi(browser.driver()).await(
+                    "const e = document.getElementById('expiring'); return e && !e.hidden && e.innerText", WAIT).asText();
+            screenshot(browser, "popup-expiring-renew-link");
+            assertTrue(warning.contains("A certificate on your card expires soon"), warning);
+            assertTrue(warning.contains("Your certificate for Zażółć Gęślą (issued by CardBridge Test) expires on "
+                    + date(until, Locale.UK) + ". Renew it before then."), warning);
+            JsonNode link = new PageApi(browser.driver()).await("""
+                    const a = document.querySelector('#expiring a');
+                    return a && { text: a.textContent, href: a.href };
+                    """, WAIT);
+            assertEquals("Renew at your certification authority", link.path("text").asText());
+            assertEquals(pages.origin("localhost") + "/renew", link.path("href").asText());
+            assertEquals("!", badge(browser));
+        }
+    }
+
+    @Test
+    void popup_successorNotValidYet_saysReadyFromItsDateAndNeverRenew() throws Exception {
+        Instant oldUntil = days(30);
+        try (ChromiumBrowser browser = browserWithCard("scheduled", "en-GB",
+                List.of(new Instant[]{days(-300), oldUntil}, new Instant[]{oldUntil, days(760)}))) {
+            String text = openPopup(browser);
+            String soon = new PageApi(browser.driver()).await(
+                    "const e = document.getElementById('scheduled'); return e && !e.hidden && e.innerText", WAIT).asText();
+            screenshot(browser, "popup-successor-ready-from");
+            String from = date(oldUntil, Locale.UK);
+            assertTrue(soon.contains("New certificate ready from " + from), soon);
+            assertTrue(soon.contains("You do not need to renew again or buy another renewal code."), soon);
+            assertEquals(null, visible(browser, "expiring"), "no 'expires soon… renew it' beside a successor");
+            assertFalse(text.toLowerCase(Locale.ROOT).contains("renew it"), text);
+            assertTrue(text.contains("valid from " + from), text);
+            assertEquals("1", badge(browser), "a card count, not a warning");
+            assertEquals("CardBridge: new certificate ready from " + from, badgeTitle(browser));
+        }
+    }
+
+    @Test
+    void popup_successorNotValidYet_inPolish() throws Exception {
+        Instant oldUntil = days(30);
+        try (ChromiumBrowser browser = browserWithCard("scheduled-pl", "pl",
+                List.of(new Instant[]{days(-300), oldUntil}, new Instant[]{oldUntil, days(760)}))) {
+            openPopup(browser);
+            String soon = new PageApi(browser.driver()).await(
+                    "const e = document.getElementById('scheduled'); return e && !e.hidden && e.innerText", WAIT).asText();
+            screenshot(browser, "popup-successor-ready-from-pl");
+            assertTrue(soon.startsWith("Nowy certyfikat gotowy od " + date(oldUntil, Locale.forLanguageTag("pl"))), soon);
+            assertTrue(soon.contains("Nie musisz odnawiać go ponownie"), soon);
+        }
+    }
+
+    @Test
+    void popup_successorValidNow_offersToFinishTheRenewalAtTheCa() throws Exception {
+        Instant since = days(-1);
+        try (ChromiumBrowser browser = browserWithCard("finish", "en-GB",
+                List.of(new Instant[]{days(-400), since}, new Instant[]{since, days(700)}))) {
+            openPopup(browser);
+            String finish = new PageApi(browser.driver()).await(
+                    "const e = document.getElementById('finish'); return e && !e.hidden && e.innerText", WAIT).asText();
+            screenshot(browser, "popup-successor-due-finish");
+            assertTrue(finish.startsWith("Finish your renewal"), finish);
+            assertTrue(finish.contains("The new certificate for Zażółć Gęślą has been valid since " + date(since, Locale.UK)), finish);
+            assertTrue(finish.contains("You do not need a new renewal code."), finish);
+            JsonNode link = new PageApi(browser.driver()).await(
+                    "const a = document.querySelector('#finish a'); return a && { text: a.textContent, href: a.href };", WAIT);
+            assertEquals("Finish the renewal at CardBridge Test", link.path("text").asText());
+            assertEquals(pages.origin("localhost") + "/renew", link.path("href").asText());
+            assertEquals(null, visible(browser, "expiring"));
+            assertEquals("!", badge(browser));
+        }
+    }
+
+    @Test
+    void watch_startsWithTheBrowser_hostAskedBeforeAnyPageOrPopupIsOpen() throws Exception {
+        Path state = dir.resolve("startup").resolve("state");
+        try (ChromiumBrowser browser = browserWithCard("startup", "en-GB", List.<Instant[]>of(new Instant[]{days(-300), days(20)}))) {
+            // Nothing opened: the only thing that can start the host is the extension's card watch.
+            long end = System.nanoTime() + WAIT.toNanos();
+            String log = "";
+            while (System.nanoTime() < end && !log.contains("serving")) {
+                Thread.sleep(200);
+                log = readLogs(state);
+            }
+            assertTrue(log.contains("serving"), "no host started by the watch; log: " + log);
+            String url = browser.driver().getCurrentUrl();
+            assertFalse(url.startsWith("http") || url.startsWith("chrome-extension:"), "no page was opened: " + url);
+        }
+    }
+
+    private static String readLogs(Path state) throws Exception {
+        if (!Files.isDirectory(state)) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder();
+        try (Stream<Path> files = Files.walk(state)) {
+            for (Path p : files.filter(Files::isRegularFile).toList()) {
+                out.append(Files.readString(p));
+            }
+        }
+        return out.toString();
+    }
+}
