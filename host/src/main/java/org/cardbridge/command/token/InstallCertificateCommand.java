@@ -146,6 +146,11 @@ public final class InstallCertificateCommand implements Command<InstallCertifica
 
     @Override
     public Object execute(Args args, CommandContext context) {
+        return install(args, context, List.of());
+    }
+
+    /** The installation; {@code moreFacts} are added to the confirmation (acceptCmpResponse says what else happens). */
+    Result install(Args args, CommandContext context, List<String> moreFacts) {
         // ---- 1. check everything; nothing is written in this part -----------------------------------
         List<X509Certificate> chain = chain(args.certificates());
         X509Certificate leaf = chain.getFirst();
@@ -186,6 +191,7 @@ public final class InstallCertificateCommand implements Command<InstallCertifica
         } else if (old != null) {
             facts.add(t.plain("fact.deferred", TokenAccess.subject(old.certificate())));
         }
+        facts.addAll(moreFacts);
         access.confirm(context, replace ? "action.replaceCertificate" : "action.installCertificate", facts);
         access.login(session, context, null);
         byte[] keyId = match.key().id();
