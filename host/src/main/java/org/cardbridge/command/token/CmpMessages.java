@@ -98,7 +98,7 @@ final class CmpMessages {
                 throw new HostException(ErrorCode.INTERNAL_ERROR, "the card's signature on the CMP message does not verify", Map.of());
             }
             return message.toASN1Structure().getEncoded("DER");
-        } catch (IOException | CMPException | org.bouncycastle.operator.OperatorCreationException e) {
+        } catch (IOException | CMPException | org.bouncycastle.operator.OperatorCreationException | GeneralSecurityException e) {
             throw new HostException(ErrorCode.INTERNAL_ERROR, "building the CMP message failed: " + e.getMessage(), Map.of(), e);
         }
     }
