@@ -1,6 +1,21 @@
 package org.cardbridge.command.token;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.bouncycastle.asn1.DEROctetString;
+import org.bouncycastle.asn1.cmp.CMPCertificate;
+import org.bouncycastle.asn1.cmp.CertOrEncCert;
+import org.bouncycastle.asn1.cmp.CertRepMessage;
+import org.bouncycastle.asn1.cmp.CertResponse;
+import org.bouncycastle.asn1.cmp.CertifiedKeyPair;
+import org.bouncycastle.asn1.cmp.PKIStatus;
+import org.bouncycastle.asn1.cmp.PKIStatusInfo;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.cert.cmp.ProtectedPKIMessageBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.junit.jupiter.params.provider.Arguments;
+import java.math.BigInteger;
+import java.util.Date;
+import java.util.stream.Stream;
 import org.bouncycastle.asn1.cmp.PKIBody;
 import org.bouncycastle.asn1.cmp.PKIMessage;
 import org.bouncycastle.asn1.crmf.CertReqMessages;
@@ -165,5 +180,115 @@ class CmpKeyUpdateTest {
                 assertFalse(ca.log().contains("CMP error"), ca.log());
             }
         }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void keyUpdate_expiredOldCertificate_isRefusedBeforeAnyWindow(Supplier<TestToken> backend) throws Exception {
+        TokenFixture f = TokenFixture.withCertificate(backend.get(), Instant.now().minus(Duration.ofDays(400)),
+                Instant.now().minus(Duration.ofDays(1)));
+        ScriptedUserInterface ui = new ScriptedUserInterface(f.token().pin());
+        try (InProcessHost host = new InProcessHost(ui, f.token())) {
+            InstallCertificateTest.Renewal r = InstallCertificateTest.startRenewal(host, f);
+            int confirmations = ui.confirmations().size();
+            int pins = ui.pinPrompts().size();
+            HostException e = assertThrows(HostException.class, () -> host.call("createKeyUpdateRequest", kurParams(r, f)));
+            assertEquals(ErrorCode.CERTIFICATE_EXPIRED, e.code());
+            assertEquals(confirmations, ui.confirmations().size(), "no confirmation for a request that cannot succeed");
+            assertEquals(pins, ui.pinPrompts().size(), "no PIN asked");
+        }
+    }
+
+    /** The CA's answers the host must refuse, each with the error it must give. */
+    enum BadAnswer {
+        UNTRUSTED_PROTECTION(ErrorCode.CMP_PROTECTION_INVALID),
+        WRONG_TRANSACTION_ID(ErrorCode.CMP_TRANSACTION_MISMATCH),
+        WRONG_NONCE(ErrorCode.CMP_TRANSACTION_MISMATCH),
+        CERTIFICATE_FOR_ANOTHER_KEY(ErrorCode.CERTIFICATE_KEY_MISMATCH),
+        REJECTION(ErrorCode.CMP_REJECTED),
+        ERROR_MESSAGE(ErrorCode.CMP_REJECTED),
+        WAITING(ErrorCode.CMP_WAITING),
+        GARBAGE_DER(ErrorCode.CMP_MESSAGE_INVALID),
+        TRUNCATED(ErrorCode.CMP_MESSAGE_INVALID);
+
+        final ErrorCode expected;
+
+        BadAnswer(ErrorCode expected) {
+            this.expected = expected;
+        }
+    }
+
+    static Stream<Arguments> badAnswersOnEveryBackend() {
+        return backends().stream().flatMap(b -> Stream.of(BadAnswer.values()).map(a -> Arguments.of(b, a)));
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("badAnswersOnEveryBackend")
+    void badAnswer_isATypedError_withoutAWindow_andNothingIsWrittenToTheCard(Supplier<TestToken> backend, BadAnswer bad) throws Exception {
+        TokenFixture f = TokenFixture.withCertificate(backend.get());
+        ScriptedUserInterface ui = new ScriptedUserInterface(f.token().pin());
+        try (InProcessHost host = new InProcessHost(ui, f.token())) {
+            InstallCertificateTest.Renewal r = InstallCertificateTest.startRenewal(host, f);
+            X509Certificate renewed = renewedFor(f, r.publicKey());
+            X509Certificate rspCert = bad == BadAnswer.CERTIFICATE_FOR_ANOTHER_KEY
+                    ? renewedFor(f, TestCa.rsa(2048).getPublic()) : renewed;
+            String[] serverOptions = switch (bad) {
+                case REJECTION -> new String[]{"-pkistatus", "2", "-failure", "2", "-statusstring", "Wniosek odrzucony przez operatora"};
+                case ERROR_MESSAGE -> new String[]{"-send_error"};
+                case WAITING -> new String[]{"-poll_count", "1", "-check_after", "1"};
+                default -> new String[0];
+            };
+            try (OpenSslCmpServer ca = server("bad-" + bad, f, rspCert, serverOptions)) {
+                JsonNode kur = host.call("createKeyUpdateRequest", kurParams(r, f));
+                byte[] request = der(kur.path("message"));
+                byte[] answer = switch (bad) {
+                    case WRONG_TRANSACTION_ID -> crafted(request, CmpMessages.random16(), null, renewed);
+                    case WRONG_NONCE -> crafted(request, null, CmpMessages.random16(), renewed);
+                    case GARBAGE_DER -> "to nie jest wiadomość CMP".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    default -> ca.post(request);
+                };
+                if (bad == BadAnswer.TRUNCATED) {
+                    answer = Arrays.copyOf(answer, answer.length / 2);
+                }
+                List<X509Certificate> trusted = bad == BadAnswer.UNTRUSTED_PROTECTION
+                        ? List.of(new TestCa("Obcy urząd").issuing()) : List.of(f.ca().issuing());
+                String objectsBefore = f.token().objects();
+                int confirmations = ui.confirmations().size();
+                byte[] relayed = answer;
+                HostException e = assertThrows(HostException.class, () -> host.call("acceptCmpResponse", Map.of(
+                        "message", b64(relayed), "caCertificates", trusted.stream().map(TestCa::pem).toList())));
+                assertEquals(bad.expected, e.code(), e.getMessage() + "\n" + ca.log());
+                if (bad == BadAnswer.REJECTION) {
+                    assertEquals("rejection", e.details().get("status"));
+                    assertEquals("Wniosek odrzucony przez operatora", e.details().get("statusText"));
+                    assertEquals(List.of("badRequest"), e.details().get("failInfo"));
+                }
+                assertEquals(confirmations, ui.confirmations().size(), "no window for an answer that cannot be installed");
+                assertEquals(objectsBefore, f.token().objects(), "nothing was written to the card");
+                JsonNode listed = host.call("listCertificates", Map.of("token", r.tokenHandle()));
+                assertEquals(1, listed.path("certificates").size(), listed.toString());
+                assertEquals(r.oldCertificate(), listed.path("certificates").get(0).path("handle").asText());
+            }
+        }
+    }
+
+    /**
+     * A kup made here, signed by the trusted CMP server key, answering {@code kur} but with another
+     * transactionID or recipNonce where those are given: only the header is wrong.
+     */
+    static byte[] crafted(byte[] kur, byte[] transactionId, byte[] recipNonce, X509Certificate cert) throws Exception {
+        PKIMessage request = PKIMessage.getInstance(kur);
+        CertResponse response = new CertResponse(new org.bouncycastle.asn1.ASN1Integer(0), new PKIStatusInfo(PKIStatus.granted),
+                new CertifiedKeyPair(new CertOrEncCert(new CMPCertificate(org.bouncycastle.asn1.x509.Certificate.getInstance(cert.getEncoded())))),
+                null);
+        ProtectedPKIMessageBuilder b = new ProtectedPKIMessageBuilder(
+                new GeneralName(new X509CertificateHolder(serverCert.getEncoded()).getSubject()), request.getHeader().getSender())
+                .setMessageTime(new Date())
+                .setTransactionID(transactionId != null ? transactionId : request.getHeader().getTransactionID().getOctets())
+                .setSenderNonce(CmpMessages.random16())
+                .setRecipNonce(recipNonce != null ? recipNonce : request.getHeader().getSenderNonce().getOctets())
+                .setBody(new PKIBody(PKIBody.TYPE_KEY_UPDATE_REP, new CertRepMessage(null, new CertResponse[]{response})))
+                .addCMPCertificate(new X509CertificateHolder(serverCert.getEncoded()));
+        return b.build(new JcaContentSignerBuilder("SHA256withRSA").build(serverKeys.getPrivate())).toASN1Structure().getEncoded("DER");
     }
 }
