@@ -58,14 +58,23 @@ final class CmpMessages {
     /** A signer for the key of {@code cert} on the card (whose attributes may hide its algorithm: the certificate says it). */
     static ContentSigner oldKeySigner(TokenAccess access, TokenSession session, CommandContext context, X509Certificate cert,
                                       byte[] keyId) {
+        return oldKeyScheme(access, session, context, cert, keyId).signer();
+    }
+
+    /** A signer on the card and the JCA name of its signature algorithm (as createCsr and sign report it). */
+    record Signer(ContentSigner signer, String algorithm) {
+    }
+
+    static Signer oldKeyScheme(TokenAccess access, TokenSession session, CommandContext context, X509Certificate cert,
+                               byte[] keyId) {
         TokenObjects.Key key = session.privateKeys().stream().filter(k -> Arrays.equals(k.id(), keyId)).findFirst()
                 .orElseThrow(() -> new HostException(ErrorCode.KEY_NOT_FOUND, "the card has no private key for the current certificate",
                         Map.of("certificate", org.cardbridge.token.Handles.certificate(session.handle(), der(cert)))));
         KeyAlgorithm algorithm = key.algorithm() != null ? key.algorithm() : SignCommand.algorithmOf(cert);
         TokenObjects.Key withAlgorithm = new TokenObjects.Key(key.handle(), true, key.id(), key.label(), algorithm, key.publicKey());
         SignatureScheme scheme = session.schemeFor(withAlgorithm, algorithm.defaultHash());
-        return new TokenContentSigner(session, withAlgorithm, scheme, cert.getPublicKey(),
-                access.signaturePin(session, context, TokenAccess.subject(cert)));
+        return new Signer(new TokenContentSigner(session, withAlgorithm, scheme, cert.getPublicKey(),
+                access.signaturePin(session, context, TokenAccess.subject(cert))), scheme.jcaName());
     }
 
     /**

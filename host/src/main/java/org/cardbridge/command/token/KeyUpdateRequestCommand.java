@@ -186,13 +186,12 @@ public final class KeyUpdateRequestCommand implements Command<KeyUpdateRequestCo
             byte[] transactionId = CmpMessages.random16();
             byte[] nonce = CmpMessages.random16();
             PKIBody body = new PKIBody(PKIBody.TYPE_KEY_UPDATE_REQ, new CertReqMessages(built.toASN1Structure()));
-            var signer = CmpMessages.oldKeySigner(access, session, context, oldCert, old.id());
-            String algorithm = new org.bouncycastle.operator.DefaultAlgorithmNameFinder().getAlgorithmName(signer.getAlgorithmIdentifier());
+            CmpMessages.Signer signer = CmpMessages.oldKeyScheme(access, session, context, oldCert, old.id());
             List<X509Certificate> chain = args.chain().stream().filter(c -> !c.equals(oldCert)).toList();
-            byte[] message = CmpMessages.protect(oldCert, chain, new GeneralName(recipient), transactionId, nonce, null, body, signer);
+            byte[] message = CmpMessages.protect(oldCert, chain, new GeneralName(recipient), transactionId, nonce, null, body, signer.signer());
             transactions.add(new CmpTransactions.Transaction(transactionId, session.handle(), args.certificate(), oldCert,
                     old.id(), newPublic, nonce));
-            return new Result(Base64.getEncoder().encodeToString(message), HexFormat.of().formatHex(transactionId), algorithm);
+            return new Result(Base64.getEncoder().encodeToString(message), HexFormat.of().formatHex(transactionId), signer.algorithm());
         } catch (IOException | CRMFException | org.bouncycastle.operator.OperatorCreationException e) {
             throw new HostException(ErrorCode.INTERNAL_ERROR, "building the key update request failed: " + e.getMessage(), Map.of(), e);
         }

@@ -126,7 +126,7 @@ class CmpKeyUpdateTest {
                 int before = ui.confirmations().size();
                 JsonNode kur = host.call("createKeyUpdateRequest", kurParams(r, f));
                 assertEquals(32, kur.path("transactionId").asText().length());
-                assertEquals("SHA256WITHRSA", kur.path("signatureAlgorithm").asText().toUpperCase());
+                assertEquals("SHA256withRSA", kur.path("signatureAlgorithm").asText());
                 // The person was told, in plain words, that the old certificate vouches for a request for a new one.
                 var confirmation = ui.confirmations().get(before);
                 assertEquals("action.keyUpdateRequest", confirmation.action());
