@@ -18,6 +18,8 @@ import org.cardbridge.policy.OperationClass;
 import org.cardbridge.protocol.ErrorCode;
 import org.cardbridge.protocol.HostException;
 import org.cardbridge.protocol.Params;
+import org.cardbridge.token.Handles;
+import org.cardbridge.ui.Texts;
 
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
@@ -133,15 +135,41 @@ public final class CmpResponseCommand implements Command<CmpResponseCommand.Args
         List<X509Certificate> chain = issuerChain(issued, pool);
 
         // ---- install with installCertificate's own checks and order, then confirm to the CA ---------------
-        InstallCertificateCommand install = new InstallCertificateCommand(access);
-        InstallCertificateCommand.Result installed = install.install(
-                new InstallCertificateCommand.Args(chain, t.oldHandle, false, args.allowNotYetValid()), context,
-                List.of(TokenAccess.texts(context).plain("fact.cmpConfirm")));
+        InstallCertificateCommand.Result installed = installedBefore(t, issued, context);
+        if (installed == null) {
+            installed = new InstallCertificateCommand(access).install(
+                    new InstallCertificateCommand.Args(chain, t.oldHandle, false, args.allowNotYetValid()), context,
+                    List.of(TokenAccess.texts(context).plain("fact.cmpConfirm")));
+        }
         byte[] certConf = certConf(t, header, issued, context);
         Installed outcome = new Installed(t.idHex(), installed, Base64.getEncoder().encodeToString(certConf));
         t.state = CmpTransactions.State.CONFIRMED;
         t.confirmed = outcome;
         return outcome;
+    }
+
+    /**
+     * When an earlier try with this answer already replaced the old certificate but gave no certConf (the card
+     * was pulled while signing it), the certificate is not written again: the person confirms that the CA is
+     * told it arrived, and the certConf is made. Null when the installation is still to be done.
+     */
+    private InstallCertificateCommand.Result installedBefore(CmpTransactions.Transaction t, X509Certificate issued,
+                                                             CommandContext context) {
+        var session = access.session(t.token);
+        byte[] der = CmpMessages.der(issued);
+        var onCard = session.certificates();
+        var present = onCard.stream().filter(c -> Arrays.equals(c.der(), der)).findFirst();
+        boolean oldGone = onCard.stream().noneMatch(c -> Handles.certificate(session.handle(), c.der()).equals(t.oldHandle));
+        if (present.isEmpty() || !oldGone) {
+            return null;
+        }
+        Texts texts = TokenAccess.texts(context);
+        access.confirm(context, "action.cmpConfirm", List.of(texts.plain("fact.token", session.info().label()),
+                texts.plain("fact.newCertificate", TokenAccess.subject(issued), issued.getNotBefore().toInstant().toString(),
+                        issued.getNotAfter().toInstant().toString()), texts.plain("fact.cmpConfirm")));
+        access.login(session, context, TokenAccess.subject(t.oldCertificate));
+        return new InstallCertificateCommand.Result(Handles.certificate(session.handle(), der),
+                java.util.HexFormat.of().formatHex(present.get().id()), true, List.of(), null, null);
     }
 
     private byte[] certConf(CmpTransactions.Transaction t, PKIHeader kup, X509Certificate issued, CommandContext context) {

@@ -182,6 +182,40 @@ class CmpKeyUpdateTest {
         }
     }
 
+    /**
+     * SoftHSM2 only: the failure is injected into the module's C_Sign (a card pulled at that moment is the
+     * user's case; the card tests cover pulls elsewhere). The certificate is installed but the certConf is not
+     * made; the same kup again writes nothing, asks to confirm, and gives a certConf the CA accepts.
+     */
+    @Test
+    void certConfLost_theSameKupAgain_writesNothingTwice_andTheCaGetsItsCertConf() throws Exception {
+        TokenFixture f = TokenFixture.withCertificate();
+        ScriptedUserInterface ui = new ScriptedUserInterface(f.token().pin());
+        try (InProcessHost host = new InProcessHost(ui, f.token())) {
+            InstallCertificateTest.Renewal r = InstallCertificateTest.startRenewal(host, f);
+            try (OpenSslCmpServer ca = server("retry", f, renewedFor(f, r.publicKey()))) {
+                JsonNode kur = host.call("createKeyUpdateRequest", kurParams(r, f));
+                byte[] kup = ca.post(der(kur.path("message")));
+                Map<String, Object> answer = Map.of("message", b64(kup), "caCertificates", List.of(TestCa.pem(f.ca().issuing())));
+                host.module().failOn("C_Sign", 1, org.cardbridge.token.Ck.CKR_DEVICE_REMOVED,
+                        org.cardbridge.testing.FaultInjectingPkcs11.When.BEFORE);
+                HostException lost = assertThrows(HostException.class, () -> host.call("acceptCmpResponse", answer));
+                assertEquals(ErrorCode.TOKEN_REMOVED, lost.code(), lost.getMessage());
+                host.module().noFailure();
+                String objects = f.token().objects();
+
+                JsonNode again = host.call("acceptCmpResponse", answer);
+                assertEquals("action.cmpConfirm", ui.confirmations().getLast().action());
+                assertEquals(objects, f.token().objects(), "nothing is written twice");
+                assertTrue(again.path("installation").path("replaced").asBoolean(), again.toString());
+                byte[] pkiConf = ca.post(der(again.path("certConf")));
+                assertEquals(PKIBody.TYPE_CONFIRM, PKIMessage.getInstance(pkiConf).getBody().getType(), ca.log());
+                assertTrue(host.call("acceptCmpResponse", Map.of("message", b64(pkiConf),
+                        "caCertificates", List.of(TestCa.pem(f.ca().issuing())))).path("closed").asBoolean());
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
     void keyUpdate_expiredOldCertificate_isRefusedBeforeAnyWindow(Supplier<TestToken> backend) throws Exception {
