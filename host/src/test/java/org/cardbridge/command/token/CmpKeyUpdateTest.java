@@ -182,6 +182,28 @@ class CmpKeyUpdateTest {
         }
     }
 
+    /** SoftHSM2 only (the virtual card generates RSA only): an EC P-384 new key's ECDSA proof of possession is accepted too. */
+    @Test
+    void keyUpdate_ecP384NewKey_isAcceptedByOpenSsl() throws Exception {
+        TokenFixture f = TokenFixture.withCertificate();
+        ScriptedUserInterface ui = new ScriptedUserInterface(f.token().pin());
+        try (InProcessHost host = new InProcessHost(ui, f.token())) {
+            String token = f.token().handle(host);
+            JsonNode key = host.call("generateKeyPair", Map.of("token", token, "algorithm", "EC-P384", "label", "Klucz EC"));
+            PublicKey pub = EnrolmentTest.publicKey(key.path("publicKey").asText());
+            InstallCertificateTest.Renewal r = new InstallCertificateTest.Renewal(token, SignTest.certificateHandle(host, f), key, pub);
+            try (OpenSslCmpServer ca = server("ec", f, renewedFor(f, pub))) {
+                JsonNode kur = host.call("createKeyUpdateRequest", kurParams(r, f));
+                byte[] kup = ca.post(der(kur.path("message")));
+                JsonNode installed = host.call("acceptCmpResponse", Map.of("message", b64(kup),
+                        "caCertificates", List.of(TestCa.pem(f.ca().issuing()))));
+                assertTrue(installed.path("installation").path("replaced").asBoolean(), installed + "\n" + ca.log());
+                byte[] pkiConf = ca.post(der(installed.path("certConf")));
+                assertEquals(PKIBody.TYPE_CONFIRM, PKIMessage.getInstance(pkiConf).getBody().getType(), ca.log());
+            }
+        }
+    }
+
     /**
      * SoftHSM2 only: the failure is injected into the module's C_Sign (a card pulled at that moment is the
      * user's case; the card tests cover pulls elsewhere). The certificate is installed but the certConf is not
