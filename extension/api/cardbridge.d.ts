@@ -27,6 +27,11 @@ export type HostErrorCode =
   | "CERTIFICATE_KEY_MISMATCH"
   | "CERTIFICATE_EXPIRED"
   | "CERTIFICATE_NOT_YET_VALID"
+  | "CMP_MESSAGE_INVALID"
+  | "CMP_PROTECTION_INVALID"
+  | "CMP_TRANSACTION_MISMATCH"
+  | "CMP_REJECTED"
+  | "CMP_WAITING"
   | "REQUEST_CANCELLED"
   | "INTERNAL_ERROR";
 
@@ -221,6 +226,26 @@ export declare function installCertificate(
   options?: CallOptions,
 ): Promise<InstallCertificateResult>;
 export declare function removeKey(params: { key: string }, options?: CallOptions): Promise<{ removed: true }>;
+/** CMP key update request (kur) for a pending key, protected by the current certificate; `message` is base64 DER. */
+export declare function createKeyUpdateRequest(
+  params: {
+    key: string;
+    certificate: string;
+    subject?: CreateCsrParams["subject"];
+    extensions?: CreateCsrParams["extensions"];
+    chain?: string[];
+    recipient?: string;
+  },
+  options?: CallOptions,
+): Promise<{ message: string; transactionId: string; signatureAlgorithm: string }>;
+/** The CA's CMP answer (base64 DER): a kup is installed and gives the certConf to send; a pkiConf closes. */
+export declare function acceptCmpResponse(
+  params: { message: string; caCertificates: string | string[]; allowNotYetValid?: boolean },
+  options?: CallOptions,
+): Promise<
+  | { transactionId: string; installation: InstallCertificateResult; certConf: string }
+  | { transactionId: string; closed: true }
+>;
 
 /** The first listener makes the host watch readers; the promise says whether that started. */
 export declare function on<E extends keyof CardBridgeEvents>(
@@ -243,6 +268,8 @@ export interface Client {
   sign: typeof sign;
   installCertificate: typeof installCertificate;
   removeKey: typeof removeKey;
+  createKeyUpdateRequest: typeof createKeyUpdateRequest;
+  acceptCmpResponse: typeof acceptCmpResponse;
   on: typeof on;
   off: typeof off;
 }

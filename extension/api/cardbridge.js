@@ -37,6 +37,11 @@ export const HOST_ERROR_CODES = Object.freeze([
   "CERTIFICATE_KEY_MISMATCH",
   "CERTIFICATE_EXPIRED",
   "CERTIFICATE_NOT_YET_VALID",
+  "CMP_MESSAGE_INVALID",
+  "CMP_PROTECTION_INVALID",
+  "CMP_TRANSACTION_MISMATCH",
+  "CMP_REJECTED",
+  "CMP_WAITING",
   "REQUEST_CANCELLED",
   "INTERNAL_ERROR",
 ]);
@@ -404,6 +409,8 @@ export function createClient(env) {
     sign: op("sign"),
     installCertificate: op("installCertificate"),
     removeKey: op("removeKey"),
+    createKeyUpdateRequest: op("createKeyUpdateRequest"),
+    acceptCmpResponse: op("acceptCmpResponse"),
     on,
     off,
   };
@@ -439,6 +446,10 @@ export const createCsr = (params, options) => client().createCsr(params, options
 export const sign = (params, options) => client().sign(params, options);
 export const installCertificate = (params, options) => client().installCertificate(params, options);
 export const removeKey = (params, options) => client().removeKey(params, options);
+/** CMP renewal: a key update request (base64 DER) for the page to POST to its CA's CMP endpoint. */
+export const createKeyUpdateRequest = (params, options) => client().createKeyUpdateRequest(params, options);
+/** CMP renewal: the CA's kup (installs, gives the certConf to send) or pkiConf (closes the transaction). */
+export const acceptCmpResponse = (params, options) => client().acceptCmpResponse(params, options);
 /** Listens to a reader event; the first listener makes the host start watching readers. */
 export const on = (event, fn) => client().on(event, fn);
 /** Removes a listener; when none is left the host stops watching for this page. */

@@ -56,6 +56,7 @@ public final class DemoServer implements AutoCloseable {
         this.server = HttpServer.create(address, 16);
         server.setExecutor(executor);
         server.createContext("/api/", this::api);
+        server.createContext("/cmp", new CmpEndpoint(ca.renewals().ca(), ca.clock())); // CMP renewal (kur), new file
         server.createContext("/", this::file);
     }
 

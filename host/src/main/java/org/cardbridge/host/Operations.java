@@ -5,9 +5,12 @@ import org.cardbridge.command.HelloCommand;
 import org.cardbridge.command.OperationTable;
 import org.cardbridge.command.PendingRequests;
 import org.cardbridge.command.RenewalPagesCommand;
+import org.cardbridge.command.token.CmpResponseCommand;
+import org.cardbridge.command.token.CmpTransactions;
 import org.cardbridge.command.token.CreateCsrCommand;
 import org.cardbridge.command.token.GenerateKeyPairCommand;
 import org.cardbridge.command.token.InstallCertificateCommand;
+import org.cardbridge.command.token.KeyUpdateRequestCommand;
 import org.cardbridge.command.token.ListCertificatesCommand;
 import org.cardbridge.command.token.ListTokensCommand;
 import org.cardbridge.command.token.LoginCommand;
@@ -40,6 +43,7 @@ public final class Operations {
     public static OperationTable standard(PendingRequests pending, TokenManager tokens, ReaderSubscription readers) {
         OperationTable table = new OperationTable();
         TokenAccess access = new TokenAccess(tokens);
+        CmpTransactions cmp = new CmpTransactions(); // this connection's CMP transactions, bounded
         // Factories, as lambdas rather than constructor references (which would load each class when
         // the table is built): only the commands a session uses are ever loaded.
         table.register("hello", new HelloCommand(table::names))
@@ -55,6 +59,8 @@ public final class Operations {
                 .register("sign", () -> new SignCommand(access))
                 .register("installCertificate", () -> new InstallCertificateCommand(access))
                 .register("removeKey", () -> new RemoveKeyCommand(access))
+                .register("createKeyUpdateRequest", () -> new KeyUpdateRequestCommand(access, cmp))
+                .register("acceptCmpResponse", () -> new CmpResponseCommand(access, cmp))
                 .register("subscribe", () -> new SubscribeCommand(readers))
                 .register("unsubscribe", () -> new UnsubscribeCommand(readers));
         return table;

@@ -47,6 +47,16 @@ public enum ErrorCode {
     CERTIFICATE_EXPIRED,
     /** The certificate is not valid yet and may not replace a valid one. */
     CERTIFICATE_NOT_YET_VALID,
+    /** A CMP message is not one: not base64 DER, truncated, or not the message the step expects. */
+    CMP_MESSAGE_INVALID,
+    /** A CMP message from the CA is unprotected or its protection does not verify with a certificate the page trusts. */
+    CMP_PROTECTION_INVALID,
+    /** A CMP message belongs to no transaction of this connection, or does not answer the host's last message (nonce). */
+    CMP_TRANSACTION_MISMATCH,
+    /** The CA refused the CMP request (an error message or status rejection); details carry its status text and failInfo. */
+    CMP_REJECTED,
+    /** The CA answered status waiting: it has not decided yet. */
+    CMP_WAITING,
     /** The request was cancelled by a {@code cancel} request or the connection closing. */
     REQUEST_CANCELLED,
     /** Anything else: a bug or an unexpected state. Details never contain secrets. */

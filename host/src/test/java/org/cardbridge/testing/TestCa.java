@@ -80,6 +80,24 @@ public final class TestCa {
     }
 
     /**
+     * An end-entity certificate with a chosen serial number: a CMP mock server (OpenSSL's) answers a key update
+     * request only with a certificate whose issuer and serial are the old certificate's (its oldCertID).
+     */
+    public X509Certificate issue(PublicKey subjectKey, String subject, BigInteger serial, Instant notBefore, Instant notAfter) {
+        try {
+            return build(rfc4514(subject), subjectKey, X500Name.getInstance(issuing.getSubjectX500Principal().getEncoded()),
+                    issuingKeys, notBefore, notAfter, false, issuing, serial);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The issuing CA's key pair, for tests that play the CA's part in a protocol (e.g. signing CMP answers). */
+    public KeyPair issuingKeys() {
+        return issuingKeys;
+    }
+
+    /**
      * An end-entity certificate the JDK refuses to parse, as a working certificate on a user's card may be:
      * its critical KeyUsage holds an INTEGER, not a BIT STRING. OpenSSL, and so pkcs11-tool, pkcs15-init and
      * OpenSC, read it (they decode an extension only when asked for it).
@@ -113,10 +131,17 @@ public final class TestCa {
     private static X509Certificate build(X500Name subject, PublicKey key, X500Name issuerName, KeyPair issuerKeys,
                                          Instant notBefore, Instant notAfter, boolean ca, X509Certificate issuerCert)
             throws Exception {
-        X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuerName, BigInteger.valueOf(SERIALS.incrementAndGet()),
+        return build(subject, key, issuerName, issuerKeys, notBefore, notAfter, ca, issuerCert, BigInteger.valueOf(SERIALS.incrementAndGet()));
+    }
+
+    private static X509Certificate build(X500Name subject, PublicKey key, X500Name issuerName, KeyPair issuerKeys,
+                                         Instant notBefore, Instant notAfter, boolean ca, X509Certificate issuerCert,
+                                         BigInteger serial) throws Exception {
+        X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuerName, serial,
                 Date.from(notBefore), Date.from(notAfter), subject, key);
         JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-        b.addExtension(Extension.basicConstraints, true, ca ? new BasicConstraints(0) : new BasicConstraints(false));
+        // The root allows the one intermediate below it (pathlen 1): OpenSSL, unlike the JDK, enforces it.
+        b.addExtension(Extension.basicConstraints, true, ca ? new BasicConstraints(issuerCert == null ? 1 : 0) : new BasicConstraints(false));
         b.addExtension(Extension.keyUsage, true, ca ? new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign)
                 : new KeyUsage(KeyUsage.digitalSignature | KeyUsage.nonRepudiation));
         b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(key));

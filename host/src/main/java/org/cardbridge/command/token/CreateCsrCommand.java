@@ -9,6 +9,7 @@ import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.Extensions;
 import org.bouncycastle.asn1.x509.ExtensionsGenerator;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
@@ -194,22 +195,9 @@ public final class CreateCsrCommand implements Command<CreateCsrCommand.Args> {
         try {
             PKCS10CertificationRequestBuilder builder = new PKCS10CertificationRequestBuilder(args.subject(),
                     SubjectPublicKeyInfo.getInstance(publicKey.getEncoded()));
-            ExtensionsGenerator extensions = new ExtensionsGenerator();
-            if (!args.keyUsage().isEmpty()) {
-                int bits = args.keyUsage().stream().mapToInt(KEY_USAGE::get).reduce(0, (a, b) -> a | b);
-                extensions.addExtension(Extension.keyUsage, true, new KeyUsage(bits));
-            }
-            if (!args.extendedKeyUsage().isEmpty()) {
-                KeyPurposeId[] ids = args.extendedKeyUsage().stream().map(u -> EXTENDED_KEY_USAGE.containsKey(u)
-                        ? EXTENDED_KEY_USAGE.get(u) : KeyPurposeId.getInstance(new ASN1ObjectIdentifier(u))).toArray(KeyPurposeId[]::new);
-                extensions.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(ids));
-            }
-            if (!args.email().isEmpty()) {
-                GeneralName[] names = args.email().stream().map(e -> new GeneralName(GeneralName.rfc822Name, e)).toArray(GeneralName[]::new);
-                extensions.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
-            }
-            if (!extensions.isEmpty()) {
-                builder.addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, extensions.generate());
+            Extensions extensions = requestedExtensions(args);
+            if (extensions != null) {
+                builder.addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, extensions);
             }
             if (args.challengePassword() != null) {
                 ASN1Encodable value = DERPrintableString.isPrintableString(args.challengePassword())
@@ -229,6 +217,25 @@ public final class CreateCsrCommand implements Command<CreateCsrCommand.Args> {
         } catch (IOException | org.bouncycastle.operator.OperatorCreationException | org.bouncycastle.pkcs.PKCSException e) {
             throw new HostException(ErrorCode.INTERNAL_ERROR, "building the request failed: " + e.getMessage(), Map.of(), e);
         }
+    }
+
+    /** The extensions the page asked for (key usage, extended key usage, e-mail), or null for none; also CMP's template. */
+    static Extensions requestedExtensions(Args args) throws IOException {
+        ExtensionsGenerator extensions = new ExtensionsGenerator();
+        if (!args.keyUsage().isEmpty()) {
+            int bits = args.keyUsage().stream().mapToInt(KEY_USAGE::get).reduce(0, (a, b) -> a | b);
+            extensions.addExtension(Extension.keyUsage, true, new KeyUsage(bits));
+        }
+        if (!args.extendedKeyUsage().isEmpty()) {
+            KeyPurposeId[] ids = args.extendedKeyUsage().stream().map(u -> EXTENDED_KEY_USAGE.containsKey(u)
+                    ? EXTENDED_KEY_USAGE.get(u) : KeyPurposeId.getInstance(new ASN1ObjectIdentifier(u))).toArray(KeyPurposeId[]::new);
+            extensions.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(ids));
+        }
+        if (!args.email().isEmpty()) {
+            GeneralName[] names = args.email().stream().map(e -> new GeneralName(GeneralName.rfc822Name, e)).toArray(GeneralName[]::new);
+            extensions.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
+        }
+        return extensions.isEmpty() ? null : extensions.generate();
     }
 
     private static byte[] encoded(X500Name name) {

@@ -187,6 +187,11 @@ public final class InstallCertificateCommand implements Command<InstallCertifica
 
     @Override
     public Object execute(Args args, CommandContext context) {
+        return install(args, context, List.of());
+    }
+
+    /** The installation; {@code moreFacts} are added to the confirmation (acceptCmpResponse says what else happens). */
+    Result install(Args args, CommandContext context, List<String> moreFacts) {
         // ---- 1. check everything; nothing is written in this part -----------------------------------
         List<X509Certificate> chain = chain(args.certificates());
         X509Certificate leaf = chain.getFirst();
@@ -236,6 +241,7 @@ public final class InstallCertificateCommand implements Command<InstallCertifica
                         PlainWords.date(oldCert.getNotAfter().toInstant(), context.lang())));
             }
         }
+        facts.addAll(moreFacts);
         access.approve(session, context, replace ? "action.replaceCertificate" : "action.installCertificate", facts, null, null, details);
         byte[] keyId = match.key().id();
         // Before login a card may show only the public key object; without the private key behind it the

@@ -239,7 +239,7 @@ public final class SignCommand implements Command<SignCommand.Args> {
     }
 
     /** Cards that hide the key's attributes: the certificate says what the key is. */
-    private static org.cardbridge.token.KeyAlgorithm algorithmOf(X509Certificate x) {
+    static org.cardbridge.token.KeyAlgorithm algorithmOf(X509Certificate x) {
         var pk = x.getPublicKey();
         if (pk instanceof java.security.interfaces.RSAPublicKey rsa) {
             return org.cardbridge.token.KeyAlgorithm.ofRsaBits(rsa.getModulus().bitLength()).orElse(null);

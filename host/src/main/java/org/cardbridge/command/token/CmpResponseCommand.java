@@ -1,0 +1,259 @@
+package org.cardbridge.command.token;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.bouncycastle.asn1.cmp.CMPCertificate;
+import org.bouncycastle.asn1.cmp.CertRepMessage;
+import org.bouncycastle.asn1.cmp.CertResponse;
+import org.bouncycastle.asn1.cmp.ErrorMsgContent;
+import org.bouncycastle.asn1.cmp.PKIBody;
+import org.bouncycastle.asn1.cmp.PKIHeader;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.cmp.CertificateConfirmationContent;
+import org.bouncycastle.cert.cmp.CertificateConfirmationContentBuilder;
+import org.bouncycastle.cert.cmp.GeneralPKIMessage;
+import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
+import org.cardbridge.command.Command;
+import org.cardbridge.command.CommandContext;
+import org.cardbridge.policy.OperationClass;
+import org.cardbridge.protocol.ErrorCode;
+import org.cardbridge.protocol.HostException;
+import org.cardbridge.protocol.Params;
+import org.cardbridge.token.Handles;
+import org.cardbridge.ui.Texts;
+
+import java.math.BigInteger;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code acceptCmpResponse {message, caCertificates, allowNotYetValid?}}: the CA's answer to a
+ * {@code createKeyUpdateRequest}, relayed by the page as base64 DER.
+ *
+ * <p>A key update response ({@code kup}): its signature protection must verify with one of
+ * {@code caCertificates} (or a certificate in its extraCerts they issued), its transactionID name a
+ * transaction of this connection and its recipNonce return the request's senderNonce; the certificate must
+ * be for the key the request was for. Then it is installed exactly as {@code installCertificate} installs
+ * (replacing the current certificate, with the CA certificates the answer carries) and the answer holds the
+ * {@code certConf} for the page to send, signed by the current certificate's key. A {@code pkiConf}
+ * (checked the same way) closes the transaction. An {@code error} body, status rejection or waiting end in
+ * CMP_REJECTED / CMP_WAITING and change nothing. Every check runs before any window.
+ */
+public final class CmpResponseCommand implements Command<CmpResponseCommand.Args> {
+    public record Args(GeneralPKIMessage message, List<X509Certificate> caCertificates, boolean allowNotYetValid) {
+    }
+
+    /** What an accepted CMP message led to. */
+    public sealed interface Outcome permits Installed, Closed {
+    }
+
+    /** A kup: the certificate installed; {@code certConf} (base64 DER) is for the page to send to the CA. */
+    public record Installed(String transactionId, InstallCertificateCommand.Result installation, String certConf) implements Outcome {
+    }
+
+    /** A pkiConf: the CA took the confirmation; the transaction is over. */
+    public record Closed(String transactionId, boolean closed) implements Outcome {
+    }
+
+    private final TokenAccess access;
+    private final CmpTransactions transactions;
+
+    public CmpResponseCommand(TokenAccess access, CmpTransactions transactions) {
+        this.access = access;
+        this.transactions = transactions;
+    }
+
+    @Override
+    public OperationClass operationClass() {
+        return OperationClass.ENROLL;
+    }
+
+    @Override
+    public Args parse(Params params) {
+        GeneralPKIMessage message = CmpMessages.parse("message", params.text("message"));
+        int type = message.getBody().getType();
+        if (type != PKIBody.TYPE_KEY_UPDATE_REP && type != PKIBody.TYPE_CONFIRM && type != PKIBody.TYPE_ERROR) {
+            throw CmpMessages.invalid("message", "expected a key update response (kup), pkiConf or error, got body type " + type);
+        }
+        JsonNode node = params.node("caCertificates");
+        List<String> texts = node != null && node.isTextual() ? List.of(node.textValue()) : params.textList("caCertificates", true);
+        if (texts.isEmpty()) {
+            throw HostException.invalidArgument("caCertificates", "name at least one CA certificate");
+        }
+        List<X509Certificate> trusted = new ArrayList<>();
+        for (String text : texts) {
+            trusted.addAll(InstallCertificateCommand.parseCertificates(text));
+        }
+        return new Args(message, List.copyOf(trusted), params.bool("allowNotYetValid", false));
+    }
+
+    @Override
+    public Outcome execute(Args args, CommandContext context) {
+        GeneralPKIMessage message = args.message();
+        PKIHeader header = message.getHeader();
+        CmpTransactions.Transaction t = transactions.find(CmpMessages.octets(header.getTransactionID()));
+        PKIBody body = message.getBody();
+        if (body.getType() == PKIBody.TYPE_ERROR) {
+            // An error may come unprotected (RFC 9483 section 3.6.4); a protected one must verify.
+            if (message.hasProtection()) {
+                CmpMessages.verifyProtection(message, args.caCertificates());
+            }
+            HostException e = CmpMessages.statusError(ErrorMsgContent.getInstance(body.getContent()).getPKIStatusInfo(), "error message");
+            throw new HostException(e.code(), e.getMessage(), withProtected(e.details(), message.hasProtection()));
+        }
+        CmpMessages.verifyProtection(message, args.caCertificates());
+        boolean confirmation = body.getType() == PKIBody.TYPE_CONFIRM;
+        CmpMessages.checkNonce(header, t, confirmation);
+        if (confirmation) {
+            if (t.state != CmpTransactions.State.CONFIRMED) {
+                throw CmpMessages.invalid("message", "a pkiConf before the host confirmed the certificate");
+            }
+            transactions.close(t);
+            return new Closed(t.idHex(), true);
+        }
+        if (t.state == CmpTransactions.State.CONFIRMED) {
+            return (Installed) t.confirmed; // the same answer again (the page lost ours): nothing is written twice
+        }
+        X509Certificate issued = issuedCertificate(body);
+        if (!Arrays.equals(issued.getPublicKey().getEncoded(), t.newKey.getEncoded())) {
+            throw new HostException(ErrorCode.CERTIFICATE_KEY_MISMATCH,
+                    "the CA's certificate is not for the key the request was made with", Map.of("field", "message"));
+        }
+        CertRepMessage rep = CertRepMessage.getInstance(body.getContent());
+        List<X509Certificate> pool = new ArrayList<>(args.caCertificates());
+        for (CMPCertificate c : Optional.ofNullable(rep.getCaPubs()).orElse(new CMPCertificate[0])) {
+            pool.add(certificate(c));
+        }
+        for (CMPCertificate c : Optional.ofNullable(message.toASN1Structure().getExtraCerts()).orElse(new CMPCertificate[0])) {
+            pool.add(certificate(c));
+        }
+        List<X509Certificate> chain = issuerChain(issued, pool);
+
+        // ---- install with installCertificate's own checks and order, then confirm to the CA ---------------
+        InstallCertificateCommand.Result installed = installedBefore(t, issued, context);
+        if (installed == null) {
+            installed = new InstallCertificateCommand(access).install(
+                    new InstallCertificateCommand.Args(chain, t.oldHandle, false, args.allowNotYetValid()), context,
+                    List.of(TokenAccess.texts(context).plain("fact.cmpConfirm")));
+        }
+        byte[] certConf = certConf(t, header, issued, context);
+        Installed outcome = new Installed(t.idHex(), installed, Base64.getEncoder().encodeToString(certConf));
+        t.state = CmpTransactions.State.CONFIRMED;
+        t.confirmed = outcome;
+        return outcome;
+    }
+
+    /**
+     * When an earlier try with this answer already replaced the old certificate but gave no certConf (the card
+     * was pulled while signing it), the certificate is not written again: the person confirms that the CA is
+     * told it arrived, and the certConf is made. Null when the installation is still to be done.
+     */
+    private InstallCertificateCommand.Result installedBefore(CmpTransactions.Transaction t, X509Certificate issued,
+                                                             CommandContext context) {
+        var session = access.session(t.token);
+        byte[] der = CmpMessages.der(issued);
+        var onCard = session.certificates();
+        var present = onCard.stream().filter(c -> Arrays.equals(c.der(), der)).findFirst();
+        boolean oldGone = onCard.stream().noneMatch(c -> Handles.certificate(session.handle(), c.der()).equals(t.oldHandle));
+        if (present.isEmpty() || !oldGone) {
+            return null;
+        }
+        Texts texts = TokenAccess.texts(context);
+        access.confirm(context, "action.cmpConfirm", List.of(texts.plain("fact.token", session.info().label()),
+                texts.plain("fact.newCertificate", TokenAccess.subject(issued), issued.getNotBefore().toInstant().toString(),
+                        issued.getNotAfter().toInstant().toString()), texts.plain("fact.cmpConfirm")));
+        access.login(session, context, TokenAccess.subject(t.oldCertificate));
+        return new InstallCertificateCommand.Result(Handles.certificate(session.handle(), der),
+                java.util.HexFormat.of().formatHex(present.get().id()), true, List.of(), null, null);
+    }
+
+    private byte[] certConf(CmpTransactions.Transaction t, PKIHeader kup, X509Certificate issued, CommandContext context) {
+        try {
+            CertificateConfirmationContent content = new CertificateConfirmationContentBuilder()
+                    .addAcceptedCertificate(new X509CertificateHolder(issued.getEncoded()), BigInteger.ZERO)
+                    .build(new JcaDigestCalculatorProviderBuilder().setProvider(Crypto.BC).build());
+            var session = access.session(t.token);
+            var signer = CmpMessages.oldKeySigner(access, session, context, t.oldCertificate, t.oldKeyId);
+            byte[] nonce = CmpMessages.random16();
+            byte[] out = CmpMessages.protect(t.oldCertificate, List.of(), kup.getSender(), t.id, nonce,
+                    CmpMessages.octets(kup.getSenderNonce()), new PKIBody(PKIBody.TYPE_CERT_CONFIRM, content.toASN1Structure()), signer);
+            t.confirmNonce = nonce;
+            return out;
+        } catch (java.io.IOException | GeneralSecurityException | org.bouncycastle.cert.cmp.CMPException
+                 | org.bouncycastle.operator.OperatorCreationException e) {
+            throw new HostException(ErrorCode.INTERNAL_ERROR, "building the certificate confirmation failed: " + e.getMessage(), Map.of(), e);
+        }
+    }
+
+    /** The one certificate of a kup with status accepted or grantedWithMods; the CA's refusal as a typed error. */
+    private static X509Certificate issuedCertificate(PKIBody body) {
+        CertRepMessage rep;
+        CertResponse[] responses;
+        try {
+            rep = CertRepMessage.getInstance(body.getContent());
+            responses = rep.getResponse();
+        } catch (RuntimeException e) {
+            throw CmpMessages.invalid("message", "the key update response does not parse: " + e.getMessage());
+        }
+        if (responses.length != 1 || !BigInteger.ZERO.equals(responses[0].getCertReqId().getValue())) {
+            throw CmpMessages.invalid("message", "the key update response must answer the one request (certReqId 0)");
+        }
+        CertResponse response = responses[0];
+        int status = response.getStatus().getStatus().intValue();
+        if (status != 0 && status != 1) {
+            throw CmpMessages.statusError(response.getStatus(), "key update response");
+        }
+        if (response.getCertifiedKeyPair() == null || response.getCertifiedKeyPair().getCertOrEncCert().getCertificate() == null) {
+            throw CmpMessages.invalid("message", "the key update response carries no plain certificate");
+        }
+        return certificate(response.getCertifiedKeyPair().getCertOrEncCert().getCertificate());
+    }
+
+    private static X509Certificate certificate(CMPCertificate c) {
+        if (!c.isX509v3PKCert()) {
+            throw CmpMessages.invalid("message", "a certificate in the message is not an X.509 certificate");
+        }
+        try {
+            return InstallCertificateCommand.parseCertificates(Base64.getEncoder().encodeToString(c.getX509v3PKCert().getEncoded())).getFirst();
+        } catch (java.io.IOException | HostException e) {
+            throw CmpMessages.invalid("message", "a certificate in the message does not parse");
+        }
+    }
+
+    /** {@code leaf} and the certificates of {@code pool} that issued it, up to a self-signed one or the end of the pool. */
+    static List<X509Certificate> issuerChain(X509Certificate leaf, List<X509Certificate> pool) {
+        List<X509Certificate> chain = new ArrayList<>(List.of(leaf));
+        X509Certificate current = leaf;
+        while (!current.getIssuerX500Principal().equals(current.getSubjectX500Principal())) {
+            X509Certificate child = current;
+            Optional<X509Certificate> issuer = pool.stream().filter(c -> !chain.contains(c)
+                    && c.getSubjectX500Principal().equals(child.getIssuerX500Principal()) && signs(c, child)).findFirst();
+            if (issuer.isEmpty()) {
+                break;
+            }
+            chain.add(issuer.get());
+            current = issuer.get();
+        }
+        return chain;
+    }
+
+    private static boolean signs(X509Certificate issuer, X509Certificate child) {
+        try {
+            child.verify(issuer.getPublicKey());
+            return true;
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    private static Map<String, Object> withProtected(Map<String, Object> details, boolean verified) {
+        Map<String, Object> out = new java.util.LinkedHashMap<>(details);
+        out.put("protected", verified);
+        return out;
+    }
+}
