@@ -54,14 +54,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * application (a JDK HTTPS server on loopback, started and stopped here) requires a TLS client certificate
  * from the test CA and shows whom it let in. Debian's Chromium, with a window on Xvfb and its own HOME,
  * has the card's PKCS#11 module in that HOME's NSS database ({@code ~/.pki/nssdb}), exactly where
- * Chromium on Linux looks.
+ * Chromium on Linux looks, put there by {@code cardbridge-host install --user --client-auth}; doctor's
+ * client-authentication line is checked before (the old certificate, due for renewal) and after (the
+ * newest certificate offered).
  *
  * <p>Before the renewal Chromium logs in with the OLD certificate; then the same Chromium renews the
  * certificate on the card through the page API (the extension and the real host: generateKeyPair,
  * createCsr, installCertificate replacing the old one, each confirmed in the host's own dialogs, the PIN
  * typed into the host's PIN dialog) — not through the demo portal, which is another module (demo/) and
  * another helper's; after it Chromium logs in with the NEW certificate, and NSS (what Chromium offers)
- * no longer lists the old one.
+ * no longer lists the old one. The renewal removes the old key too ({@code removeOldKey}, as CEPiK's
+ * one-certificate rule asks): with the old key left on the card, Chromium kept presenting the old
+ * certificate it had chosen for this site earlier in the session, to the same site after the renewal
+ * (seen in this test before removeOldKey was added; Chromium keeps the chosen certificate per site for
+ * the browser session) — see docs/install.md.
  *
  * <p>The certificate choice is automated as Chromium's {@code AutoSelectCertificateForUrls} policy does it:
  * the policy fills the content setting {@code auto_select_certificate}; Debian's Chromium reads managed
@@ -90,6 +96,8 @@ class ClientAuthBrowserIT {
     static ChromiumBrowser browser;
     static PageApi api;
     static Path nssdb;
+    static Path home;
+    static Path policy;
 
     @BeforeAll
     static void start() throws Exception {
@@ -100,12 +108,15 @@ class ClientAuthBrowserIT {
         server = LoginServer.start(ca, 0);
         pages = TestPages.http();
 
-        Path home = Files.createDirectories(dir.resolve("home"));
+        home = Files.createDirectories(dir.resolve("home"));
         nssdb = Files.createDirectories(home.resolve(".pki/nssdb"));
-        run(List.of("certutil", "-N", "-d", "sql:" + nssdb, "--empty-password"), Map.of());
-        new Nss().withEnvironment(store.environment()).add(nssdb, "CardBridge card", SoftHsm2.MODULE);
+        run(List.of("certutil", "-N", "-d", "sql:" + nssdb, "--empty-password"), Map.of()); // as Chromium's first start makes it
+        policy = TestPages.writePolicy(dir, pages.origin("localhost"), List.of(SoftHsm2.MODULE), "read", "sign", "enroll");
+        // The card's module (the policy's: SoftHSM2) registered for client authentication the way a person does it.
+        String installed = cli("install", "--user", "--client-auth");
+        assertTrue(installed.contains("the card is now available for logging in to web sites (" + SoftHsm2.MODULE + " in " + nssdb),
+                installed);
 
-        Path policy = TestPages.writePolicy(dir, pages.origin("localhost"), List.of(SoftHsm2.MODULE), "read", "sign", "enroll");
         ChromiumBrowser.Builder b = ChromiumBrowser.builder().headed()
                 .preferences(autoSelect(server.origin(), "CardBridge clientauth CA Issuing"))
                 .env("HOME", home.toString())
@@ -153,6 +164,8 @@ class ClientAuthBrowserIT {
         X509Certificate oldCert = ca.issue(oldKeys.getPublic(), SUBJECT, 20);
         store.tokens().getFirst().importKey(oldKeys, oldCert, new byte[]{0x0c, 0x0e, 0x01}, "SSL CEPiK");
         assertEquals(List.of(TOKEN_LABEL + ":SSL CEPiK"), offered(), "NSS offers the old certificate from the card");
+        JsonNode due = doctorLine("doctor.clientAuth.expiresSoon");
+        assertTrue(due.path("message").asText().contains("number " + oldCert.getSerialNumber().toString(16)), due.toString());
 
         // 1. Before the renewal: Chromium logs in with the OLD certificate.
         String who = logIn("clientauth-1-old");
@@ -166,6 +179,8 @@ class ClientAuthBrowserIT {
         List<String> offeredAfter = offered();
         assertEquals(1, offeredAfter.size(), "one certificate offered after the renewal: " + offeredAfter);
         assertFalse(offeredAfter.contains(TOKEN_LABEL + ":SSL CEPiK"), "the old certificate is not offered: " + offeredAfter);
+        JsonNode now = doctorLine("doctor.clientAuth.offersNewest");
+        assertTrue(now.path("message").asText().contains("number " + newCert.getSerialNumber().toString(16)), now.toString());
         server.close();
         server = LoginServer.start(ca, server.port()); // the same address, no TLS session of the old login to resume
         int before = server.logins().size();
@@ -275,6 +290,35 @@ class ClientAuthBrowserIT {
             sleep(100);
         }
         throw new AssertionError(key + " did not end within " + CALL);
+    }
+
+    /** doctor's line about Chromium's database with that code (doctor --json of the real launcher, the test's HOME). */
+    static JsonNode doctorLine(String code) throws Exception {
+        JsonNode report = org.cardbridge.protocol.Json.mapper().readTree(cli("doctor", "--json"));
+        for (JsonNode f : report.path("findings")) {
+            if (f.path("subject").asText().equals("nss:" + nssdb) && f.path("code").asText().equals(code)) {
+                return f;
+            }
+        }
+        throw new AssertionError("no " + code + " for " + nssdb + " in " + report);
+    }
+
+    /** The built launcher's command line, as the person runs it, in the test's HOME, in English. */
+    static String cli(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(ChromiumBrowser.launcher().toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+        pb.environment().put("HOME", home.toString());
+        pb.environment().remove("XDG_CONFIG_HOME");
+        pb.environment().put("LANG", "C.UTF-8");
+        pb.environment().remove("LC_ALL");
+        pb.environment().put("CARDBRIDGE_POLICY", policy.toString());
+        pb.environment().put("CARDBRIDGE_STATE_DIR", dir.resolve("cli-state").toString());
+        pb.environment().putAll(store.environment());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(120, TimeUnit.SECONDS);
+        return out;
     }
 
     /** What NSS in Chromium's HOME lists from the card: the certificates Chromium can offer. */
