@@ -114,7 +114,7 @@ public final class ClientAuth {
                 continue;
             }
             try {
-                Optional<Nss.Module> present = cardModuleIn(nss.modules(db.dir()), List.of(library));
+                Optional<Nss.Module> present = cardModuleIn(nss.modules(db.dir()), List.of(library), proxied(List.of(library)));
                 if (present.isPresent()) {
                     out.add(new Change(db, "clientAuth.already", present.get().name()));
                     continue;
@@ -179,7 +179,7 @@ public final class ClientAuth {
                         ? "clientAuth.noTools" : "clientAuth.unreadable", db.browser(), db.dir(), e.getMessage()));
                 continue;
             }
-            Optional<Nss.Module> card = cardModuleIn(modules, existing);
+            Optional<Nss.Module> card = cardModuleIn(modules, existing, proxied(existing));
             if (card.isEmpty()) {
                 out.add(texts.finding(Status.WARN, "doctor.clientAuth.notRegistered", subject, "clientAuth.register",
                         db.browser(), db.dir()));
@@ -241,10 +241,55 @@ public final class ClientAuth {
         return out;
     }
 
-    /** A registered module that shows the card: one of {@code libraries} (by real path), or p11-kit's proxy. */
-    static Optional<Nss.Module> cardModuleIn(List<Nss.Module> modules, List<String> libraries) {
+    /**
+     * A registered module that shows the card: one of {@code libraries} (by real path), or p11-kit's proxy
+     * when {@code proxyShowsCard} (p11-kit's configuration loads one of them into the proxy).
+     */
+    static Optional<Nss.Module> cardModuleIn(List<Nss.Module> modules, List<String> libraries, boolean proxyShowsCard) {
         List<String> real = libraries.stream().map(ClientAuth::realPath).toList();
-        return modules.stream().filter(m -> isProxy(m) || real.contains(realPath(m.library()))).findFirst();
+        return modules.stream().filter(m -> (isProxy(m) && proxyShowsCard) || real.contains(realPath(m.library()))).findFirst();
+    }
+
+    /**
+     * Whether p11-kit's proxy loads one of {@code libraries}: a {@code .module} file of p11-kit's configuration
+     * (pkcs11.conf(5): the package's {@code /usr/share/p11-kit/modules}, the administrator's
+     * {@code /etc/pkcs11/modules}, the user's {@code ~/.config/pkcs11/modules}) whose {@code module:} names it
+     * — an absolute path, or a file name in p11-kit's module folder — and that is not disabled for the proxy.
+     */
+    boolean proxied(List<String> libraries) {
+        List<String> real = libraries.stream().filter(l -> Files.isRegularFile(Path.of(l))).map(ClientAuth::realPath).toList();
+        List<String> names = libraries.stream().map(l -> Path.of(l).getFileName().toString()).toList();
+        for (String dir : List.of("/usr/share/p11-kit/modules", "/etc/pkcs11/modules", "{config}/pkcs11/modules")) {
+            Path d = roots.resolve(dir);
+            if (!Files.isDirectory(d)) {
+                continue;
+            }
+            try (Stream<Path> s = Files.list(d)) {
+                for (Path f : s.filter(p -> p.toString().endsWith(".module")).toList()) {
+                    String module = null;
+                    boolean disabled = false;
+                    for (String line : Files.readAllLines(f)) {
+                        String l = line.strip();
+                        if (l.startsWith("module:")) {
+                            module = l.substring("module:".length()).strip();
+                        } else if (l.startsWith("disable-in:") && l.contains("p11-kit-proxy")
+                                || l.startsWith("enable-in:") && !l.contains("p11-kit-proxy")) {
+                            disabled = true;
+                        }
+                    }
+                    if (module == null || disabled) {
+                        continue;
+                    }
+                    Path m = Path.of(module);
+                    if (m.isAbsolute() ? real.contains(realPath(module)) : names.contains(m.getFileName().toString())) {
+                        return true;
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // an unreadable configuration loads nothing
+            }
+        }
+        return false;
     }
 
     static boolean isProxy(Nss.Module m) {

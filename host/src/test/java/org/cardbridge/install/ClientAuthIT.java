@@ -85,6 +85,28 @@ class ClientAuthIT {
     }
 
     @Test
+    void p11KitProxyRegistered_countsAsTheCard_installLeavesItAlone_doctorComparesThroughIt() throws Exception {
+        // p11-kit's convention: the proxy in NSS, the card's module in p11-kit's configuration (SoftHSM2's
+        // package ships /usr/share/p11-kit/modules/softhsm2.module, as OpenSC's ships opensc-pkcs11.module).
+        Path proxy = Stream.of("/usr/lib/x86_64-linux-gnu/p11-kit-proxy.so", "/usr/lib/aarch64-linux-gnu/p11-kit-proxy.so",
+                "/usr/lib64/p11-kit-proxy.so").map(Path::of).filter(Files::isRegularFile).findFirst()
+                .orElseThrow(() -> new AssertionError("p11-kit-proxy.so missing: .ci/setup.sh installs p11-kit-modules"));
+        assertTrue(Files.readString(Path.of("/usr/share/p11-kit/modules/softhsm2.module")).contains("libsofthsm2.so"));
+        newDb(firefox);
+        tool("modutil", "-dbdir", "sql:" + firefox, "-add", "p11-kit-proxy", "-libfile", proxy.toString(), "-force");
+        X509Certificate cert = put(Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(365)), "SSL CEPiK", 1);
+        String before = modules(firefox);
+
+        Result install = cli("install", "--user", "--client-auth");
+        assertTrue(install.out().contains("Firefox (k4rt4.default-esr): the card is already available (p11-kit-proxy)"), install.out());
+        assertEquals(before, modules(firefox));
+        List<JsonNode> report = doctor();
+        assertTrue(finding(report, firefox, "doctor.clientAuth.registered").path("message").asText().contains(proxy.toString()));
+        assertTrue(finding(report, firefox, "doctor.clientAuth.offersNewest").path("message").asText()
+                .contains(cert.getSerialNumber().toString(16)));
+    }
+
+    @Test
     void doctor_moduleNotRegistered_saysSoWithTheInstallCommandAsTheFix() throws Exception {
         newDb(chromium);
         JsonNode f = finding(doctor(), chromium, "doctor.clientAuth.notRegistered");
