@@ -304,6 +304,56 @@ public final class ClientAuth {
         }
     }
 
+    /** The browser family that started a host, for {@link #usableForLogin}. */
+    public enum Browser { CHROME, FIREFOX }
+
+    /**
+     * The browser that started this process, told by its command line as {@code LaunchMode} tells it (a
+     * Chrome-family browser passes {@code chrome-extension://…/}, Firefox a manifest path and an add-on id);
+     * read only when asked (from {@code /proc/self/cmdline}), so nothing of this runs at start-up.
+     */
+    public static Optional<Browser> startedBy() {
+        String[] args = ProcessHandle.current().info().arguments().orElse(new String[0]);
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].startsWith("chrome-extension://")) {
+                return Optional.of(Browser.CHROME);
+            }
+            if (args[i].toLowerCase(java.util.Locale.ROOT).endsWith("org.cardbridge.host.json") && i + 1 < args.length) {
+                return Optional.of(Browser.FIREFOX);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Whether a certificate on a token of {@code library} is expected to be offered for logging in to web
+     * sites by {@code browser} now: the same check as doctor's — the card's module (or p11-kit-proxy loading
+     * it) is registered in that browser's NSS database (for Firefox, in any profile's: which profile started
+     * the host cannot be told). NSS reads the card each time a site asks, so a certificate just written is
+     * offered at once. Empty where it cannot be told: not Linux (the system's smart-card support decides,
+     * see docs/install.md), or a database NSS cannot open.
+     */
+    public Optional<Boolean> usableForLogin(Browser browser, String library) {
+        if (os != Os.LINUX) {
+            return Optional.empty();
+        }
+        Path chromium = roots.resolve("~/.pki/nssdb");
+        boolean proxy = proxied(List.of(library));
+        for (Db db : databases()) {
+            if (db.dir().equals(chromium) != (browser == Browser.CHROME) || !Nss.exists(db.dir())) {
+                continue;
+            }
+            try {
+                if (cardModuleIn(nss.modules(db.dir()), List.of(library), proxy).isPresent()) {
+                    return Optional.of(true);
+                }
+            } catch (Nss.NssException e) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(false);
+    }
+
     /** The certificates (public objects: no login) on every present token of {@code library}. */
     static List<Card> readCard(String library) {
         try (TokenManager tokens = new TokenManager(List.of(library), WrapperPkcs11::load)) {

@@ -266,6 +266,8 @@ class ClientAuthBrowserIT {
                 "removeOldKey", true));
         JsonNode installed = answeringHostDialogs(key, null).ok();
         assertTrue(installed.path("replaced").asBoolean(), installed.toString());
+        // The page is told this browser will offer the new certificate for login (the module is in ~/.pki/nssdb).
+        assertTrue(installed.path("usableForLogin").isBoolean() && installed.path("usableForLogin").asBoolean(), installed.toString());
         return issued;
     }
 

@@ -107,6 +107,21 @@ class ClientAuthIT {
     }
 
     @Test
+    void usableForLogin_followsTheRegistrationInThatBrowsersDatabase() throws Exception {
+        newDb(chromium);
+        newDb(firefox);
+        ClientAuth check = new ClientAuth(Roots.of(home, Path.of("/")), org.cardbridge.platform.Os.LINUX,
+                new Nss().withEnvironment(store.environment()), null, library -> List.of());
+        assertEquals(java.util.Optional.of(false), check.usableForLogin(ClientAuth.Browser.CHROME, SoftHsm2.MODULE));
+        tool("modutil", "-dbdir", "sql:" + chromium, "-add", "OpenSC", "-libfile", SoftHsm2.MODULE, "-force");
+        assertEquals(java.util.Optional.of(true), check.usableForLogin(ClientAuth.Browser.CHROME, SoftHsm2.MODULE));
+        assertEquals(java.util.Optional.of(false), check.usableForLogin(ClientAuth.Browser.FIREFOX, SoftHsm2.MODULE),
+                "registered for Chromium only");
+        assertEquals(java.util.Optional.empty(), new ClientAuth(Roots.of(home, Path.of("/")), org.cardbridge.platform.Os.WINDOWS,
+                new Nss(), null, library -> List.of()).usableForLogin(ClientAuth.Browser.CHROME, SoftHsm2.MODULE));
+    }
+
+    @Test
     void doctor_moduleNotRegistered_saysSoWithTheInstallCommandAsTheFix() throws Exception {
         newDb(chromium);
         JsonNode f = finding(doctor(), chromium, "doctor.clientAuth.notRegistered");
