@@ -5,8 +5,10 @@
 cb_log() { printf 'cardbridge setup: %s\n' "$*" >&2; }
 
 # System packages the build and the tests use (real parts, not mocks: SoftHSM2, OpenSC, pcscd, Chromium;
-# openssl's CMP mock server, reached with curl inside its own network namespace set up with iproute2).
-CB_PACKAGES="softhsm2 opensc pcscd openssl curl iproute2 pcsc-tools libpcsclite1 chromium chromium-driver xvfb xdotool x11-utils imagemagick vsmartcard-vpcd nodejs fakeroot firefox-esr libxml2-utils wixl msitools rpm cpio wine64 shellcheck"
+# openssl's CMP mock server, reached with curl inside its own network namespace set up with iproute2;
+# NSS's modutil/certutil and p11-kit for TLS client authentication with the card; python3 holds an
+# SQLite lock on an NSS database in ClientAuthIT).
+CB_PACKAGES="softhsm2 opensc pcscd openssl curl iproute2 pcsc-tools libpcsclite1 chromium chromium-driver xvfb xdotool x11-utils imagemagick vsmartcard-vpcd nodejs fakeroot firefox-esr libxml2-utils wixl msitools rpm cpio wine64 shellcheck libnss3-tools p11-kit p11-kit-modules python3"
 
 cb_install_packages() {
   local missing=""

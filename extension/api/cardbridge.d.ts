@@ -191,6 +191,13 @@ export interface InstallCertificateResult {
   /** Only when `removeOldKey` was asked and a certificate was replaced: whether the old key stayed, and why. */
   oldKeyKept?: boolean;
   oldKeyKeptReason?: "usedByAnotherCertificate" | "usedByNewCertificate" | "noKeyId";
+  /**
+   * Whether this browser is expected to offer the new certificate for logging in to web sites (TLS client
+   * authentication) now: on Linux, the card's module is registered in the browser's certificate database
+   * (`cardbridge-host install --user --client-auth`). Absent when it cannot be told (Windows, macOS: the
+   * system's smart-card support decides; see docs/install.md).
+   */
+  usableForLogin?: boolean;
 }
 
 export interface CardBridgeEvents {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.cardbridge.host.Version;
 import org.cardbridge.install.BrowserCatalog;
+import org.cardbridge.install.ClientAuth;
 import org.cardbridge.install.Doctor;
 import org.cardbridge.install.DoctorTexts;
 import org.cardbridge.install.Finding;
@@ -14,9 +15,11 @@ import org.cardbridge.install.Roots;
 import org.cardbridge.install.Scope;
 import org.cardbridge.install.SystemChecks;
 import org.cardbridge.platform.Os;
+import org.cardbridge.policy.Policy;
 import org.cardbridge.policy.PolicyLoader;
 import org.cardbridge.protocol.Json;
 import org.cardbridge.protocol.Lang;
+import org.cardbridge.token.AtrModuleMap;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -59,6 +62,10 @@ final class InstallCommands {
         Path root;
         @Option(names = "--policy", description = "Policy whose extra extension ids the manifests allow (default: the policy in force).")
         Path policy;
+        @Option(names = "--client-auth", description = "Also let browsers log in to web sites with the card (TLS client "
+                + "authentication): registers the card's PKCS#11 module in your browsers' NSS databases (Linux; with --user; "
+                + "undone by uninstall --user).")
+        boolean clientAuth;
 
         @Override
         public Integer call() throws Exception {
@@ -78,12 +85,16 @@ final class InstallCommands {
                 spec.commandLine().getErr().println(t.get("install.rootNeedsSystem"));
                 return 2;
             }
+            if (clientAuth && !scope.user) {
+                spec.commandLine().getErr().println(t.get("install.clientAuth.userOnly"));
+                return 2;
+            }
             // Browsers start only an absolute path (Linux, macOS): a relative one is taken from here.
             exe = Path.of(exe).toAbsolutePath().normalize().toString();
             try {
                 var changes = installer(root).install(scope.scope(), exe, loaded.policy());
                 changes.forEach(c -> out.println(t.get("install.done", c.browsers(), c.where())));
-                return 0;
+                return clientAuth ? installClientAuth(t, out, loaded.policy()) : 0;
             } catch (java.nio.file.AccessDeniedException e) {
                 spec.commandLine().getErr().println(t.get("install.denied", e.getFile()));
                 return 1;
@@ -115,11 +126,15 @@ final class InstallCommands {
                 return 1;
             }
             PrintWriter out = spec.commandLine().getOut();
-            if (changes.isEmpty()) {
+            // What install --user --client-auth registered goes too (only the module CardBridge added).
+            List<ClientAuth.Change> clientAuth = scope.user && root == null
+                    ? ClientAuth.real(Roots.real(), Os.current(), t).uninstall() : List.of();
+            if (changes.isEmpty() && clientAuth.isEmpty()) {
                 out.println(t.get("install.none"));
             }
             changes.forEach(c -> out.println(t.get("uninstall.done", c.browsers(), c.where())));
-            return 0;
+            clientAuth.forEach(c -> out.println(t.get("install." + c.outcome(), c.db().browser(), c.db().dir(), c.detail())));
+            return clientAuth.stream().anyMatch(c -> c.outcome().equals("clientAuth.failed")) ? 1 : 0;
         }
     }
 
@@ -144,14 +159,17 @@ final class InstallCommands {
             List<Finding> system = new ArrayList<>(sys.policy(loaded));
             system.addAll(sys.modules(loaded.policy().modules(), loaded.path()));
             system.addAll(sys.pcsc());
-            long broken = browsers.stream().filter(Finding::broken).count() + system.stream().filter(Finding::broken).count();
+            List<Finding> clientAuth = ClientAuth.real(roots, os, t).check(cardModules(loaded.policy(), os));
+            long broken = browsers.stream().filter(Finding::broken).count() + system.stream().filter(Finding::broken).count()
+                    + clientAuth.stream().filter(Finding::broken).count();
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
-                out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(report(browsers, system, broken, os)));
+                out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(report(browsers, system, clientAuth, broken, os)));
             } else {
                 out.println("cardbridge-host " + Version.HOST + " — " + os + ", Java " + Runtime.version());
                 print(out, t, t.get("doctor.section.browsers"), browsers);
                 print(out, t, t.get("doctor.section.system"), system);
+                print(out, t, t.get("doctor.section.clientAuth"), clientAuth);
                 out.println();
                 out.println(broken == 0 ? t.get("doctor.summary.ok") : t.get("doctor.summary.broken", broken));
             }
@@ -167,7 +185,7 @@ final class InstallCommands {
             }
         }
 
-        private static ObjectNode report(List<Finding> browsers, List<Finding> system, long broken, Os os) {
+        private static ObjectNode report(List<Finding> browsers, List<Finding> system, List<Finding> clientAuth, long broken, Os os) {
             ObjectNode root = Json.mapper().createObjectNode();
             root.put("ok", broken == 0);
             root.put("problems", broken);
@@ -176,7 +194,7 @@ final class InstallCommands {
             root.put("os", os.name().toLowerCase(java.util.Locale.ROOT));
             root.put("java", Runtime.version().toString());
             ArrayNode all = root.putArray("findings");
-            for (List<Finding> group : List.of(browsers, system)) {
+            for (List<Finding> group : List.of(browsers, system, clientAuth)) {
                 for (Finding f : group) {
                     ObjectNode n = all.addObject();
                     n.put("status", f.status().name());
@@ -190,6 +208,33 @@ final class InstallCommands {
             }
             return root;
         }
+    }
+
+    /** install --user --client-auth: the card's module into the user's NSS databases; 1 when one could not be changed. */
+    static int installClientAuth(DoctorTexts t, PrintWriter out, Policy policy) {
+        Os os = Os.current();
+        ClientAuth clientAuth = ClientAuth.real(Roots.real(), os, t);
+        if (os != Os.LINUX) {
+            out.println(t.get("install.clientAuth.notLinux"));
+            return 0;
+        }
+        var module = ClientAuth.cardModule(cardModules(policy, os));
+        if (module.isEmpty()) {
+            out.println(t.get("install.clientAuth.noModule"));
+            return 1;
+        }
+        List<ClientAuth.Change> changes = clientAuth.install(module.get());
+        changes.forEach(c -> out.println(t.get("install." + c.outcome(), c.db().browser(), c.db().dir(), c.detail())));
+        return changes.stream().anyMatch(c -> c.outcome().equals("clientAuth.failed")) ? 1 : 0;
+    }
+
+    /** The modules the host would use for a card, in its order (TokenManager.standard): the policy's, OpenSC's, vendors'. */
+    static List<String> cardModules(Policy policy, Os os) {
+        AtrModuleMap map = AtrModuleMap.load(os);
+        List<String> out = new ArrayList<>(policy.modules());
+        out.addAll(map.defaultPaths());
+        out.addAll(map.vendorPaths());
+        return out;
     }
 
     private static Installer installer(Path root) {

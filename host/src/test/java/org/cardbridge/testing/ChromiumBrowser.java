@@ -35,6 +35,10 @@ public final class ChromiumBrowser implements AutoCloseable {
 
     private ChromiumBrowser(Builder b) throws IOException {
         profile = Files.createTempDirectory("cb-chromium-");
+        if (b.preferences != null) {
+            Files.createDirectories(profile.resolve("Default"));
+            Files.writeString(profile.resolve("Default/Preferences"), b.preferences);
+        }
         if (b.hostManifest) {
             writeHostManifest(profile.resolve("NativeMessagingHosts"), launcher());
         }
@@ -48,9 +52,12 @@ public final class ChromiumBrowser implements AutoCloseable {
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM);
         List<String> args = new ArrayList<>(List.of(
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", "--user-data-dir=" + profile));
+        if (b.headless) {
+            args.addFirst("--headless=new");
+        }
         if (b.extension != null) {
             // Chrome 137+ branded builds ignore --load-extension unless this feature is off; Debian's
             // Chromium honours it either way (checked with 156), the flag keeps other builds working.
@@ -134,6 +141,20 @@ public final class ChromiumBrowser implements AutoCloseable {
         private final Map<String, String> env = new HashMap<>();
         private String hostResolverRules;
         private final List<String> extraArgs = new ArrayList<>();
+        private boolean headless = true;
+        private String preferences;
+
+        /** A window on the display in the environment (Xvfb): for the browser's own dialogs, e.g. its PIN prompt. */
+        public Builder headed() {
+            headless = false;
+            return this;
+        }
+
+        /** The profile's {@code Default/Preferences} (JSON) before the first start, e.g. content settings. */
+        public Builder preferences(String json) {
+            preferences = json;
+            return this;
+        }
 
         public Builder withoutExtension() {
             extension = null;

@@ -58,11 +58,14 @@ public final class InstallCertificateCommand implements Command<InstallCertifica
 
     /**
      * {@code oldKeyKept} (with {@code oldKeyKeptReason}) is present only when {@code removeOldKey} was asked
-     * and the old certificate was replaced.
+     * and the old certificate was replaced. {@code usableForLogin}: whether the browser that started the host
+     * is expected to offer the new certificate for logging in to web sites now (TLS client authentication:
+     * {@link org.cardbridge.install.ClientAuth#usableForLogin}, doctor's check); absent when that cannot be told.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Result(String certificate, String keyId, boolean replaced, List<CaCertificate> caCertificates,
-                         Boolean oldKeyKept, String oldKeyKeptReason) implements org.cardbridge.protocol.OmitNullFields {
+                         Boolean oldKeyKept, String oldKeyKeptReason, Boolean usableForLogin)
+            implements org.cardbridge.protocol.OmitNullFields {
     }
 
     private static final Log LOG = Log.get(InstallCertificateCommand.class);
@@ -328,7 +331,18 @@ public final class InstallCertificateCommand implements Command<InstallCertifica
             }
         }
         return new Result(Handles.certificate(session.handle(), encoded(leaf)), HexFormat.of().formatHex(keyId), replace, cas,
-                oldKeyKept, oldKeyKeptReason);
+                oldKeyKept, oldKeyKeptReason, usableForLogin(session.library()));
+    }
+
+    /** Issue 16: doctor's client-authentication check for the browser that started the host; null when unknown. */
+    private static Boolean usableForLogin(String library) {
+        try {
+            return org.cardbridge.install.ClientAuth.startedBy().flatMap(b -> org.cardbridge.install.ClientAuth.real(
+                    org.cardbridge.install.Roots.real(), org.cardbridge.platform.Os.current(), null).usableForLogin(b, library)).orElse(null);
+        } catch (RuntimeException e) {
+            LOG.warning("cannot tell whether the browser offers the new certificate for login: " + e.getMessage());
+            return null;
+        }
     }
 
     /** The certificates ordered end-entity first, each signed by the next; anything else is CERTIFICATE_INVALID. */
