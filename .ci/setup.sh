@@ -6,6 +6,9 @@ cb_log() { printf 'cardbridge setup: %s\n' "$*" >&2; }
 
 # System packages the build and the tests use (real parts, not mocks: SoftHSM2, OpenSC, pcscd, Chromium).
 CB_PACKAGES="softhsm2 opensc pcscd pcsc-tools libpcsclite1 chromium chromium-driver xvfb xdotool x11-utils imagemagick vsmartcard-vpcd nodejs fakeroot firefox-esr libxml2-utils wixl msitools rpm cpio wine64 shellcheck"
+# GLib for SandboxLaunchIT (the host started as xdg-desktop-portal and xdg-native-messaging-proxy start it);
+# unzip for installer/build-extension.sh's check of the store packages.
+CB_PACKAGES="$CB_PACKAGES python3-gi gir1.2-glib-2.0 unzip"
 
 cb_install_packages() {
   local missing=""
