@@ -415,7 +415,7 @@ public final class Doctor {
                 "doctor.snap." + s.support().name().toLowerCase(java.util.Locale.ROOT), b.id(),
                 "snap." + s.support().name().toLowerCase(java.util.Locale.ROOT), b.name(), s.name())));
         // Firefox's Snap and Flatpak: what to allow, and what of it can be seen from here (SandboxedFirefox).
-        SandboxedFirefox firefox = new SandboxedFirefox(roots, texts, catalog.hostName(), SandboxedFirefox.permissionStore(roots));
+        SandboxedFirefox firefox = SandboxedFirefox.of(roots, texts, catalog.hostName());
         snap(loc).filter(s -> s.support() == BrowserCatalog.SandboxSupport.PORTAL)
                 .ifPresent(s -> out.addAll(firefox.snap(b.id(), b.name(), s.name())));
         flatpak(loc).ifPresent(f -> out.addAll(f.support() == BrowserCatalog.SandboxSupport.PORTAL ? firefox.flatpak(b.id(), b.name(), f.name())

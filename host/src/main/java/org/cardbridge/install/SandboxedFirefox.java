@@ -45,21 +45,42 @@ final class SandboxedFirefox {
         Optional<String> lookup(String table, String id, String app);
     }
 
+    /**
+     * The environment systemd's user manager gives its services — the portal's and the proxy's, and so the
+     * host's when they start it (their unit files set none of their own); empty where unknown.
+     */
+    interface ServiceEnvironment {
+        Optional<java.util.Map<String, String>> get();
+    }
+
     private final Roots roots;
     private final DoctorTexts texts;
     private final String hostName;
     private final Permissions permissions;
+    private final ServiceEnvironment serviceEnvironment;
 
-    SandboxedFirefox(Roots roots, DoctorTexts texts, String hostName, Permissions permissions) {
+    SandboxedFirefox(Roots roots, DoctorTexts texts, String hostName, Permissions permissions, ServiceEnvironment serviceEnvironment) {
         this.roots = roots;
         this.texts = texts;
         this.hostName = hostName;
         this.permissions = permissions;
+        this.serviceEnvironment = serviceEnvironment;
     }
 
-    /** Only on the real machine: a fake root (tests, package staging) has no session bus of its own. */
-    static Permissions permissionStore(Roots roots) {
-        return roots.system().equals(Path.of("/").toAbsolutePath()) ? SandboxedFirefox::gdbusLookup : (t, i, a) -> Optional.empty();
+    /** The real machine's store and user manager; a fake root (tests, package staging) asks neither. */
+    static SandboxedFirefox of(Roots roots, DoctorTexts texts, String hostName) {
+        boolean real = roots.system().equals(Path.of("/").toAbsolutePath());
+        return new SandboxedFirefox(roots, texts, hostName, real ? SandboxedFirefox::gdbusLookup : (t, i, a) -> Optional.empty(),
+                real ? SandboxedFirefox::userManagerEnvironment : Optional::empty);
+    }
+
+    /**
+     * The host's PIN and confirmation windows are Swing, which needs an X display (XWayland under
+     * Wayland): started by the portal or the proxy, the host has only what the user manager has.
+     */
+    private Optional<Finding> display(String id, String name) {
+        return serviceEnvironment.get().filter(env -> env.getOrDefault("DISPLAY", "").isEmpty())
+                .map(env -> texts.finding(Status.FAIL, "doctor.sandbox.noDisplay", id, "sandbox.noDisplay", name));
     }
 
     /** Snap Firefox ({@code snap}: the Snap's name): the portal is there, Firefox uses it, and was allowed. */
@@ -80,6 +101,7 @@ final class SandboxedFirefox {
         } else if (answer.filter("yes"::equals).isPresent()) {
             out.add(texts.finding(Status.OK, "doctor.sandbox.allowed", id, null, name, "snap." + snap, hostName));
         }
+        display(id, name).ifPresent(out::add);
         return out;
     }
 
@@ -105,6 +127,7 @@ final class SandboxedFirefox {
                 out.add(texts.finding(Status.WARN, "doctor.flatpak.prefOff", id, "flatpak.prefOff", name, app, prefs.getParent(), PROXY_PREF));
             }
         }
+        display(id, name).ifPresent(out::add);
         return out;
     }
 
@@ -207,6 +230,37 @@ final class SandboxedFirefox {
             Thread.currentThread().interrupt();
             return Optional.empty();
         }
+    }
+
+    /** {@code systemctl --user show-environment}: NAME=value lines; no systemd, no answer within 5 s: unknown. */
+    static Optional<java.util.Map<String, String>> userManagerEnvironment() {
+        try {
+            Process p = new ProcessBuilder("systemctl", "--user", "show-environment")
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return Optional.empty();
+            }
+            return p.exitValue() == 0 ? Optional.of(environmentIn(out)) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    static java.util.Map<String, String> environmentIn(String showEnvironment) {
+        java.util.Map<String, String> env = new java.util.HashMap<>();
+        for (String line : showEnvironment.split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                env.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        return env;
     }
 
     static Optional<String> permissionIn(String gdbusOutput, String app) {

@@ -49,10 +49,13 @@ class SandboxedFirefoxTest {
         Files.writeString(file, text);
     }
 
+    /** The user manager's environment the portal and the proxy run in (systemctl --user show-environment). */
+    Optional<Map<String, String>> services = Optional.of(Map.of("HOME", "/home/ola", "DISPLAY", ":0", "LANG", "pl_PL.UTF-8"));
+
     SandboxedFirefox doctor(Lang lang, Optional<String> storedAnswer) {
         return new SandboxedFirefox(roots, new DoctorTexts(lang), "org.cardbridge.host",
                 (table, id, app) -> table.equals("webextensions") && id.equals("org.cardbridge.host") && app.equals("snap.firefox")
-                        ? storedAnswer : Optional.empty());
+                        ? storedAnswer : Optional.empty(), () -> services);
     }
 
     static List<String> codes(List<Finding> findings) {
@@ -154,6 +157,22 @@ class SandboxedFirefoxTest {
         List<String> firefox = codes(doctor.browsers().stream().filter(f -> f.subject().equals("firefox")).toList());
         assertEquals(List.of("doctor.flatpak.proxy", "doctor.flatpak.noProxy", "doctor.flatpak.noTalk", "doctor.manifestOk"),
                 firefox.subList(0, 4), firefox::toString);
+    }
+
+    @Test
+    void servicesWithoutADisplay_wouldStartAHostThatCannotShowItsWindow() throws IOException {
+        ubuntusPortal(sys);
+        services = Optional.of(SandboxedFirefox.environmentIn("HOME=/home/ola\nWAYLAND_DISPLAY=wayland-0\nLANG=pl_PL.UTF-8\n"));
+        List<Finding> f = doctor(Lang.EN, Optional.of("yes")).snap("firefox", "Mozilla Firefox", "firefox");
+        assertEquals(List.of("doctor.sandbox.allowed", "doctor.sandbox.noDisplay"), codes(f));
+        assertEquals("run: systemctl --user import-environment DISPLAY XAUTHORITY   (to make it last, add that line to your session's "
+                + "startup programs), then restart Mozilla Firefox", f.get(1).fix());
+        assertEquals("doctor.sandbox.noDisplay", codes(doctor(Lang.EN, Optional.empty()).flatpak("firefox", "Mozilla Firefox", "org.mozilla.firefox")).getLast());
+        Finding pl = doctor(Lang.PL, Optional.empty()).snap("firefox", "Mozilla Firefox", "firefox").getLast();
+        assertTrue(pl.message().contains("nie mógłby pokazać okna potwierdzenia i PIN-u"), pl.message());
+        // Unknown (no systemd user manager): nothing is said.
+        services = Optional.empty();
+        assertEquals(List.of(), doctor(Lang.EN, Optional.empty()).snap("firefox", "Mozilla Firefox", "firefox"));
     }
 
     @Test
