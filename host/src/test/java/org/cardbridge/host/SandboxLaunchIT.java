@@ -36,8 +36,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <ul>
  * <li>Snap Firefox on Ubuntu: Ubuntu's WebExtensions portal in xdg-desktop-portal (ubuntu/xdg-desktop-portal,
  * branch nmp-1.18-backport, src/web-extensions.c), which Firefox's portal client
- * ({@code widget.use-xdg-desktop-portal.native-messaging}, toolkit/components/extensions/docs/
- * native-messaging-portal-design.rst) asks to start the host; and the same portal as Ubuntu carried it
+ * ({@code widget.use-xdg-desktop-portal.native-messaging}; mozilla/gecko-dev,
+ * toolkit/components/extensions/NativeMessagingPortal.cpp: CreateSession with no mode, so "mozilla";
+ * Start with the host's name and the add-on id; GetPipes) asks to start the host; and the same portal as Ubuntu carried it
  * before 7 Nov 2023, which passed no argument at all;
  * <li>Flatpak Firefox (from 157, Mozilla bug 1955255) and Ubuntu's announced successor to the portal:
  * xdg-native-messaging-proxy (flatpak/xdg-native-messaging-proxy 0.1.0, src/xnmp-impl.c), in "mozilla" and

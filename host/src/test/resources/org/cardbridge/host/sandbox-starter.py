@@ -19,7 +19,11 @@
 #                     src/xnmp-impl.c: ensure_manifest_search_paths (563-616), find_manifest and
 #                     is_valid_manifest (188-313: no allowed_* check), xnmp_impl_handle_start: argv
 #                     (479-489), g_subprocess_newv with three pipes (341-377).
-#   MODE mozilla | chromium (the option the browser passes; both services default to mozilla)
+#   MODE mozilla | chromium (the option the browser passes; both services default to mozilla). Firefox's
+#        portal client (mozilla/gecko-dev 390455a8cc05875e304392ba0842df4f9758e59b,
+#        toolkit/components/extensions/NativeMessagingPortal.cpp) passes no mode — CreateSession gets only
+#        session_handle_token (MaybeDelayedCreateSession) — then Start(session, host name, add-on id) and
+#        GetPipes, whose three descriptors become the host's stdin, stdout and stderr for it (OnGetPipesDone).
 # Prints "argv: <json>" to stderr before the host's own stderr.
 import json
 import os
