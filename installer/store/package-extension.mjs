@@ -34,7 +34,7 @@ function files(dir) {
  * warns), does not know `key` or `minimum_chrome_version`, and AMO requires
  * `browser_specific_settings.gecko.data_collection_permissions` for new add-ons: CardBridge sends nothing
  * off the computer (its only peer is the local host), so "none" — which Firefox knows from 140 on, hence
- * the xpi's strict_min_version (ESR 140 and 153 are the supported ESRs).
+ * the xpi's strict_min_version (ESR 140 and every Firefox since).
  */
 export function manifestFor(store, manifest) {
   const m = structuredClone(manifest);
