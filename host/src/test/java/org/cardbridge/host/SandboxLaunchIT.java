@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -63,7 +64,7 @@ class SandboxLaunchIT {
                 .redirectErrorStream(true).start().waitFor() == 0;
         if (!gi) {
             // Under CI a missing part fails; elsewhere say what to install.
-            assertTrue(!"true".equals(System.getenv("CI")), "python3-gi (Debian) is needed: apt-get install python3-gi gir1.2-glib-2.0");
+            assertFalse("true".equals(System.getenv("CI")), "python3-gi (Debian) is needed: apt-get install python3-gi gir1.2-glib-2.0");
             Assumptions.abort("python3-gi is not installed: apt-get install python3-gi gir1.2-glib-2.0");
         }
         home = Files.createDirectories(tmp.resolve("home"));
