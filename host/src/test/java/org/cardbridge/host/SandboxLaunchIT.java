@@ -100,7 +100,8 @@ class SandboxLaunchIT {
         return env;
     }
 
-    record Session(List<String> argv, JsonNode hello, int exit, String stderr) {
+    /** {@code java}: the host's JVM command line as the kernel has it, read while the host runs. */
+    record Session(List<String> argv, JsonNode hello, int exit, String stderr, List<String> java) {
     }
 
     /** Starts {@code starter} (the service, under its own name) and says hello through it. */
@@ -130,6 +131,9 @@ class SandboxLaunchIT {
             int length = ByteBuffer.wrap(header).order(ByteOrder.nativeOrder()).getInt();
             hello = Json.mapper().readTree(fromHost.readNBytes(length));
         }
+        // The host is the starter's child (the launcher execs java in place): its command line says where
+        // the launcher put the frames.
+        List<String> java = p.children().findFirst().flatMap(h -> h.info().arguments()).map(List::of).orElse(List.of());
         // The browser closes the port: the host's stdin ends, and so does the host.
         toHost.close();
         byte[] rest = fromHost.readAllBytes();
@@ -138,7 +142,7 @@ class SandboxLaunchIT {
         assertEquals(0, rest.length, "only frames on the host's stdout: " + new String(rest, StandardCharsets.UTF_8));
         String argvLine = err.lines().filter(l -> l.startsWith("argv: ")).findFirst().orElseThrow(() -> new AssertionError(err));
         List<String> argv = List.of(Json.mapper().readValue(argvLine.substring(6), String[].class));
-        return new Session(argv, hello, p.exitValue(), err);
+        return new Session(argv, hello, p.exitValue(), err, java);
     }
 
     private void assertHello(Session s) {
@@ -146,6 +150,8 @@ class SandboxLaunchIT {
         assertEquals("1", s.hello().path("id").asText(), s.hello().toString());
         assertEquals(Version.PROTOCOL, s.hello().path("result").path("protocol").asText(), s.hello() + "\n" + s.stderr());
         assertEquals(0, s.exit(), s.stderr());
+        // Started as a browser: fd 1 went to stderr and the frames to fd 3, out of native code's reach.
+        assertTrue(s.java().contains("-Dcardbridge.stdout=/dev/fd/3"), s.java().toString());
     }
 
     private String firefoxManifest() {
