@@ -12,7 +12,7 @@ import java.util.Optional;
  * argument at all from xdg-desktop-portal (see {@link Portal}).
  *
  * <p>Sandboxed browsers start the host through a service outside the sandbox, which passes the same
- * arguments as a direct start (the sources, read for docs/install.md, "Snap and Flatpak"):
+ * arguments as a direct start (docs/install.md, "How Snap and Flatpak Firefox start the host"):
  * <ul>
  * <li>Ubuntu's WebExtensions portal (xdg-desktop-portal with Ubuntu's patches: ubuntu/xdg-desktop-portal,
  * branch nmp-1.18-backport, src/web-extensions.c, {@code handle_start_in_thread}) in its default
