@@ -9,6 +9,9 @@ cb_log() { printf 'cardbridge setup: %s\n' "$*" >&2; }
 # NSS's modutil/certutil and p11-kit for TLS client authentication with the card; python3 holds an
 # SQLite lock on an NSS database in ClientAuthIT).
 CB_PACKAGES="softhsm2 opensc pcscd openssl curl iproute2 pcsc-tools libpcsclite1 chromium chromium-driver xvfb xdotool x11-utils imagemagick vsmartcard-vpcd nodejs fakeroot firefox-esr libxml2-utils wixl msitools rpm cpio wine64 shellcheck libnss3-tools p11-kit p11-kit-modules python3"
+# GLib for SandboxLaunchIT (the host started as xdg-desktop-portal and xdg-native-messaging-proxy start it);
+# unzip for installer/build-extension.sh's check of the store packages.
+CB_PACKAGES="$CB_PACKAGES python3-gi gir1.2-glib-2.0 unzip"
 
 cb_install_packages() {
   local missing=""

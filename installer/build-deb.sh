@@ -97,6 +97,11 @@ case "\$1" in
   chrome-extension://*) frames=1 ;;
   *.json|*.JSON) [ \$# -ge 2 ] && frames=1 ;;
 esac
+# No argument from Ubuntu's WebExtensions portal before Nov 2023: the parent is xdg-desktop-portal.
+if [ \$# -eq 0 ] && [ -r "/proc/\$PPID/comm" ]; then
+  read -r parent < "/proc/\$PPID/comm"
+  [ "\$parent" = "xdg-desktop-por" ] && frames=1
+fi
 if [ -n "\$frames" ]; then
   exec 3>&1 1>&2
   frames="-Dcardbridge.stdout=/dev/fd/3"

@@ -86,6 +86,11 @@ public final class NativeHost {
         if (mode instanceof LaunchMode.Chrome c) {
             return ExtensionIds.chromeOrigins(policy).contains(c.callerOrigin());
         }
+        if (mode instanceof LaunchMode.Portal) {
+            // The old portal checked our manifest's allowed_extensions against the add-on id itself
+            // (see LaunchMode.Portal) and passes no id on; what a page may do is still the policy's.
+            return true;
+        }
         return mode instanceof LaunchMode.Firefox f && ExtensionIds.firefoxIds(policy).contains(f.addonId());
     }
 

@@ -414,7 +414,12 @@ public final class Doctor {
         snap(loc).ifPresent(s -> out.add(texts.finding(s.support() == BrowserCatalog.SandboxSupport.PORTAL ? Status.INFO : Status.WARN,
                 "doctor.snap." + s.support().name().toLowerCase(java.util.Locale.ROOT), b.id(),
                 "snap." + s.support().name().toLowerCase(java.util.Locale.ROOT), b.name(), s.name())));
-        flatpak(loc).ifPresent(f -> out.add(texts.finding(Status.WARN, "doctor.flatpak", b.id(), "flatpak", b.name(), f.name())));
+        // Firefox's Snap and Flatpak: what to allow, and what of it can be seen from here (SandboxedFirefox).
+        SandboxedFirefox firefox = SandboxedFirefox.of(roots, texts, catalog.hostName());
+        snap(loc).filter(s -> s.support() == BrowserCatalog.SandboxSupport.PORTAL)
+                .ifPresent(s -> out.addAll(firefox.snap(b.id(), b.name(), s.name())));
+        flatpak(loc).ifPresent(f -> out.addAll(f.support() == BrowserCatalog.SandboxSupport.PORTAL ? firefox.flatpak(b.id(), b.name(), f.name())
+                : List.of(texts.finding(Status.WARN, "doctor.flatpak", b.id(), "flatpak", b.name(), f.name()))));
         return out;
     }
 

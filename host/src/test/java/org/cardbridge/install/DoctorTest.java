@@ -424,6 +424,7 @@ class DoctorTest {
         Files.writeString(sys.resolve("usr/bin/firefox"), "#!/bin/sh\nexec /snap/bin/firefox \"$@\"\n");
         Files.createDirectories(sys.resolve("snap/chromium"));
         Files.createDirectories(sys.resolve("snap/firefox"));
+        SandboxedFirefoxTest.ubuntusPortal(sys);
         new Installer(CATALOG, roots, Os.LINUX, null).install(Scope.SYSTEM, answeringHost().toString(), Policy.empty());
 
         List<Finding> all = doctor(Duration.ofSeconds(10)).browsers();
