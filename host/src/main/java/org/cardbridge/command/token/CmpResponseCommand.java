@@ -164,12 +164,11 @@ public final class CmpResponseCommand implements Command<CmpResponseCommand.Args
             return null;
         }
         Texts texts = TokenAccess.texts(context);
-        access.confirm(context, "action.cmpConfirm", List.of(texts.plain("fact.token", session.info().label()),
-                texts.plain("fact.newCertificate", TokenAccess.subject(issued), issued.getNotBefore().toInstant().toString(),
-                        issued.getNotAfter().toInstant().toString()), texts.plain("fact.cmpConfirm")));
-        access.login(session, context, TokenAccess.subject(t.oldCertificate));
+        access.approve(session, context, "action.cmpConfirm", List.of(texts.plain("fact.token", session.info().label()),
+                texts.plain("fact.newCertificate", PlainWords.certificate(issued, texts, context.lang())),
+                texts.plain("fact.cmpConfirm")), null, TokenAccess.subject(t.oldCertificate));
         return new InstallCertificateCommand.Result(Handles.certificate(session.handle(), der),
-                java.util.HexFormat.of().formatHex(present.get().id()), true, List.of(), null, null);
+                java.util.HexFormat.of().formatHex(present.get().id()), true, List.of(), null, null, null);
     }
 
     private byte[] certConf(CmpTransactions.Transaction t, PKIHeader kup, X509Certificate issued, CommandContext context) {

@@ -150,10 +150,9 @@ public final class KeyUpdateRequestCommand implements Command<KeyUpdateRequestCo
 
         // ---- the user confirms, then logs in ---------------------------------------------------------
         Texts t = TokenAccess.texts(context);
-        access.confirm(context, "action.keyUpdateRequest", List.of(t.plain("fact.token", session.info().label()),
+        access.approve(session, context, "action.keyUpdateRequest", List.of(t.plain("fact.token", session.info().label()),
                 t.plain("fact.keyUpdate", oldSubject),
-                t.plain("fact.subject", new X500Principal(encoded(subject)).getName(X500Principal.RFC2253))));
-        access.login(session, context, oldSubject);
+                t.plain("fact.subject", new X500Principal(encoded(subject)).getName(X500Principal.RFC2253))), null, oldSubject);
         TokenAccess.requireNoCertificate(session, args.key().keyId(), "key", PENDING_ONLY); // private certificates show only now
         TokenObjects.Key newKey = TokenAccess.privateKey(session, args.key());
         TokenSession.requireNamedAlgorithm(newKey);
