@@ -313,13 +313,20 @@ class HostSessionTest {
 
     @Test
     void diagnose_forTheExtension_saysWhatDoctorSaysAboutPcscdInTheRequestsLanguage_butNotForAPage() throws Exception {
-        // Surefire points PCSCLITE_CSOCK_NAME at a private socket no pcscd listens on: the service is down.
+        // Surefire points PCSCLITE_CSOCK_NAME at the fork's private socket: no pcscd listens on it unless a
+        // virtual-card test of the same fork started one earlier, so either answer is told, in Polish.
         start().send("{\"id\":\"d\",\"op\":\"diagnose\",\"origin\":\"cardbridge:extension\",\"lang\":\"pl\"}");
         JsonNode findings = host.answerTo("d").path("result").path("findings");
-        assertEquals("doctor.pcscDown", findings.get(0).path("code").asText(), findings.toString());
-        assertEquals("FAIL", findings.get(0).path("status").asText(), findings.toString());
-        assertTrue(findings.get(0).path("message").asText().startsWith("pcscd nie odpowiada: "), findings.toString());
-        assertTrue(findings.get(0).path("fix").asText().startsWith("zainstaluj i uruchom"), findings.toString());
+        JsonNode first = findings.get(0);
+        if (first.path("code").asText().equals("doctor.pcscDown")) {
+            assertEquals("FAIL", first.path("status").asText(), findings.toString());
+            assertTrue(first.path("message").asText().startsWith("pcscd nie odpowiada: "), findings.toString());
+            assertTrue(first.path("fix").asText().startsWith("zainstaluj i uruchom"), findings.toString());
+        } else {
+            assertEquals("doctor.pcscOk", first.path("code").asText(), findings.toString());
+            assertEquals("OK", first.path("status").asText(), findings.toString());
+            assertTrue(first.path("message").asText().startsWith("pcscd odpowiada"), findings.toString());
+        }
         host.send(req("p", "diagnose", "{}"));
         assertEquals("ORIGIN_NOT_ALLOWED", code(host.answerTo("p")));
     }

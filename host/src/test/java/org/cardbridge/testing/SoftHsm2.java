@@ -38,7 +38,7 @@ public final class SoftHsm2 {
     public static final String PIN = "123456";
     public static final String SO_PIN = "12345678";
     public static final String MODULE = findModule();
-    private static final int POOL = Integer.getInteger("cardbridge.softhsm.pool", 80);
+    private static final int POOL = Integer.getInteger("cardbridge.softhsm.pool", 240);
     private static final Pattern REASSIGNED = Pattern.compile("reassigned to slot (\\d+)");
     private static SoftHsm2 inProcess;
 
