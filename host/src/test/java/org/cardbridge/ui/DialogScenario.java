@@ -276,9 +276,10 @@ public final class DialogScenario {
             JButton confirm = (JButton) awaitComponent("cardbridge-confirm", "confirm");
             WrappedText message = (WrappedText) awaitComponent("cardbridge-confirm", "message");
             JPasswordField field = (JPasswordField) awaitComponent("cardbridge-confirm", "pin");
-            report("looked windows " + showingDialogs().size() + " field " + onEdt(() -> field.getDocument().getLength())
-                    + " confirm " + onEdt(confirm::isEnabled) + " pinShown " + onEdt(field::isShowing) + " confirmShown " + onEdt(confirm::isShowing)
-                    + " message " + onEdt(() -> message.isShowing() ? message.getText().replace('\n', ' ') : ""));
+            // One EDT task reads them all, so a look never mixes the window before and after one change.
+            report("looked windows " + showingDialogs().size() + onEdt(() -> " field " + field.getDocument().getLength()
+                    + " confirm " + confirm.isEnabled() + " pinShown " + field.isShowing() + " confirmShown " + confirm.isShowing()
+                    + " message " + (message.isShowing() ? message.getText().replace('\n', ' ') : "")));
         }
         worker.join(10_000);
     }
