@@ -83,6 +83,9 @@ class BrowserPopupIT {
         ChromiumBrowser.Builder b = ChromiumBrowser.builder()
                 .env("CARDBRIDGE_POLICY", policy.toString())
                 .env("CARDBRIDGE_STATE_DIR", d.resolve("state").toString())
+                // This card alone: the fork's private pcscd may hold a virtual card another test left in
+                // its reader, and OpenSC, always a candidate module, would list it as a second card.
+                .env("PCSCLITE_CSOCK_NAME", d.resolve("no-pcscd.comm").toString())
                 // The UI language (chrome.i18n.getUILanguage): --lang in headless Chromium, LANGUAGE elsewhere.
                 .env("LANGUAGE", language.replace('-', '_'))
                 .arg("--lang=" + language);

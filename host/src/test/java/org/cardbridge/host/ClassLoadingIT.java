@@ -138,8 +138,10 @@ class ClassLoadingIT {
             String sign = host.send("sign", Map.of("certificate", certificates.get(0).path("handle").asText(),
                     "data", Base64.getEncoder().encodeToString("Wniosek".getBytes(StandardCharsets.UTF_8)), "format", "cms",
                     "description", "Wniosek"), "pl");
-            HostDialogs.confirm(xdo, DIALOG, null);
-            HostDialogs.typePin(xdo, PIN, DIALOG, null);
+            // One window asks for consent and the PIN together.
+            String window = xdo.waitForWindow(HostDialogs.TITLE, DIALOG);
+            HostDialogs.typePinOnce(xdo, window, PIN, DIALOG);
+            assertTrue(xdo.awaitGone(window, DIALOG), "the sign window took the PIN");
             assertTrue(ok(host.await(sign, DIALOG)).has("signature"));
             done.add("sign");
 
@@ -148,8 +150,8 @@ class ClassLoadingIT {
             JsonNode key = ok(host.await(generate, DIALOG));
             done.add("generateKeyPair");
 
+            // The request was approved with the key: it opens no window of its own.
             String csr = host.send("createCsr", Map.of("key", key.path("key").asText(), "subject", "CN=Anna Nowak,C=PL"), "pl");
-            HostDialogs.confirm(xdo, DIALOG, null);
             assertTrue(ok(host.await(csr, DIALOG)).path("csr").asText().startsWith("-----BEGIN CERTIFICATE REQUEST-----"));
             done.add("createCsr");
 
