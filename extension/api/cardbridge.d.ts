@@ -316,8 +316,11 @@ export declare const DEFAULT_INSTALL_LINK: Readonly<{ url: string; text: Readonl
 /** Sets the module's own client's install link and language. */
 export declare function configure(settings: { install?: InstallLinkOption; lang?: string }): void;
 
-/** Adds `install` to an EXTENSION_UNAVAILABLE / NATIVE_UNAVAILABLE CardBridgeError; returns other errors as they are. */
-export declare function withInstallLink<E>(error: E, link?: InstallLinkOption, lang?: string): E;
+/**
+ * Adds `install` to an EXTENSION_UNAVAILABLE / NATIVE_UNAVAILABLE CardBridgeError; returns other errors as they are.
+ * The administrator's link from the extension's managed storage (`details.install`) wins over `link`.
+ */
+export declare function withInstallLink<E>(error: E, link?: InstallLinkOption, lang?: string, replace?: boolean): E;
 
 /** Subject and issuer (hex of the DER names) and validity of a base64-DER or PEM certificate. */
 export declare function certificateFacts(certificate: string): {
@@ -430,7 +433,7 @@ export interface RenewalOptions {
   ca: CaCalls;
   /** Default: the module's own functions. */
   client?: Pick<Client, "status" | "listTokens" | "listCertificates" | "generateKeyPair" | "createCsr" | "sign" | "installCertificate" | "removeKey">;
-  /** "pl" | "en" (or a function giving it now): the default texts (application description, install link). */
+  /** "pl" | "en" (or a function giving it now): the language of the host's windows for every card call, and the default texts (application description, install link). */
   lang?: string | (() => string);
   install?: InstallLinkOption;
   keyAlgorithm?: Algorithm;

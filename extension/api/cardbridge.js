@@ -511,13 +511,17 @@ const HOST_MISSING = new Set(["EXTENSION_UNAVAILABLE", "NATIVE_UNAVAILABLE"]);
 
 /**
  * Adds `install: {url, text}` to an error that means CardBridge is missing (no extension, no host), so a
- * page can show a link instead of a dead end. Other errors are returned unchanged.
+ * page can show a link instead of a dead end. Other errors are returned unchanged. Where the administrator
+ * set a link in the extension's managed storage (NATIVE_UNAVAILABLE's `details.install`, `installText`), it
+ * wins over the page's: it names where this computer gets the program. `replace`: a link set before (the
+ * client's, when a renewal configures its own) is computed anew.
  */
-export function withInstallLink(error, link = {}, lang = "en") {
-  if (!(error instanceof CardBridgeError) || !HOST_MISSING.has(error.code) || error.install) return error;
-  const text = link.text ?? DEFAULT_INSTALL_LINK.text;
+export function withInstallLink(error, link = {}, lang = "en", replace = false) {
+  if (!(error instanceof CardBridgeError) || !HOST_MISSING.has(error.code) || (error.install && !replace)) return error;
+  const managed = typeof error.details?.install === "string" && error.details.install.startsWith("https:") ? error.details.install : null;
+  const text = (managed && typeof error.details.installText === "string" && error.details.installText) || (link.text ?? DEFAULT_INSTALL_LINK.text);
   error.install = {
-    url: link.url ?? DEFAULT_INSTALL_LINK.url,
+    url: managed ?? link.url ?? DEFAULT_INSTALL_LINK.url,
     text: typeof text === "string" ? text : (text[lang] ?? text.en ?? DEFAULT_INSTALL_LINK.text.en),
   };
   return error;
@@ -714,7 +718,8 @@ export function createRenewal(options) {
   }
 
   function fail(error) {
-    state = snapshot(state.name, withInstallLink(error, options.install, lang()));
+    // The renewal's own link and language win over what the low-level client attached.
+    state = snapshot(state.name, withInstallLink(error, options.install ?? pageDefaults.install, lang(), true));
     emit("state", state);
     return state;
   }
@@ -777,6 +782,8 @@ export function createRenewal(options) {
     setActivity("waitingForYou", { op });
     try {
       return await api[op](params, {
+        // The host's windows speak the page's language (the browser's when the page sets none).
+        ...(value(options.lang) ? { lang: value(options.lang) } : {}),
         onProgress: (p) => {
           if (p?.stage === "generatingKey") setActivity("generatingKey", { op });
         },

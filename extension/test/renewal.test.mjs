@@ -354,6 +354,29 @@ test("missingHost_withoutConfiguration_theDefaultLinkAndText", () => {
   assert.equal(withInstallLink(new CardBridgeError("PIN_INCORRECT", "x")).install, undefined);
 });
 
+test("missingHost_administratorsManagedLink_winsOverThePages_withThePagesTextWhenItHasNone", () => {
+  const page = { url: "https://ca.example/cardbridge", text: { pl: "Pobierz CardBridge", en: "Get CardBridge" } };
+  const managed = withInstallLink(new CardBridgeError("NATIVE_UNAVAILABLE", "x", { install: "https://it.example/cb", installText: "Program z działu IT" }), page, "pl");
+  assert.deepEqual(managed.install, { url: "https://it.example/cb", text: "Program z działu IT" });
+  const urlOnly = withInstallLink(new CardBridgeError("NATIVE_UNAVAILABLE", "x", { install: "https://it.example/cb", installText: null }), page, "pl");
+  assert.deepEqual(urlOnly.install, { url: "https://it.example/cb", text: "Pobierz CardBridge" });
+  const none = withInstallLink(new CardBridgeError("NATIVE_UNAVAILABLE", "x", { install: null }), page, "en");
+  assert.deepEqual(none.install, { url: "https://ca.example/cardbridge", text: "Get CardBridge" });
+});
+
+test("theHostsWindowsSpeakThePagesLanguage_everyCardCallCarriesLang", async () => {
+  const w = fakeWorld();
+  const langs = [];
+  const client = Object.fromEntries(Object.entries(w.client).map(([op, fn]) => [op, (params, options) => {
+    if (["generateKeyPair", "createCsr", "sign", "installCertificate", "removeKey"].includes(op)) langs.push(`${op}:${options?.lang}`);
+    return fn(params, options);
+  }]));
+  const { r } = journey({ ...w, client }, { lang: "pl" });
+  await toDrafted(w, r);
+  assert.equal((await r.submit()).name, "done");
+  assert.deepEqual(langs, ["generateKeyPair:pl", "createCsr:pl", "sign:pl", "installCertificate:pl"]);
+});
+
 test("caEndpoints: a 422 refusal is an answer, a 5xx or a network failure throws", async () => {
   const answers = {
     "/api/renewal/check": [422, { status: "refused", error: { code: "CODE_USED", message: "used" } }],

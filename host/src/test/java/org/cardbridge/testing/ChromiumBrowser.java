@@ -50,7 +50,7 @@ public final class ChromiumBrowser implements AutoCloseable {
         sb.withEnvironment(env);
         service = sb.build();
         ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM);
+        options.setBinary(b.managedPolicy == null ? CHROMIUM : withManagedPolicy(profile, b.managedPolicy).toString());
         List<String> args = new ArrayList<>(List.of(
                 "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -71,6 +71,31 @@ public final class ChromiumBrowser implements AutoCloseable {
         options.addArguments(args);
         driver = new ChromeDriver(service, options);
         driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(90));
+    }
+
+    /**
+     * A launcher that starts Chromium in a private mount namespace where {@code /etc/chromium} holds its
+     * usual files plus {@code policies/managed/cardbridge.json} = {@code policy}: the machine-wide policy an
+     * administrator writes, seen by this browser only (other tests on the machine see the real directory).
+     */
+    private static Path withManagedPolicy(Path profile, String policy) throws IOException {
+        Path etc = Files.createDirectories(profile.resolve("etc-chromium"));
+        try (Stream<Path> s = Files.list(Path.of("/etc/chromium"))) {
+            for (Path f : s.filter(Files::isRegularFile).toList()) {
+                Files.copy(f, etc.resolve(f.getFileName()));
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            // no /etc/chromium: the bind mount below needs it as its mount point
+            throw new IllegalStateException("/etc/chromium does not exist: Debian's chromium package creates it", e);
+        }
+        Files.writeString(Files.createDirectories(etc.resolve("policies/managed")).resolve("cardbridge.json"), policy);
+        Path launcher = profile.resolve("chromium-with-policy");
+        Files.writeString(launcher, """
+                #!/bin/sh
+                exec unshare --mount --propagation private sh -c 'mount --bind "$0" /etc/chromium && exec %s "$@"' '%s' "$@"
+                """.formatted(CHROMIUM, etc));
+        launcher.toFile().setExecutable(true);
+        return launcher;
     }
 
     public static Builder builder() {
@@ -143,6 +168,17 @@ public final class ChromiumBrowser implements AutoCloseable {
         private final List<String> extraArgs = new ArrayList<>();
         private boolean headless = true;
         private String preferences;
+        private String managedPolicy;
+
+        /**
+         * The machine-wide managed policy (JSON, as in {@code /etc/chromium/policies/managed/}), e.g. the
+         * extension's managed storage under {@code 3rdparty}; needs root and {@code unshare} (a private mount
+         * namespace per browser).
+         */
+        public Builder managedPolicy(String json) {
+            managedPolicy = json;
+            return this;
+        }
 
         /** A window on the display in the environment (Xvfb): for the browser's own dialogs, e.g. its PIN prompt. */
         public Builder headed() {

@@ -140,8 +140,10 @@ public final class WindowTextAgent {
             try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(file), manifest)) {
                 String base = WindowTextAgent.class.getName().replace('.', '/');
                 Path classes = Path.of(WindowTextAgent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-                Path dirOfClass = classes.resolve(base).getParent();
-                try (var files = Files.list(dirOfClass)) {
+                // In the demo's tests the class comes from the host's tests jar: read the jar's own entries.
+                java.nio.file.FileSystem inJar = Files.isRegularFile(classes) ? java.nio.file.FileSystems.newFileSystem(classes) : null;
+                Path dirOfClass = (inJar != null ? inJar.getPath("/") : classes).resolve(base).getParent();
+                try (inJar; var files = Files.list(dirOfClass)) {
                     for (Path f : files.filter(p -> p.getFileName().toString().startsWith("WindowTextAgent")).toList()) {
                         jar.putNextEntry(new JarEntry(base.substring(0, base.lastIndexOf('/') + 1) + f.getFileName()));
                         jar.write(Files.readAllBytes(f));

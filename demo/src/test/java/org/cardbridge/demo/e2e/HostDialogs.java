@@ -21,7 +21,8 @@ import java.util.Set;
  * sign), or, when planned, clicking Cancel.
  */
 final class HostDialogs implements AutoCloseable {
-    enum Answer { APPROVE, CANCEL }
+    /** LEAVE: the test answers that window itself (e.g. types a wrong PIN first). */
+    enum Answer { APPROVE, CANCEL, LEAVE }
 
     private final Xvfb xvfb;
     private final XDoTool xdo;
@@ -74,6 +75,9 @@ final class HostDialogs implements AutoCloseable {
             Answer a = planned != null ? planned : decider.get();
             synchronized (this) {
                 given.add(a);
+            }
+            if (a == Answer.LEAVE) {
+                continue;
             }
             pause(300); // let Swing finish laying out and focusing the field
             try {

@@ -8,7 +8,9 @@ import org.cardbridge.demo.DemoCa;
 import org.cardbridge.demo.RenewalService;
 import org.cardbridge.testing.ChromiumBrowser;
 import org.cardbridge.testing.SoftHsm2;
+import org.cardbridge.testing.WindowProbe;
 import org.cardbridge.testing.Xvfb;
+import org.cardbridge.testing.vcard.VirtualCards;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebElement;
@@ -37,7 +39,10 @@ final class PortalSession implements AutoCloseable {
     static final String CARD_LABEL = "Karta demo Żółw";
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The SoftHSM2 "card", or null when the session uses {@link #virtualCard}. */
     final SoftHsm2 store;
+    /** The virtual OpenSC card in its reader, or null. */
+    final VirtualCards.Card virtualCard;
     final X509Certificate oldCertificate;
     final KeyPair oldKey;
     final ChromiumBrowser browser;
@@ -59,27 +64,55 @@ final class PortalSession implements AutoCloseable {
 
     /** @param left the old certificate's remaining validity on the CA's clock (negative: expired) */
     PortalSession(Path dir, Xvfb xvfb, DemoCa ca, String portalOrigin, Duration left) throws Exception {
+        this(dir, xvfb, ca, portalOrigin, left, null, null);
+    }
+
+    /**
+     * @param card  a virtual OpenSC card (RSA-2048 old key) instead of a SoftHSM2 token, or null
+     * @param probe reads the host's windows (attached to the host the browser starts), or null
+     */
+    PortalSession(Path dir, Xvfb xvfb, DemoCa ca, String portalOrigin, Duration left, VirtualCards.Card card, WindowProbe probe)
+            throws Exception {
         origin = portalOrigin;
-        store = SoftHsm2.create(dir.resolve("softhsm"), List.of(CARD_LABEL));
-        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-        g.initialize(new ECGenParameterSpec("secp256r1"));
+        virtualCard = card;
+        KeyPairGenerator g = KeyPairGenerator.getInstance(card == null ? "EC" : "RSA");
+        if (card == null) {
+            g.initialize(new ECGenParameterSpec("secp256r1"));
+        } else {
+            g.initialize(2048); // what the IsoApplet card holds
+        }
         oldKey = g.generateKeyPair();
         Instant notAfter = ca.clock().now().plus(left);
         oldCertificate = ca.renewals().issueInitial(new X500Name(SUBJECT), SubjectPublicKeyInfo.getInstance(oldKey.getPublic().getEncoded()),
                 notAfter.minus(RenewalService.CERTIFICATE_LIFETIME), notAfter);
-        store.tokens().getFirst().importKey(oldKey, oldCertificate, new byte[]{0x01}, "Jan Kowalski 2025");
+        ChromiumBrowser.Builder b = ChromiumBrowser.builder()
+                .env("CARDBRIDGE_STATE_DIR", dir.resolve("host-state").toString());
+        String module;
+        if (card == null) {
+            store = SoftHsm2.create(dir.resolve("softhsm"), List.of(CARD_LABEL));
+            store.tokens().getFirst().importKey(oldKey, oldCertificate, new byte[]{0x01}, "Jan Kowalski 2025");
+            store.environment().forEach(b::env);
+            // The fork's pcscd (a virtual card another test uses) is not this person's: the host does not see it.
+            b.env(org.cardbridge.testing.vcard.Pcscd.SOCKET_ENV, dir.resolve("no-pcscd.comm").toString());
+            module = SoftHsm2.MODULE;
+        } else {
+            store = null;
+            card.importKey(oldKey, oldCertificate, new byte[]{0x01}, "Jan Kowalski 2025");
+            VirtualCards.inProcess().environment().forEach(b::env);
+            module = VirtualCards.MODULE;
+        }
         Path policy = dir.resolve("policy.json");
         Files.writeString(policy, JSON.writeValueAsString(Map.of(
                 "origins", List.of(Map.of("origin", portalOrigin, "allow", List.of("read", "sign", "enroll"))),
-                "modules", List.of(SoftHsm2.MODULE),
+                "modules", List.of(module),
                 "dialogTimeoutSeconds", 60)));
-        ChromiumBrowser.Builder b = ChromiumBrowser.builder()
-                .env("CARDBRIDGE_POLICY", policy.toString())
-                .env("CARDBRIDGE_STATE_DIR", dir.resolve("host-state").toString());
-        store.environment().forEach(b::env);
+        b.env("CARDBRIDGE_POLICY", policy.toString());
+        if (probe != null) {
+            b.env("JAVA_TOOL_OPTIONS", probe.javaToolOptions());
+        }
         xvfb.environment().forEach(b::env);
         browser = b.start();
-        dialogs = HostDialogs.demoPin(xvfb);
+        dialogs = new HostDialogs(xvfb, card == null ? SoftHsm2.PIN : card.pin());
         portal = portalOrigin + "/";
     }
 
@@ -121,6 +154,14 @@ final class PortalSession implements AutoCloseable {
      * {@code waitingForYou:OP} is cancelled. Each window's moment is recorded with the page's status line.
      */
     void cancelWindowOf(String op) {
+        answerWindowOf(op, HostDialogs.Answer.CANCEL, () -> { });
+    }
+
+    /**
+     * Like {@link #cancelWindowOf}, but the first window of {@code op} gets {@code answer}, after {@code first}
+     * has run (e.g. arranging a fault on the card while that window is open).
+     */
+    void answerWindowOf(String op, HostDialogs.Answer answer, Runnable first) {
         java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean(op == null);
         dialogs.decideBy(() -> {
             String activity = "";
@@ -142,7 +183,8 @@ final class PortalSession implements AutoCloseable {
             }
             if (!done.get() && activity.equals("waitingForYou:" + op)) {
                 done.set(true);
-                return HostDialogs.Answer.CANCEL;
+                first.run();
+                return answer;
             }
             return HostDialogs.Answer.APPROVE;
         });

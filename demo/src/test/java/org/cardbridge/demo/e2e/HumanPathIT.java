@@ -1,0 +1,265 @@
+package org.cardbridge.demo.e2e;
+
+import org.cardbridge.demo.DemoCa;
+import org.cardbridge.demo.DemoServer;
+import org.cardbridge.testing.ChromiumBrowser;
+import org.cardbridge.testing.WindowProbe;
+import org.cardbridge.testing.WindowTextAgent;
+import org.cardbridge.testing.XDoTool;
+import org.cardbridge.testing.Xvfb;
+import org.cardbridge.testing.vcard.Fault;
+import org.cardbridge.testing.vcard.VirtualCards;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.JavascriptExecutor;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The human path through the minimal CA page ({@code /minimal/}) where a person slips: a wrong PIN typed
+ * in the CardBridge window, the card pulled out of its reader while the new certificate is written, and a
+ * computer without the CardBridge program. Chromium with the real extension and the real host; what the
+ * page says and what the host's window says are asserted at each step, and each state is saved under
+ * target/screenshots/human-*.png (the page) and the host window's screenshots beside them.
+ */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class HumanPathIT {
+    static final Duration WINDOW = Duration.ofSeconds(60);
+    @TempDir
+    static Path dir;
+    static Xvfb xvfb;
+    DemoCa ca;
+    DemoServer server;
+
+    @BeforeAll
+    static void startDisplay() {
+        xvfb = Xvfb.start();
+    }
+
+    @AfterAll
+    static void stopDisplay() {
+        if (xvfb != null) {
+            xvfb.close();
+        }
+    }
+
+    @BeforeEach
+    void startCa(TestInfo info) throws Exception {
+        ca = DemoCa.open(dir.resolve(name(info)).resolve("ca"), Clock.systemUTC());
+        server = new DemoServer(ca, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), null).start();
+    }
+
+    @AfterEach
+    void stopCa() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    static String name(TestInfo info) {
+        return info.getTestMethod().orElseThrow().getName();
+    }
+
+    String origin() {
+        return "http://localhost:" + server.port();
+    }
+
+    int applications() {
+        return ca.store().read().applications().size();
+    }
+
+    /**
+     * A wrong PIN typed in the first CardBridge window of a renewal (new key: consent and PIN together): the
+     * same window stays open and says so in the page's language, the page keeps saying it waits for the
+     * person there (no error, nothing to click again), and the right PIN typed in that window carries the
+     * renewal on to the end. Polish page, Polish windows.
+     */
+    @Test
+    void wrongPinThenRightPin_pagePolish_sameWindowSaysWrongPin_pageKeepsWaiting_renewalCompletes(TestInfo info) throws Exception {
+        WindowProbe probe = new WindowProbe(dir.resolve(name(info)).resolve("probe"));
+        try (PortalSession s = new PortalSession(dir.resolve(name(info)), xvfb, ca, origin(), Duration.ofDays(30), null, probe)) {
+            XDoTool xdo = xvfb.xdotool();
+            s.answerWindowOf("generateKeyPair", HostDialogs.Answer.LEAVE, () -> { });
+            MinimalPageIT.open(s, "pl");
+            MinimalPageIT.await(s, "eligible", false);
+            MinimalPageIT.typeCode(s, ca.renewals().newCode());
+            s.click("renew");
+
+            String window = xdo.waitForWindow(org.cardbridge.testing.HostDialogs.TITLE, WINDOW);
+            WindowTextAgent.Seen asked = probe.await(w -> w.name().equals("cardbridge-confirm"), WINDOW, "asking for the new key");
+            String text = asked.text();
+            assertTrue(text.contains(s.origin), text);
+            assertTrue(text.contains("PIN"), "consent and PIN in one window: " + text);
+            assertFalse(text.contains("Confirm") || text.contains("Cancel"), "the window speaks Polish, as the page: " + text);
+            assertEquals("Czekamy na Ciebie w okienku CardBridge…", s.visibleText("activity"));
+            assertEquals("", s.visibleText("error"));
+            xdo.awaitPainted(window, WINDOW);
+            xdo.screenshot("human-pin-1-window-pl");
+            s.screenshot("human-pin-1-page-pl");
+
+            org.cardbridge.testing.HostDialogs.typePinOnce(xdo, window, "999999", WINDOW);
+            WindowTextAgent.Seen wrong = probe.await(w -> w.id().equals(asked.id()) && String.valueOf(w.get("message")).startsWith("Błędny PIN"),
+                    WINDOW, "saying the PIN was wrong");
+            // SoftHSM2 gives no count; after one wrong PIN it raises CKF_USER_PIN_COUNT_LOW: "few tries", honestly.
+            assertEquals("Błędny PIN. Zostało niewiele prób do zablokowania PIN-u (karta nie podaje, ile). Wpisz go ponownie uważnie.",
+                    wrong.get("message"));
+            assertFalse(wrong.enabled("confirm"), "the field is empty again: Confirm waits for the next PIN");
+            assertTrue(xdo.isVisible(window), "the same window stays open");
+            xdo.screenshot("human-pin-2-wrong-window-pl");
+            // The page: still waiting for the person in that window, no error, no button to press again.
+            assertEquals("Czekamy na Ciebie w okienku CardBridge…", s.visibleText("activity"));
+            assertEquals("", s.visibleText("error"));
+            assertEquals("eligible", s.bodyData("state"));
+            s.screenshot("human-pin-2-wrong-page-pl");
+
+            org.cardbridge.testing.HostDialogs.typePinOnce(xdo, window, org.cardbridge.testing.SoftHsm2.PIN, WINDOW);
+            assertTrue(xdo.awaitGone(window, WINDOW), "the right PIN closes the window");
+            MinimalPageIT.await(s, "drafted", false);
+            assertEquals("Przeczytaj wniosek i podpisz go obecnym certyfikatem.", s.visibleText("status"));
+            assertEquals("", s.visibleText("error"));
+            assertEquals(List.of("Podpisz i wyślij", "Zrezygnuj z odnowienia"), s.buttons());
+            s.screenshot("human-pin-3-drafted-pl");
+            assertEquals(1, s.card().path("pendingKeys").size(), "one key, made once");
+
+            s.click("submit");
+            MinimalPageIT.await(s, "done", false);
+            assertEquals("Gotowe: nowy certyfikat jest na karcie.", s.visibleText("status"));
+            s.screenshot("human-pin-4-done-pl");
+            MinimalPageIT.assertOnlyTheNewCertificate(s);
+            assertEquals(1, applications());
+            assertEquals(1, probe.seen().stream().filter(w -> w.id().equals(asked.id())).count(), "the retry happened in the same window");
+        }
+    }
+
+    /**
+     * The card is pulled out of its reader while the issued certificate is being written (the virtual
+     * OpenSC card, its first UPDATE BINARY of the installation): the page says what happened and what to do
+     * — the new certificate is kept by the CA, the current one still works — and once the card is back,
+     * "Install the certificate" finishes without a second signature, code or application.
+     */
+    @Test
+    void cardPulledDuringInstall_pageSaysPutItBack_nothingLost_afterReinsertingInstallFinishes_noSecondApplication(TestInfo info)
+            throws Exception {
+        boolean available = VirtualCards.available();
+        if (System.getenv("CI") == null) {
+            assumeTrue(available, "pcscd, vpcd or OpenSC missing (or no PC/SC socket for this fork)");
+        }
+        assertTrue(available, "under CI the virtual OpenSC card must be available");
+        VirtualCards.Card card = VirtualCards.inProcess().claim();
+        try (PortalSession s = new PortalSession(dir.resolve(name(info)), xvfb, ca, origin(), Duration.ofDays(30), card, null)) {
+            AtomicReference<Boolean> armed = new AtomicReference<>(false);
+            // The install window opens; the card will be pulled at the installation's first write to it.
+            s.answerWindowOf("installCertificate", HostDialogs.Answer.APPROVE, () -> {
+                card.reader().fault(Fault.pullAt(Fault.ins(0xD6), 1, false));
+                armed.set(true);
+            });
+            MinimalPageIT.open(s, "en");
+            MinimalPageIT.await(s, "eligible", false);
+            MinimalPageIT.typeCode(s, ca.renewals().newCode());
+            s.click("renew");
+            MinimalPageIT.await(s, "drafted", false);
+            s.click("submit");
+            MinimalPageIT.await(s, "issued", true);
+            assertTrue(armed.get(), "the card was pulled during the installation");
+            assertFalse(card.reader().inserted(), "the card is out of its reader");
+            assertEquals("The card was taken out while the certificate was being written. Nothing is lost: the CA keeps your new certificate"
+                    + " and your current certificate still works. Put the card back, then press the button below.", s.visibleText("error"));
+            assertEquals("The CA has issued your new certificate. It is not on the card yet; your current certificate works. Install it now.",
+                    s.visibleText("status"));
+            assertEquals(List.of("Install the certificate"), s.buttons());
+            s.screenshot("human-pulled-1-en");
+            assertEquals(1, applications());
+
+            card.reader().fault(Fault.NONE);
+            card.reader().insert();
+            s.click("install");
+            MinimalPageIT.await(s, "done", false);
+            assertEquals("Done: your new certificate is on the card.", s.visibleText("status"));
+            s.screenshot("human-pulled-2-done-en");
+            MinimalPageIT.assertOnlyTheNewCertificate(s);
+            assertEquals(1, applications(), "no second application, no second code");
+        } finally {
+            card.reader().fault(Fault.NONE);
+            card.reader().remove(); // no card left in the fork's reader for the next test's browser
+        }
+    }
+
+    /**
+     * No CardBridge program on this computer, and the administrator configured where to get it (the
+     * extension's managed storage, by browser policy): the page names the problem in the person's language
+     * and links there — the administrator's link wins over the page's own.
+     */
+    @Test
+    void hostMissing_managedInstallLink_pageShowsItInPolishAndEnglish(TestInfo info) throws Exception {
+        String extensionId = org.cardbridge.policy.ExtensionIds.CHROME;
+        String managed = """
+                {"3rdparty": {"extensions": {"%s": {"installUrl": "https://it.example.pl/cardbridge", "installText": "Program CardBridge z działu IT"}}}}
+                """.formatted(extensionId);
+        try (ChromiumBrowser browser = ChromiumBrowser.builder().withoutHostManifest().managedPolicy(managed).start()) {
+            browser.driver().get(origin() + "/minimal/?lang=en");
+            Object status = ((JavascriptExecutor) browser.driver()).executeAsyncScript("""
+                    const done = arguments[arguments.length - 1];
+                    import("/cardbridge/cardbridge.js").then((cb) => cb.status())
+                      .then((r) => done("answered: " + JSON.stringify(r)), (e) => done(e.code + " " + JSON.stringify(e.details)));
+                    """);
+            // What the extension says, before the page's words: the administrator's link, from its managed storage.
+            if (!String.valueOf(status).startsWith("NATIVE_UNAVAILABLE") || !String.valueOf(status).contains("\"install\":\"https://it.example.pl/cardbridge\"")) {
+                browser.driver().get("chrome-extension://" + extensionId + "/popup/popup.html");
+                Object seen = ((JavascriptExecutor) browser.driver()).executeAsyncScript("""
+                        const done = arguments[arguments.length - 1];
+                        chrome.storage.managed.get(null).then((m) => done(JSON.stringify(m)), (e) => done("error " + e));
+                        """);
+                throw new AssertionError("the extension did not take the managed link: " + status + "\nits managed storage: " + seen);
+            }
+            for (String lang : List.of("pl", "en")) {
+                browser.driver().get(origin() + "/minimal/?lang=" + lang);
+                String error = awaitText(browser, "error");
+                if (lang.equals("pl")) {
+                    assertEquals("Program CardBridge nie jest zainstalowany na tym komputerze. Program CardBridge z działu IT", error);
+                } else {
+                    assertEquals("The CardBridge program is not installed on this computer. Program CardBridge z działu IT", error);
+                }
+                Object href = ((JavascriptExecutor) browser.driver()).executeScript("return document.querySelector('#error a').href");
+                assertEquals("https://it.example.pl/cardbridge", href);
+                screenshot(browser, "human-host-missing-" + lang);
+            }
+        }
+    }
+
+    static String awaitText(ChromiumBrowser browser, String id) {
+        long end = System.nanoTime() + WINDOW.toNanos();
+        while (System.nanoTime() < end) {
+            Object v = ((JavascriptExecutor) browser.driver()).executeScript(
+                    "const e = document.getElementById(arguments[0]); return e && !e.hidden ? e.innerText : ''", id);
+            if (v != null && !v.toString().isEmpty()) {
+                return v.toString();
+            }
+            PortalSession.sleep(100);
+        }
+        throw new AssertionError("#" + id + " stayed empty");
+    }
+
+    static void screenshot(ChromiumBrowser browser, String name) throws Exception {
+        Files.createDirectories(XDoTool.SCREENSHOTS);
+        Files.write(XDoTool.SCREENSHOTS.resolve(name + ".png"), browser.driver().getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
+    }
+}
