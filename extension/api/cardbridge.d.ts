@@ -220,7 +220,8 @@ export declare function listCertificates(
 export declare function login(params: { token: string }, options?: CallOptions): Promise<{ loggedIn: true }>;
 export declare function logout(params: { token: string }, options?: CallOptions): Promise<{ loggedIn: false }>;
 export declare function generateKeyPair(
-  params: { token: string; algorithm: Algorithm; label: string },
+  /** `renews`: the handle of the certificate the new key is to replace; the window names it. */
+  params: { token: string; algorithm: Algorithm; label: string; renews?: string },
   options?: CallOptions,
 ): Promise<GeneratedKey>;
 export declare function createCsr(

@@ -916,8 +916,9 @@ export function createRenewal(options) {
     const checked = await askCa("check", { certificate: known.old.certificate, ...details });
     if (checked.status === "refused") throw refused(checked, "check");
     if (!known.key) {
-      const label = options.keyLabel ?? `Renewal ${new Date(now()).toISOString().slice(0, 10)}`;
-      const k = await host("generateKeyPair", { token: known.token.token, algorithm: algorithmFor(), label });
+      // The card keeps the label and the host's window shows it: in the page's language.
+      const label = options.keyLabel ?? `${lang() === "pl" ? "Odnowienie" : "Renewal"} ${new Date(now()).toISOString().slice(0, 10)}`;
+      const k = await host("generateKeyPair", { token: known.token.token, algorithm: algorithmFor(), label, renews: known.old.handle });
       known.key = { handle: k.handle ?? k.key, keyId: k.keyId, label: k.label, algorithm: k.algorithm, publicKey: k.publicKey };
       setState("keyOnCard");
     }

@@ -367,7 +367,9 @@ test("missingHost_administratorsManagedLink_winsOverThePages_withThePagesTextWhe
 test("theHostsWindowsSpeakThePagesLanguage_everyCardCallCarriesLang", async () => {
   const w = fakeWorld();
   const langs = [];
+  const labels = [];
   const client = Object.fromEntries(Object.entries(w.client).map(([op, fn]) => [op, (params, options) => {
+    if (op === "generateKeyPair") labels.push(params.label);
     if (["generateKeyPair", "createCsr", "sign", "installCertificate", "removeKey"].includes(op)) langs.push(`${op}:${options?.lang}`);
     return fn(params, options);
   }]));

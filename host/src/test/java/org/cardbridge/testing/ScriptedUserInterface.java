@@ -98,6 +98,21 @@ public final class ScriptedUserInterface implements UserInterface {
         return List.copyOf(pinPadNotices);
     }
 
+    private final List<org.cardbridge.ui.Approval> approvals = new ArrayList<>();
+
+    /** Every window of an operation as shown: its consent part (action, facts) and its PIN field, if any. */
+    public synchronized List<org.cardbridge.ui.Approval> approvals() {
+        return List.copyOf(approvals);
+    }
+
+    @Override
+    public void approve(org.cardbridge.ui.Approval approval, Lang lang, Duration timeout, org.cardbridge.ui.PinCheck check) {
+        synchronized (this) {
+            approvals.add(approval);
+        }
+        org.cardbridge.ui.UserInterface.super.approve(approval, lang, timeout, check);
+    }
+
     @Override
     public synchronized ReadConsent askReadConsent(Origin origin, Lang lang, Duration timeout) {
         consentRequests.add(origin);

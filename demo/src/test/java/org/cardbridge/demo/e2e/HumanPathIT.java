@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.openqa.selenium.JavascriptExecutor;
 
 import java.net.InetAddress;
@@ -64,7 +66,7 @@ class HumanPathIT {
 
     @BeforeEach
     void startCa(TestInfo info) throws Exception {
-        ca = DemoCa.open(dir.resolve(name(info)).resolve("ca"), Clock.systemUTC());
+        ca = DemoCa.open(Files.createTempDirectory(dir, name(info)).resolve("ca"), Clock.systemUTC());
         server = new DemoServer(ca, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), null).start();
     }
 
@@ -91,15 +93,18 @@ class HumanPathIT {
      * A wrong PIN typed in the first CardBridge window of a renewal (new key: consent and PIN together): the
      * same window stays open and says so in the page's language, the page keeps saying it waits for the
      * person there (no error, nothing to click again), and the right PIN typed in that window carries the
-     * renewal on to the end. Polish page, Polish windows.
+     * renewal on to the end. The page in Polish and in English: its windows speak the same language.
      */
-    @Test
-    void wrongPinThenRightPin_pagePolish_sameWindowSaysWrongPin_pageKeepsWaiting_renewalCompletes(TestInfo info) throws Exception {
-        WindowProbe probe = new WindowProbe(dir.resolve(name(info)).resolve("probe"));
-        try (PortalSession s = new PortalSession(dir.resolve(name(info)), xvfb, ca, origin(), Duration.ofDays(30), null, probe)) {
+    @ParameterizedTest
+    @ValueSource(strings = {"pl", "en"})
+    void wrongPinThenRightPin_sameWindowSaysWrongPin_pageKeepsWaiting_renewalCompletes(String lang, TestInfo info) throws Exception {
+        boolean pl = lang.equals("pl");
+        Path home = dir.resolve(name(info) + "-" + lang);
+        WindowProbe probe = new WindowProbe(home.resolve("probe"));
+        try (PortalSession s = new PortalSession(home, xvfb, ca, origin(), Duration.ofDays(30), null, probe)) {
             XDoTool xdo = xvfb.xdotool();
             s.answerWindowOf("generateKeyPair", HostDialogs.Answer.LEAVE, () -> { });
-            MinimalPageIT.open(s, "pl");
+            MinimalPageIT.open(s, lang);
             MinimalPageIT.await(s, "eligible", false);
             MinimalPageIT.typeCode(s, ca.renewals().newCode());
             s.click("renew");
@@ -109,41 +114,44 @@ class HumanPathIT {
             String text = asked.text();
             assertTrue(text.contains(s.origin), text);
             assertTrue(text.contains("PIN"), "consent and PIN in one window: " + text);
-            assertFalse(text.contains("Confirm") || text.contains("Cancel"), "the window speaks Polish, as the page: " + text);
-            assertEquals("Czekamy na Ciebie w okienku CardBridge…", s.visibleText("activity"));
+            assertEquals(pl, !(text.contains("Confirm") || text.contains("Cancel")), "the window speaks the page's language (" + lang + "): " + text);
+            String waiting = pl ? "Czekamy na Ciebie w okienku CardBridge…" : "Waiting for you in the CardBridge window…";
+            assertEquals(waiting, s.visibleText("activity"));
             assertEquals("", s.visibleText("error"));
             xdo.awaitPainted(window, WINDOW);
-            xdo.screenshot("human-pin-1-window-pl");
-            s.screenshot("human-pin-1-page-pl");
+            xdo.screenshot("human-pin-1-window-" + lang);
+            s.screenshot("human-pin-1-page-" + lang);
 
             org.cardbridge.testing.HostDialogs.typePinOnce(xdo, window, "999999", WINDOW);
-            WindowTextAgent.Seen wrong = probe.await(w -> w.id().equals(asked.id()) && String.valueOf(w.get("message")).startsWith("Błędny PIN"),
-                    WINDOW, "saying the PIN was wrong");
+            WindowTextAgent.Seen wrong = probe.await(w -> w.id().equals(asked.id())
+                            && String.valueOf(w.get("message")).startsWith(pl ? "Błędny PIN" : "Wrong PIN"), WINDOW, "saying the PIN was wrong");
             // SoftHSM2 gives no count; after one wrong PIN it raises CKF_USER_PIN_COUNT_LOW: "few tries", honestly.
-            assertEquals("Błędny PIN. Zostało niewiele prób do zablokowania PIN-u (karta nie podaje, ile). Wpisz go ponownie uważnie.",
+            assertEquals(pl ? "Błędny PIN. Zostało niewiele prób do zablokowania PIN-u (karta nie podaje, ile). Wpisz go ponownie uważnie."
+                    : "Wrong PIN. Only a few tries are left before the PIN is blocked (the card does not say how many). Type it again carefully.",
                     wrong.get("message"));
             assertFalse(wrong.enabled("confirm"), "the field is empty again: Confirm waits for the next PIN");
             assertTrue(xdo.isVisible(window), "the same window stays open");
-            xdo.screenshot("human-pin-2-wrong-window-pl");
+            xdo.screenshot("human-pin-2-wrong-window-" + lang);
             // The page: still waiting for the person in that window, no error, no button to press again.
-            assertEquals("Czekamy na Ciebie w okienku CardBridge…", s.visibleText("activity"));
+            assertEquals(waiting, s.visibleText("activity"));
             assertEquals("", s.visibleText("error"));
             assertEquals("eligible", s.bodyData("state"));
-            s.screenshot("human-pin-2-wrong-page-pl");
+            s.screenshot("human-pin-2-wrong-page-" + lang);
 
             org.cardbridge.testing.HostDialogs.typePinOnce(xdo, window, org.cardbridge.testing.SoftHsm2.PIN, WINDOW);
             assertTrue(xdo.awaitGone(window, WINDOW), "the right PIN closes the window");
             MinimalPageIT.await(s, "drafted", false);
-            assertEquals("Przeczytaj wniosek i podpisz go obecnym certyfikatem.", s.visibleText("status"));
+            assertEquals(pl ? "Przeczytaj wniosek i podpisz go obecnym certyfikatem."
+                    : "Read your application, then sign it with your current certificate.", s.visibleText("status"));
             assertEquals("", s.visibleText("error"));
-            assertEquals(List.of("Podpisz i wyślij", "Zrezygnuj z odnowienia"), s.buttons());
-            s.screenshot("human-pin-3-drafted-pl");
+            assertEquals(pl ? List.of("Podpisz i wyślij", "Zrezygnuj z odnowienia") : List.of("Sign and send", "Cancel the renewal"), s.buttons());
+            s.screenshot("human-pin-3-drafted-" + lang);
             assertEquals(1, s.card().path("pendingKeys").size(), "one key, made once");
 
             s.click("submit");
             MinimalPageIT.await(s, "done", false);
-            assertEquals("Gotowe: nowy certyfikat jest na karcie.", s.visibleText("status"));
-            s.screenshot("human-pin-4-done-pl");
+            assertEquals(pl ? "Gotowe: nowy certyfikat jest na karcie." : "Done: your new certificate is on the card.", s.visibleText("status"));
+            s.screenshot("human-pin-4-done-" + lang);
             MinimalPageIT.assertOnlyTheNewCertificate(s);
             assertEquals(1, applications());
             assertEquals(1, probe.seen().stream().filter(w -> w.id().equals(asked.id())).count(), "the retry happened in the same window");

@@ -75,6 +75,7 @@ final class PortalSession implements AutoCloseable {
             throws Exception {
         origin = portalOrigin;
         virtualCard = card;
+        Files.createDirectories(dir);
         KeyPairGenerator g = KeyPairGenerator.getInstance(card == null ? "EC" : "RSA");
         if (card == null) {
             g.initialize(new ECGenParameterSpec("secp256r1"));

@@ -137,9 +137,10 @@ public final class CmpResponseCommand implements Command<CmpResponseCommand.Args
         // ---- install with installCertificate's own checks and order, then confirm to the CA ---------------
         InstallCertificateCommand.Result installed = installedBefore(t, issued, context);
         if (installed == null) {
-            installed = new InstallCertificateCommand(access).install(
-                    new InstallCertificateCommand.Args(chain, t.oldHandle, false, args.allowNotYetValid()), context,
-                    List.of(TokenAccess.texts(context).plain("fact.cmpConfirm")));
+            InstallCertificateCommand install = new InstallCertificateCommand(access);
+            InstallCertificateCommand.Args installArgs = new InstallCertificateCommand.Args(chain, t.oldHandle, false, args.allowNotYetValid());
+            install.precheck(installArgs);
+            installed = install.install(installArgs, context, List.of(TokenAccess.texts(context).plain("fact.cmpConfirm")));
         }
         byte[] certConf = certConf(t, header, issued, context);
         Installed outcome = new Installed(t.idHex(), installed, Base64.getEncoder().encodeToString(certConf));

@@ -25,7 +25,8 @@ import java.util.Map;
  * certificate with an existing CKA_ID.
  */
 public final class GenerateKeyPairCommand implements Command<GenerateKeyPairCommand.Args> {
-    public record Args(String token, KeyAlgorithm algorithm, String label) {
+    /** {@code renews}: the handle of the certificate this key is to replace (shown in the window), or null. */
+    public record Args(String token, KeyAlgorithm algorithm, String label, String renews) {
     }
 
     /**
@@ -58,7 +59,11 @@ public final class GenerateKeyPairCommand implements Command<GenerateKeyPairComm
         KeyAlgorithm algorithm = KeyAlgorithm.ofWireName(name).orElseThrow(() -> new HostException(ErrorCode.INVALID_ARGUMENT,
                 "algorithm: must be one of " + KeyAlgorithm.wireNames(),
                 Map.of("field", "algorithm")));
-        return new Args(token, algorithm, label(params.shownText("label")));
+        String renews = params.optText("renews");
+        if (renews != null && !org.cardbridge.token.Handles.parseCertificate("renews", renews).token().equals(token)) {
+            throw HostException.invalidArgument("renews", "names a certificate on another token");
+        }
+        return new Args(token, algorithm, label(params.shownText("label")), renews);
     }
 
     /** Card present and writable, the algorithm one it can make, the PIN not blocked: before the confirmation. */
@@ -66,6 +71,9 @@ public final class GenerateKeyPairCommand implements Command<GenerateKeyPairComm
     public void precheck(Args args) {
         TokenSession session = access.session(args.token());
         requireAlgorithm(session, args.algorithm());
+        if (args.renews() != null) {
+            TokenAccess.certificate(session, args.renews(), "renews"); // KEY_NOT_FOUND before any window
+        }
         Preflight.requireWritable(session);
         Preflight.requirePinUsable(session);
     }
@@ -103,8 +111,14 @@ public final class GenerateKeyPairCommand implements Command<GenerateKeyPairComm
         // A new key never takes the name of a key already on the card: a later window (removing the key, writing
         // its certificate) must not be ambiguous.
         String label = distinctLabel(session, args.label());
-        access.approve(session, context, "action.generateKeyPair", List.of(t.plain("fact.token", tokenLabel),
-                t.plain("fact.newKey", PlainWords.key(args.algorithm(), t), label)), null, null);
+        List<String> facts = new java.util.ArrayList<>(List.of(t.plain("fact.token", tokenLabel),
+                t.plain("fact.newKey", PlainWords.key(args.algorithm(), t), label)));
+        if (args.renews() != null) {
+            // Which certificate the new key is for, as the person knows it (name, issuer, valid until).
+            facts.add(t.plain("fact.renews", PlainWords.certificate(TokenAccess.certificate(session, args.renews(), "renews").certificate(),
+                    t, context.lang())));
+        }
+        access.approve(session, context, "action.generateKeyPair", facts, null, null);
         byte[] id = newKeyId(session);
         context.cancellation().check();
         context.progress().report(Map.of("stage", "generatingKey", "algorithm", args.algorithm().wireName()));

@@ -193,31 +193,18 @@ public final class InstallCertificateCommand implements Command<InstallCertifica
         return install(args, context, List.of());
     }
 
-    /** The installation; {@code moreFacts} are added to the confirmation (acceptCmpResponse says what else happens). */
+    /**
+     * The installation, after {@link #precheck} (validity, key, the certificate it replaces, a writable card);
+     * {@code moreFacts} are added to the confirmation (acceptCmpResponse says what else happens).
+     */
     Result install(Args args, CommandContext context, List<String> moreFacts) {
-        // ---- 1. check everything; nothing is written in this part -----------------------------------
+        // ---- 1. what precheck found, looked up again; nothing is written in this part ---------------
         List<X509Certificate> chain = chain(args.certificates());
         X509Certificate leaf = chain.getFirst();
-        Instant now = Instant.now();
-        if (now.isAfter(leaf.getNotAfter().toInstant())) {
-            throw new HostException(ErrorCode.CERTIFICATE_EXPIRED, "the certificate has expired",
-                    Map.of("notAfter", leaf.getNotAfter().toInstant().toString()));
-        }
-        boolean notYetValid = now.isBefore(leaf.getNotBefore().toInstant());
-        if (notYetValid && !args.allowNotYetValid()) {
-            throw new HostException(ErrorCode.CERTIFICATE_NOT_YET_VALID,
-                    "the certificate is not valid yet; pass allowNotYetValid to store it beside the current one",
-                    Map.of("notBefore", leaf.getNotBefore().toInstant().toString()));
-        }
+        boolean notYetValid = Instant.now().isBefore(leaf.getNotBefore().toInstant());
         Match match = findKey(leaf, args.replaces());
         TokenSession session = match.session();
-        TokenObjects.Certificate old = null;
-        if (args.replaces() != null) {
-            old = TokenAccess.certificate(session, args.replaces(), "replaces");
-            if (Arrays.equals(old.der(), encoded(leaf))) {
-                throw HostException.invalidArgument("replaces", "names the certificate being installed");
-            }
-        }
+        TokenObjects.Certificate old = args.replaces() == null ? null : TokenAccess.certificate(session, args.replaces(), "replaces");
         boolean replace = old != null && !notYetValid;
         Optional<TokenObjects.Certificate> present = session.certificates().stream()
                 .filter(c -> Arrays.equals(c.der(), encoded(leaf))).findFirst();

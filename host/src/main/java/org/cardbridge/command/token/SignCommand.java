@@ -23,6 +23,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code sign}: signs with the key of a certificate on the card (the old, still valid certificate signs
@@ -170,30 +171,7 @@ public final class SignCommand implements Command<SignCommand.Args> {
         TokenSession session = access.session(org.cardbridge.token.Handles.parseCertificate("certificate", args.certificate()).token());
         TokenObjects.Certificate cert = TokenAccess.certificate(session, args.certificate(), "certificate");
         X509Certificate x = cert.certificate();
-        Instant now = Instant.now();
-        if (now.isAfter(x.getNotAfter().toInstant())) {
-            throw new HostException(ErrorCode.CERTIFICATE_EXPIRED, "the certificate has expired", Map.of("notAfter", x.getNotAfter().toInstant().toString()));
-        }
-        if (now.isBefore(x.getNotBefore().toInstant())) {
-            throw new HostException(ErrorCode.CERTIFICATE_NOT_YET_VALID, "the certificate is not valid yet",
-                    Map.of("notBefore", x.getNotBefore().toInstant().toString()));
-        }
-        // What can be known to fail is refused before the user is asked to confirm and type the PIN.
-        if (algorithmOf(x) == null) {
-            throw new HostException(ErrorCode.ALGORITHM_NOT_SUPPORTED, "the certificate's key is not one CardBridge signs with",
-                    Map.of("supported", org.cardbridge.token.KeyAlgorithm.wireNames()));
-        }
-        if (args.format().equals("cms") && !args.detached()) {
-            // The signed data travels inside the CMS: with the certificate, the signature and the
-            // structure (a generous 4 KiB), base64 in the answer, it must fit the browsers' limit.
-            long cms = (long) args.data().length + cert.der().length + 4096;
-            long answer = (cms + 2) / 3 * 4 + 256;
-            if (answer > FrameWriter.MAX_OUTGOING) {
-                throw new HostException(ErrorCode.MESSAGE_TOO_LARGE, "an attached CMS signature of " + args.data().length
-                        + " bytes of data would not fit the browsers' limit of " + FrameWriter.MAX_OUTGOING
-                        + " bytes per answer; sign with detached: true", Map.of("field", "detached", "limit", FrameWriter.MAX_OUTGOING));
-            }
-        }
+        // Validity, algorithm and answer size were checked by precheck, before this request could open a window.
         String subject = PlainWords.name(x);
         Texts t = TokenAccess.texts(context);
         List<String> facts = new ArrayList<>(List.of(t.plain("fact.token", session.info().label()),
@@ -207,16 +185,25 @@ public final class SignCommand implements Command<SignCommand.Args> {
             byte[] hash = args.data() != null ? digest(args.hashAlgorithm(), args.data()) : args.hashes().getFirst();
             facts.add(t.plain(args.data() != null ? "fact.binary" : "fact.hashOnly", args.hashAlgorithm(), SignedText.fingerprint(hash)));
         }
-        access.approve(session, context, args.batch() ? "action.signBatch" : "action.sign", facts, document, subject,
-                PlainWords.details(x, t.get("details.signer"), t));
-        TokenObjects.Key key = session.privateKeys().stream().filter(k -> Arrays.equals(k.id(), cert.id())).findFirst()
+        String action = args.batch() ? "action.signBatch" : "action.sign";
+        List<String> details = PlainWords.details(x, t.get("details.signer"), t);
+        // Logged in already (or no login needed), a key that asks for its PIN at every signature: the sign
+        // window takes that PIN too (one window), and is shown when the signature is made.
+        Optional<TokenObjects.Key> visible = session.loggedIn() || !session.info().has(org.cardbridge.token.Ck.CKF_LOGIN_REQUIRED)
+                ? findKey(session, cert) : Optional.empty();
+        SignaturePin pin = visible.isEmpty() ? null : access.approveWithSignaturePin(session, context, action, facts, document, subject,
+                details, session.alwaysAuthenticate(visible.get().handle()));
+        if (pin == null) {
+            access.approve(session, context, action, facts, document, subject, details);
+            pin = access.signaturePin(session, context, subject);
+        }
+        TokenObjects.Key key = findKey(session, cert)
                 .orElseThrow(() -> new HostException(ErrorCode.KEY_NOT_FOUND, "the card has no private key for this certificate",
                         Map.of("certificate", args.certificate())));
         TokenObjects.Key withAlgorithm = key.algorithm() != null ? key : new TokenObjects.Key(key.handle(), true, key.id(),
                 key.label(), algorithmOf(x), key.publicKey());
         SignatureScheme scheme = session.schemeFor(withAlgorithm, args.hashAlgorithm());
         List<String> signatures = new ArrayList<>();
-        SignaturePin pin = access.signaturePin(session, context, subject);
         if (args.data() != null) {
             byte[] hash = digest(args.hashAlgorithm(), args.data());
             signatures.add(one(session, withAlgorithm, scheme, x, args, args.detached() ? null : args.data(), hash, pin));
@@ -228,6 +215,10 @@ public final class SignCommand implements Command<SignCommand.Args> {
         }
         return args.batch() ? new BatchResult(signatures, scheme.jcaName(), args.format())
                 : new Result(signatures.getFirst(), scheme.jcaName(), args.format());
+    }
+
+    private static Optional<TokenObjects.Key> findKey(TokenSession session, TokenObjects.Certificate cert) {
+        return session.privateKeys().stream().filter(k -> Arrays.equals(k.id(), cert.id())).findFirst();
     }
 
     private static String one(TokenSession session, TokenObjects.Key key, SignatureScheme scheme, X509Certificate cert,

@@ -130,6 +130,27 @@ public final class TokenAccess {
     }
 
     /**
+     * The sign window of a key that asks for its PIN at every signature (CKA_ALWAYS_AUTHENTICATE), when the
+     * token needs no login now and the PIN is typed on the keyboard: consent and that signature's PIN in one
+     * window, shown when the first signature is made (before anything is signed; cancelling signs nothing).
+     * A wrong PIN is retried in that window. Later signatures of the request ask in a window of their own, as
+     * {@link #signaturePin} does. Returns null when this does not apply: then {@link #approve} first.
+     */
+    public SignaturePin approveWithSignaturePin(TokenSession session, CommandContext context, String action, List<String> facts,
+                                                String document, String certificate, List<String> details, boolean keyAsksEveryTime) {
+        Pkcs11.TokenInfo info = session.info();
+        if (!keyAsksEveryTime || pinNeeded(session, context, certificate) != null || info.has(Ck.CKF_PROTECTED_AUTHENTICATION_PATH)) {
+            return null;
+        }
+        context.cancellation().check();
+        PinPrompt prompt = new PinPrompt(context.origin(), info.label(), certificate, PinPrompt.Tries.NORMAL, PinPrompt.Purpose.SIGNATURE);
+        Approval approval = new Approval(context.origin(), action, facts, document, null, details).withPin(prompt);
+        SignaturePin later = signaturePin(session, context, certificate);
+        java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+        return sign -> first.getAndSet(false) ? withPin(info, context, approval, sign) : later.withPin(sign);
+    }
+
+    /**
      * Shows the approval with its PIN field (or, for a PIN-pad reader, the notice with a null PIN) and runs
      * {@code use} with each PIN the person types, wiped after each try, until one is taken.
      */

@@ -185,6 +185,27 @@ class EnrolmentTest {
         }
     }
 
+    /**
+     * {@code renews}: the new key's window says which certificate it renews, as the person knows it; a
+     * certificate that is not on the card is KEY_NOT_FOUND with no window. SoftHSM2: host logic.
+     */
+    @Test
+    void generateKeyPair_renews_windowNamesTheCertificate_unknownOneRefusedBeforeAnyWindow() {
+        TokenFixture f = TokenFixture.withCertificate();
+        try (InProcessHost host = new InProcessHost(new ScriptedUserInterface(f.token().pin()), f.token())) {
+            String handle = f.token().handle(host);
+            String certificate = host.call("listCertificates", Map.of("token", handle)).path("certificates").get(0).path("handle").asText();
+            HostException e = assertThrows(HostException.class, () -> host.call("generateKeyPair", Map.of("token", handle,
+                    "algorithm", "EC-P256", "label", "k", "renews", handle + "~c00112233445566778899aabbccddeeff")));
+            assertEquals(ErrorCode.KEY_NOT_FOUND, e.code());
+            assertTrue(host.ui().confirmations().isEmpty(), "no window for a request that cannot succeed");
+
+            host.call("generateKeyPair", Map.of("token", handle, "algorithm", "EC-P256", "label", "Odnowienie", "renews", certificate));
+            List<String> facts = host.ui().confirmations().getFirst().facts();
+            assertTrue(facts.stream().anyMatch(x -> x.startsWith("To renew: Zażółć Gęślą Jaźń")), facts.toString());
+        }
+    }
+
     /** Refused while parsing, before any token is touched: the backend does not matter. */
     @Test
     void generateKeyPair_unknownAlgorithmOrBadLabel_isInvalidArgument() {

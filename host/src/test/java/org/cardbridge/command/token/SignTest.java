@@ -261,13 +261,24 @@ class SignTest {
             assertEquals(5, ui.pinPrompts().size());
             assertTrue(ui.pinPrompts().subList(2, 5).stream().allMatch(p -> p.purpose() == org.cardbridge.ui.PinPrompt.Purpose.SIGNATURE));
 
+            // Logged in already, one signature: one window, the consent and that signature's PIN together.
+            int before = ui.approvals().size();
+            host.call("sign", Map.of("certificate", handle, "data", b64(APPLICATION), "format", "cms", "description", "jeden"));
+            List<org.cardbridge.ui.Approval> shown = ui.approvals().subList(before, ui.approvals().size());
+            assertEquals(1, shown.size(), "one window: " + shown);
+            assertEquals("action.sign", shown.getFirst().action());
+            assertEquals(org.cardbridge.ui.PinPrompt.Purpose.SIGNATURE, shown.getFirst().pin().purpose());
+            assertTrue(shown.getFirst().document().contains(new String(APPLICATION, StandardCharsets.UTF_8).strip().lines().findFirst().orElseThrow()),
+                    "what is signed is shown in that window");
+            assertEquals(6, ui.pinPrompts().size());
+
             // A wrong signature PIN is PIN_INCORRECT, never retried; the next request signs.
             ui.thenPin("999999");
             HostException e = assertThrows(HostException.class, () -> host.call("sign", Map.of("certificate", handle,
                     "data", b64(APPLICATION), "format", "cms", "description", "d")));
             assertEquals(ErrorCode.PIN_INCORRECT, e.code());
             assertEquals(true, e.details().get("signaturePin"));
-            assertEquals(6, ui.pinPrompts().size(), "not asked again");
+            assertEquals(7, ui.pinPrompts().size(), "not asked again");
             host.call("sign", Map.of("certificate", handle, "data", b64(APPLICATION), "format", "cms", "description", "d"));
         }
     }
