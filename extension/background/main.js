@@ -1,7 +1,7 @@
 // Wires the background's parts to the real browser API. Everything with logic lives in router.js,
 // native.js and watch.js, which take the API as a parameter (node tests pass fakes).
 
-import { NativeSession, setInstallInfo } from "./native.js";
+import { NativeSession, installInfoLoading, setInstallInfo } from "./native.js";
 import { Router, langOf } from "./router.js";
 import { CardWatch } from "./watch.js";
 
@@ -29,7 +29,12 @@ export function servePopup(runtime, watch) {
 
 export function startBackground(api) {
   const lang = langOf(api.i18n);
-  const openSession = (origin, handlers) => new NativeSession({ runtime: api.runtime, origin, lang, ...handlers });
+  // The administrator's install link is read anew as each connection opens (a policy may arrive after the
+  // worker started): a connection that fails meanwhile answers once it is in.
+  const openSession = (origin, handlers) => {
+    installInfoLoading(loadManaged());
+    return new NativeSession({ runtime: api.runtime, origin, lang, ...handlers });
+  };
   const router = new Router({ runtime: api.runtime, tabs: api.tabs, i18n: api.i18n, openSession });
   router.start();
   const watch = new CardWatch({ openSession, action: api.action, storage: api.storage?.local, i18n: api.i18n });
@@ -46,7 +51,7 @@ export function startBackground(api) {
   api.storage?.onChanged?.addListener?.((_changes, area) => {
     if (area === "managed") loadManaged().then(() => watch.refresh());
   });
-  const start = () => loadManaged().then(() => watch.loadSettings()).then(() => watch.refresh());
+  const start = () => installInfoLoading(loadManaged()).then(() => watch.loadSettings()).then(() => watch.refresh());
   api.runtime.onStartup?.addListener(start);
   api.runtime.onInstalled?.addListener(start);
   start();

@@ -12,6 +12,22 @@ export const HOST_NAME = "org.cardbridge.host";
  */
 export const installInfo = { url: null, text: null };
 
+let installInfoPending = null;
+
+/**
+ * The managed settings are being read (main.js, at start and as each connection opens): a connection lost
+ * meanwhile answers once they are in, so its NATIVE_UNAVAILABLE carries the administrator's link.
+ */
+export function installInfoLoading(promise) {
+  const p = Promise.resolve(promise)
+    .catch(() => {})
+    .finally(() => {
+      if (installInfoPending === p) installInfoPending = null;
+    });
+  installInfoPending = p;
+  return p;
+}
+
 /** Takes the managed settings: an https URL and a short text; anything else is ignored. */
 export function setInstallInfo(managed) {
   let url = null;
@@ -230,8 +246,12 @@ export class NativeSession {
     this.port = null;
     const waiting = [...this.pending.values()];
     this.pending.clear();
-    const error = nativeUnavailable(reason, this.lastHostError);
-    for (const p of waiting) p.onResponse({ error });
+    const answer = () => {
+      const error = nativeUnavailable(reason, this.lastHostError);
+      for (const p of waiting) p.onResponse({ error });
+    };
+    if (installInfoPending && waiting.length > 0) installInfoPending.then(answer);
+    else answer();
     this.onClose(reason);
   }
 

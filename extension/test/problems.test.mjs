@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { problemOf, CardWatch } from "../background/watch.js";
-import { NativeSession, installInfo, nativeUnavailable, setInstallInfo } from "../background/native.js";
+import { NativeSession, installInfo, installInfoLoading, nativeUnavailable, setInstallInfo } from "../background/native.js";
 import { fakeRuntime, manualTimers } from "./fakes.mjs";
 
 const en = JSON.parse(readFileSync(new URL("../_locales/en/messages.json", import.meta.url), "utf8"));
@@ -28,6 +28,24 @@ test("NATIVE_UNAVAILABLE carries the configured install link, and no made-up one
   assert.equal(e.details.install, "https://ca.example/get");
   assert.equal(e.details.installText, "Call us");
   assert.match(e.message, /https:\/\/ca\.example\/get/);
+  setInstallInfo({});
+});
+
+test("a connection lost while the managed settings are read answers once they are in, with the administrator's link", async () => {
+  setInstallInfo({});
+  let release;
+  installInfoLoading(new Promise((r) => (release = r)).then(() => setInstallInfo({ installUrl: "https://it.example/cb" })));
+  const session = new NativeSession({ runtime: fakeRuntime(), origin: "https://ca.example", lang: "en" });
+  const answers = [];
+  session.send("status", {}, { onResponse: (r) => answers.push(r) });
+  session.lost("Specified native messaging host not found.");
+  await Promise.resolve();
+  assert.deepEqual(answers, [], "no answer before the settings are in");
+  release();
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(answers.length, 1);
+  assert.equal(answers[0].error.code, "NATIVE_UNAVAILABLE");
+  assert.equal(answers[0].error.details.install, "https://it.example/cb");
   setInstallInfo({});
 });
 
