@@ -9,23 +9,17 @@ import org.cardbridge.testing.XDoTool;
 import org.cardbridge.testing.Xvfb;
 import org.cardbridge.testing.vcard.Fault;
 import org.cardbridge.testing.vcard.VirtualCards;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.openqa.selenium.JavascriptExecutor;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -46,35 +40,17 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class HumanPathIT {
     static final Duration WINDOW = Duration.ofSeconds(60);
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final DemoPortalFixture portal = new DemoPortalFixture();
     static Xvfb xvfb;
     DemoCa ca;
     DemoServer server;
 
-    @BeforeAll
-    static void startDisplay() {
-        xvfb = Xvfb.start();
-    }
-
-    @AfterAll
-    static void stopDisplay() {
-        if (xvfb != null) {
-            xvfb.close();
-        }
-    }
-
     @BeforeEach
-    void startCa(TestInfo info) throws Exception {
-        ca = DemoCa.open(Files.createTempDirectory(dir, name(info)).resolve("ca"), Clock.systemUTC());
-        server = new DemoServer(ca, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), null).start();
-    }
-
-    @AfterEach
-    void stopCa() {
-        if (server != null) {
-            server.close();
-        }
+    void fixture() {
+        xvfb = portal.xvfb();
+        ca = portal.ca();
+        server = portal.server();
     }
 
     static String name(TestInfo info) {
@@ -99,7 +75,7 @@ class HumanPathIT {
     @ValueSource(strings = {"pl", "en"})
     void wrongPinThenRightPin_sameWindowSaysWrongPin_pageKeepsWaiting_renewalCompletes(String lang, TestInfo info) throws Exception {
         boolean pl = lang.equals("pl");
-        Path home = dir.resolve(name(info) + "-" + lang);
+        Path home = portal.dir();
         WindowProbe probe = new WindowProbe(home.resolve("probe"));
         try (PortalSession s = new PortalSession(home, xvfb, ca, origin(), Duration.ofDays(30), null, probe)) {
             XDoTool xdo = xvfb.xdotool();
@@ -173,7 +149,7 @@ class HumanPathIT {
         }
         assertTrue(available, "under CI the virtual OpenSC card must be available");
         VirtualCards.Card card = VirtualCards.inProcess().claim();
-        try (PortalSession s = new PortalSession(dir.resolve(name(info)), xvfb, ca, origin(), Duration.ofDays(30), card, null)) {
+        try (PortalSession s = new PortalSession(portal.dir(), xvfb, ca, origin(), Duration.ofDays(30), card, null)) {
             AtomicReference<Boolean> armed = new AtomicReference<>(false);
             // The install window opens; the card will be pulled at the installation's first write to it.
             s.answerWindowOf("installCertificate", HostDialogs.Answer.APPROVE, () -> {

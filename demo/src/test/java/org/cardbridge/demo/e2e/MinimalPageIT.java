@@ -14,26 +14,18 @@ import org.bouncycastle.cms.SignerInformation;
 import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
 import org.cardbridge.demo.DemoCa;
 import org.cardbridge.demo.DemoServer;
-import org.cardbridge.testing.Xvfb;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 
 import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -61,39 +53,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class MinimalPageIT {
     static final Duration CARD = Duration.ofSeconds(120);
-    @TempDir
-    static Path dir;
-    static Xvfb xvfb;
+    @RegisterExtension
+    static final DemoPortalFixture portal = new DemoPortalFixture();
     DemoCa ca;
     DemoServer server;
 
-    @BeforeAll
-    static void startDisplay() {
-        xvfb = Xvfb.start();
-    }
-
-    @AfterAll
-    static void stopDisplay() {
-        if (xvfb != null) {
-            xvfb.close();
-        }
-    }
-
     @BeforeEach
-    void startCa(TestInfo info) throws Exception {
-        ca = DemoCa.open(dir.resolve(info.getTestMethod().orElseThrow().getName()).resolve("ca"), Clock.systemUTC());
-        server = new DemoServer(ca, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), null).start();
-    }
-
-    @AfterEach
-    void stopCa() {
-        if (server != null) {
-            server.close();
-        }
+    void fixture() {
+        ca = portal.ca();
+        server = portal.server();
     }
 
     PortalSession session(TestInfo info, String origin, Duration left) throws Exception {
-        return new PortalSession(dir.resolve(info.getTestMethod().orElseThrow().getName()), xvfb, ca, origin, left);
+        return new PortalSession(portal.dir(), portal.xvfb(), ca, origin, left);
     }
 
     // --- the page as the person sees it -----------------------------------------------------------------
