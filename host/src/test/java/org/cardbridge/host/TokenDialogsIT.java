@@ -160,6 +160,63 @@ class TokenDialogsIT {
         assertPinNowhere(transcript, state);
     }
 
+    /**
+     * A key that asks for its PIN at every signature (CKA_ALWAYS_AUTHENTICATE, as qualified keys do), the card
+     * logged in already: the sign window shows the application and takes that signature's PIN, one window; a
+     * wrong PIN is retried in it and the right one signs. SoftHSM2 (OpenSC's virtual card cannot mark a key so).
+     */
+    @Test
+    void sign_keyAskingForItsPinEverySignature_loggedIn_consentAndSignaturePinInOneWindow_wrongPinRetriedInPlace() throws Exception {
+        TestToken t = TestToken.softHsm();
+        KeyPair keys = TestCa.rsa(2048);
+        X509Certificate qualified = CA.issue(keys.getPublic(), OLD_SUBJECT, 30);
+        Path files = Files.createTempDirectory(dir, "always-auth");
+        Files.write(files.resolve("key.der"), keys.getPrivate().getEncoded());
+        Files.write(files.resolve("cert.der"), qualified.getEncoded());
+        for (List<String> args : List.of(List.of("--write-object", files.resolve("key.der").toString(), "--type", "privkey", "--always-auth", "--sensitive"),
+                List.of("--write-object", files.resolve("cert.der").toString(), "--type", "cert"))) {
+            List<String> cmd = new ArrayList<>(List.of("pkcs11-tool", "--module", t.module(), "--slot", Long.toString(t.slotId()),
+                    "--login", "--pin", t.pin(), "--id", "0a", "--label", "Kwalifikowany"));
+            cmd.addAll(args);
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), out);
+        }
+        Path state = Files.createDirectories(dir.resolve("state-always-auth"));
+        WindowProbe probe = new WindowProbe(dir.resolve("probe-always-auth"));
+        XDoTool xdo = xvfb.xdotool();
+        try (NativeMessagingClient host = startHost(state, policy("policy-always-auth.json", t.module()), Map.of(), probe)) {
+            String token = token(host, t);
+            String login = host.send("login", Map.of("token", token), "pl");
+            HostDialogs.typePin(xdo, t.pin(), DIALOG, null);
+            assertTrue(host.await(login, DIALOG).path("result").path("loggedIn").asBoolean());
+            String certificate = host.call("listCertificates", Map.of("token", token)).path("result").path("certificates").get(0)
+                    .path("handle").asText();
+
+            String id = host.send("sign", Map.of("certificate", certificate, "data", b64(APPLICATION), "format", "cms",
+                    "description", "Wniosek o odnowienie"), "pl");
+            String window = xdo.waitForWindow(HostDialogs.TITLE, DIALOG);
+            WindowTextAgent.Seen asked = probe.await(w -> w.name().equals("cardbridge-confirm") && w.get("document") != null, DIALOG,
+                    "asking to sign, with the document and the signature's PIN");
+            assertEquals(APPLICATION.strip(), asked.get("document").strip(), "what is signed is shown");
+            assertTrue(asked.text().contains(ORIGIN) && asked.text().contains("PIN"), asked.text());
+            xdo.awaitPainted(window, DIALOG);
+            xdo.screenshot("sign-always-auth-pl");
+            HostDialogs.typePinOnce(xdo, window, WRONG_PIN, DIALOG);
+            probe.await(w -> w.id().equals(asked.id()) && String.valueOf(w.get("message")).startsWith("Błędny PIN"), DIALOG,
+                    "saying the PIN was wrong, in the same window");
+            assertTrue(xdo.isVisible(window));
+            xdo.screenshot("sign-always-auth-wrong-pl");
+            HostDialogs.typePinOnce(xdo, window, t.pin(), DIALOG);
+            assertTrue(xdo.awaitGone(window, DIALOG));
+            JsonNode signed = host.await(id, DIALOG);
+            assertTrue(signed.has("result"), signed.toString());
+            verifyCms(APPLICATION.getBytes(StandardCharsets.UTF_8), signed.path("result").path("signature").asText(), qualified);
+            assertEquals(2, probe.seen().size(), "the login's window, then one window for the signature: " + probe.seen().stream()
+                    .map(WindowTextAgent.Seen::text).toList());
+        }
+    }
+
     static List<TestToken.Backend> backends() {
         return TestToken.backends();
     }
