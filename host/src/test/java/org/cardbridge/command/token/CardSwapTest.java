@@ -7,10 +7,23 @@ import org.cardbridge.testing.InProcessHost;
 import org.cardbridge.testing.ScriptedUserInterface;
 import org.cardbridge.testing.TestToken;
 import org.cardbridge.testing.vcard.VirtualCards;
+import org.cardbridge.testing.SoftHsm2;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import org.cardbridge.token.AtrModuleMap;
+import org.cardbridge.watch.ReaderEvent;
+import org.cardbridge.watch.ReaderWatcher;
+import org.cardbridge.watch.TokenSlotSource;
 
 import java.security.Signature;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.Base64;
 import java.util.Map;
 
@@ -29,6 +42,18 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * the connection stays open and logged in to the first.
  */
 class CardSwapTest {
+    /**
+     * InProcessHost makes the fork's SoftHSM2 token pool first (240 tokens, one softhsm2-util run each): on a
+     * loaded machine that alone can outlast a test's 120 s, so it is made here, once, with time of its own.
+     */
+    @BeforeAll
+    @Timeout(value = 15, unit = java.util.concurrent.TimeUnit.MINUTES)
+    static void tokenPool() {
+        if (VirtualCards.available()) {
+            SoftHsm2.inProcess();
+        }
+    }
+
     @BeforeEach
     void virtualCard() {
         if ("true".equals(System.getenv("CI"))) {
@@ -122,5 +147,57 @@ class CardSwapTest {
                 assertNotEquals(tokenB, t.path("token").asText(), "the second card, taken out, is not listed");
             }
         }
+    }
+
+    /**
+     * Hot-plug as a subscribed page sees it: the reader watcher runs on the connection's own token manager (as
+     * {@code subscribe} does), the swap is announced as the old card's removal and the new card's insertion,
+     * each with its own handle, and the first request after the insertion event is served by the new card.
+     */
+    @Test
+    void cardSwappedWhileWatched_eventsNameEachCard_andTheRequestAfterTheEventIsServedByTheNewCard() throws Exception {
+        TokenFixture a = TokenFixture.withCertificate(TestToken.virtualCard());
+        ScriptedUserInterface ui = new ScriptedUserInterface(a.token().pin());
+        BlockingQueue<ReaderEvent> events = new LinkedBlockingQueue<>();
+        String reader = VirtualCards.inProcess().pcscd().readerName(0);
+        try (InProcessHost host = new InProcessHost(ui, a.token());
+             ReaderWatcher watcher = ReaderWatcher.start(AtrModuleMap.current(), new TokenSlotSource(host.tokens()),
+                     Duration.ofMillis(200), events::add)) {
+            String tokenA = a.token().handle(host);
+            host.call("login", Map.of("token", tokenA));
+            ReaderEvent.TokenInserted first = (ReaderEvent.TokenInserted) await(events,
+                    e -> e instanceof ReaderEvent.TokenInserted t && reader.equals(t.reader()));
+            assertEquals(tokenA, first.token());
+
+            TokenFixture b = TokenFixture.withCertificate(TestToken.virtualCard());
+            ReaderEvent.TokenRemoved removed = (ReaderEvent.TokenRemoved) await(events,
+                    e -> e instanceof ReaderEvent.TokenRemoved r && reader.equals(r.reader()));
+            assertEquals(tokenA, removed.token(), "the removal names the card that was logged in");
+            // pkcs15-init takes the new card out and puts it back while personalising it: the last insertion counts.
+            ReaderEvent.TokenInserted inserted = (ReaderEvent.TokenInserted) await(events,
+                    e -> e instanceof ReaderEvent.TokenInserted t && reader.equals(t.reader()) && t.token() != null
+                            && !t.token().equals(tokenA));
+            String tokenB = inserted.token();
+
+            JsonNode certs = host.call("listCertificates", Map.of("token", tokenB)).path("certificates");
+            assertEquals(1, certs.size(), certs.toString());
+            assertArrayEquals(b.cert().getEncoded(), Base64.getDecoder().decode(certs.get(0).path("certificate").asText()));
+            assertEquals(ErrorCode.TOKEN_NOT_FOUND, assertThrows(HostException.class,
+                    () -> host.call("listCertificates", Map.of("token", tokenA))).code());
+            JsonNode listed = b.token().present(host);
+            assertEquals(tokenB, listed.path("token").asText());
+            assertFalse(listed.path("loggedIn").asBoolean(), "the old card's login does not carry over to the new card");
+        }
+    }
+
+    private static ReaderEvent await(BlockingQueue<ReaderEvent> events, Predicate<ReaderEvent> matching) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            ReaderEvent e = events.poll(100, TimeUnit.MILLISECONDS);
+            if (e != null && matching.test(e)) {
+                return e;
+            }
+        }
+        throw new AssertionError("no matching event within 30 s");
     }
 }
