@@ -310,8 +310,13 @@ export interface Status extends HelloResult {
  * Results: Token (one slot of a loaded module; without a card, or with a blank uninitialised one, the card's
  * fields are null: look for `present && token`), Certificate, PendingKey (`algorithm` null when the card's key
  * has a type or size the host does not name; `publicKey` base64 SubjectPublicKeyInfo, null when the card does
- * not reveal it), GeneratedKey (`handle` is the key's handle, the same as `PendingKey.handle`) and the others
- * are generated above from the host's result records; docs/protocol.md says what each field means.
+ * not reveal it), GeneratedKey (`handle` is the key's handle, the same as `PendingKey.handle`; `key` the same
+ * value under its protocol 1.0 name, removed in the next minor version), InstallCertificateResult (`oldKeyKept`
+ * and `oldKeyKeptReason` only when `removeOldKey` was asked and a certificate was replaced; `usableForLogin`:
+ * whether this browser is expected to offer the new certificate for logging in to web sites now, absent when it
+ * cannot be told) and the others are generated above from the host's result records; docs/protocol.md says
+ * what each field means. A `sign` result is a SingleSignResult (`signature`) or, for `hashes`, a
+ * BatchSignResult (`signatures`).
  */
 
 export type Rdn = { type: string; value: string }[];
