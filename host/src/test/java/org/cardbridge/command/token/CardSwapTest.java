@@ -146,6 +146,9 @@ class CardSwapTest {
             for (JsonNode t : host.call("listTokens", "{}").path("tokens")) {
                 assertNotEquals(tokenB, t.path("token").asText(), "the second card, taken out, is not listed");
             }
+        } finally {
+            // The first card went back in behind the pool's back: out again, or the next claim finds reader 0 taken.
+            a.token().card().orElseThrow().reader().remove();
         }
     }
 
