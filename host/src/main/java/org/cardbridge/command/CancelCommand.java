@@ -7,7 +7,7 @@ import org.cardbridge.protocol.Params;
  * {@code cancel {id}}: cancels a pending request of this connection. A queued request is answered
  * REQUEST_CANCELLED without running; a running one stops at its next safe point.
  */
-public final class CancelCommand implements Command<String> {
+public final class CancelCommand implements Command<String, CancelCommand.Result> {
     public record Result(boolean cancelled) {
     }
 
@@ -28,7 +28,7 @@ public final class CancelCommand implements Command<String> {
     }
 
     @Override
-    public Object execute(String id, CommandContext context) {
+    public Result execute(String id, CommandContext context) {
         return new Result(pending.cancel(id));
     }
 }

@@ -10,9 +10,16 @@ import org.cardbridge.protocol.Params;
  * window appear (read consent for the origin, then the command's own confirmation and PIN in
  * {@link #execute}).
  *
+ * <p>{@code R} is the operation's result: a record, or a sealed interface of records when an operation
+ * answers in more than one shape ({@code sign}: one signature or a batch). The dispatcher writes it as the
+ * response's {@code result} with the host's own JSON writer; the page API's types ({@code cardbridge.d.ts})
+ * and the result tables of {@code docs/protocol.md} are generated from these types
+ * ({@code ProtocolTypesTest}), so a result field is declared once, here.
+ *
  * @param <A> the validated arguments
+ * @param <R> the result
  */
-public interface Command<A> {
+public interface Command<A, R> {
     OperationClass operationClass();
 
     /** Reads and checks every parameter; throws INVALID_ARGUMENT naming the field. */
@@ -28,5 +35,5 @@ public interface Command<A> {
     }
 
     /** Runs the operation; the result is serialised as the response's {@code result}. */
-    Object execute(A args, CommandContext context);
+    R execute(A args, CommandContext context);
 }

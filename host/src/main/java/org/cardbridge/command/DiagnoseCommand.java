@@ -17,7 +17,7 @@ import java.util.List;
  * like {@code renewalPages}. The PKCS#11 modules are not probed here: the host's own token manager
  * already answers {@code listTokens} with {@code MODULE_NOT_FOUND} and what it tried.
  */
-public final class DiagnoseCommand implements Command<Void> {
+public final class DiagnoseCommand implements Command<Void, DiagnoseCommand.Result> {
     public record Result(List<Finding> findings) {
     }
 
@@ -32,7 +32,7 @@ public final class DiagnoseCommand implements Command<Void> {
     }
 
     @Override
-    public Object execute(Void args, CommandContext context) {
+    public Result execute(Void args, CommandContext context) {
         SystemChecks checks = new SystemChecks(Roots.real(), Os.current(), new DoctorTexts(context.lang()));
         return new Result(checks.pcsc());
     }

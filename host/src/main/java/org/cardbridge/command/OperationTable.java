@@ -13,15 +13,15 @@ import java.util.function.Supplier;
  * host start is spared opening those jars.
  */
 public final class OperationTable {
-    private final Map<String, Supplier<? extends Command<?>>> factories = new LinkedHashMap<>();
-    private final Map<String, Command<?>> made = new LinkedHashMap<>();
+    private final Map<String, Supplier<? extends Command<?, ?>>> factories = new LinkedHashMap<>();
+    private final Map<String, Command<?, ?>> made = new LinkedHashMap<>();
 
-    public OperationTable register(String name, Command<?> command) {
+    public OperationTable register(String name, Command<?, ?> command) {
         return register(name, () -> command);
     }
 
     /** Registers a handler made by {@code factory} when {@code name} is first requested. */
-    public OperationTable register(String name, Supplier<? extends Command<?>> factory) {
+    public OperationTable register(String name, Supplier<? extends Command<?, ?>> factory) {
         if (factories.putIfAbsent(name, factory) != null) {
             throw new IllegalArgumentException("operation registered twice: " + name);
         }
@@ -29,8 +29,8 @@ public final class OperationTable {
     }
 
     /** The handler of {@code name}, made now if it was registered as a factory and not used yet. */
-    public synchronized Optional<Command<?>> find(String name) {
-        Supplier<? extends Command<?>> factory = factories.get(name);
+    public synchronized Optional<Command<?, ?>> find(String name) {
+        Supplier<? extends Command<?, ?>> factory = factories.get(name);
         if (factory == null) {
             return Optional.empty();
         }

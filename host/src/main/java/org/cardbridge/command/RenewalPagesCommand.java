@@ -11,7 +11,7 @@ import java.util.List;
  * watch can link a user whose certificate expires to it. Only the extension's own pages may ask: which
  * CAs an administrator trusts is none of a web page's business.
  */
-public final class RenewalPagesCommand implements Command<Void> {
+public final class RenewalPagesCommand implements Command<Void, RenewalPagesCommand.Result> {
     public record Page(String origin, String renewalUrl, List<String> issuers) {
     }
 
@@ -29,7 +29,7 @@ public final class RenewalPagesCommand implements Command<Void> {
     }
 
     @Override
-    public Object execute(Void args, CommandContext context) {
+    public Result execute(Void args, CommandContext context) {
         return new Result(pages(context.policy()));
     }
 

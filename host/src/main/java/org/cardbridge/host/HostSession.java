@@ -127,7 +127,7 @@ public final class HostSession {
             channel.error(RequestParser.idOf(frame), e);
             return;
         }
-        Optional<Command<?>> command;
+        Optional<Command<?, ?>> command;
         try {
             command = table.find(request.op());
         } catch (RuntimeException | LinkageError e) {
@@ -179,7 +179,7 @@ public final class HostSession {
     }
 
     /** Runs the request and returns the sending of its answer, so the worker can send it after unbinding. */
-    private Runnable answer(Request request, Command<?> command, Cancellation cancellation, MessageChannel channel) {
+    private Runnable answer(Request request, Command<?, ?> command, Cancellation cancellation, MessageChannel channel) {
         try {
             cancellation.check();
             Object result = invoke(request, command, cancellation, channel);
@@ -197,7 +197,7 @@ public final class HostSession {
         }
     }
 
-    private <A> Object invoke(Request request, Command<A> command, Cancellation cancellation, MessageChannel channel) {
+    private <A, R> R invoke(Request request, Command<A, R> command, Cancellation cancellation, MessageChannel channel) {
         // Refuse what the origin can never do before doing any work for it; then validate the parameters
         // and refuse what cannot succeed (no window for a request that fails anyway); only then may the
         // user be asked for read consent.

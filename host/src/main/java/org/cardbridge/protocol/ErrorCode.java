@@ -1,8 +1,10 @@
 package org.cardbridge.protocol;
 
 /**
- * The closed set of error codes the host answers with. The page library mirrors this list
- * (extension/api/cardbridge.js) and docs/protocol.md documents each one; add a code in all three.
+ * The closed set of error codes the host answers with. {@code HostErrorCode} in extension/api/cardbridge.d.ts is
+ * generated from it (ProtocolTypesTest); the page library's HOST_ERROR_CODES (cardbridge.js, checked against the
+ * .d.ts by extension/test/declarations.test.mjs) and the table in docs/protocol.md (checked by ProtocolTypesTest,
+ * row for row in this order) are written by hand: add a code here, regenerate, then add it to both.
  */
 public enum ErrorCode {
     /** The frame was not UTF-8 JSON of the request shape. */

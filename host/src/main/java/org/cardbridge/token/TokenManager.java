@@ -1,5 +1,6 @@
 package org.cardbridge.token;
 
+import org.cardbridge.protocol.Wire;
 import org.cardbridge.platform.Os;
 import org.cardbridge.policy.Policy;
 import org.cardbridge.protocol.ErrorCode;
@@ -36,9 +37,11 @@ public final class TokenManager implements AutoCloseable {
     }
 
     /** One slot as {@code listTokens} reports it; token fields are null when no card is present. */
-    public record Slot(String token, String module, long slotId, String readerName, boolean present, String label,
-                       String manufacturer, String model, String serial, Boolean loginRequired, Boolean loggedIn,
-                       Boolean pinPad, String pinState, List<String> algorithms) {
+    public record Slot(@Wire.Nullable String token, String module, long slotId, String readerName, boolean present,
+                       @Wire.Nullable String label, @Wire.Nullable String manufacturer, @Wire.Nullable String model,
+                       @Wire.Nullable String serial, @Wire.Nullable Boolean loginRequired, @Wire.Nullable Boolean loggedIn,
+                       @Wire.Nullable Boolean pinPad, @Wire.Nullable @Wire.OneOf(PinState.class) String pinState,
+                       @Wire.OneOf(KeyAlgorithm.class) List<String> algorithms) {
     }
 
     private final Supplier<List<String>> candidateList;

@@ -3,6 +3,7 @@ package org.cardbridge.watch;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import org.cardbridge.protocol.OmitNullFields;
+import org.cardbridge.protocol.Wire;
 
 /**
  * What the reader watcher tells a subscribed connection; each record is the {@code data} of one
@@ -34,7 +35,8 @@ public sealed interface ReaderEvent extends OmitNullFields {
      * so the extension offers the user a ready-made report.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record TokenInserted(String reader, String token, String atr, String module, boolean moduleMatched)
+    record TokenInserted(String reader, @Wire.Nullable String token, @Wire.Nullable String atr, @Wire.Nullable String module,
+                         boolean moduleMatched)
             implements ReaderEvent {
         @Override
         public String name() {
@@ -43,7 +45,7 @@ public sealed interface ReaderEvent extends OmitNullFields {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record TokenRemoved(String reader, String token) implements ReaderEvent {
+    record TokenRemoved(String reader, @Wire.Nullable String token) implements ReaderEvent {
         @Override
         public String name() {
             return "tokenRemoved";

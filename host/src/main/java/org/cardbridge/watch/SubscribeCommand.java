@@ -10,7 +10,7 @@ import org.cardbridge.protocol.Params;
  * {@code tokenInserted} and {@code tokenRemoved} events, starting with what is present already.
  * Subscribing twice is harmless.
  */
-public final class SubscribeCommand implements Command<Void> {
+public final class SubscribeCommand implements Command<Void, SubscribeCommand.Result> {
     public record Result(boolean subscribed) {
     }
 
@@ -31,7 +31,7 @@ public final class SubscribeCommand implements Command<Void> {
     }
 
     @Override
-    public Object execute(Void args, CommandContext context) {
+    public Result execute(Void args, CommandContext context) {
         CommandContext.EventSink events = context.events();
         subscription.subscribe(event -> events.send(event.name(), event));
         return new Result(true);

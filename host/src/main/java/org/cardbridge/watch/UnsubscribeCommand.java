@@ -6,7 +6,7 @@ import org.cardbridge.policy.OperationClass;
 import org.cardbridge.protocol.Params;
 
 /** {@code unsubscribe {}}: stops reader events for this connection; none arrives after the answer. */
-public final class UnsubscribeCommand implements Command<Void> {
+public final class UnsubscribeCommand implements Command<Void, UnsubscribeCommand.Result> {
     public record Result(boolean subscribed) {
     }
 
@@ -27,7 +27,7 @@ public final class UnsubscribeCommand implements Command<Void> {
     }
 
     @Override
-    public Object execute(Void args, CommandContext context) {
+    public Result execute(Void args, CommandContext context) {
         subscription.unsubscribe();
         return new Result(false);
     }

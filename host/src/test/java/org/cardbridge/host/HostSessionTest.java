@@ -39,10 +39,10 @@ class HostSessionTest {
     SessionHarness host;
 
     /** A READ operation that waits until the test releases it; {@code pad} makes its frame large. */
-    final class Block implements Command<Void> {
+    final class Block implements Command<Void, Map<String, ?>> {
         public OperationClass operationClass() { return OperationClass.READ; }
         public Void parse(Params p) { p.optText("pad"); return null; }
-        public Object execute(Void a, CommandContext c) {
+        public Map<String, ?> execute(Void a, CommandContext c) {
             try {
                 release.await(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
@@ -54,33 +54,33 @@ class HostSessionTest {
     }
 
     /** An ENROLL operation that reports progress and echoes its one parameter. */
-    static final class Echo implements Command<String> {
+    static final class Echo implements Command<String, Map<String, ?>> {
         public OperationClass operationClass() { return OperationClass.ENROLL; }
         public String parse(Params p) { return p.text("value"); }
-        public Object execute(String v, CommandContext c) {
+        public Map<String, ?> execute(String v, CommandContext c) {
             c.progress().report(Map.of("stage", "echoing"));
             return Map.of("value", v);
         }
     }
 
-    static final class Huge implements Command<Void> {
+    static final class Huge implements Command<Void, Map<String, ?>> {
         public OperationClass operationClass() { return OperationClass.READ; }
         public Void parse(Params p) { return null; }
-        public Object execute(Void a, CommandContext c) { return Map.of("blob", "x".repeat(1024 * 1024)); }
+        public Map<String, ?> execute(Void a, CommandContext c) { return Map.of("blob", "x".repeat(1024 * 1024)); }
     }
 
-    static final class Broken implements Command<Void> {
+    static final class Broken implements Command<Void, Map<String, ?>> {
         public OperationClass operationClass() { return OperationClass.READ; }
         public Void parse(Params p) { return null; }
-        public Object execute(Void a, CommandContext c) { throw new IllegalStateException("secret-free bug"); }
+        public Map<String, ?> execute(Void a, CommandContext c) { throw new IllegalStateException("secret-free bug"); }
     }
 
     /** A READ operation that shows a dialog and, like the Swing one, waits until answered or interrupted. */
-    static final class Ask implements Command<Void> {
+    static final class Ask implements Command<Void, Map<String, ?>> {
         final java.util.concurrent.CompletableFuture<Void> never = new java.util.concurrent.CompletableFuture<>();
         public OperationClass operationClass() { return OperationClass.READ; }
         public Void parse(Params p) { return null; }
-        public Object execute(Void a, CommandContext c) {
+        public Map<String, ?> execute(Void a, CommandContext c) {
             try {
                 never.get();
             } catch (InterruptedException e) {

@@ -75,14 +75,14 @@ public final class InProcessHost implements AutoCloseable {
     /** Runs one operation; returns its result as JSON or throws its HostException. */
     public JsonNode call(String op, Object params) {
         ObjectNode node = params instanceof String s ? parse(s) : Json.mapper().valueToTree(params);
-        Command<?> command = table.find(op).orElseThrow();
+        Command<?, ?> command = table.find(op).orElseThrow();
         messages.add(node.toString());
         JsonNode result = Json.mapper().valueToTree(invoke(command, node));
         messages.add(result.toString());
         return result;
     }
 
-    private <A> Object invoke(Command<A> command, ObjectNode node) {
+    private <A, R> R invoke(Command<A, R> command, ObjectNode node) {
         Params params = new Params(node);
         A args = command.parse(params);
         params.done();

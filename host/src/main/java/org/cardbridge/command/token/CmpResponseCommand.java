@@ -44,7 +44,7 @@ import java.util.Optional;
  * (checked the same way) closes the transaction. An {@code error} body, status rejection or waiting end in
  * CMP_REJECTED / CMP_WAITING and change nothing. Every check runs before any window.
  */
-public final class CmpResponseCommand implements Command<CmpResponseCommand.Args> {
+public final class CmpResponseCommand implements Command<CmpResponseCommand.Args, CmpResponseCommand.Outcome> {
     public record Args(GeneralPKIMessage message, List<X509Certificate> caCertificates, boolean allowNotYetValid) {
     }
 

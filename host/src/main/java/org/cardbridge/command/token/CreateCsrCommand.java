@@ -45,7 +45,7 @@ import java.util.Map;
  * {@code createCsr {key, subject, extensions?, challengePassword?}}: a PKCS#10 request built by Bouncy
  * Castle and signed on the card by that key, with the signature algorithm the card's mechanisms allow.
  */
-public final class CreateCsrCommand implements Command<CreateCsrCommand.Args> {
+public final class CreateCsrCommand implements Command<CreateCsrCommand.Args, CreateCsrCommand.Result> {
     public record Args(Handles.ObjectHandle key, X500Name subject, List<String> keyUsage, List<String> extendedKeyUsage,
                        List<String> email, String challengePassword) {
     }
@@ -168,7 +168,7 @@ public final class CreateCsrCommand implements Command<CreateCsrCommand.Args> {
     }
 
     @Override
-    public Object execute(Args args, CommandContext context) {
+    public Result execute(Args args, CommandContext context) {
         TokenSession session = access.session(args.key().token());
         // The dialog speaks of the new key: the current (e.g. qualified) key with its certificate must not sign.
         TokenAccess.requireNoCertificate(session, args.key().keyId(), "key", PENDING_ONLY);

@@ -1,5 +1,6 @@
 package org.cardbridge.command.token;
 
+import org.cardbridge.protocol.Wire;
 import org.cardbridge.command.Command;
 import org.cardbridge.command.CommandContext;
 import org.cardbridge.policy.OperationClass;
@@ -24,7 +25,7 @@ import java.util.Map;
  * a fresh CKA_ID — a renewal's key must not share the old key's id, since OpenSC refuses a second
  * certificate with an existing CKA_ID.
  */
-public final class GenerateKeyPairCommand implements Command<GenerateKeyPairCommand.Args> {
+public final class GenerateKeyPairCommand implements Command<GenerateKeyPairCommand.Args, GenerateKeyPairCommand.Result> {
     /** {@code renews}: the handle of the certificate this key is to replace (shown in the window), or null. */
     public record Args(String token, KeyAlgorithm algorithm, String label, String renews) {
     }
@@ -33,7 +34,8 @@ public final class GenerateKeyPairCommand implements Command<GenerateKeyPairComm
      * {@code handle} is the key's handle, named as in {@code listCertificates().pendingKeys[].handle}; {@code key}
      * carries the same value for pages written against protocol 1.0 and goes in the next minor version.
      */
-    public record Result(String handle, String keyId, String label, String algorithm, String publicKey, @Deprecated String key) {
+    public record Result(String handle, String keyId, String label, @Wire.OneOf(KeyAlgorithm.class) String algorithm, String publicKey,
+                         @Deprecated String key) {
     }
 
     static final int MAX_LABEL_BYTES = 128;
@@ -97,7 +99,7 @@ public final class GenerateKeyPairCommand implements Command<GenerateKeyPairComm
     }
 
     @Override
-    public Object execute(Args args, CommandContext context) {
+    public Result execute(Args args, CommandContext context) {
         TokenSession session = access.session(args.token());
         List<KeyAlgorithm> supported = session.algorithms();
         if (!supported.contains(args.algorithm())) {

@@ -1,5 +1,6 @@
 package org.cardbridge.command.token;
 
+import org.cardbridge.protocol.Wire;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.bouncycastle.asn1.ASN1OctetString;
@@ -48,12 +49,12 @@ import org.cardbridge.log.Log;
  * certificate never replaces: it is stored beside the old one, and installing it again once valid, with
  * {@code replaces}, completes the replacement.
  */
-public final class InstallCertificateCommand implements Command<InstallCertificateCommand.Args> {
+public final class InstallCertificateCommand implements Command<InstallCertificateCommand.Args, InstallCertificateCommand.Result> {
     public record Args(List<X509Certificate> certificates, String replaces, boolean removeOldKey, boolean allowNotYetValid) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record CaCertificate(String subject, boolean written, String reason) implements org.cardbridge.protocol.OmitNullFields {
+    public record CaCertificate(String subject, boolean written, @Wire.Nullable String reason) implements org.cardbridge.protocol.OmitNullFields {
     }
 
     /**
@@ -64,7 +65,9 @@ public final class InstallCertificateCommand implements Command<InstallCertifica
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Result(String certificate, String keyId, boolean replaced, List<CaCertificate> caCertificates,
-                         Boolean oldKeyKept, String oldKeyKeptReason, Boolean usableForLogin)
+                         @Wire.Nullable Boolean oldKeyKept,
+                         @Wire.Nullable @Wire.Literals({"usedByAnotherCertificate", "usedByNewCertificate", "noKeyId"}) String oldKeyKeptReason,
+                         @Wire.Nullable Boolean usableForLogin)
             implements org.cardbridge.protocol.OmitNullFields {
     }
 
@@ -189,7 +192,7 @@ public final class InstallCertificateCommand implements Command<InstallCertifica
     }
 
     @Override
-    public Object execute(Args args, CommandContext context) {
+    public Result execute(Args args, CommandContext context) {
         return install(args, context, List.of());
     }
 

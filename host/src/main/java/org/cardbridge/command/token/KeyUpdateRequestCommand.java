@@ -57,7 +57,7 @@ import java.util.Map;
  * extraCerts, a fresh transactionID and senderNonce. The host keeps the transaction for
  * {@code acceptCmpResponse}; it never sends anything itself: the page relays the message to its CA.
  */
-public final class KeyUpdateRequestCommand implements Command<KeyUpdateRequestCommand.Args> {
+public final class KeyUpdateRequestCommand implements Command<KeyUpdateRequestCommand.Args, KeyUpdateRequestCommand.Result> {
     /** {@code subject} and {@code extensions} are null where the page left them to the current certificate. */
     public record Args(Handles.ObjectHandle key, String certificate, X500Name subject, CreateCsrCommand.Args extensions,
                        List<X509Certificate> chain, X500Name recipient) {
@@ -115,7 +115,7 @@ public final class KeyUpdateRequestCommand implements Command<KeyUpdateRequestCo
     }
 
     @Override
-    public Object execute(Args args, CommandContext context) {
+    public Result execute(Args args, CommandContext context) {
         // ---- what can be known to fail is refused before any window ---------------------------------
         TokenSession session = access.session(args.key().token());
         TokenObjects.Certificate old = TokenAccess.certificate(session, args.certificate(), "certificate");

@@ -1,5 +1,7 @@
 package org.cardbridge.command.token;
 
+import org.cardbridge.protocol.Wire;
+import org.cardbridge.token.KeyAlgorithm;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.cardbridge.command.Command;
 import org.cardbridge.command.CommandContext;
@@ -28,13 +30,14 @@ import java.util.Set;
  * public key object (same CKA_ID) is visible. A key counts as certified when any certificate object has its
  * CKA_ID, including one the host cannot parse (which is not listed).
  */
-public final class ListCertificatesCommand implements Command<String> {
+public final class ListCertificatesCommand implements Command<String, ListCertificatesCommand.Result> {
     public record CertificateInfo(String handle, String label, String keyId, String subject, String issuer,
                                   String serialNumber, String notBefore, String notAfter, List<String> keyUsage,
                                   List<String> extendedKeyUsage, boolean hasPrivateKey, boolean isCa, String certificate) {
     }
 
-    public record PendingKey(String handle, String keyId, String label, String algorithm, String publicKey) {
+    public record PendingKey(String handle, String keyId, String label,
+                             @Wire.Nullable @Wire.OneOf(KeyAlgorithm.class) String algorithm, @Wire.Nullable String publicKey) {
     }
 
     public record Result(List<CertificateInfo> certificates, List<PendingKey> pendingKeys) {
@@ -71,7 +74,7 @@ public final class ListCertificatesCommand implements Command<String> {
     }
 
     @Override
-    public Object execute(String token, CommandContext context) {
+    public Result execute(String token, CommandContext context) {
         TokenSession session = access.session(token);
         List<TokenObjects.Certificate> certs = session.certificates();
         List<TokenObjects.Key> privateKeys = session.privateKeys();

@@ -9,7 +9,7 @@ import org.cardbridge.token.TokenManager;
 import java.util.List;
 
 /** {@code listTokens {}}: every slot of every loaded module, with its card if one is in it. */
-public final class ListTokensCommand implements Command<Void> {
+public final class ListTokensCommand implements Command<Void, ListTokensCommand.Result> {
     public record Result(List<TokenManager.Slot> tokens) {
     }
 
@@ -30,7 +30,7 @@ public final class ListTokensCommand implements Command<Void> {
     }
 
     @Override
-    public Object execute(Void args, CommandContext context) {
+    public Result execute(Void args, CommandContext context) {
         return new Result(access.manager().slots());
     }
 }

@@ -6,7 +6,7 @@ import org.cardbridge.policy.OperationClass;
 import org.cardbridge.protocol.Params;
 
 /** {@code login {token}}: asks the PIN in the native dialog (or on the PIN-pad); holds for the connection. */
-public final class LoginCommand implements Command<String> {
+public final class LoginCommand implements Command<String, LoginCommand.Result> {
     public record Result(boolean loggedIn) {
     }
 
@@ -33,7 +33,7 @@ public final class LoginCommand implements Command<String> {
     }
 
     @Override
-    public Object execute(String token, CommandContext context) {
+    public Result execute(String token, CommandContext context) {
         access.login(access.session(token), context, null);
         return new Result(true);
     }

@@ -7,7 +7,7 @@ import org.cardbridge.protocol.Params;
 import org.cardbridge.token.TokenSession;
 
 /** {@code logout {token}}: ends the login; the next operation that needs it asks the PIN again. */
-public final class LogoutCommand implements Command<String> {
+public final class LogoutCommand implements Command<String, LogoutCommand.Result> {
     public record Result(boolean loggedIn) {
     }
 
@@ -34,7 +34,7 @@ public final class LogoutCommand implements Command<String> {
     }
 
     @Override
-    public Object execute(String token, CommandContext context) {
+    public Result execute(String token, CommandContext context) {
         TokenSession session = access.session(token);
         if (session.loggedIn()) {
             session.logout();

@@ -16,7 +16,7 @@ import java.util.List;
  * {@code removeKey {key}}: removes a pending key (one with no certificate) the user abandons. A key that
  * has a certificate is refused: removing it would leave that certificate unusable.
  */
-public final class RemoveKeyCommand implements Command<Handles.ObjectHandle> {
+public final class RemoveKeyCommand implements Command<Handles.ObjectHandle, RemoveKeyCommand.Result> {
     public record Result(boolean removed) {
     }
 
@@ -47,7 +47,7 @@ public final class RemoveKeyCommand implements Command<Handles.ObjectHandle> {
     }
 
     @Override
-    public Object execute(Handles.ObjectHandle key, CommandContext context) {
+    public Result execute(Handles.ObjectHandle key, CommandContext context) {
         TokenSession session = access.session(key.token());
         byte[] id = key.keyId();
         TokenAccess.requireNoCertificate(session, id, "key", ONLY_PENDING);

@@ -1,5 +1,6 @@
 package org.cardbridge.command.token;
 
+import org.cardbridge.protocol.Wire;
 import org.cardbridge.command.Command;
 import org.cardbridge.command.CommandContext;
 import org.cardbridge.policy.OperationClass;
@@ -30,16 +31,21 @@ import java.util.Optional;
  * the renewal application). One item: {@code data} or {@code hash}; batch: {@code hashes}, with one
  * confirmation and one PIN. {@code raw} gives the bare signature, {@code cms} CMS SignedData (CAdES-BES).
  */
-public final class SignCommand implements Command<SignCommand.Args> {
+public final class SignCommand implements Command<SignCommand.Args, SignCommand.Outcome> {
     /** Validated arguments: exactly one of data, hash (single) or hashes (batch) was given. */
     public record Args(String certificate, byte[] data, List<byte[]> hashes, boolean batch, String hashAlgorithm,
                        String format, boolean detached, String description) {
     }
 
-    public record Result(String signature, String signatureAlgorithm, String format) {
+    /** One signature ({@code data} or {@code hash}) or the signatures of a batch ({@code hashes}). */
+    public sealed interface Outcome permits Result, BatchResult {
     }
 
-    public record BatchResult(List<String> signatures, String signatureAlgorithm, String format) {
+    public record Result(String signature, String signatureAlgorithm, @Wire.Literals({"raw", "cms"}) String format) implements Outcome {
+    }
+
+    public record BatchResult(List<String> signatures, String signatureAlgorithm, @Wire.Literals({"raw", "cms"}) String format)
+            implements Outcome {
     }
 
     static final List<String> HASHES = List.of("SHA-256", "SHA-384", "SHA-512");
@@ -167,7 +173,7 @@ public final class SignCommand implements Command<SignCommand.Args> {
     }
 
     @Override
-    public Object execute(Args args, CommandContext context) {
+    public Outcome execute(Args args, CommandContext context) {
         TokenSession session = access.session(org.cardbridge.token.Handles.parseCertificate("certificate", args.certificate()).token());
         TokenObjects.Certificate cert = TokenAccess.certificate(session, args.certificate(), "certificate");
         X509Certificate x = cert.certificate();
