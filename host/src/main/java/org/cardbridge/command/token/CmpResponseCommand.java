@@ -32,7 +32,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * {@code acceptCmpResponse {message, caCertificates, allowNotYetValid?}}: the CA's answer to a
+ * {@code acceptCmpResponse {message, caCertificates, allowNotYetValid?, removeOldKey?}}: the CA's answer to a
  * {@code createKeyUpdateRequest}, relayed by the page as base64 DER.
  *
  * <p>A key update response ({@code kup}): its signature protection must verify with one of
@@ -45,7 +45,8 @@ import java.util.Optional;
  * CMP_REJECTED / CMP_WAITING and change nothing. Every check runs before any window.
  */
 public final class CmpResponseCommand implements Command<CmpResponseCommand.Args> {
-    public record Args(GeneralPKIMessage message, List<X509Certificate> caCertificates, boolean allowNotYetValid) {
+    public record Args(GeneralPKIMessage message, List<X509Certificate> caCertificates, boolean allowNotYetValid,
+                       boolean removeOldKey) {
     }
 
     /** What an accepted CMP message led to. */
@@ -89,7 +90,7 @@ public final class CmpResponseCommand implements Command<CmpResponseCommand.Args
         for (String text : texts) {
             trusted.addAll(InstallCertificateCommand.parseCertificates(text));
         }
-        return new Args(message, List.copyOf(trusted), params.bool("allowNotYetValid", false));
+        return new Args(message, List.copyOf(trusted), params.bool("allowNotYetValid", false), params.bool("removeOldKey", false));
     }
 
     @Override
@@ -137,11 +138,18 @@ public final class CmpResponseCommand implements Command<CmpResponseCommand.Args
         // ---- install with installCertificate's own checks and order, then confirm to the CA ---------------
         InstallCertificateCommand.Result installed = installedBefore(t, issued, context);
         if (installed == null) {
+            Texts texts = TokenAccess.texts(context);
+            // The old key signs the certConf after the installation, so installCertificate keeps it; the person is
+            // told in the same window that it goes right after that (removeOldKey), as installCertificate says.
+            List<String> facts = args.removeOldKey() ? List.of(texts.plain("fact.cmpConfirm"), texts.plain("fact.removeOldKey"))
+                    : List.of(texts.plain("fact.cmpConfirm"));
             installed = new InstallCertificateCommand(access).install(
-                    new InstallCertificateCommand.Args(chain, t.oldHandle, false, args.allowNotYetValid()), context,
-                    List.of(TokenAccess.texts(context).plain("fact.cmpConfirm")));
+                    new InstallCertificateCommand.Args(chain, t.oldHandle, false, args.allowNotYetValid()), context, facts);
         }
         byte[] certConf = certConf(t, header, issued, context);
+        if (args.removeOldKey()) {
+            installed = withOldKeyRemoved(installed, t);
+        }
         Installed outcome = new Installed(t.idHex(), installed, Base64.getEncoder().encodeToString(certConf));
         t.state = CmpTransactions.State.CONFIRMED;
         t.confirmed = outcome;
@@ -169,6 +177,42 @@ public final class CmpResponseCommand implements Command<CmpResponseCommand.Args
                 texts.plain("fact.cmpConfirm")), null, TokenAccess.subject(t.oldCertificate));
         return new InstallCertificateCommand.Result(Handles.certificate(session.handle(), der),
                 java.util.HexFormat.of().formatHex(present.get().id()), true, List.of(), null, null, null);
+    }
+
+    /**
+     * {@code removeOldKey}: once the certConf is signed, the old certificate's key (its certificate already
+     * replaced) is removed like installCertificate removes it — unless another certificate on the card still
+     * uses it or it shares the new key's id — so no key without a certificate is left to look like a pending
+     * renewal key. The same answer again gives the certConf kept in the transaction: the key is not needed.
+     */
+    private InstallCertificateCommand.Result withOldKeyRemoved(InstallCertificateCommand.Result installed, CmpTransactions.Transaction t) {
+        if (!installed.replaced()) {
+            return installed;
+        }
+        var session = access.session(t.token);
+        byte[] oldId = t.oldKeyId;
+        String kept = null;
+        if (oldId.length == 0) {
+            kept = "noKeyId";
+        } else if (installed.keyId() != null && Arrays.equals(oldId, java.util.HexFormat.of().parseHex(installed.keyId()))) {
+            kept = "usedByNewCertificate";
+        } else if (session.hasCertificate(oldId)) {
+            kept = "usedByAnotherCertificate";
+        } else {
+            // Public key first, as removeKey does: a card pulled in between never keeps a lone public key.
+            for (var k : session.publicKeys()) {
+                if (Arrays.equals(k.id(), oldId)) {
+                    session.destroy(k.handle(), "removing the old public key");
+                }
+            }
+            for (var k : session.privateKeys()) {
+                if (Arrays.equals(k.id(), oldId)) {
+                    session.destroy(k.handle(), "removing the old key");
+                }
+            }
+        }
+        return new InstallCertificateCommand.Result(installed.certificate(), installed.keyId(), installed.replaced(),
+                installed.caCertificates(), kept != null, kept, installed.usableForLogin());
     }
 
     private byte[] certConf(CmpTransactions.Transaction t, PKIHeader kup, X509Certificate issued, CommandContext context) {

@@ -205,6 +205,46 @@ class CmpKeyUpdateTest {
     }
 
     /**
+     * removeOldKey: the old certificate's key signs the certConf and is then removed, so the card ends as a
+     * non-CMP renewal with removeOldKey leaves it — the new certificate and its key, no key without a
+     * certificate (which the renewal helper would take for a pending renewal key). The window said so.
+     * Without it the old key stays, listed as a pending key.
+     */
+    @Test
+    void removeOldKey_theCertConfIsSignedThenTheOldKeyIsGone_noPendingKeyLeft() throws Exception {
+        for (boolean remove : List.of(true, false)) {
+            TokenFixture f = TokenFixture.withCertificate();
+            ScriptedUserInterface ui = new ScriptedUserInterface(f.token().pin());
+            try (InProcessHost host = new InProcessHost(ui, f.token())) {
+                InstallCertificateTest.Renewal r = InstallCertificateTest.startRenewal(host, f);
+                try (OpenSslCmpServer ca = server("remove-" + remove, f, renewedFor(f, r.publicKey()))) {
+                    JsonNode kur = host.call("createKeyUpdateRequest", kurParams(r, f));
+                    byte[] kup = ca.post(der(kur.path("message")));
+                    JsonNode installed = host.call("acceptCmpResponse", Map.of("message", b64(kup),
+                            "caCertificates", List.of(TestCa.pem(f.ca().issuing())), "removeOldKey", remove));
+                    assertEquals(remove, ui.confirmations().getLast().facts().stream().anyMatch(s -> s.contains("key is removed as well")),
+                            ui.confirmations().getLast().facts().toString());
+                    byte[] pkiConf = ca.post(der(installed.path("certConf")));
+                    assertEquals(PKIBody.TYPE_CONFIRM, PKIMessage.getInstance(pkiConf).getBody().getType(), "the old key signed the certConf: " + ca.log());
+                    assertTrue(host.call("acceptCmpResponse", Map.of("message", b64(pkiConf),
+                            "caCertificates", List.of(TestCa.pem(f.ca().issuing())))).path("closed").asBoolean());
+
+                    JsonNode listed = host.call("listCertificates", Map.of("token", r.tokenHandle()));
+                    if (remove) {
+                        assertFalse(installed.path("installation").path("oldKeyKept").asBoolean(true), installed.toString());
+                        assertEquals(0, listed.path("pendingKeys").size(), "no key without a certificate: " + listed);
+                    } else {
+                        assertTrue(installed.path("installation").path("oldKeyKept").isMissingNode(), installed.toString());
+                        assertEquals(1, listed.path("pendingKeys").size(), "the old key stays when not asked: " + listed);
+                    }
+                    assertEquals(1, listed.path("certificates").findValues("hasPrivateKey").stream().filter(JsonNode::asBoolean).count(),
+                            listed.toString());
+                }
+            }
+        }
+    }
+
+    /**
      * SoftHSM2 only: the failure is injected into the module's C_Sign (a card pulled at that moment is the
      * user's case; the card tests cover pulls elsewhere). The certificate is installed but the certConf is not
      * made; the same kup again writes nothing, asks to confirm, and gives a certConf the CA accepts.
