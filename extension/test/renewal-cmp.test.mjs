@@ -260,3 +260,23 @@ test("cmpEndpoint posts DER as application/pkixcmp; an answer of another type is
   const fetchHtml = async () => ({ status: 502, headers: new Map([["Content-Type", "text/html"]]), arrayBuffer: async () => new ArrayBuffer(3) });
   await assert.rejects(cmpEndpoint("/cmp", { fetch: fetchHtml })("MAA="), /HTTP 502/);
 });
+
+test("cmpWaitingOrAnAnswerThatDoesNotVerify_nothingWritten_theKeyStaysForANewRequest", async () => {
+  for (const code of ["CMP_WAITING", "CMP_PROTECTION_INVALID"]) {
+    const w = cmpWorld();
+    const { r } = journey(w);
+    await r.read();
+    const accept = w.client.acceptCmpResponse;
+    w.client.acceptCmpResponse = async () => {
+      throw new CardBridgeError(code, code);
+    };
+    const s = await r.renew();
+    assert.equal(s.name, "keyOnCard", code);
+    assert.equal(s.error.code, code);
+    assert.deepEqual(s.next, ["renew", "discard"]);
+    assert.equal(w.userCertificates()[0].handle, "c-old", "the old certificate still works");
+    w.client.acceptCmpResponse = accept;
+    assert.equal((await r.renew()).name, "done", code);
+    assert.equal(w.count("generateKeyPair"), 1, "the same key, a new request");
+  }
+});

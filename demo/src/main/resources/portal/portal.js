@@ -212,7 +212,7 @@ function rootCause(e) {
 
 function errorText(e) {
   if (e instanceof cardbridge.RenewalError) {
-    if (e.code === "CA_REFUSED") return e.refusal.message;
+    if (e.code === "CA_REFUSED") return e.refusal.message || t("journey.refused");
     const detail = rootCause(e).message ?? "";
     if (e.code === "CA_UNAVAILABLE") return t("error.caUnavailable", { detail });
     if (e.code === "CA_OUTCOME_UNKNOWN") return t("error.caUnknownOutcome", { detail });
