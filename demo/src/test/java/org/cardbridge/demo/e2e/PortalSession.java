@@ -44,6 +44,8 @@ final class PortalSession implements AutoCloseable {
     final HostDialogs dialogs;
     final String portal;
     final String origin;
+    /** The host's policy file (the portal's origin, SoftHSM2's module). */
+    Path policy;
     /** Serialises this test's WebDriver calls with those the dialog thread makes to look at the page. */
     private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
     /** What the page's status line said each time a CardBridge window appeared. */
@@ -59,6 +61,15 @@ final class PortalSession implements AutoCloseable {
 
     /** @param left the old certificate's remaining validity on the CA's clock (negative: expired) */
     PortalSession(Path dir, Xvfb xvfb, DemoCa ca, String portalOrigin, Duration left) throws Exception {
+        this(dir, xvfb, ca, portalOrigin, left, (session, b) -> { });
+    }
+
+    /**
+     * @param chromium more settings of the browser (a HOME with an NSS database, preferences) before it starts;
+     *                 the session's card ({@link #store}, {@link #oldCertificate}) and {@link #policy} are ready
+     */
+    PortalSession(Path dir, Xvfb xvfb, DemoCa ca, String portalOrigin, Duration left,
+                  java.util.function.BiConsumer<PortalSession, ChromiumBrowser.Builder> chromium) throws Exception {
         origin = portalOrigin;
         store = SoftHsm2.create(dir.resolve("softhsm"), List.of(CARD_LABEL));
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
@@ -78,6 +89,8 @@ final class PortalSession implements AutoCloseable {
                 .env("CARDBRIDGE_STATE_DIR", dir.resolve("host-state").toString());
         store.environment().forEach(b::env);
         xvfb.environment().forEach(b::env);
+        this.policy = policy;
+        chromium.accept(this, b);
         browser = b.start();
         dialogs = HostDialogs.demoPin(xvfb);
         portal = portalOrigin + "/";
