@@ -252,6 +252,8 @@ export declare function acceptCmpResponse(
 ): Promise<
   | { transactionId: string; installation: InstallCertificateResult; certConf: string }
   | { transactionId: string; closed: true }
+  /** The CA asked to wait (kup with status waiting, or pollRep): send pollReq after checkAfter seconds. */
+  | { transactionId: string; waiting: true; checkAfter: number | null; pollReq: string }
 >;
 
 /** The first listener makes the host watch readers; the promise says whether that started. */

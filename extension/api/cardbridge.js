@@ -730,7 +730,7 @@ export function createRenewal(options) {
   function snapshot(name, error = null) {
     const s = {
       name,
-      next: name === "refused" && known.key ? ["discard", "read"] : NEXT[name],
+      next: name === "refused" && known.key ? ["discard", "read"] : name === "scheduled" && (known.pollReq || known.kup) ? ["lookup"] : NEXT[name],
       error,
       token: known.token ?? null,
       certificate: known.old ?? null,
@@ -1013,7 +1013,7 @@ export function createRenewal(options) {
   }
 
   const lookup = action("lookup", async () =>
-    cmp ? sendKur() : settle(await askCa("lookup", { publicKey: known.key.publicKey })),
+    cmp ? (known.pollReq || known.kup ? pollCmp() : sendKur()) : settle(await askCa("lookup", { publicKey: known.key.publicKey })),
   );
 
   async function installNow() {
@@ -1122,12 +1122,36 @@ export function createRenewal(options) {
     return installCmp();
   }
 
+  /**
+   * The CA asked to wait (RFC 9483 delayed delivery): `lookup` sends the host's pollReq (or hands the host an
+   * answer it has not taken yet); the CA's answer is another wait, or the certificate.
+   */
+  async function pollCmp() {
+    if (!known.kup) {
+      try {
+        known.kup = await askCmp(known.pollReq);
+      } catch (e) {
+        throw new RenewalError("CA_UNAVAILABLE", `the CA's CMP endpoint gave no answer: ${e?.message ?? e}`, { cause: e });
+      }
+      known.pollReq = null;
+    }
+    return installCmp(true);
+  }
+
   /** The host checks and installs the kup (one window), makes the certConf; the CA's pkiConf closes it. */
-  async function installCmp() {
+  async function installCmp(polling = false) {
     const caCertificates = cmp.caCertificates;
     let accepted;
     try {
       accepted = await host("acceptCmpResponse", { message: known.kup, caCertificates, removeOldKey });
+      if (accepted.waiting) {
+        // Nothing on the card changed; the host's pollReq asks again (after the person confirms it).
+        known.kup = null;
+        known.answer = null;
+        known.pollReq = accepted.pollReq;
+        known.availableFrom = accepted.checkAfter != null ? new Date(now() + accepted.checkAfter * 1000).toISOString() : null;
+        return setState("scheduled");
+      }
     } catch (e) {
       const code = e?.code;
       if (code === "CMP_REJECTED") {
@@ -1144,8 +1168,9 @@ export function createRenewal(options) {
         known.answer = null;
         setState("keyOnCard");
       } else {
-        // A window cancelled, a wrong PIN, the card pulled, the CA's certificate refused: install again.
-        setState("issued");
+        // A window cancelled, a wrong PIN, the card pulled, the CA's certificate refused: the same answer again
+        // (while polling the answer may be another wait: "check again", not "install").
+        setState(polling ? "scheduled" : "issued");
       }
       throw e;
     }
@@ -1169,6 +1194,8 @@ export function createRenewal(options) {
     known.kur = null;
     known.kup = null;
     known.key = null;
+    known.pollReq = null;
+    known.availableFrom = null;
     try {
       await api.acceptCmpResponse({ message: conf, caCertificates });
     } catch (e) {

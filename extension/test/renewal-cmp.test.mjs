@@ -17,7 +17,7 @@ function cmpWorld(opts) {
   const caCert = makeCertificate({ subject: "Demo CA", issuer: "Demo CA", from: t0 - 900 * DAY, to: t0 + 900 * DAY, publicKey: "PUB-ca", serial: 2 });
   const transactions = new Map();
   let tid = 0;
-  const cmpCa = { down: new Set(), reject: null, received: [], issued: 0, confirmed: 0 };
+  const cmpCa = { down: new Set(), reject: null, received: [], issued: 0, confirmed: 0, polls: 0 };
   const hostCalls = [];
 
   w.client.createKeyUpdateRequest = async ({ key, certificate }) => {
@@ -45,6 +45,10 @@ function cmpWorld(opts) {
     if (t.confirmed) return t.confirmed; // the same kup again: nothing written twice
     const plan = w.plan.findIndex((p) => p.op === "acceptCmpResponse");
     if (plan >= 0) throw new CardBridgeError(w.plan.splice(plan, 1)[0].code, "window");
+    if (m.type === "waiting" || m.type === "pollRep") {
+      // The person confirmed the question; nothing is written.
+      return { transactionId: m.tid, waiting: true, checkAfter: m.checkAfter ?? null, pollReq: enc({ type: "pollReq", tid: m.tid, pub: t.pub }) };
+    }
     const pending = w.card.pendingKeys.find((k) => k.publicKey === t.pub);
     const entry = { handle: `c-${pending.handle}`, certificate: m.certificate, keyId: pending.keyId, pub: t.pub, hasPrivateKey: true, isCa: false,
       subject: "CN=Jan Kowalski", notBefore: new Date(t0).toISOString(), notAfter: new Date(t0 + 365 * DAY).toISOString() };
@@ -65,7 +69,12 @@ function cmpWorld(opts) {
     const m = dec(b64);
     cmpCa.received.push(m.type);
     if (cmpCa.down.has(m.type)) throw new TypeError("Failed to fetch");
-    if (m.type === "kur") {
+    if (m.type === "kur" && cmpCa.polls > 0) return enc({ type: "waiting", tid: m.tid });
+    if (m.type === "pollReq" && cmpCa.polls > 1) {
+      cmpCa.polls -= 1;
+      return enc({ type: "pollRep", tid: m.tid, checkAfter: 60 });
+    }
+    if (m.type === "kur" || m.type === "pollReq") {
       if (cmpCa.reject) return enc({ type: "error", text: cmpCa.reject });
       cmpCa.issued += 1;
       const certificate = makeCertificate({ subject: "Jan Kowalski", from: t0, to: t0 + 365 * DAY, publicKey: m.pub, serial: 20 + cmpCa.issued });
@@ -279,4 +288,31 @@ test("cmpWaitingOrAnAnswerThatDoesNotVerify_nothingWritten_theKeyStaysForANewReq
     assert.equal((await r.renew()).name, "done", code);
     assert.equal(w.count("generateKeyPair"), 1, "the same key, a new request");
   }
+});
+
+test("cmpWaiting_scheduled_checkAgainSendsThePollReq_untilTheCertificate_thenDone", async () => {
+  const w = cmpWorld();
+  const { r, states } = journey(w);
+  await r.read();
+  w.cmpCa.polls = 2; // waiting, then one pollRep, then the certificate
+  const waiting = await r.renew();
+  assert.equal(waiting.name, "scheduled", waiting.error?.message);
+  assert.deepEqual(waiting.next, ["lookup"], "check again; nothing to sign or install");
+  assert.equal(waiting.availableFrom, null, "the CA gave no time");
+  assert.equal(w.userCertificates()[0].handle, "c-old", "nothing written while waiting");
+  const again = await r.lookup();
+  assert.equal(again.name, "scheduled");
+  assert.equal(Date.parse(again.availableFrom), w.now() + 60000, "checkAfter: 60 s");
+  w.cancelNext("acceptCmpResponse"); // the person cancels the next question's window
+  const cancelled = await r.lookup();
+  assert.equal(cancelled.name, "scheduled");
+  assert.equal(cancelled.error.code, "USER_CANCELLED");
+  assert.deepEqual(cancelled.next, ["lookup"]);
+  const done = await r.lookup();
+  assert.equal(done.name, "done", done.error?.message);
+  assert.deepEqual(w.cmpCa.received, ["kur", "pollReq", "pollReq", "certConf"], "the answer taken after the cancel was not asked for again");
+  assert.equal(w.count("createKeyUpdateRequest"), 1);
+  assert.equal(w.card.pendingKeys.length, 0);
+  assert.deepEqual(states.map((s) => s.name).filter((n, i, a) => n !== a[i - 1]), ["eligible", "keyOnCard", "scheduled", "issued", "done"],
+    "'issued' only once the certificate came");
 });

@@ -246,7 +246,9 @@ function render(s) {
   $("form-json").hidden = mode === "cmp";
   $("form-cmp").hidden = mode !== "cmp";
   const pendingKey = mode === "cmp" && TEXTS[lang][`journey.cmp.${s.name}`] ? `journey.cmp.${s.name}` : `journey.${s.name}`;
-  $("pending-text").textContent = SECTION_OF[s.name] === "step-pending" ? t(pendingKey, v) : "";
+  // CMP's wait: "(check again after <time>)" when the CA said when.
+  const vars = pendingKey === "journey.cmp.scheduled" ? { from: s.availableFrom ? ` (${t("journey.cmp.after", { time: date(s.availableFrom) })})` : "" } : v;
+  $("pending-text").textContent = SECTION_OF[s.name] === "step-pending" ? t(pendingKey, vars) : "";
   $("install-pending").hidden = !s.next.includes("install");
   $("lookup-again").hidden = !s.next.includes("lookup");
   $("finish").hidden = !s.next.includes("finish");
