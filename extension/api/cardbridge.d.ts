@@ -207,7 +207,7 @@ export interface KeyUpdateRequestResult {
 }
 
 /** The result of `acceptCmpResponse` (docs/protocol.md). */
-export type AcceptCmpResponseResult = CmpInstalled | CmpClosed;
+export type AcceptCmpResponseResult = CmpInstalled | CmpClosed | Waiting;
 
 export interface CmpInstalled {
   transactionId: string;
@@ -218,6 +218,13 @@ export interface CmpInstalled {
 export interface CmpClosed {
   transactionId: string;
   closed: boolean;
+}
+
+export interface Waiting {
+  transactionId: string;
+  waiting: boolean;
+  checkAfter: number;
+  pollReq: string;
 }
 
 /** The result of `subscribe` (docs/protocol.md). */
@@ -391,7 +398,7 @@ export declare function createKeyUpdateRequest(
 ): Promise<KeyUpdateRequestResult>;
 /** The CA's CMP answer (base64 DER): a kup is installed and gives the certConf to send; a pkiConf closes. */
 export declare function acceptCmpResponse(
-  params: { message: string; caCertificates: string | string[]; allowNotYetValid?: boolean },
+  params: { message: string; caCertificates: string | string[]; allowNotYetValid?: boolean; removeOldKey?: boolean },
   options?: CallOptions,
 ): Promise<AcceptCmpResponseResult>;
 
@@ -535,12 +542,30 @@ export declare function caEndpoints(
   base: string,
   options?: { timeout?: number; extra?: () => Record<string, unknown>; fetch?: typeof fetch },
 ): CaCalls;
+/** CMP mode's transport: POSTs base64 DER as application/pkixcmp to the CA's CMP endpoint, resolves with the answer's. */
+export declare function cmpEndpoint(
+  url: string,
+  options?: { timeout?: number; fetch?: typeof fetch },
+): (message: string) => Promise<string>;
+
+/** CMP mode of createRenewal: the renewal is a key update request relayed to the CA's CMP endpoint. */
+export interface CmpOptions {
+  /** The CA's CMP endpoint (same origin, or CORS-enabled for this page). */
+  url?: string;
+  /** Instead of url: sends one base64 DER message and resolves with the CA's answer (tests, own transport). */
+  send?: (message: string) => Promise<string>;
+  /** Who signs the CA's CMP answers (PEM or base64); the old certificate must be issued by one of these or `chain`. */
+  caCertificates: string[];
+  /** The old certificate's CA chain, sent in the request's extraCerts. */
+  chain?: string[];
+  timeout?: number;
+}
 
 export type RenewalActivity =
   | { name: "connecting" | "readingCard"; since: number }
-  | { name: "askingCa"; call: "check" | "draft" | "submit" | "lookup"; since: number }
+  | { name: "askingCa"; call: "check" | "draft" | "submit" | "lookup" | "cmp"; since: number }
   /** A CardBridge window (confirmation, PIN) may be open and waits for the person. */
-  | { name: "waitingForYou"; op: "generateKeyPair" | "createCsr" | "sign" | "installCertificate" | "removeKey"; since: number }
+  | { name: "waitingForYou"; op: "generateKeyPair" | "createCsr" | "sign" | "installCertificate" | "removeKey" | "createKeyUpdateRequest" | "acceptCmpResponse"; since: number }
   /** The windows are done; the card is making the key (`since`: when it started). */
   | { name: "generatingKey"; op: "generateKeyPair"; since: number };
 
@@ -571,9 +596,13 @@ export interface RenewalState {
 }
 
 export interface RenewalOptions {
-  ca: CaCalls;
+  /** The CA's four JSON calls; not needed in CMP mode. */
+  ca?: CaCalls;
+  /** CMP mode: `renew` makes the key and the kur, the page relays it and the answers (no `submit`; `lookup` resends the same kur). */
+  cmp?: CmpOptions;
   /** Default: the module's own functions. */
-  client?: Pick<Client, "status" | "listTokens" | "listCertificates" | "generateKeyPair" | "createCsr" | "sign" | "installCertificate" | "removeKey">;
+  client?: Pick<Client, "status" | "listTokens" | "listCertificates" | "generateKeyPair" | "createCsr" | "sign" | "installCertificate" | "removeKey"> &
+    Partial<Pick<Client, "createKeyUpdateRequest" | "acceptCmpResponse">>;
   /** "pl" | "en" (or a function giving it now): the language of the host's windows for every card call, and the default texts (application description, install link). */
   lang?: string | (() => string);
   install?: InstallLinkOption;

@@ -557,6 +557,33 @@ export function caEndpoints(base, options = {}) {
   return { check: call("check"), draft: call("draft"), submit: call("submit"), lookup: call("lookup") };
 }
 
+/**
+ * The CMP transport of the renewal helper's CMP mode: POSTs a base64 DER PKIMessage to `url` (the CA's CMP
+ * endpoint: same origin, or one that allows this page by CORS) as `application/pkixcmp` and resolves with
+ * the answer as base64 DER. An answer of that type is the CA's, whatever its HTTP status (an `error`
+ * PKIMessage may come with 4xx/5xx); anything else throws (the CA gave no usable answer).
+ *
+ * @param {string} url e.g. "/cmp"
+ * @param {{timeout?: number, fetch?: typeof fetch}} [options]
+ */
+export function cmpEndpoint(url, options = {}) {
+  const doFetch = options.fetch ?? ((...a) => globalThis.fetch(...a));
+  return async (messageB64) => {
+    const res = await doFetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/pkixcmp" },
+      body: b64ToBytes(messageB64),
+      ...(options.timeout ? { signal: AbortSignal.timeout(options.timeout) } : {}),
+    });
+    const type = String(res.headers?.get?.("Content-Type") ?? "").split(";")[0].trim().toLowerCase();
+    const body = new Uint8Array(await res.arrayBuffer());
+    if (type !== "application/pkixcmp" || body.length === 0) throw new Error(`CMP: HTTP ${res.status}, ${type || "no content type"}`);
+    let s = "";
+    for (let i = 0; i < body.length; i += 0x8000) s += String.fromCharCode(...body.subarray(i, i + 0x8000));
+    return globalThis.btoa(s);
+  };
+}
+
 // --- a little DER, only what the helper needs of a certificate: subject, issuer, validity -------------
 
 function b64ToBytes(b64) {
@@ -627,9 +654,21 @@ function sameHolder(a, b) {
  */
 export function createRenewal(options) {
   const ca = options?.ca;
-  for (const name of ["check", "draft", "submit", "lookup"]) {
-    if (typeof ca?.[name] !== "function") throw new TypeError(`createRenewal: ca.${name} must be a function`);
+  // CMP mode: the renewal is a key update request relayed to the CA's CMP endpoint; no other CA calls.
+  const cmp = options?.cmp ?? null;
+  if (cmp) {
+    if (typeof cmp.send !== "function" && typeof cmp.url !== "string") {
+      throw new TypeError("createRenewal: cmp.url (the CA's CMP endpoint) or cmp.send must be given");
+    }
+    if (!cmp.caCertificates || cmp.caCertificates.length === 0) {
+      throw new TypeError("createRenewal: cmp.caCertificates must name who signs the CA's CMP answers");
+    }
+  } else {
+    for (const name of ["check", "draft", "submit", "lookup"]) {
+      if (typeof ca?.[name] !== "function") throw new TypeError(`createRenewal: ca.${name} must be a function`);
+    }
   }
+  const cmpSend = cmp ? (cmp.send ?? cmpEndpoint(cmp.url, { timeout: cmp.timeout })) : null;
   const api = options.client ?? {
     status,
     listTokens,
@@ -639,6 +678,8 @@ export function createRenewal(options) {
     sign,
     installCertificate,
     removeKey,
+    createKeyUpdateRequest,
+    acceptCmpResponse,
   };
   // lang and the description may be functions: a page that switches language keeps its journey.
   const value = (v) => (typeof v === "function" ? v() : v);
@@ -693,7 +734,7 @@ export function createRenewal(options) {
   function snapshot(name, error = null) {
     const s = {
       name,
-      next: name === "refused" && known.key ? ["discard", "read"] : NEXT[name],
+      next: name === "refused" && known.key ? ["discard", "read"] : name === "scheduled" && (known.pollReq || known.kup) ? ["lookup"] : NEXT[name],
       error,
       token: known.token ?? null,
       certificate: known.old ?? null,
@@ -855,6 +896,8 @@ export function createRenewal(options) {
       return setState(Date.parse(pair.successor.notBefore) <= now() ? "finishable" : "deferred");
     }
 
+    if (cmp) return readCmp(card, users);
+
     // A key waiting for its certificate: the CA says whether it issued one (the second visit).
     let reusable = null;
     for (const k of card.pendingKeys) {
@@ -977,7 +1020,9 @@ export function createRenewal(options) {
     throw new RenewalError("CA_ANSWER_INVALID", `unexpected CA status '${answer.status}'`);
   }
 
-  const lookup = action("lookup", async () => settle(await askCa("lookup", { publicKey: known.key.publicKey })));
+  const lookup = action("lookup", async () =>
+    cmp ? (known.pollReq || known.kup ? pollCmp() : sendKur()) : settle(await askCa("lookup", { publicKey: known.key.publicKey })),
+  );
 
   async function installNow() {
     const answer = known.answer;
@@ -1011,7 +1056,165 @@ export function createRenewal(options) {
     return setState("done");
   }
 
-  const install = action("install", installNow);
+  // --- CMP mode (docs/integration.md, section 6): kur → kup → certConf → pkiConf -------------------------
+
+  /** Subjects (DER hex) of the CA certificates the page named: the old certificate must be issued by one. */
+  function cmpIssuers() {
+    const out = new Set();
+    for (const c of [cmp.caCertificates, cmp.chain ?? []].flat()) {
+      try {
+        out.add(certificateFacts(c).subject);
+      } catch {
+        // not one certificate: it cannot name an issuer
+      }
+    }
+    return out;
+  }
+
+  /** CMP mode has no CA lookup: a pending key is reused by the next request; eligibility is read from the card. */
+  function readCmp(card, users) {
+    const issuers = cmpIssuers();
+    const ours = users.filter((c) => issuers.size === 0 || issuers.has(facts(c)?.issuer));
+    const valid = ours.find((c) => Date.parse(c.notAfter) > now());
+    if (!valid) {
+      known.refusal = ours.length > 0 ? { code: "CERTIFICATE_EXPIRED", message: "" } : { code: "NO_RENEWABLE_CERTIFICATE", message: "" };
+      return setState("refused");
+    }
+    known.old = valid;
+    known.eligible = { status: "eligible", subject: valid.subject, notAfter: valid.notAfter };
+    const pending = card.pendingKeys.find((k) => k.publicKey);
+    if (pending) known.key = pending;
+    return setState(pending ? "keyOnCard" : "eligible");
+  }
+
+  /** Relays one message to the CA's CMP endpoint. */
+  async function askCmp(message) {
+    setActivity("askingCa", { call: "cmp" });
+    try {
+      return await cmpSend(message);
+    } catch (e) {
+      throw new RenewalError("CA_UNAVAILABLE", `the CA's CMP endpoint gave no answer: ${e?.message ?? e}`, { cause: e });
+    } finally {
+      setActivity(null);
+    }
+  }
+
+  /** The key (made, or the pending one reused) and the key update request, signed with the old key; then sent. */
+  const renewCmp = action("renew", async () => {
+    if (!known.key) {
+      const label = options.keyLabel ?? `Renewal ${new Date(now()).toISOString().slice(0, 10)}`;
+      const k = await host("generateKeyPair", { token: known.token.token, algorithm: algorithmFor(), label });
+      known.key = { handle: k.handle ?? k.key, keyId: k.keyId, label: k.label, algorithm: k.algorithm, publicKey: k.publicKey };
+      setState("keyOnCard");
+    }
+    const kur = await host("createKeyUpdateRequest", {
+      key: known.key.handle,
+      certificate: known.old.handle,
+      ...(cmp.chain ? { chain: cmp.chain } : {}),
+    });
+    known.kur = kur.message;
+    return sendKur();
+  });
+
+  /** Sends the signed kur (again, after no answer: the same message, never a second signature). */
+  async function sendKur() {
+    let kup;
+    try {
+      kup = await askCmp(known.kur);
+    } catch (e) {
+      setState("unknown");
+      throw new RenewalError("CA_OUTCOME_UNKNOWN", "the CA's CMP endpoint did not answer the request; send it again", { cause: e });
+    }
+    known.answer = { status: "issued", cmp: true };
+    known.kup = kup;
+    return installCmp();
+  }
+
+  /**
+   * The CA asked to wait (RFC 9483 delayed delivery): `lookup` sends the host's pollReq (or hands the host an
+   * answer it has not taken yet); the CA's answer is another wait, or the certificate.
+   */
+  async function pollCmp() {
+    if (!known.kup) {
+      try {
+        known.kup = await askCmp(known.pollReq);
+      } catch (e) {
+        throw new RenewalError("CA_UNAVAILABLE", `the CA's CMP endpoint gave no answer: ${e?.message ?? e}`, { cause: e });
+      }
+      known.pollReq = null;
+    }
+    return installCmp(true);
+  }
+
+  /** The host checks and installs the kup (one window), makes the certConf; the CA's pkiConf closes it. */
+  async function installCmp(polling = false) {
+    const caCertificates = cmp.caCertificates;
+    let accepted;
+    try {
+      accepted = await host("acceptCmpResponse", { message: known.kup, caCertificates, removeOldKey });
+      if (accepted.waiting) {
+        // Nothing on the card changed; the host's pollReq asks again (after the person confirms it).
+        known.kup = null;
+        known.answer = null;
+        known.pollReq = accepted.pollReq;
+        known.availableFrom = accepted.checkAfter != null ? new Date(now() + accepted.checkAfter * 1000).toISOString() : null;
+        return setState("scheduled");
+      }
+    } catch (e) {
+      const code = e?.code;
+      if (code === "CMP_REJECTED") {
+        // The CA said no: nothing was written; the new key is offered for removal.
+        known.kup = null;
+        known.answer = null;
+        known.refusal = { code: "CMP_REJECTED", message: String(e.details?.statusText ?? "") };
+        setState("refused");
+        throw new RenewalError("CA_REFUSED", `the CA refused the key update request: ${e.message}`, { refusal: known.refusal, cause: e });
+      }
+      if (["CMP_MESSAGE_INVALID", "CMP_PROTECTION_INVALID", "CMP_TRANSACTION_MISMATCH", "CMP_WAITING"].includes(code)) {
+        // No usable certificate in the answer: nothing was written; the key stays for a new request.
+        known.kup = null;
+        known.answer = null;
+        setState("keyOnCard");
+      } else {
+        // A window cancelled, a wrong PIN, the card pulled, the CA's certificate refused: the same answer again
+        // (while polling the answer may be another wait: "check again", not "install").
+        setState(polling ? "scheduled" : "issued");
+      }
+      throw e;
+    }
+    known.result = accepted.installation;
+    try {
+      // The certificate itself (its dates for the page), as the card now holds it; no window.
+      const { certificates } = await api.listCertificates({ token: known.token.token });
+      const written = certificates.find((c) => c.handle === accepted.installation.certificate);
+      if (written) known.answer = { status: "issued", cmp: true, certificate: written.certificate };
+    } catch {
+      // only the page's text misses the dates
+    }
+    setState("issued");
+    let conf;
+    try {
+      conf = await askCmp(accepted.certConf);
+    } catch (e) {
+      // The certificate is on the card; the CA still waits for the confirmation: "install" sends it again.
+      throw new RenewalError("CA_UNAVAILABLE", `the CA did not take the certificate confirmation: ${e?.message ?? e}`, { cause: e });
+    }
+    known.kur = null;
+    known.kup = null;
+    known.key = null;
+    known.pollReq = null;
+    known.availableFrom = null;
+    try {
+      await api.acceptCmpResponse({ message: conf, caCertificates });
+    } catch (e) {
+      // The card is done whatever the CA says now; a refused confirmation is the CA's to explain (state.error).
+      setState("done");
+      throw e;
+    }
+    return setState("done");
+  }
+
+  const install = action("install", async () => (cmp ? installCmp() : installNow()));
 
   /** Completes a deferred renewal once the successor is valid: the old certificate goes, the new one stays. */
   const finish = action("finish", async () => {
@@ -1048,7 +1251,7 @@ export function createRenewal(options) {
       listeners[kind]?.delete(fn);
     },
     read,
-    renew,
+    renew: cmp ? renewCmp : renew,
     submit,
     lookup,
     install,

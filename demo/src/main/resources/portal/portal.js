@@ -79,18 +79,43 @@ class PageError extends Error {
 
 // --- the journey ---------------------------------------------------------------------------------------
 
-const renewal = cardbridge.createRenewal({
-  ca: {
-    check: (body) => ca("renewal/check", body),
-    draft: (body) => ca("renewal/draft", body),
-    submit: (body) => ca("renewal/submit", body),
-    lookup: (body) => ca("renewal/lookup", body),
-  },
-  lang: () => lang,
-  applicationDescription: () => t("application.title"),
-  onState: render,
-  onActivity: renderActivity,
-});
+/**
+ * The renewal's two ways (docs/integration.md): the CA's JSON API (code, application signed with the card)
+ * or CMP (a key update request to the CA's /cmp endpoint, signed with the current certificate). ?mode=cmp
+ * or the choice on the page picks one.
+ */
+let mode = query.get("mode") === "cmp" ? "cmp" : "json";
+
+function makeRenewal(way, caChain) {
+  const common = { lang: () => lang, onState: render, onActivity: renderActivity };
+  if (way === "cmp") {
+    // The CA's CMP answers are signed by a certificate its issuing CA issued; the old certificate's chain goes along.
+    return cardbridge.createRenewal({ ...common, cmp: { url: "/cmp", caCertificates: caChain, chain: caChain, timeout: CA_TIMEOUT_MS } });
+  }
+  return cardbridge.createRenewal({
+    ...common,
+    ca: {
+      check: (body) => ca("renewal/check", body),
+      draft: (body) => ca("renewal/draft", body),
+      submit: (body) => ca("renewal/submit", body),
+      lookup: (body) => ca("renewal/lookup", body),
+    },
+    applicationDescription: () => t("application.title"),
+  });
+}
+
+// The CA's chain a CMP journey needs is fetched when the card is read; until then the JSON one stands in.
+let renewal = makeRenewal("json");
+let renewalMode = "json";
+
+/** The journey of the chosen way; a CMP journey needs the CA's certificates first. */
+async function journey() {
+  if (renewalMode !== mode) {
+    renewal = makeRenewal(mode, mode === "cmp" ? (await ca("info")).chain : undefined);
+    renewalMode = mode;
+  }
+  return renewal;
+}
 
 /** The page's state for people and tests (body[data-state]); body[data-journey] is the helper's own name. */
 const PAGE_STATE = {
@@ -187,7 +212,7 @@ function rootCause(e) {
 
 function errorText(e) {
   if (e instanceof cardbridge.RenewalError) {
-    if (e.code === "CA_REFUSED") return e.refusal.message;
+    if (e.code === "CA_REFUSED") return e.refusal.message || t("journey.refused");
     const detail = rootCause(e).message ?? "";
     if (e.code === "CA_UNAVAILABLE") return t("error.caUnavailable", { detail });
     if (e.code === "CA_OUTCOME_UNKNOWN") return t("error.caUnknownOutcome", { detail });
@@ -218,7 +243,12 @@ function render(s) {
   }
   $("form-text").textContent = s.name === "keyOnCard" ? t("journey.keyOnCard") : "";
   $("application-text").textContent = s.application?.statement.join("\n") ?? "";
-  $("pending-text").textContent = SECTION_OF[s.name] === "step-pending" ? t(`journey.${s.name}`, v) : "";
+  $("form-json").hidden = mode === "cmp";
+  $("form-cmp").hidden = mode !== "cmp";
+  const pendingKey = mode === "cmp" && TEXTS[lang][`journey.cmp.${s.name}`] ? `journey.cmp.${s.name}` : `journey.${s.name}`;
+  // CMP's wait: "(check again after <time>)" when the CA said when.
+  const vars = pendingKey === "journey.cmp.scheduled" ? { from: s.availableFrom ? ` (${t("journey.cmp.after", { time: date(s.availableFrom) })})` : "" } : v;
+  $("pending-text").textContent = SECTION_OF[s.name] === "step-pending" ? t(pendingKey, vars) : "";
   $("install-pending").hidden = !s.next.includes("install");
   $("lookup-again").hidden = !s.next.includes("lookup");
   $("finish").hidden = !s.next.includes("finish");
@@ -463,8 +493,20 @@ function setLang(l) {
 
 $("lang-pl").addEventListener("click", () => setLang("pl"));
 $("lang-en").addEventListener("click", () => setLang("en"));
-$("read-card").addEventListener("click", action(() => renewal.read()));
-$("renew").addEventListener("click", action(() => renewal.renew(details())));
+$("read-card").addEventListener("click", action(async () => (await journey()).read()));
+$("renew").addEventListener("click", action(() => renewal.renew(mode === "cmp" ? undefined : details())));
+document.querySelectorAll("input[name=mode]").forEach((el) => {
+  el.checked = el.value === mode;
+  el.addEventListener("change", () => {
+    mode = el.value;
+    document.body.dataset.mode = mode;
+    // Another way starts from reading the card again.
+    showOnly();
+    step("card");
+    clearMessage();
+  });
+});
+document.body.dataset.mode = mode;
 $("sign-submit").addEventListener("click", action(() => renewal.submit()));
 $("cancel-application").addEventListener("click", action(() => renewal.discard()));
 $("install-pending").addEventListener("click", action(() => renewal.install()));

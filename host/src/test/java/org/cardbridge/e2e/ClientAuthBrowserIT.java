@@ -1,12 +1,10 @@
 package org.cardbridge.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsExchange;
-import com.sun.net.httpserver.HttpsParameters;
-import com.sun.net.httpserver.HttpsServer;
 import org.cardbridge.install.Nss;
 import org.cardbridge.testing.ChromiumBrowser;
+import org.cardbridge.testing.ClientAuthLogin;
+import org.cardbridge.testing.ClientAuthLogin.LoginServer;
 import org.cardbridge.testing.HostDialogs;
 import org.cardbridge.testing.PageApi;
 import org.cardbridge.testing.SoftHsm2;
@@ -20,29 +18,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyFactory;
 import java.security.KeyPair;
-import java.security.KeyStore;
 import java.security.PublicKey;
-import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.security.spec.X509EncodedKeySpec;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -61,8 +47,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <p>Before the renewal Chromium logs in with the OLD certificate; then the same Chromium renews the
  * certificate on the card through the page API (the extension and the real host: generateKeyPair,
  * createCsr, installCertificate replacing the old one, each confirmed in the host's own dialogs, the PIN
- * typed into the host's PIN dialog) — not through the demo portal, which is another module (demo/) and
- * another helper's; after it Chromium logs in with the NEW certificate, and NSS (what Chromium offers)
+ * typed into the host's PIN dialog); the same check through the demo portal, as a person renews, is the
+ * demo's {@code ClientAuthPortalIT} (both share {@link ClientAuthLogin}); after it Chromium logs in with the NEW certificate, and NSS (what Chromium offers)
  * no longer lists the old one. The renewal removes the old key too ({@code removeOldKey}, as CEPiK's
  * one-certificate rule asks): with the old key left on the card, Chromium kept presenting the old
  * certificate it had chosen for this site earlier in the session, to the same site after the renewal
@@ -82,8 +68,6 @@ class ClientAuthBrowserIT {
     private static final String TOKEN_LABEL = "Karta CEPiK Łódź";
     private static final String SUBJECT = "CN=Operator Stacji Kontroli,O=CardBridge Test,C=PL";
     private static final String HOST_DIALOG = "^" + HostDialogs.TITLE + "$";
-    /** The title of Chromium's own PIN prompt for a token (CryptoModulePasswordDialogView). */
-    private static final String CHROMIUM_PIN = "Unlock Security Device";
 
     @TempDir
     static Path dir;
@@ -108,9 +92,8 @@ class ClientAuthBrowserIT {
         server = LoginServer.start(ca, 0);
         pages = TestPages.http();
 
-        home = Files.createDirectories(dir.resolve("home"));
-        nssdb = Files.createDirectories(home.resolve(".pki/nssdb"));
-        run(List.of("certutil", "-N", "-d", "sql:" + nssdb, "--empty-password"), Map.of()); // as Chromium's first start makes it
+        home = ClientAuthLogin.chromiumHome(dir); // ~/.pki/nssdb as Chromium's first start makes it
+        nssdb = ClientAuthLogin.nssdb(home);
         policy = TestPages.writePolicy(dir, pages.origin("localhost"), List.of(SoftHsm2.MODULE), "read", "sign", "enroll");
         // The card's module (the policy's: SoftHSM2) registered for client authentication the way a person does it.
         String installed = cli("install", "--user", "--client-auth");
@@ -118,7 +101,7 @@ class ClientAuthBrowserIT {
                 installed);
 
         ChromiumBrowser.Builder b = ChromiumBrowser.builder().headed()
-                .preferences(autoSelect(server.origin(), "CardBridge clientauth CA Issuing"))
+                .preferences(ClientAuthLogin.autoSelect(server.origin(), "CardBridge clientauth CA Issuing"))
                 .env("HOME", home.toString())
                 .env("CARDBRIDGE_POLICY", policy.toString())
                 .env("CARDBRIDGE_STATE_DIR", dir.resolve("state").toString())
@@ -144,17 +127,6 @@ class ClientAuthBrowserIT {
         if (xvfb != null) {
             xvfb.close();
         }
-    }
-
-    /**
-     * The profile preference the AutoSelectCertificateForUrls policy {@code {"pattern": origin, "filter":
-     * {"ISSUER": {"CN": issuerCn}}}} turns into: content setting auto_select_certificate for that origin.
-     */
-    static String autoSelect(String origin, String issuerCn) {
-        return """
-                {"profile": {"content_settings": {"exceptions": {"auto_select_certificate": {
-                  "%s,*": {"setting": {"filters": [{"ISSUER": {"CN": "%s"}}]}}}}}}}
-                """.formatted(origin, issuerCn);
     }
 
     @Test
@@ -194,34 +166,7 @@ class ClientAuthBrowserIT {
 
     /** Opens the login page, types the PIN into Chromium's prompt if it asks; returns the page's text. */
     static String logIn(String screenshot) {
-        browser.driver().get(pages.url("localhost")); // leave the login page, if on it
-        int before = server.logins().size();
-        // Navigation after the script has returned: the page load waits for the PIN, and driver.get (or a
-        // script navigating at once) would block the test with it.
-        browser.driver().executeScript("setTimeout(() => { window.location.href = arguments[0]; }, 200)", server.origin() + "/");
-        long end = System.nanoTime() + CALL.toNanos();
-        boolean prompted = false;
-        while (server.logins().size() == before && System.nanoTime() < end) {
-            String prompt = visibleWindow(CHROMIUM_PIN);
-            if (prompt != null) {
-                xdo.awaitPainted(prompt, DIALOG);
-                if (!prompted) {
-                    xdo.screenshot(screenshot + "-chromium-pin-prompt");
-                    prompted = true;
-                }
-                xdo.focus(prompt);
-                xdo.key("ctrl+a");
-                xdo.type(SoftHsm2.PIN);
-                xdo.pressReturn();
-                xdo.awaitGone(prompt, Duration.ofSeconds(5));
-            }
-            sleep(200);
-        }
-        assertTrue(server.logins().size() > before, "Chromium did not log in to " + server.origin() + " within " + CALL);
-        JsonNode text = api.await("return document.body && document.body.innerText.includes('Zalogowano') && document.body.innerText",
-                CALL);
-        xdo.screenshot(screenshot + "-logged-in");
-        return text.asText();
+        return ClientAuthLogin.logIn(browser.driver(), xvfb, server, pages.url("localhost"), SoftHsm2.PIN, screenshot, CALL);
     }
 
     /** generateKeyPair → createCsr → the CA issues → installCertificate replacing the old one. */
@@ -307,31 +252,12 @@ class ClientAuthBrowserIT {
 
     /** The built launcher's command line, as the person runs it, in the test's HOME, in English. */
     static String cli(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(ChromiumBrowser.launcher().toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
-        pb.environment().put("HOME", home.toString());
-        pb.environment().remove("XDG_CONFIG_HOME");
-        pb.environment().put("LANG", "C.UTF-8");
-        pb.environment().remove("LC_ALL");
-        pb.environment().put("CARDBRIDGE_POLICY", policy.toString());
-        pb.environment().put("CARDBRIDGE_STATE_DIR", dir.resolve("cli-state").toString());
-        pb.environment().putAll(store.environment());
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor(120, TimeUnit.SECONDS);
-        return out;
+        return ClientAuthLogin.cli(home, policy, dir.resolve("cli-state"), store.environment(), args);
     }
 
     /** What NSS in Chromium's HOME lists from the card: the certificates Chromium can offer. */
     static List<String> offered() throws Nss.NssException {
-        List<String> out = new ArrayList<>();
-        for (Nss.Listed l : new Nss().withEnvironment(store.environment()).certificates(nssdb)) {
-            if (l.token().equals(TOKEN_LABEL)) {
-                out.add(l.nickname());
-            }
-        }
-        return out;
+        return ClientAuthLogin.offered(nssdb, store.environment(), TOKEN_LABEL);
     }
 
     private static String waitForWindow(String title) {
@@ -346,30 +272,8 @@ class ClientAuthBrowserIT {
         throw new AssertionError("no window titled " + title + " within " + DIALOG);
     }
 
-    /** The id of a visible window whose title matches now, or null. */
     private static String visibleWindow(String title) {
-        try {
-            ProcessBuilder pb = new ProcessBuilder("xdotool", "search", "--onlyvisible", "--name", title).redirectErrorStream(true);
-            pb.environment().put("DISPLAY", xvfb.name());
-            Process p = pb.start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            return p.waitFor() == 0 && !out.isEmpty() ? out.lines().reduce((a, b) -> b).orElseThrow() : null;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
-    }
-
-    static void run(List<String> command, Map<String, String> env) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException(command + ": " + out);
-        }
+        return ClientAuthLogin.visibleWindow(xvfb, title);
     }
 
     private static void sleep(long ms) {
@@ -377,100 +281,6 @@ class ClientAuthBrowserIT {
             Thread.sleep(ms);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /**
-     * The web application: HTTPS on 127.0.0.1 that requires a client certificate issued by the test CA
-     * (Chromium is told the CA's name in the handshake and offers only certificates under it), records
-     * every certificate presented, and shows whom it let in.
-     */
-    static final class LoginServer implements AutoCloseable {
-        private final HttpsServer server;
-        private final List<X509Certificate> logins;
-
-        private LoginServer(HttpsServer server, List<X509Certificate> logins) {
-            this.server = server;
-            this.logins = logins;
-        }
-
-        static List<X509Certificate> shared = new CopyOnWriteArrayList<>();
-
-        static LoginServer start(TestCa ca, int port) throws Exception {
-            KeyPair keys = TestCa.rsa(2048);
-            X509Certificate cert = ca.issue(keys.getPublic(), "CN=127.0.0.1,O=CardBridge Test", 2);
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(null, null);
-            char[] pw = "test".toCharArray();
-            ks.setKeyEntry("server", keys.getPrivate(), pw, new Certificate[]{cert, ca.issuing()});
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(ks, pw);
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            trust.setCertificateEntry("issuing", ca.issuing());
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trust);
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-            HttpsServer s = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
-            s.setHttpsConfigurator(new HttpsConfigurator(ctx) {
-                @Override
-                public void configure(HttpsParameters params) {
-                    SSLParameters p = ctx.getDefaultSSLParameters();
-                    p.setNeedClientAuth(true);
-                    params.setSSLParameters(p);
-                }
-            });
-            s.createContext("/", ex -> {
-                byte[] body;
-                try {
-                    X509Certificate peer = (X509Certificate) ((HttpsExchange) ex).getSSLSession().getPeerCertificates()[0];
-                    shared.add(peer);
-                    body = ("<!doctype html><html><head><meta charset=utf-8><title>CEPiK (test)</title></head><body>"
-                            + "<h1>Zalogowano: " + peer.getSerialNumber().toString(16) + "</h1><p>"
-                            + peer.getSubjectX500Principal().getName() + ", ważny do " + peer.getNotAfter().toInstant()
-                            + "</p></body></html>").getBytes(StandardCharsets.UTF_8);
-                } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
-                    body = "no client certificate".getBytes(StandardCharsets.UTF_8);
-                }
-                ex.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
-                ex.getResponseHeaders().set("Connection", "close");
-                ex.sendResponseHeaders(200, body.length);
-                try (var out = ex.getResponseBody()) {
-                    out.write(body);
-                }
-            });
-            s.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
-                Thread t = new Thread(r, "login-server");
-                t.setDaemon(true);
-                return t;
-            }));
-            s.start();
-            return new LoginServer(s, shared);
-        }
-
-        int port() {
-            return server.getAddress().getPort();
-        }
-
-        String origin() {
-            return "https://127.0.0.1:" + port();
-        }
-
-        List<X509Certificate> logins() {
-            return List.copyOf(logins);
-        }
-
-        X509Certificate last() {
-            return logins.getLast();
-        }
-
-        @Override
-        public void close() {
-            server.stop(0);
-            if (server.getExecutor() instanceof java.util.concurrent.ExecutorService e) {
-                e.shutdownNow();
-            }
         }
     }
 }

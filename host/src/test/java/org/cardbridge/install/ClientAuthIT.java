@@ -201,7 +201,7 @@ class ClientAuthIT {
     }
 
     @Test
-    void doctor_databaseLockedByAnotherProgram_reportedAndLeftUnchanged() throws Exception {
+    void doctorAndInstall_databaseLockedByAnotherProgram_reportedAndLeftUnchanged() throws Exception {
         newDb(chromium);
         Map<String, String> before = digests(chromium);
         // Another program holds SQLite's exclusive lock on cert9.db while doctor runs.
@@ -217,6 +217,11 @@ class ClientAuthIT {
             JsonNode f = finding(doctor(), chromium, "doctor.clientAuth.unreadable");
             assertEquals("WARN", f.path("status").asText());
             assertTrue(f.path("fix").asText().startsWith("close the browser and run cardbridge-host doctor again"), f.toString());
+            // install (and uninstall) meet the same lock: each says so and writes nothing.
+            Result install = cli("install", "--user", "--client-auth");
+            assertEquals(1, install.exit(), install.toString());
+            assertTrue(install.out().contains(chromium + " was not changed"), install.out());
+            assertEquals(before, digests(chromium));
         } finally {
             locker.destroy();
             locker.waitFor(10, TimeUnit.SECONDS);

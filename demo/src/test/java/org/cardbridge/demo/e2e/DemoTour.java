@@ -48,10 +48,28 @@ public final class DemoTour {
     }
 
     private boolean run(String url) throws Exception {
-        driver.get(url + "?lang=" + (System.getenv().getOrDefault("LANG", "").startsWith("pl") ? "pl" : "en"));
+        // CARDBRIDGE_DEMO_MODE=cmp: the other way of the portal, a CMP key update request to the CA's /cmp.
+        boolean cmp = "cmp".equals(System.getenv("CARDBRIDGE_DEMO_MODE"));
+        driver.get(url + "?lang=" + (System.getenv().getOrDefault("LANG", "").startsWith("pl") ? "pl" : "en") + (cmp ? "&mode=cmp" : ""));
         await("ready");
         step("the card before the renewal:");
         printCard();
+        if (cmp) {
+            step("reading the card (CMP: no renewal code)");
+            click("read-card");
+            if (!await("form")) {
+                return false;
+            }
+            step("renewing over CMP: a new key, a request signed with the current certificate, the CA's answer installed");
+            click("renew");
+            if (!await("done")) {
+                return false;
+            }
+            step(driver.findElement(By.id("done-text")).getText());
+            step("the card after the renewal:");
+            printCard();
+            return true;
+        }
         step("buying a renewal code in the demo shop");
         click("buy-code");
         waitFor(() -> !driver.findElement(By.id("demo-code")).getText().isBlank());

@@ -49,6 +49,8 @@ final class PortalSession implements AutoCloseable {
     final HostDialogs dialogs;
     final String portal;
     final String origin;
+    /** The host's policy file (the portal's origin, SoftHSM2's module). */
+    Path policy;
     /** Serialises this test's WebDriver calls with those the dialog thread makes to look at the page. */
     private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
     /** What the page's status line said each time a CardBridge window appeared. */
@@ -64,7 +66,7 @@ final class PortalSession implements AutoCloseable {
 
     /** @param left the old certificate's remaining validity on the CA's clock (negative: expired) */
     PortalSession(Path dir, Xvfb xvfb, DemoCa ca, String portalOrigin, Duration left) throws Exception {
-        this(dir, xvfb, ca, portalOrigin, left, null, null);
+        this(dir, xvfb, ca, portalOrigin, left, null, null, (session, b) -> { });
     }
 
     /**
@@ -73,6 +75,20 @@ final class PortalSession implements AutoCloseable {
      */
     PortalSession(Path dir, Xvfb xvfb, DemoCa ca, String portalOrigin, Duration left, VirtualCards.Card card, WindowProbe probe)
             throws Exception {
+        this(dir, xvfb, ca, portalOrigin, left, card, probe, (session, b) -> { });
+    }
+
+    /**
+     * @param chromium more settings of the browser (a HOME with an NSS database, preferences) before it starts;
+     *                 the session's card ({@link #store}, {@link #oldCertificate}) and {@link #policy} are ready
+     */
+    PortalSession(Path dir, Xvfb xvfb, DemoCa ca, String portalOrigin, Duration left,
+                  java.util.function.BiConsumer<PortalSession, ChromiumBrowser.Builder> chromium) throws Exception {
+        this(dir, xvfb, ca, portalOrigin, left, null, null, chromium);
+    }
+
+    private PortalSession(Path dir, Xvfb xvfb, DemoCa ca, String portalOrigin, Duration left, VirtualCards.Card card, WindowProbe probe,
+                          java.util.function.BiConsumer<PortalSession, ChromiumBrowser.Builder> chromium) throws Exception {
         origin = portalOrigin;
         virtualCard = card;
         Files.createDirectories(dir);
@@ -112,6 +128,8 @@ final class PortalSession implements AutoCloseable {
             b.env("JAVA_TOOL_OPTIONS", probe.javaToolOptions());
         }
         xvfb.environment().forEach(b::env);
+        this.policy = policy;
+        chromium.accept(this, b);
         browser = b.start();
         dialogs = new HostDialogs(xvfb, card == null ? SoftHsm2.PIN : card.pin());
         portal = portalOrigin + "/";

@@ -176,7 +176,8 @@ final class CmpMessages {
      */
     static void checkNonce(PKIHeader header, CmpTransactions.Transaction t, boolean confirmation) {
         byte[] recipNonce = octets(header.getRecipNonce());
-        byte[] expected = t.state == CmpTransactions.State.CONFIRMED && confirmation ? t.confirmNonce : t.requestNonce;
+        byte[] expected = t.state == CmpTransactions.State.CONFIRMED && confirmation ? t.confirmNonce
+                : t.pollNonce != null ? t.pollNonce : t.requestNonce;
         if (recipNonce == null || !Arrays.equals(recipNonce, expected)) {
             throw new HostException(ErrorCode.CMP_TRANSACTION_MISMATCH,
                     "the CA's answer does not carry the nonce of the host's last message (recipNonce)", Map.of("field", "message"));

@@ -35,6 +35,8 @@ public final class CmpTransactions {
         final PublicKey newKey;
         final byte[] requestNonce;
         byte[] confirmNonce;
+        /** The senderNonce of the last pollReq, once the CA asked to wait: its next answer must return it. */
+        byte[] pollNonce;
         State state = State.REQUESTED;
         /** Once installed: the certConf sent, kept so that the same kup again gives the same answer. */
         Object confirmed;

@@ -205,6 +205,92 @@ class CmpKeyUpdateTest {
     }
 
     /**
+     * Delayed delivery (RFC 9483 section 4.4) against OpenSSL's mock server told to make the client poll twice
+     * ({@code -poll_count 2}): the kup says waiting → the host, after the person confirms, gives a pollReq signed
+     * with the old key; the mock server verifies it and answers a pollRep (checkAfter), then the kup with the
+     * certificate, which is installed and confirmed as without polling. Nothing is written while waiting.
+     */
+    @Test
+    void waiting_theHostPollsWithPollReq_untilTheCaGivesTheCertificate_thenInstallsAndConfirms() throws Exception {
+        TokenFixture f = TokenFixture.withCertificate();
+        ScriptedUserInterface ui = new ScriptedUserInterface(f.token().pin());
+        try (InProcessHost host = new InProcessHost(ui, f.token())) {
+            InstallCertificateTest.Renewal r = InstallCertificateTest.startRenewal(host, f);
+            try (OpenSslCmpServer ca = server("poll", f, renewedFor(f, r.publicKey()), "-poll_count", "2", "-check_after", "1")) {
+                JsonNode kur = host.call("createKeyUpdateRequest", kurParams(r, f));
+                Map<String, Object> trust = Map.of("caCertificates", List.of(TestCa.pem(f.ca().issuing())));
+                String objects = f.token().objects();
+                byte[] answer = ca.post(der(kur.path("message")));
+                List<Integer> checkAfter = new ArrayList<>();
+                JsonNode outcome = null;
+                for (int i = 0; i < 5; i++) {
+                    Map<String, Object> params = new java.util.HashMap<>(trust);
+                    params.put("message", b64(answer));
+                    outcome = host.call("acceptCmpResponse", params);
+                    if (!outcome.path("waiting").asBoolean()) {
+                        break;
+                    }
+                    assertEquals(kur.path("transactionId").asText(), outcome.path("transactionId").asText());
+                    assertEquals("action.cmpPoll", ui.confirmations().getLast().action(), "the person confirmed the question");
+                    assertEquals(objects, f.token().objects(), "nothing written while waiting");
+                    checkAfter.add(outcome.path("checkAfter").isNumber() ? outcome.path("checkAfter").asInt() : null);
+                    PKIMessage pollReq = PKIMessage.getInstance(der(outcome.path("pollReq")));
+                    assertEquals(PKIBody.TYPE_POLL_REQ, pollReq.getBody().getType());
+                    answer = ca.post(der(outcome.path("pollReq")));
+                }
+                // OpenSSL 3.0 counts the first answer as a poll: waiting (kup, no checkAfter), one pollRep (checkAfter 1), then the kup
+                assertEquals(java.util.Arrays.asList(null, 1), checkAfter, ca.log());
+                assertTrue(outcome.path("installation").path("replaced").asBoolean(), outcome + "\n" + ca.log());
+                byte[] pkiConf = ca.post(der(outcome.path("certConf")));
+                assertEquals(PKIBody.TYPE_CONFIRM, PKIMessage.getInstance(pkiConf).getBody().getType(), ca.log());
+                Map<String, Object> closing = new java.util.HashMap<>(trust);
+                closing.put("message", b64(pkiConf));
+                assertTrue(host.call("acceptCmpResponse", closing).path("closed").asBoolean());
+            }
+        }
+    }
+
+    /**
+     * removeOldKey: the old certificate's key signs the certConf and is then removed, so the card ends as a
+     * non-CMP renewal with removeOldKey leaves it — the new certificate and its key, no key without a
+     * certificate (which the renewal helper would take for a pending renewal key). The window said so.
+     * Without it the old key stays, listed as a pending key.
+     */
+    @Test
+    void removeOldKey_theCertConfIsSignedThenTheOldKeyIsGone_noPendingKeyLeft() throws Exception {
+        for (boolean remove : List.of(true, false)) {
+            TokenFixture f = TokenFixture.withCertificate();
+            ScriptedUserInterface ui = new ScriptedUserInterface(f.token().pin());
+            try (InProcessHost host = new InProcessHost(ui, f.token())) {
+                InstallCertificateTest.Renewal r = InstallCertificateTest.startRenewal(host, f);
+                try (OpenSslCmpServer ca = server("remove-" + remove, f, renewedFor(f, r.publicKey()))) {
+                    JsonNode kur = host.call("createKeyUpdateRequest", kurParams(r, f));
+                    byte[] kup = ca.post(der(kur.path("message")));
+                    JsonNode installed = host.call("acceptCmpResponse", Map.of("message", b64(kup),
+                            "caCertificates", List.of(TestCa.pem(f.ca().issuing())), "removeOldKey", remove));
+                    assertEquals(remove, ui.confirmations().getLast().facts().stream().anyMatch(s -> s.contains("key is removed as well")),
+                            ui.confirmations().getLast().facts().toString());
+                    byte[] pkiConf = ca.post(der(installed.path("certConf")));
+                    assertEquals(PKIBody.TYPE_CONFIRM, PKIMessage.getInstance(pkiConf).getBody().getType(), "the old key signed the certConf: " + ca.log());
+                    assertTrue(host.call("acceptCmpResponse", Map.of("message", b64(pkiConf),
+                            "caCertificates", List.of(TestCa.pem(f.ca().issuing())))).path("closed").asBoolean());
+
+                    JsonNode listed = host.call("listCertificates", Map.of("token", r.tokenHandle()));
+                    if (remove) {
+                        assertFalse(installed.path("installation").path("oldKeyKept").asBoolean(true), installed.toString());
+                        assertEquals(0, listed.path("pendingKeys").size(), "no key without a certificate: " + listed);
+                    } else {
+                        assertTrue(installed.path("installation").path("oldKeyKept").isMissingNode(), installed.toString());
+                        assertEquals(1, listed.path("pendingKeys").size(), "the old key stays when not asked: " + listed);
+                    }
+                    assertEquals(1, listed.path("certificates").findValues("hasPrivateKey").stream().filter(JsonNode::asBoolean).count(),
+                            listed.toString());
+                }
+            }
+        }
+    }
+
+    /**
      * SoftHSM2 only: the failure is injected into the module's C_Sign (a card pulled at that moment is the
      * user's case; the card tests cover pulls elsewhere). The certificate is installed but the certConf is not
      * made; the same kup again writes nothing, asks to confirm, and gives a certConf the CA accepts.
@@ -255,7 +341,10 @@ class CmpKeyUpdateTest {
         }
     }
 
-    /** The CA's answers the host must refuse, each with the error it must give. */
+    /**
+     * The CA's answers the host must refuse, each with the error it must give. (A kup saying waiting is no
+     * longer refused: the host polls, see waiting_theHostPollsWithPollReq_….)
+     */
     enum BadAnswer {
         UNTRUSTED_PROTECTION(ErrorCode.CMP_PROTECTION_INVALID),
         WRONG_TRANSACTION_ID(ErrorCode.CMP_TRANSACTION_MISMATCH),
@@ -263,7 +352,6 @@ class CmpKeyUpdateTest {
         CERTIFICATE_FOR_ANOTHER_KEY(ErrorCode.CERTIFICATE_KEY_MISMATCH),
         REJECTION(ErrorCode.CMP_REJECTED),
         ERROR_MESSAGE(ErrorCode.CMP_REJECTED),
-        WAITING(ErrorCode.CMP_WAITING),
         GARBAGE_DER(ErrorCode.CMP_MESSAGE_INVALID),
         TRUNCATED(ErrorCode.CMP_MESSAGE_INVALID);
 
@@ -291,7 +379,6 @@ class CmpKeyUpdateTest {
             String[] serverOptions = switch (bad) {
                 case REJECTION -> new String[]{"-pkistatus", "2", "-failure", "2", "-statusstring", "Wniosek odrzucony przez operatora"};
                 case ERROR_MESSAGE -> new String[]{"-send_error"};
-                case WAITING -> new String[]{"-poll_count", "1", "-check_after", "1"};
                 default -> new String[0];
             };
             try (OpenSslCmpServer ca = server("bad-" + bad, f, rspCert, serverOptions)) {
