@@ -13,8 +13,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const src = process.argv[2] ?? join(root, "extension");
 const out = process.argv[3] ?? join(root, "installer", "target");
 
-/** Not part of the extension: its notes, its node tests, the page API a CA serves from its own site. */
-const EXCLUDED = new Set(["README.md", "test", "api", "node_modules"]);
+/**
+ * Not part of the extension: its notes, its node tests, the page API a CA serves from its own site, and the
+ * checks' tooling (npm packages, tsc and ESLint configs, the typings only tsc reads).
+ */
+const EXCLUDED = new Set(["README.md", "test", "api", "node_modules", "package.json", "package-lock.json",
+  "tsconfig.json", "tsconfig.api.json", "tsconfig.demo.json", "eslint.config.mjs", "types"]);
 
 function files(dir) {
   const found = [];

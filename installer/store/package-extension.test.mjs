@@ -67,6 +67,9 @@ test("two builds give the same bytes, entries sorted, every file the manifest na
     const names = [...files.keys()];
     assert.deepEqual(names, [...names].sort(), "sorted");
     assert.ok(!names.some((n) => n.startsWith("test/") || n.startsWith("api/") || n === "README.md"), names.join(" "));
+    // Nothing of the JS checks' tooling: no npm package, no tsc or ESLint config, no typings.
+    const tooling = /^(node_modules\/|types\/|package(-lock)?\.json$|tsconfig[.\w]*\.json$|eslint\.config\.mjs$|.*\.d\.ts$)/;
+    assert.deepEqual(names.filter((n) => tooling.test(n)), [], "tooling packed");
     const m = JSON.parse(files.get("manifest.json").toString("utf8"));
     const named = [...(m.background.scripts ?? [m.background.service_worker]), ...m.content_scripts.flatMap((c) => c.js),
       m.action.default_popup, ...Object.values(m.icons), ...Object.values(m.action.default_icon),
