@@ -37,8 +37,8 @@ function files(dir) {
  * service worker, ignores `background.scripts`. Firefox ignores `background.service_worker` (addons-linter
  * warns), does not know `key` or `minimum_chrome_version`, and AMO requires
  * `browser_specific_settings.gecko.data_collection_permissions` for new add-ons: CardBridge sends nothing
- * off the computer (its only peer is the local host), so "none" — which Firefox knows from 140 on, hence
- * the xpi's strict_min_version (ESR 140 and every Firefox since).
+ * off the computer (its only peer is the local host), so "none" — which Firefox knows from 140 on: the
+ * source manifest's strict_min_version is 140 for that reason, and a lower one is refused here.
  */
 export function manifestFor(store, manifest) {
   const m = structuredClone(manifest);
@@ -50,7 +50,9 @@ export function manifestFor(store, manifest) {
     delete m.minimum_chrome_version;
     delete m.background.service_worker;
     const gecko = m.browser_specific_settings.gecko;
-    gecko.strict_min_version = "140.0";
+    if (!(parseFloat(gecko.strict_min_version) >= 140)) {
+      throw new Error(`manifest.json: gecko.strict_min_version ${gecko.strict_min_version} is below 140, the first Firefox that knows data_collection_permissions`);
+    }
     gecko.data_collection_permissions = { required: ["none"] };
     // Firefox for Android has no native messaging, so CardBridge is not offered there (AMO: leave
     // "Firefox for Android" unticked); this only states the Android version that knows the key above,
