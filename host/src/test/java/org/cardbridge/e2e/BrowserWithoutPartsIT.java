@@ -67,7 +67,7 @@ class BrowserWithoutPartsIT {
             browser.driver().get("chrome-extension://" + ExtensionIds.CHROME + "/popup/popup.html");
             String text = new PageApi(browser.driver()).await(
                     "const e = document.getElementById('host-missing'); return e && e.innerText", Duration.ofSeconds(20)).asText();
-            BrowserPopupIT.screenshot(browser, "popup-host-missing");
+            browser.screenshot("popup-host-missing");
             assertTrue(text.startsWith("One part of CardBridge is missing on this computer"), text);
             assertTrue(text.contains("The program is not installed, or it cannot start."), text);
             assertTrue(text.contains("Get the CardBridge program from your certification authority's website"), text);
@@ -94,7 +94,7 @@ class BrowserWithoutPartsIT {
             browser.driver().get("chrome-extension://" + ExtensionIds.CHROME + "/popup/popup.html");
             String text = new PageApi(browser.driver()).await(
                     "const e = document.getElementById('problem'); return e && e.innerText", Duration.ofSeconds(40)).asText();
-            BrowserPopupIT.screenshot(browser, "popup-no-pcscd");
+            browser.screenshot("popup-no-pcscd");
             assertTrue(text.startsWith("The card reader service of this computer is not running"), text);
             assertTrue(text.contains("Ask whoever looks after your computer to install and start it; then click Refresh."), text);
             String details = String.valueOf(((org.openqa.selenium.JavascriptExecutor) browser.driver()).executeScript(
