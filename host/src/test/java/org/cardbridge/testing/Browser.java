@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -50,17 +51,30 @@ public interface Browser extends AutoCloseable {
          * which the extension's texts and the host's windows follow.
          */
         public Browser start(Map<String, String> env, String language) {
+            return start(env, language, List.of());
+        }
+
+        /**
+         * As {@link #start(Map, String)}, with {@code loopbackNames} (e.g. {@code outside.example}) resolving
+         * to 127.0.0.1 and the test servers' self-signed certificates accepted, so a page can have an
+         * https origin other than localhost.
+         */
+        public Browser start(Map<String, String> env, String language, List<String> loopbackNames) {
             requireInstalled();
             if (this == CHROMIUM) {
                 ChromiumBrowser.Builder b = ChromiumBrowser.builder()
                         // The UI language (chrome.i18n.getUILanguage): --lang in headless Chromium, LANGUAGE elsewhere.
                         .env("LANGUAGE", language.replace('-', '_'))
                         .arg("--lang=" + language);
+                if (!loopbackNames.isEmpty()) {
+                    b.hostResolverRules(String.join(",", loopbackNames.stream().map(n -> "MAP " + n + " 127.0.0.1").toList()))
+                            .arg("--ignore-certificate-errors");
+                }
                 env.forEach(b::env);
                 return b.start();
             }
             try {
-                FirefoxBrowser firefox = new FirefoxBrowser(env, language);
+                FirefoxBrowser firefox = new FirefoxBrowser(env, language, loopbackNames);
                 firefox.installExtension(ChromiumBrowser.extensionDir());
                 return firefox;
             } catch (IOException e) {

@@ -66,7 +66,7 @@ public final class FirefoxBrowser implements Browser {
     }
 
     public FirefoxBrowser(Map<String, String> env) throws IOException, InterruptedException {
-        this(env, null);
+        this(env, null, List.of());
     }
 
     /**
@@ -75,13 +75,23 @@ public final class FirefoxBrowser implements Browser {
      * ({@code firefox-esr-l10n-pl}, .ci/setup.sh installs it), else Firefox stays in English.
      */
     public FirefoxBrowser(Map<String, String> env, String language) throws IOException, InterruptedException {
+        this(env, language, List.of());
+    }
+
+    /**
+     * {@code loopbackNames} (e.g. {@code outside.example}) resolve to the loopback address
+     * ({@code network.dns.localDomains}) and the session accepts the test servers' self-signed certificates.
+     */
+    public FirefoxBrowser(Map<String, String> env, String language, List<String> loopbackNames) throws IOException, InterruptedException {
         root = Files.createTempDirectory("cb-firefox-");
         Path profile = Files.createDirectories(root.resolve("profile"));
         Path home = Files.createDirectories(root.resolve("home"));
         Files.writeString(profile.resolve("user.js"), PREFS + (language == null ? "" : """
                 user_pref("intl.locale.requested", "%s");
                 user_pref("intl.accept_languages", "%s");
-                """.formatted(language, language)));
+                """.formatted(language, language)) + (loopbackNames.isEmpty() ? "" : """
+                user_pref("network.dns.localDomains", "%s");
+                """.formatted(String.join(",", loopbackNames))));
         Path hosts = Files.createDirectories(home.resolve(".mozilla/native-messaging-hosts"));
         Files.writeString(hosts.resolve(ChromiumBrowser.HOST_NAME + ".json"), """
                 {"name": "%s", "description": "CardBridge native-messaging host (test)", "path": "%s",
@@ -115,6 +125,19 @@ public final class FirefoxBrowser implements Browser {
         JsonNode session = command("WebDriver:NewSession", Map.of("capabilities", Map.of()));
         sessionId = session.path("sessionId").asText();
         capabilities = session.path("capabilities");
+        if (!loopbackNames.isEmpty()) {
+            // What WebDriver's acceptInsecureCerts does inside Firefox (this Marionette, spoken to directly,
+            // leaves that capability false): the test servers' self-signed certificates pass.
+            command("Marionette:SetContext", Map.of("value", "chrome"));
+            try {
+                command("WebDriver:ExecuteScript", Map.of("args", List.of(), "script", """
+                        Cc["@mozilla.org/security/certoverride;1"].getService(Ci.nsICertOverrideService)
+                          .setDisableAllSecurityChecksAndLetAttackersInterceptMyData(true);
+                        """));
+            } finally {
+                command("Marionette:SetContext", Map.of("value", "content"));
+            }
+        }
         command("WebDriver:SetTimeouts", Map.of("script", 90_000));
     }
 

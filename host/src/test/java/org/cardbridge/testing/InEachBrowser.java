@@ -27,8 +27,8 @@ import java.util.stream.Stream;
 @ArgumentsSource(InEachBrowser.Kinds.class)
 public @interface InEachBrowser {
 
-    /** This test does not run in {@link #value()}, {@link #because()}: the reason, in the code. */
-    @Target(ElementType.METHOD)
+    /** This test (or class) does not run in {@link #value()}, {@link #because()}: the reason, in the code. */
+    @Target({ElementType.METHOD, ElementType.TYPE})
     @Retention(RetentionPolicy.RUNTIME)
     @Repeatable(NotInAll.class)
     @interface NotIn {
@@ -37,17 +37,21 @@ public @interface InEachBrowser {
         String because();
     }
 
-    @Target(ElementType.METHOD)
+    @Target({ElementType.METHOD, ElementType.TYPE})
     @Retention(RetentionPolicy.RUNTIME)
     @interface NotInAll {
         NotIn[] value();
     }
 
-    /** Every browser kind but those the test method excludes with {@link NotIn}. */
+    /**
+     * Every browser kind but those the test method (or, for a {@code @ParameterizedClass}, the class)
+     * excludes with {@link NotIn}.
+     */
     final class Kinds implements ArgumentsProvider {
         @Override
         public Stream<? extends Arguments> provideArguments(ParameterDeclarations parameters, ExtensionContext context) {
-            NotIn[] excluded = context.getRequiredTestMethod().getAnnotationsByType(NotIn.class);
+            NotIn[] excluded = context.getTestMethod().map(m -> m.getAnnotationsByType(NotIn.class))
+                    .orElseGet(() -> context.getRequiredTestClass().getAnnotationsByType(NotIn.class));
             return Arrays.stream(Browser.Kind.values())
                     .filter(k -> Arrays.stream(excluded).noneMatch(n -> n.value() == k))
                     .map(Arguments::of);
