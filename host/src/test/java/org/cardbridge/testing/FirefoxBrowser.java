@@ -155,6 +155,12 @@ public final class FirefoxBrowser implements Browser {
         return driver;
     }
 
+    /** The whole page, not only the part scrolled to (Marionette's full screenshot), as PNG bytes. */
+    public byte[] fullPageScreenshot() throws IOException {
+        return java.util.Base64.getDecoder().decode(
+                command("WebDriver:TakeScreenshot", Map.of("full", true, "hash", false)).path("value").asText());
+    }
+
     /** Installs the unpacked extension as a temporary add-on; returns its id. */
     public String installExtension(Path dir) throws IOException {
         return command("Addon:Install", Map.of("path", dir.toString(), "temporary", true)).path("value").asText();

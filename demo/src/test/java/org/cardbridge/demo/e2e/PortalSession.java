@@ -6,13 +6,15 @@ import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.cardbridge.demo.DemoCa;
 import org.cardbridge.demo.RenewalService;
-import org.cardbridge.testing.ChromiumBrowser;
+import org.cardbridge.testing.Browser;
+import org.cardbridge.testing.FirefoxBrowser;
 import org.cardbridge.testing.SoftHsm2;
 import org.cardbridge.testing.Xvfb;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.remote.RemoteWebDriver;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +42,7 @@ final class PortalSession implements AutoCloseable {
     final SoftHsm2 store;
     final X509Certificate oldCertificate;
     final KeyPair oldKey;
-    final ChromiumBrowser browser;
+    final Browser browser;
     final HostDialogs dialogs;
     final String portal;
     final String origin;
@@ -59,6 +61,11 @@ final class PortalSession implements AutoCloseable {
 
     /** @param left the old certificate's remaining validity on the CA's clock (negative: expired) */
     PortalSession(Path dir, Xvfb xvfb, DemoCa ca, String portalOrigin, Duration left) throws Exception {
+        this(Browser.Kind.CHROMIUM, dir, xvfb, ca, portalOrigin, left);
+    }
+
+    /** @param kind the browser the person uses (Chromium, or firefox-esr: FirefoxMinimalPageIT) */
+    PortalSession(Browser.Kind kind, Path dir, Xvfb xvfb, DemoCa ca, String portalOrigin, Duration left) throws Exception {
         origin = portalOrigin;
         store = SoftHsm2.create(dir.resolve("softhsm"), List.of(CARD_LABEL));
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
@@ -73,17 +80,22 @@ final class PortalSession implements AutoCloseable {
                 "origins", List.of(Map.of("origin", portalOrigin, "allow", List.of("read", "sign", "enroll"))),
                 "modules", List.of(SoftHsm2.MODULE),
                 "dialogTimeoutSeconds", 60)));
-        ChromiumBrowser.Builder b = ChromiumBrowser.builder()
-                .env("CARDBRIDGE_POLICY", policy.toString())
-                .env("CARDBRIDGE_STATE_DIR", dir.resolve("host-state").toString());
-        store.environment().forEach(b::env);
-        xvfb.environment().forEach(b::env);
-        browser = b.start();
+        Map<String, String> env = new java.util.HashMap<>(Map.of(
+                "CARDBRIDGE_POLICY", policy.toString(),
+                "CARDBRIDGE_STATE_DIR", dir.resolve("host-state").toString()));
+        env.putAll(store.environment());
+        env.putAll(xvfb.environment());
+        browser = kind.start(env, "en-GB");
         dialogs = HostDialogs.demoPin(xvfb);
         portal = portalOrigin + "/";
     }
 
+    /** Chromium's driver, for what only Chromium has (CDP); {@link #web()} for what both browsers do. */
     ChromeDriver driver() {
+        return (ChromeDriver) browser.driver();
+    }
+
+    RemoteWebDriver web() {
         return browser.driver();
     }
 
@@ -91,7 +103,7 @@ final class PortalSession implements AutoCloseable {
     Object js(String script, Object... args) {
         lock.lock();
         try {
-            return ((JavascriptExecutor) driver()).executeScript(script, args);
+            return ((JavascriptExecutor) web()).executeScript(script, args);
         } finally {
             lock.unlock();
         }
@@ -153,12 +165,16 @@ final class PortalSession implements AutoCloseable {
         byte[] png;
         lock.lock();
         try {
+            if (browser instanceof FirefoxBrowser firefox) {
+                png = firefox.fullPageScreenshot();
+            } else {
             @SuppressWarnings("unchecked")
             List<Number> size = (List<Number>) ((JavascriptExecutor) driver()).executeScript(
                     "return [document.documentElement.scrollWidth, document.documentElement.scrollHeight]");
             Map<String, Object> shot = driver().executeCdpCommand("Page.captureScreenshot", Map.of("format", "png", "captureBeyondViewport", true,
                     "clip", Map.of("x", 0, "y", 0, "width", size.get(0).intValue(), "height", size.get(1).intValue(), "scale", 1)));
             png = java.util.Base64.getDecoder().decode((String) shot.get("data"));
+            }
         } finally {
             lock.unlock();
         }
@@ -167,26 +183,26 @@ final class PortalSession implements AutoCloseable {
     }
 
     void open(String query) {
-        driver().get(portal + query);
+        web().get(portal + query);
         awaitState("ready", Duration.ofSeconds(20));
     }
 
     void click(String id) {
-        driver().findElement(By.id(id)).click();
+        web().findElement(By.id(id)).click();
     }
 
     void type(String id, String text) {
-        WebElement e = driver().findElement(By.id(id));
+        WebElement e = web().findElement(By.id(id));
         e.clear();
         e.sendKeys(text);
     }
 
     String text(String id) {
-        return driver().findElement(By.id(id)).getText();
+        return web().findElement(By.id(id)).getText();
     }
 
     String messageCode() {
-        return driver().findElement(By.id("message")).getAttribute("data-code");
+        return web().findElement(By.id("message")).getAttribute("data-code");
     }
 
     /** Waits for {@code body[data-state]} to become {@code state}; fails early, with the page's message, on "error". */
@@ -212,7 +228,7 @@ final class PortalSession implements AutoCloseable {
         Object raw;
         lock.lock();
         try {
-            raw = ((JavascriptExecutor) driver()).executeAsyncScript("""
+            raw = ((JavascriptExecutor) web()).executeAsyncScript("""
                 const done = arguments[arguments.length - 1];
                 import("/cardbridge/cardbridge.js").then(async (cb) => {
                   const { tokens } = await cb.listTokens();
@@ -234,7 +250,7 @@ final class PortalSession implements AutoCloseable {
         Object raw;
         lock.lock();
         try {
-            raw = ((JavascriptExecutor) driver()).executeAsyncScript("""
+            raw = ((JavascriptExecutor) web()).executeAsyncScript("""
                 const [handle, data, done] = arguments;
                 import("/cardbridge/cardbridge.js").then(async (cb) => {
                   const r = await cb.sign({ certificate: handle, data, format: "cms", detached: true, description: "key check" });
