@@ -12,6 +12,8 @@ CB_PACKAGES="softhsm2 opensc pcscd openssl curl iproute2 pcsc-tools libpcsclite1
 # GLib for SandboxLaunchIT (the host started as xdg-desktop-portal and xdg-native-messaging-proxy start it);
 # unzip for installer/build-extension.sh's check of the store packages.
 CB_PACKAGES="$CB_PACKAGES python3-gi gir1.2-glib-2.0 unzip"
+# Firefox's Polish UI (its langpack), so the browser tests see the extension's Polish texts in Firefox too.
+CB_PACKAGES="$CB_PACKAGES firefox-esr-l10n-pl"
 
 cb_install_packages() {
   local missing=""

@@ -7,6 +7,7 @@
   const FROM_PAGE = "cardbridge-page";
   const FROM_EXTENSION = "cardbridge-extension";
   const version = api.runtime.getManifest().version;
+  /** @type {chrome.runtime.Port | null} */
   let port = null;
   // Requests sent and not answered yet: if the background goes away they are failed here.
   let inFlight = new Set();

@@ -78,10 +78,13 @@ const FROM_PAGE = "cardbridge-page";
 const FROM_EXTENSION = "cardbridge-extension";
 
 export class CardBridgeError extends Error {
+  /** @type {{url: string, text: string} | undefined} where to get CardBridge, on a "missing" error (withInstallLink) */
+  install;
+
   /**
    * @param {string} code one of ErrorCode
    * @param {string} message for the developer (user-facing texts are the page's job, keyed by code)
-   * @param {object} [details] what the host or extension added (never secrets)
+   * @param {Record<string, any>} [details] what the host or extension added (never secrets)
    */
   constructor(code, message, details = {}) {
     super(message);
@@ -117,7 +120,7 @@ function newId() {
  * Builds a client bound to one window. The module's own functions use one built lazily on
  * `globalThis`; tests (and pages with several frames) may build their own.
  *
- * @param {{window: Window, ackTimeoutMs?: number, statusTimeoutMs?: number, now?: () => number, install?: InstallLinkOption, lang?: string}} env
+ * @param {{window: Window, ackTimeoutMs?: number, statusTimeoutMs?: number, now?: () => number, install?: import("./cardbridge.js").InstallLinkOption, lang?: string}} env
  */
 export function createClient(env) {
   const win = env.window;
@@ -134,6 +137,7 @@ export function createClient(env) {
   let restartWatchLater = false;
   let listening = false;
   let extensionVersion = null;
+  /** @type {Promise<any> | null} */
   let compatible = null; // cached status promise once a hello succeeded
 
   function listen() {
@@ -316,12 +320,13 @@ export function createClient(env) {
         throw e;
       });
     }
-    if (!signal) return compatible;
+    const shared = compatible;
+    if (!signal) return shared;
     return new Promise((resolve, reject) => {
       const onAbort = () =>
         reject(new CardBridgeError("REQUEST_CANCELLED", "the request was aborted by the page", { op: name }));
       signal.addEventListener("abort", onAbort, { once: true });
-      compatible.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+      shared.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
     });
   }
 
@@ -417,6 +422,7 @@ export function createClient(env) {
 }
 
 /** What `configure` set for the module's own client: the install link and its language. */
+/** @type {{install: import("./cardbridge.js").InstallLinkOption | undefined, lang: string | undefined}} */
 const pageDefaults = { install: undefined, lang: undefined };
 
 /**
@@ -424,11 +430,13 @@ const pageDefaults = { install: undefined, lang: undefined };
  * extension or host (`EXTENSION_UNAVAILABLE`, `NATIVE_UNAVAILABLE`) send the person (`error.install`);
  * `text` may be a string or `{pl, en}`; `lang` picks from it.
  */
+/** @param {{install?: import("./cardbridge.js").InstallLinkOption, lang?: string}} [settings] */
 export function configure({ install, lang } = {}) {
   if (install !== undefined) pageDefaults.install = install;
   if (lang !== undefined) pageDefaults.lang = lang;
 }
 
+/** @type {ReturnType<typeof createClient> | null} */
 let defaultClient = null;
 function client() {
   defaultClient ??= createClient({ window: globalThis.window });
@@ -544,6 +552,7 @@ export function caEndpoints(base, options = {}) {
       body: JSON.stringify({ ...body, ...(options.extra?.() ?? {}) }),
       ...(options.timeout ? { signal: AbortSignal.timeout(options.timeout) } : {}),
     });
+    /** @type {any} */
     let json = null;
     try {
       json = await res.json();
@@ -696,6 +705,7 @@ export function createRenewal(options) {
   /** What the journey knows; everything in it came from the card or the CA during this visit. */
   let known = {};
   let state = Object.freeze({ name: "idle", next: ["read"], error: null });
+  /** @type {Readonly<{name: string, since: number}> | null} */
   let activity = null;
   let busy = false;
 
@@ -918,6 +928,7 @@ export function createRenewal(options) {
     }
 
     // Which certificate is this CA's, and may it be renewed online? Decided before the card is touched.
+    /** @type {{code: string, message: string} | null} */
     let refusal = null;
     for (const c of users.filter((x) => Date.parse(x.notAfter) > now())) {
       const answer = await askCa("check", { certificate: c.certificate });
@@ -1026,6 +1037,7 @@ export function createRenewal(options) {
 
   async function installNow() {
     const answer = known.answer;
+    /** @type {Date | null} */
     let notBefore = null;
     try {
       notBefore = certificateFacts(answer.certificate).notBefore;

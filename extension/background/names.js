@@ -116,6 +116,7 @@ export function formatDate(iso, locale) {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso ?? "");
   const tag = String(locale ?? "").replace(/_/g, "-");
+  /** @type {Intl.DateTimeFormatOptions} */
   const options = { day: "numeric", month: "short", year: "numeric" };
   for (const l of [tag, tag.split("-")[0], "en-GB"]) {
     try {

@@ -10,6 +10,7 @@ export const HOST_NAME = "org.cardbridge.host";
  * There is no project-wide download page to default to: without a setting `url` is null and the popup
  * says, in plain words, where such a program comes from.
  */
+/** @type {{url: string | null, text: string | null}} */
 export const installInfo = { url: null, text: null };
 
 let installInfoPending = null;
@@ -30,6 +31,7 @@ export function installInfoLoading(promise) {
 
 /** Takes the managed settings: an https URL and a short text; anything else is ignored. */
 export function setInstallInfo(managed) {
+  /** @type {string | null} */
   let url = null;
   try {
     const u = new URL(String(managed?.installUrl ?? ""));
@@ -153,11 +155,12 @@ let sessionCounter = 0;
 export class NativeSession {
   /**
    * @param {object} deps
-   * @param {object} deps.runtime the browser's runtime API (connectNative, lastError)
+   * @param {import("../types/browser.js").Runtime} deps.runtime the browser's runtime API (connectNative, lastError)
    * @param {string} deps.origin stamped on every request: from the browser's sender data, never the page
    * @param {string} deps.lang "pl" or "en", for the host's dialogs
    * @param {(event: string, data: object) => void} [deps.onEvent]
    * @param {(reason: string) => void} [deps.onClose] once, when the connection ends for any reason
+   * @param {string} [deps.hostName] the native host's name (tests start another)
    */
   constructor({ runtime, origin, lang, onEvent, onClose, hostName = HOST_NAME }) {
     this.runtime = runtime;
@@ -178,6 +181,9 @@ export class NativeSession {
   /**
    * Sends one request; the answer (`{result}` or `{error}`) goes to onResponse exactly once — at once, before
    * this returns, when the session is closed or the request is past the host's limits.
+   * @param {string} op
+   * @param {object} params
+   * @param {{onResponse: (answer: any) => void, onProgress?: (progress: any) => void, lang?: string}} handlers
    * @returns {string} the id the host sees (the page's own id never reaches the host)
    */
   send(op, params, { onProgress, onResponse, lang }) {

@@ -102,11 +102,11 @@ function errorResponse(id, code, message, details = {}) {
 export class Router {
   /**
    * @param {object} deps
-   * @param {object} deps.runtime  runtime API: id, getURL, onConnect, connectNative, lastError
-   * @param {object} [deps.tabs]   tabs API (onRemoved); optional in tests
-   * @param {object} [deps.i18n]   for the dialog language
+   * @param {import("../types/browser.js").Runtime} deps.runtime  runtime API: id, getURL, onConnect, connectNative, lastError
+   * @param {import("../types/browser.js").Tabs} [deps.tabs]   tabs API (onRemoved); optional in tests
+   * @param {import("../types/browser.js").I18n} [deps.i18n]   for the dialog language
    * @param {number} [deps.graceMs] how long a session outlives its last frame
-   * @param {object} [deps.timers] {setTimeout, clearTimeout}
+   * @param {import("../types/browser.js").Timers} [deps.timers] {setTimeout, clearTimeout}
    * @param {(origin: string, handlers: object) => NativeSession} [deps.openSession]
    */
   constructor({ runtime, tabs, i18n, graceMs = 10000, timers = globalThis, openSession }) {
@@ -240,6 +240,12 @@ export class Router {
    * Sends a frame's request to the host. `after` sees the answer before the frame does. A request not
    * `cancellable` is left out of the frame's open requests: a subscribe other frames wait on is the
    * session's, not the frame's, so the frame leaving must not cancel it (its unsubscribe undoes it).
+   * @param {any} frame
+   * @param {any} session
+   * @param {string} id
+   * @param {string} op
+   * @param {object} params
+   * @param {{after?: (answer: any) => void, cancellable?: boolean, lang?: string}} [options]
    */
   forward(frame, session, id, op, params, { after, cancellable = true, lang } = {}) {
     let answered = false;
@@ -304,6 +310,7 @@ export class Router {
     }
     // A new watch on the host reports everything present again.
     session.present = emptyPresent();
+    /** @type {{waiters: {frame: any, id: string}[]}} */
     const start = { waiters: [] };
     session.starting = start;
     session.watching = true;

@@ -35,6 +35,7 @@ function sameUsage(a, b) {
  * key on the card, starting later and ending later. The latest such one, or null.
  */
 export function successorOf(cert, all) {
+  /** @type {any} */
   let best = null;
   for (const s of all) {
     if (s === cert || s.hasPrivateKey === false || s.subject !== cert.subject || !sameUsage(s, cert)) continue;
@@ -141,12 +142,12 @@ export function badgeFor(state) {
 export class CardWatch {
   /**
    * @param {object} deps
-   * @param {(origin: string, handlers: object) => object} deps.openSession a NativeSession factory
-   * @param {object} [deps.action]  browser action API (badge)
-   * @param {object} [deps.storage] storage.local-like {get, set}
-   * @param {object} [deps.i18n] for the action's title (getMessage, getUILanguage)
+   * @param {(origin: string, handlers: object) => import("./native.js").NativeSession} deps.openSession a NativeSession factory
+   * @param {import("../types/browser.js").Action} [deps.action]  browser action API (badge)
+   * @param {import("../types/browser.js").StorageArea} [deps.storage] storage.local-like {get, set}
+   * @param {import("../types/browser.js").I18n} [deps.i18n] for the action's title (getMessage, getUILanguage)
    * @param {() => number} [deps.now]
-   * @param {object} [deps.timers]
+   * @param {import("../types/browser.js").Timers} [deps.timers]
    */
   constructor({ openSession, action, storage, i18n, now = Date.now, timers = globalThis }) {
     this.openSession = openSession;
@@ -156,6 +157,7 @@ export class CardWatch {
     this.now = now;
     this.timers = timers;
     this.session = null;
+    /** @type {{watch: boolean, expiryDays: number}} */
     this.settings = { ...DEFAULT_SETTINGS };
     this.state = { status: "starting" };
     this.listeners = new Set();

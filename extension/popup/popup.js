@@ -7,7 +7,9 @@ import { formatDate } from "../background/names.js";
 
 const api = globalThis.browser ?? globalThis.chrome;
 const t = (key, ...subs) => api.i18n.getMessage(key, subs.map(String)) || key;
-const $ = (id) => document.getElementById(id);
+/** An element of popup.html (always there: the page is ours). @returns {HTMLElement} */
+const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+/** @typedef {HTMLFormElement & {watch: HTMLInputElement, expiryDays: HTMLInputElement}} SettingsForm */
 
 function el(tag, props = {}, ...children) {
   const e = document.createElement(tag);
@@ -185,7 +187,7 @@ function renderCards(state) {
 }
 
 function renderSettings(state) {
-  const form = $("settings-form");
+  const form = /** @type {SettingsForm} */ ($("settings-form"));
   if (!state.settings || form.dataset.touched) return;
   form.watch.checked = state.settings.watch;
   form.expiryDays.value = state.settings.expiryDays;
@@ -199,7 +201,7 @@ function render(state) {
   renderSettings(state);
 }
 
-for (const e of document.querySelectorAll("[data-i18n]")) e.textContent = t(e.dataset.i18n);
+for (const e of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[data-i18n]"))) e.textContent = t(e.dataset.i18n);
 document.documentElement.lang = api.i18n.getMessage("lang") || api.i18n.getUILanguage();
 
 const port = api.runtime.connect({ name: "cardbridge-popup" });
@@ -209,7 +211,7 @@ port.onMessage.addListener((msg) => {
 port.postMessage({ type: "get" });
 port.postMessage({ type: "refresh" });
 $("refresh").addEventListener("click", () => port.postMessage({ type: "refresh" }));
-const form = $("settings-form");
+const form = /** @type {SettingsForm} */ ($("settings-form"));
 form.addEventListener("input", () => (form.dataset.touched = "1"));
 form.addEventListener("submit", (e) => {
   e.preventDefault();

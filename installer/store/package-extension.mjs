@@ -13,8 +13,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const src = process.argv[2] ?? join(root, "extension");
 const out = process.argv[3] ?? join(root, "installer", "target");
 
-/** Not part of the extension: its notes, its node tests, the page API a CA serves from its own site. */
-const EXCLUDED = new Set(["README.md", "test", "api", "node_modules"]);
+/**
+ * Not part of the extension: its notes, its node tests, the page API a CA serves from its own site, and the
+ * checks' tooling (npm packages, tsc and ESLint configs, the typings only tsc reads).
+ */
+const EXCLUDED = new Set(["README.md", "test", "api", "node_modules", "package.json", "package-lock.json",
+  "tsconfig.json", "tsconfig.api.json", "tsconfig.demo.json", "eslint.config.mjs", "types"]);
 
 function files(dir) {
   const found = [];
@@ -33,8 +37,8 @@ function files(dir) {
  * service worker, ignores `background.scripts`. Firefox ignores `background.service_worker` (addons-linter
  * warns), does not know `key` or `minimum_chrome_version`, and AMO requires
  * `browser_specific_settings.gecko.data_collection_permissions` for new add-ons: CardBridge sends nothing
- * off the computer (its only peer is the local host), so "none" — which Firefox knows from 140 on, hence
- * the xpi's strict_min_version (ESR 140 and every Firefox since).
+ * off the computer (its only peer is the local host), so "none" — which Firefox knows from 140 on: the
+ * source manifest's strict_min_version is 140 for that reason, and a lower one is refused here.
  */
 export function manifestFor(store, manifest) {
   const m = structuredClone(manifest);
@@ -46,7 +50,9 @@ export function manifestFor(store, manifest) {
     delete m.minimum_chrome_version;
     delete m.background.service_worker;
     const gecko = m.browser_specific_settings.gecko;
-    gecko.strict_min_version = "140.0";
+    if (!(parseFloat(gecko.strict_min_version) >= 140)) {
+      throw new Error(`manifest.json: gecko.strict_min_version ${gecko.strict_min_version} is below 140, the first Firefox that knows data_collection_permissions`);
+    }
     gecko.data_collection_permissions = { required: ["none"] };
     // Firefox for Android has no native messaging, so CardBridge is not offered there (AMO: leave
     // "Firefox for Android" unticked); this only states the Android version that knows the key above,

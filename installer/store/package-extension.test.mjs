@@ -54,6 +54,8 @@ test("the Firefox manifest has the add-on id, declares no data collection, and o
   assert.deepEqual(m.background, { scripts: ["background.js"], type: "module" });
   assert.equal(m.browser_specific_settings.gecko.id, source.browser_specific_settings.gecko.id);
   assert.deepEqual(m.browser_specific_settings.gecko.data_collection_permissions, { required: ["none"] });
+  // One minimum Firefox for the unpacked extension and the xpi: the source's, which is 140.
+  assert.equal(m.browser_specific_settings.gecko.strict_min_version, source.browser_specific_settings.gecko.strict_min_version);
   assert.deepEqual(m.permissions, source.permissions);
   assert.deepEqual(m.content_scripts, source.content_scripts);
 });
@@ -67,6 +69,9 @@ test("two builds give the same bytes, entries sorted, every file the manifest na
     const names = [...files.keys()];
     assert.deepEqual(names, [...names].sort(), "sorted");
     assert.ok(!names.some((n) => n.startsWith("test/") || n.startsWith("api/") || n === "README.md"), names.join(" "));
+    // Nothing of the JS checks' tooling: no npm package, no tsc or ESLint config, no typings.
+    const tooling = /^(node_modules\/|types\/|package(-lock)?\.json$|tsconfig[.\w]*\.json$|eslint\.config\.mjs$|.*\.d\.ts$)/;
+    assert.deepEqual(names.filter((n) => tooling.test(n)), [], "tooling packed");
     const m = JSON.parse(files.get("manifest.json").toString("utf8"));
     const named = [...(m.background.scripts ?? [m.background.service_worker]), ...m.content_scripts.flatMap((c) => c.js),
       m.action.default_popup, ...Object.values(m.icons), ...Object.values(m.action.default_icon),
@@ -81,4 +86,10 @@ test("two builds give the same bytes, entries sorted, every file the manifest na
       }
     }
   }
+});
+
+test("a manifest naming a Firefox older than 140 is refused: that Firefox does not know data_collection_permissions", () => {
+  const old = structuredClone(source);
+  old.browser_specific_settings.gecko.strict_min_version = "128.0";
+  assert.throws(() => manifestFor("firefox", old), /below 140/);
 });

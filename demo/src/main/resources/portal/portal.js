@@ -15,6 +15,7 @@ const query = new URLSearchParams(location.search);
 const CA_TIMEOUT_MS = Number(query.get("caTimeout")) || 30000;
 let lang = query.get("lang") || localStorage.getItem("cardbridge-demo-lang") || (navigator.language?.startsWith("pl") ? "pl" : "en");
 
+/** One of the page's own elements (an input, a link, a section: any, as the page knows which). @returns {any} */
 const $ = (id) => document.getElementById(id);
 
 function t(key, vars = {}) {
@@ -165,7 +166,7 @@ const STEPS = ["card", "form", "key", "application", "install"];
 function step(name) {
   const at = STEPS.indexOf(name);
   document.querySelectorAll("#steps li").forEach((li) => {
-    const i = STEPS.indexOf(li.dataset.step);
+    const i = STEPS.indexOf(/** @type {HTMLElement} */ (li).dataset.step);
     li.classList.toggle("current", i === at);
     li.classList.toggle("done", i < at);
     li.toggleAttribute("aria-current", i === at);
@@ -311,7 +312,7 @@ function details() {
   if (!code) throw new PageError("error.codeRequired");
   const pok = $("pok").value.trim();
   if (!pok) throw new PageError("error.pokRequired");
-  return { code, pok, validity: document.querySelector("input[name=validity]:checked").value };
+  return { code, pok, validity: /** @type {HTMLInputElement} */ (document.querySelector("input[name=validity]:checked")).value };
 }
 
 // --- the card as it is now ------------------------------------------------------------------------------
@@ -487,7 +488,7 @@ function setLang(l) {
   lang = l;
   localStorage.setItem("cardbridge-demo-lang", l);
   document.documentElement.lang = lang;
-  document.querySelectorAll("[data-t]").forEach((el) => (el.textContent = t(el.dataset.t)));
+  /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[data-t]")).forEach((el) => (el.textContent = t(el.dataset.t)));
   if (renewal.state.name !== "idle") render(renewal.state);
 }
 

@@ -42,7 +42,7 @@ const T = {
     CA_OUTCOME_UNKNOWN: "Brak odpowiedzi CA.", OTHER: "Coś poszło nie tak ({code}). Obecny certyfikat działa.",
   },
 }[lang];
-const $ = (id) => document.getElementById(id);
+const $ = (id) => /** @type {any} */ (document.getElementById(id));
 const date = (iso) => new Date(iso).toLocaleString(lang, { dateStyle: "long", timeStyle: "short" });
 let ticker;
 function showActivity(a) {
@@ -68,12 +68,12 @@ function show(s) {
 
 function run(action) {
   document.querySelectorAll("button").forEach((b) => (b.disabled = true));
-  const details = { code: $("code").value.trim(), pok: "ZETOSERWIS", validity: document.querySelector("[name=validity]:checked").value };
+  const details = { code: $("code").value.trim(), pok: "ZETOSERWIS", validity: /** @type {HTMLInputElement} */ (document.querySelector("[name=validity]:checked")).value };
   return action === "renew" ? renewal.renew(details) : renewal[action]();
 }
 
 document.documentElement.lang = lang;
-document.querySelectorAll("[data-t]").forEach((el) => (el.textContent = T[el.dataset.t]));
+/** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[data-t]")).forEach((el) => (el.textContent = T[el.dataset.t]));
 const renewal = cardbridge.createRenewal({
   ca: cardbridge.caEndpoints("/api/renewal", { extra: () => ({ lang }) }),
   lang, onState: show, onActivity: showActivity,

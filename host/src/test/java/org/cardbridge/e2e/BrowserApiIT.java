@@ -2,13 +2,17 @@ package org.cardbridge.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.cardbridge.host.Version;
-import org.cardbridge.testing.ChromiumBrowser;
+import org.cardbridge.testing.Browser;
+import org.cardbridge.testing.InEachBrowser;
 import org.cardbridge.testing.PageApi;
 import org.cardbridge.testing.TestPages;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ArgumentsSource;
 
 import java.nio.file.Path;
 
@@ -16,31 +20,36 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The page API end to end through the real pieces: a page in Debian's Chromium → the unpacked extension →
+ * The page API end to end through the real pieces, the class once in Debian's Chromium and once in firefox-esr: a page → the unpacked extension →
  * the built host (started by the browser through the host manifest in the profile) → back. One browser
  * for the class; the test policy allows only http://localhost:PORT. (A page outside the policy trying to
  * sign or enroll is in {@link BrowserTokenIT}, which has real handles to try with.)
  */
+@ParameterizedClass(name = "{0}")
+@ArgumentsSource(InEachBrowser.Kinds.class)
 class BrowserApiIT {
     @TempDir
     static Path dir;
     static TestPages pages;
-    static ChromiumBrowser browser;
+    static Browser browser;
+    /** This invocation's browser (start() takes it too, to set up the class's one browser). */
+    @Parameter
+    Browser.Kind kind;
     static PageApi api;
 
-    @BeforeAll
-    static void start() throws Exception {
+    @BeforeParameterizedClassInvocation
+    static void start(Browser.Kind kind) throws Exception {
+        kind.requireInstalled();
+        Path dir = java.nio.file.Files.createDirectories(BrowserApiIT.dir.resolve(kind.id()));
         pages = TestPages.http();
         Path policy = TestPages.writePolicy(dir, pages.origin("localhost"), "read", "sign", "enroll");
-        browser = ChromiumBrowser.builder()
-                .env("CARDBRIDGE_POLICY", policy.toString())
-                .env("CARDBRIDGE_STATE_DIR", dir.resolve("state").toString())
-                .hostResolverRules("MAP insecure.example 127.0.0.1")
-                .start();
+        browser = kind.start(java.util.Map.of(
+                "CARDBRIDGE_POLICY", policy.toString(),
+                "CARDBRIDGE_STATE_DIR", dir.resolve("state").toString()), "en-GB", java.util.List.of("insecure.example"));
         api = new PageApi(browser.driver());
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() {
         if (browser != null) {
             browser.close();
@@ -62,7 +71,7 @@ class BrowserApiIT {
 
     @Test
     void popup_hostInstalled_showsHostVersionAndProtocol() {
-        browser.driver().get("chrome-extension://" + org.cardbridge.policy.ExtensionIds.CHROME + "/popup/popup.html");
+        browser.driver().get(browser.extensionPage("popup/popup.html"));
         JsonNode text = api.await("const e = document.getElementById('host-ok'); return e && e.textContent", java.time.Duration.ofSeconds(20));
         assertTrue(text.asText().contains(Version.HOST) && text.asText().contains(Version.PROTOCOL), text.toString());
     }

@@ -1,16 +1,20 @@
 package org.cardbridge.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.cardbridge.testing.ChromiumBrowser;
+import org.cardbridge.testing.Browser;
+import org.cardbridge.testing.InEachBrowser;
 import org.cardbridge.testing.PageApi;
 import org.cardbridge.testing.TestPages;
 import org.cardbridge.testing.vcard.AtrCard;
 import org.cardbridge.testing.vcard.Pcscd;
 import org.cardbridge.testing.vcard.VpcdCard;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ArgumentsSource;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,8 +25,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A card coming and going reaches the page as events: page {@code on(...)} → extension → host's
- * {@code subscribe} → reader watcher on a private pcscd whose vpcd reader gets a virtual card.
+ * {@code subscribe} → reader watcher on a private pcscd whose vpcd reader gets a virtual card; the class once in
+ * Debian's Chromium and once in firefox-esr.
  */
+@ParameterizedClass(name = "{0}")
+@ArgumentsSource(InEachBrowser.Kinds.class)
 class BrowserEventsIT {
     private static final Duration WAIT = Duration.ofSeconds(20);
     /** In the shipped ATR map (YubiKey → ykcs11). */
@@ -34,22 +41,26 @@ class BrowserEventsIT {
     static Path dir;
     static Pcscd pcscd;
     static TestPages pages;
-    static ChromiumBrowser browser;
+    static Browser browser;
+    /** This invocation's browser (start() takes it too, to set up the class's one browser). */
+    @Parameter
+    Browser.Kind kind;
 
-    @BeforeAll
-    static void start() throws Exception {
+    @BeforeParameterizedClassInvocation
+    static void start(Browser.Kind kind) throws Exception {
+        kind.requireInstalled();
+        Path dir = java.nio.file.Files.createDirectories(BrowserEventsIT.dir.resolve(kind.id()));
         assumeTrue(Pcscd.available(), "pcscd and vsmartcard-vpcd are not installed");
         pcscd = Pcscd.start();
         pages = TestPages.http();
         Path policy = TestPages.writePolicy(dir, pages.origin("localhost"), "read");
-        browser = ChromiumBrowser.builder()
-                .env("CARDBRIDGE_POLICY", policy.toString())
-                .env("CARDBRIDGE_STATE_DIR", dir.resolve("state").toString())
-                .env(Pcscd.SOCKET_ENV, pcscd.socket().toString())
-                .start();
+        browser = kind.start(java.util.Map.of(
+                "CARDBRIDGE_POLICY", policy.toString(),
+                "CARDBRIDGE_STATE_DIR", dir.resolve("state").toString(),
+                Pcscd.SOCKET_ENV, pcscd.socket().toString()), "en-GB");
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() throws Exception {
         if (browser != null) {
             browser.close();
@@ -95,7 +106,7 @@ class BrowserEventsIT {
         // The extension's own card watch (its READ-only host session) sees the card; the popup shows it.
         try (VpcdCard card = new VpcdCard(pcscd.port(1), AtrCard.of(UNKNOWN_ATR))) {
             card.insert();
-            browser.driver().get("chrome-extension://" + org.cardbridge.policy.ExtensionIds.CHROME + "/popup/popup.html");
+            browser.driver().get(browser.extensionPage("popup/popup.html"));
             PageApi api = new PageApi(browser.driver());
             String report = api.await("const t = document.querySelector('#unknown textarea'); return t && t.value", WAIT).asText();
             assertTrue(report.contains(UNKNOWN_ATR) && report.contains(pcscd.readerName(1)), report);

@@ -1,19 +1,16 @@
 package org.cardbridge.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.cardbridge.policy.ExtensionIds;
-import org.cardbridge.testing.ChromiumBrowser;
+import org.cardbridge.testing.Browser;
+import org.cardbridge.testing.InEachBrowser;
 import org.cardbridge.testing.PageApi;
 import org.cardbridge.testing.SoftHsm2;
 import org.cardbridge.testing.TestCa;
 import org.cardbridge.testing.TestPages;
-import org.cardbridge.testing.XDoTool;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
 
 import javax.security.auth.x500.X500Principal;
 import java.nio.file.Files;
@@ -24,8 +21,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -33,17 +32,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The popup as a person sees it, in Debian's Chromium with the real extension, the host it starts and a
+ * The popup as a person sees it, in Debian's Chromium and firefox-esr (each test in both) with the real extension, the host it starts and a
  * SoftHSM2 card: a normal certificate, one expiring soon (with the CA's renewal link from the policy's
  * {@code renewalUrl} and {@code issuers}), a renewal whose successor is on the card but not valid yet
  * ("ready from"), and one whose successor is valid (the finish offer). Time is moved by the certificates'
  * own dates (made by {@link TestCa}), not by a clock seam. Each state gets a fresh card and browser; the
- * popup page is opened as a tab and its screenshot saved in target/screenshots.
+ * popup page is opened as a tab and its screenshot saved in target/screenshots (name-chromium.png, name-firefox.png).
  */
 class BrowserPopupIT {
     private static final Duration WAIT = Duration.ofSeconds(40);
     private static final String SUBJECT = "CN=Zażółć Gęślą,O=Firma Testowa,C=PL";
-    private static final String POPUP = "chrome-extension://" + ExtensionIds.CHROME + "/popup/popup.html";
 
     @TempDir
     static Path dir;
@@ -64,8 +62,9 @@ class BrowserPopupIT {
     }
 
     /** A card (its own SoftHSM2 store) holding each certificate with its own key, and a browser on it. */
-    private static ChromiumBrowser browserWithCard(String name, String language, List<Instant[]> validities) throws Exception {
-        Path d = Files.createDirectories(dir.resolve(name));
+    private static Browser browserWithCard(Browser.Kind kind, String name, String language, List<Instant[]> validities) throws Exception {
+        kind.requireInstalled();
+        Path d = Files.createDirectories(dir.resolve(name + "-" + kind.id()));
         SoftHsm2 store = SoftHsm2.create(d.resolve("softhsm"), List.of("Karta " + name));
         byte id = 1;
         for (Instant[] v : validities) {
@@ -80,17 +79,14 @@ class BrowserPopupIT {
                 {"origins": [{"origin": "%s", "allow": ["read"], "renewalUrl": "%s/renew", "issuers": ["%s"]}],
                  "modules": ["%s"]}
                 """.formatted(pages.origin("localhost"), pages.origin("localhost"), issuer, SoftHsm2.MODULE));
-        ChromiumBrowser.Builder b = ChromiumBrowser.builder()
-                .env("CARDBRIDGE_POLICY", policy.toString())
-                .env("CARDBRIDGE_STATE_DIR", d.resolve("state").toString())
+        Map<String, String> env = new HashMap<>(Map.of(
+                "CARDBRIDGE_POLICY", policy.toString(),
+                "CARDBRIDGE_STATE_DIR", d.resolve("state").toString(),
                 // This card alone: the fork's private pcscd may hold a virtual card another test left in
                 // its reader, and OpenSC, always a candidate module, would list it as a second card.
-                .env("PCSCLITE_CSOCK_NAME", d.resolve("no-pcscd.comm").toString())
-                // The UI language (chrome.i18n.getUILanguage): --lang in headless Chromium, LANGUAGE elsewhere.
-                .env("LANGUAGE", language.replace('-', '_'))
-                .arg("--lang=" + language);
-        store.environment().forEach(b::env);
-        return b.start();
+                "PCSCLITE_CSOCK_NAME", d.resolve("no-pcscd.comm").toString()));
+        env.putAll(store.environment());
+        return kind.start(env, language);
     }
 
     private static Instant days(long n) {
@@ -102,40 +98,36 @@ class BrowserPopupIT {
     }
 
     /** Opens the popup and waits until it has listed the card; returns the text of the whole popup. */
-    private static String openPopup(ChromiumBrowser browser) {
-        browser.driver().get(POPUP);
+    private static String openPopup(Browser browser) {
+        browser.driver().get(browser.extensionPage("popup/popup.html"));
         return new PageApi(browser.driver()).await(
                 "const c = document.getElementById('cards'); return c && c.textContent.includes('Gęślą') && document.body.innerText",
                 WAIT).asText();
     }
 
-    private static String visible(ChromiumBrowser browser, String id) {
+    private static String visible(Browser browser, String id) {
         Object text = ((JavascriptExecutor) browser.driver()).executeScript(
                 "const e = document.getElementById(arguments[0]); return e && !e.hidden ? e.innerText : null", id);
         return text == null ? null : text.toString();
     }
 
-    private static String badge(ChromiumBrowser browser) {
+    // The promise form of the action API: Chrome's chrome.* and Firefox's browser.* both have it.
+    private static String badge(Browser browser) {
         return String.valueOf(((JavascriptExecutor) browser.driver()).executeAsyncScript(
-                "const done = arguments[0]; chrome.action.getBadgeText({}, done);"));
+                "const done = arguments[0]; (globalThis.browser ?? chrome).action.getBadgeText({}).then(done);"));
     }
 
-    private static String badgeTitle(ChromiumBrowser browser) {
+    private static String badgeTitle(Browser browser) {
         return String.valueOf(((JavascriptExecutor) browser.driver()).executeAsyncScript(
-                "const done = arguments[0]; chrome.action.getTitle({}, done);"));
+                "const done = arguments[0]; (globalThis.browser ?? chrome).action.getTitle({}).then(done);"));
     }
 
-    static void screenshot(ChromiumBrowser browser, String name) throws Exception {
-        Files.createDirectories(XDoTool.SCREENSHOTS);
-        Files.write(XDoTool.SCREENSHOTS.resolve(name + ".png"), browser.driver().getScreenshotAs(OutputType.BYTES));
-    }
-
-    @Test
-    void popup_validCertificate_namesItAsAPersonKnowsItWithoutWarning() throws Exception {
+    @InEachBrowser
+    void popup_validCertificate_namesItAsAPersonKnowsItWithoutWarning(Browser.Kind kind) throws Exception {
         Instant until = days(400);
-        try (ChromiumBrowser browser = browserWithCard("normal", "en-GB", List.<Instant[]>of(new Instant[]{days(-30), until}))) {
+        try (Browser browser = browserWithCard(kind, "normal", "en-GB", List.<Instant[]>of(new Instant[]{days(-30), until}))) {
             String text = openPopup(browser);
-            screenshot(browser, "popup-normal");
+            browser.screenshot("popup-normal");
             assertTrue(text.contains("Zażółć Gęślą, issued by CardBridge Test — valid until " + date(until, Locale.UK)), text);
             assertFalse(text.contains("CN="), "no raw DN in what the person reads: " + text);
             assertEquals(null, visible(browser, "expiring"));
@@ -145,14 +137,14 @@ class BrowserPopupIT {
         }
     }
 
-    @Test
-    void popup_certificateExpiringIn30Days_warnsAndLinksTheCasRenewalPage() throws Exception {
+    @InEachBrowser
+    void popup_certificateExpiringIn30Days_warnsAndLinksTheCasRenewalPage(Browser.Kind kind) throws Exception {
         Instant until = days(30);
-        try (ChromiumBrowser browser = browserWithCard("expiring", "en-GB", List.<Instant[]>of(new Instant[]{days(-300), until}))) {
+        try (Browser browser = browserWithCard(kind, "expiring", "en-GB", List.<Instant[]>of(new Instant[]{days(-300), until}))) {
             openPopup(browser);
             String warning = new PageApi(browser.driver()).await(
                     "const e = document.getElementById('expiring'); return e && !e.hidden && e.innerText", WAIT).asText();
-            screenshot(browser, "popup-expiring-renew-link");
+            browser.screenshot("popup-expiring-renew-link");
             assertTrue(warning.contains("A certificate on your card expires soon"), warning);
             assertTrue(warning.contains("Your certificate for Zażółć Gęślą (issued by CardBridge Test) expires on "
                     + date(until, Locale.UK) + ". Renew it before then."), warning);
@@ -166,15 +158,15 @@ class BrowserPopupIT {
         }
     }
 
-    @Test
-    void popup_successorNotValidYet_saysReadyFromItsDateAndNeverRenew() throws Exception {
+    @InEachBrowser
+    void popup_successorNotValidYet_saysReadyFromItsDateAndNeverRenew(Browser.Kind kind) throws Exception {
         Instant oldUntil = days(30);
-        try (ChromiumBrowser browser = browserWithCard("scheduled", "en-GB",
+        try (Browser browser = browserWithCard(kind, "scheduled", "en-GB",
                 List.of(new Instant[]{days(-300), oldUntil}, new Instant[]{oldUntil, days(760)}))) {
             String text = openPopup(browser);
             String soon = new PageApi(browser.driver()).await(
                     "const e = document.getElementById('scheduled'); return e && !e.hidden && e.innerText", WAIT).asText();
-            screenshot(browser, "popup-successor-ready-from");
+            browser.screenshot("popup-successor-ready-from");
             String from = date(oldUntil, Locale.UK);
             assertTrue(soon.contains("New certificate ready from " + from), soon);
             assertTrue(soon.contains("You do not need to renew again or buy another renewal code."), soon);
@@ -186,29 +178,29 @@ class BrowserPopupIT {
         }
     }
 
-    @Test
-    void popup_successorNotValidYet_inPolish() throws Exception {
+    @InEachBrowser
+    void popup_successorNotValidYet_inPolish(Browser.Kind kind) throws Exception {
         Instant oldUntil = days(30);
-        try (ChromiumBrowser browser = browserWithCard("scheduled-pl", "pl",
+        try (Browser browser = browserWithCard(kind, "scheduled-pl", "pl",
                 List.of(new Instant[]{days(-300), oldUntil}, new Instant[]{oldUntil, days(760)}))) {
             openPopup(browser);
             String soon = new PageApi(browser.driver()).await(
                     "const e = document.getElementById('scheduled'); return e && !e.hidden && e.innerText", WAIT).asText();
-            screenshot(browser, "popup-successor-ready-from-pl");
+            browser.screenshot("popup-successor-ready-from-pl");
             assertTrue(soon.startsWith("Nowy certyfikat gotowy od " + date(oldUntil, Locale.forLanguageTag("pl"))), soon);
             assertTrue(soon.contains("Nie musisz odnawiać go ponownie"), soon);
         }
     }
 
-    @Test
-    void popup_successorValidNow_offersToFinishTheRenewalAtTheCa() throws Exception {
+    @InEachBrowser
+    void popup_successorValidNow_offersToFinishTheRenewalAtTheCa(Browser.Kind kind) throws Exception {
         Instant since = days(-1);
-        try (ChromiumBrowser browser = browserWithCard("finish", "en-GB",
+        try (Browser browser = browserWithCard(kind, "finish", "en-GB",
                 List.of(new Instant[]{days(-400), since}, new Instant[]{since, days(700)}))) {
             openPopup(browser);
             String finish = new PageApi(browser.driver()).await(
                     "const e = document.getElementById('finish'); return e && !e.hidden && e.innerText", WAIT).asText();
-            screenshot(browser, "popup-successor-due-finish");
+            browser.screenshot("popup-successor-due-finish");
             assertTrue(finish.startsWith("Finish your renewal"), finish);
             assertTrue(finish.contains("The new certificate for Zażółć Gęślą has been valid since " + date(since, Locale.UK)), finish);
             assertTrue(finish.contains("You do not need a new renewal code."), finish);
@@ -221,10 +213,10 @@ class BrowserPopupIT {
         }
     }
 
-    @Test
-    void watch_startsWithTheBrowser_hostAskedBeforeAnyPageOrPopupIsOpen() throws Exception {
-        Path state = dir.resolve("startup").resolve("state");
-        try (ChromiumBrowser browser = browserWithCard("startup", "en-GB", List.<Instant[]>of(new Instant[]{days(-300), days(20)}))) {
+    @InEachBrowser
+    void watch_startsWithTheBrowser_hostAskedBeforeAnyPageOrPopupIsOpen(Browser.Kind kind) throws Exception {
+        Path state = dir.resolve("startup-" + kind.id()).resolve("state");
+        try (Browser browser = browserWithCard(kind, "startup", "en-GB", List.<Instant[]>of(new Instant[]{days(-300), days(20)}))) {
             // Nothing opened: the only thing that can start the host is the extension's card watch.
             long end = System.nanoTime() + WAIT.toNanos();
             String log = "";
@@ -234,7 +226,7 @@ class BrowserPopupIT {
             }
             assertTrue(log.contains("serving"), "no host started by the watch; log: " + log);
             String url = browser.driver().getCurrentUrl();
-            assertFalse(url.startsWith("http") || url.startsWith("chrome-extension:"), "no page was opened: " + url);
+            assertFalse(url.startsWith("http") || url.contains("-extension:"), "no page was opened: " + url);
         }
     }
 

@@ -8,23 +8,28 @@ import org.bouncycastle.cms.SignerInformation;
 import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
-import org.cardbridge.testing.ChromiumBrowser;
+import org.cardbridge.testing.Browser;
 import org.cardbridge.testing.HostDialogs;
+import org.cardbridge.testing.InEachBrowser;
 import org.cardbridge.testing.PageApi;
 import org.cardbridge.testing.SoftHsm2;
 import org.cardbridge.testing.TestCa;
 import org.cardbridge.testing.TestPages;
 import org.cardbridge.testing.XDoTool;
 import org.cardbridge.testing.Xvfb;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ArgumentsSource;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyFactory;
@@ -34,6 +39,7 @@ import java.security.spec.X509EncodedKeySpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -44,12 +50,15 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every page API call end to end, in the order of an online renewal: a page in Debian's Chromium → the
+ * Every page API call end to end, in the order of an online renewal, the whole class once in Debian's
+ * Chromium and once in firefox-esr ({@code [chromium]}, {@code [firefox]}): a page → the
  * unpacked extension → the host the browser starts → SoftHSM2 over PKCS#11. The host's real Swing
  * dialogs appear on Xvfb: the test types the PIN into the PIN dialog with xdotool and confirms each
  * confirmation, as a user would, and keeps screenshots in target/screenshots.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ParameterizedClass(name = "{0}")
+@ArgumentsSource(InEachBrowser.Kinds.class)
 class BrowserTokenIT {
     private static final Duration DIALOG = Duration.ofSeconds(30);
     private static final Duration CALL = Duration.ofSeconds(60);
@@ -62,7 +71,11 @@ class BrowserTokenIT {
     static XDoTool xdo;
     static TestPages pages;
     static TestPages outside;
-    static ChromiumBrowser browser;
+    static Browser browser;
+    static Browser.Kind kind;
+    /** This invocation's browser (start() takes it too, to set up the class's one browser). */
+    @Parameter
+    Browser.Kind browserOfThisInvocation;
     static PageApi api;
     static TestCa ca;
     static X509Certificate oldCert;
@@ -73,8 +86,11 @@ class BrowserTokenIT {
     static JsonNode newKey;
     static String csrPem;
 
-    @BeforeAll
-    static void start() throws Exception {
+    @BeforeParameterizedClassInvocation
+    static void start(Browser.Kind browserKind) throws Exception {
+        kind = browserKind;
+        kind.requireInstalled();
+        Path dir = Files.createDirectories(BrowserTokenIT.dir.resolve(kind.id()));
         xvfb = Xvfb.start();
         xdo = xvfb.xdotool();
         SoftHsm2 store = SoftHsm2.create(dir.resolve("softhsm"), List.of(TOKEN_LABEL));
@@ -85,19 +101,17 @@ class BrowserTokenIT {
         pages = TestPages.http();
         outside = TestPages.https("outside.example");
         Path policy = TestPages.writePolicy(dir, pages.origin("localhost"), List.of(SoftHsm2.MODULE), "read", "sign", "enroll");
-        ChromiumBrowser.Builder b = ChromiumBrowser.builder()
-                .env("CARDBRIDGE_POLICY", policy.toString())
-                .env("CARDBRIDGE_STATE_DIR", dir.resolve("state").toString())
-                .hostResolverRules("MAP outside.example 127.0.0.1")
-                .arg("--ignore-certificate-errors");
-        store.environment().forEach(b::env);
-        xvfb.environment().forEach(b::env);
-        browser = b.start();
+        Map<String, String> env = new HashMap<>(Map.of(
+                "CARDBRIDGE_POLICY", policy.toString(),
+                "CARDBRIDGE_STATE_DIR", dir.resolve("state").toString()));
+        env.putAll(store.environment());
+        env.putAll(xvfb.environment());
+        browser = kind.start(env, "en-GB", List.of("outside.example"));
         api = new PageApi(browser.driver());
         browser.driver().get(pages.url("localhost"));
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() {
         if (browser != null) {
             browser.close();
@@ -169,15 +183,13 @@ class BrowserTokenIT {
     @Order(2)
     void popup_cardWithCertificateExpiringIn30Days_showsItAndWarns() throws Exception {
         // The extension's own READ-only host session lists the card; 30 days left is inside the default 60.
-        browser.driver().get("chrome-extension://" + org.cardbridge.policy.ExtensionIds.CHROME + "/popup/popup.html");
+        browser.driver().get(browser.extensionPage("popup/popup.html"));
         String cards = api.await("const c = document.getElementById('cards'); return c && c.textContent.includes('Gęślą') && c.textContent",
                 DIALOG).asText();
         assertTrue(cards.contains(TOKEN_LABEL), cards);
         String warning = api.await("const e = document.getElementById('expiring'); return e && !e.hidden && e.textContent", DIALOG).asText();
         assertTrue(warning.contains("Zażółć Gęślą"), warning);
-        java.nio.file.Files.createDirectories(XDoTool.SCREENSHOTS);
-        java.nio.file.Files.write(XDoTool.SCREENSHOTS.resolve("e2e-popup.png"),
-                browser.driver().getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
+        browser.screenshot("e2e-popup");
         browser.driver().get(pages.url("localhost"));
     }
 
@@ -185,7 +197,7 @@ class BrowserTokenIT {
     @Order(3)
     void login_pinTypedIntoTheHostsRealDialog_loggedIn() {
         String key = api.start("login", Map.of("token", token));
-        HostDialogs.typePin(xdo, SoftHsm2.PIN, DIALOG, "e2e-pin-dialog");
+        HostDialogs.typePin(xdo, SoftHsm2.PIN, DIALOG, "e2e-pin-dialog-" + kind.id());
         PageApi.Outcome out = api.result(key, CALL);
         assertTrue(out.ok().path("loggedIn").asBoolean(), out.toString());
         // The PIN never reaches the page: nothing the page got back contains it.
@@ -204,7 +216,7 @@ class BrowserTokenIT {
                   (r) => (window.cbResults[key] = { result: r }),
                   (e) => (window.cbResults[key] = { error: { code: e.code, message: e.message, details: e.details } }));
                 """, key, Map.of("token", token, "algorithm", "RSA-2048", "label", "odnowienie"));
-        PageApi.Outcome out = confirmingDialogs(key, "e2e-confirm-generate");
+        PageApi.Outcome out = confirmingDialogs(key, "e2e-confirm-generate-" + kind.id());
         newKey = out.ok();
         assertEquals("RSA-2048", newKey.path("algorithm").asText());
         assertEquals("odnowienie", newKey.path("label").asText());
@@ -231,7 +243,7 @@ class BrowserTokenIT {
         byte[] application = "Wniosek o odnowienie certyfikatu — Zażółć".getBytes(StandardCharsets.UTF_8);
         String key = api.start("sign", Map.of("certificate", oldHandle, "data", Base64.getEncoder().encodeToString(application),
                 "format", "cms", "detached", true, "description", "Wniosek o odnowienie"));
-        JsonNode sig = confirmingDialogs(key, "e2e-confirm-sign").ok();
+        JsonNode sig = confirmingDialogs(key, "e2e-confirm-sign-" + kind.id()).ok();
         assertEquals("cms", sig.path("format").asText());
         CMSSignedData cms = new CMSSignedData(new CMSProcessableByteArray(application),
                 Base64.getDecoder().decode(sig.path("signature").asText()));
@@ -248,7 +260,7 @@ class BrowserTokenIT {
         X509Certificate issued = ca.issue(pub, OLD_SUBJECT, 365);
         String key = api.start("installCertificate", Map.of("certificates", List.of(TestCa.pem(issued), TestCa.pem(ca.issuing())),
                 "replaces", oldHandle));
-        JsonNode installed = confirmingDialogs(key, "e2e-confirm-install").ok();
+        JsonNode installed = confirmingDialogs(key, "e2e-confirm-install-" + kind.id()).ok();
         assertTrue(installed.path("replaced").asBoolean(), installed.toString());
 
         JsonNode certs = api.call("listCertificates", Map.of("token", token)).ok().path("certificates");

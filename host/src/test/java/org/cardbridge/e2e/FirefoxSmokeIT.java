@@ -3,6 +3,7 @@ package org.cardbridge.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.cardbridge.host.Version;
 import org.cardbridge.policy.ExtensionIds;
+import org.cardbridge.testing.Browser;
 import org.cardbridge.testing.ChromiumBrowser;
 import org.cardbridge.testing.FirefoxBrowser;
 import org.cardbridge.testing.HostDialogs;
@@ -30,7 +31,6 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The same extension in Debian's firefox-esr (Marionette, temporary add-on, host manifest under
@@ -50,7 +50,7 @@ class FirefoxSmokeIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(FirefoxBrowser.available(), "firefox-esr is not installed");
+        Browser.Kind.FIREFOX.requireInstalled(); // under CI=true a missing firefox-esr fails
         xvfb = Xvfb.start();
         SoftHsm2 store = SoftHsm2.create(dir.resolve("softhsm"), List.of(LABEL));
         TestCa ca = new TestCa("CardBridge Firefox CA");

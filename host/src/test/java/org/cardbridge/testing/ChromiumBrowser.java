@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  * host inherits the browser's environment, so {@code CARDBRIDGE_POLICY}, {@code CARDBRIDGE_STATE_DIR},
  * {@code SOFTHSM2_CONF} and {@code DISPLAY} are set on the chromedriver service.
  */
-public final class ChromiumBrowser implements AutoCloseable {
+public final class ChromiumBrowser implements Browser {
     public static final String CHROMIUM = "/usr/bin/chromium";
     public static final String CHROMEDRIVER = "/usr/bin/chromedriver";
     public static final String HOST_NAME = "org.cardbridge.host";
@@ -102,6 +102,12 @@ public final class ChromiumBrowser implements AutoCloseable {
         return new Builder();
     }
 
+    @Override
+    public Kind kind() {
+        return Kind.CHROMIUM;
+    }
+
+    @Override
     public ChromeDriver driver() {
         return driver;
     }

@@ -30,8 +30,13 @@ import java.util.concurrent.TimeUnit;
  * <p>Marionette frames are {@code <length>:<json>}; commands are {@code [0, id, name, params]} and answers
  * {@code [1, id, error, result]}.
  */
-public final class FirefoxBrowser implements AutoCloseable {
+public final class FirefoxBrowser implements Browser {
     public static final String FIREFOX = "/usr/bin/firefox-esr";
+    /**
+     * The extension's internal UUID in the test profile ({@code extensions.webextensions.uuids}), so its pages
+     * have a known address: {@code moz-extension://<this>/popup/popup.html}. Firefox picks a random one otherwise.
+     */
+    public static final String EXTENSION_UUID = "6c1e6a2e-0b6d-4c55-9a3e-ca7db41d9e00";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PREFS = """
             user_pref("marionette.port", 0);
@@ -43,7 +48,8 @@ public final class FirefoxBrowser implements AutoCloseable {
             user_pref("app.update.disabledForTesting", true);
             user_pref("network.captive-portal-service.enabled", false);
             user_pref("extensions.autoDisableScopes", 0);
-            """;
+            user_pref("extensions.webextensions.uuids", "{\\"%s\\": \\"%s\\"}");
+            """.formatted(ExtensionIds.FIREFOX, EXTENSION_UUID);
 
     private final Path root;
     private final Process process;
@@ -51,22 +57,48 @@ public final class FirefoxBrowser implements AutoCloseable {
     private final InputStream in;
     private final OutputStream out;
     private int nextId;
+    private String sessionId;
+    private JsonNode capabilities;
+    private FirefoxWebDriver driver;
 
     public static boolean available() {
         return Files.isExecutable(Path.of(FIREFOX));
     }
 
     public FirefoxBrowser(Map<String, String> env) throws IOException, InterruptedException {
+        this(env, null, List.of());
+    }
+
+    /**
+     * {@code language} (e.g. {@code pl}, {@code en-GB}; null: Firefox's own) is the UI language Firefox
+     * runs in, which the extension's texts follow; a language other than English needs Debian's langpack
+     * ({@code firefox-esr-l10n-pl}, .ci/setup.sh installs it), else Firefox stays in English.
+     */
+    public FirefoxBrowser(Map<String, String> env, String language) throws IOException, InterruptedException {
+        this(env, language, List.of());
+    }
+
+    /**
+     * {@code loopbackNames} (e.g. {@code outside.example}) resolve to the loopback address
+     * ({@code network.dns.localDomains}) and the session accepts the test servers' self-signed certificates.
+     */
+    public FirefoxBrowser(Map<String, String> env, String language, List<String> loopbackNames) throws IOException, InterruptedException {
         root = Files.createTempDirectory("cb-firefox-");
         Path profile = Files.createDirectories(root.resolve("profile"));
         Path home = Files.createDirectories(root.resolve("home"));
-        Files.writeString(profile.resolve("user.js"), PREFS);
+        Files.writeString(profile.resolve("user.js"), PREFS + (language == null ? "" : """
+                user_pref("intl.locale.requested", "%s");
+                user_pref("intl.accept_languages", "%s");
+                """.formatted(language, language)) + (loopbackNames.isEmpty() ? "" : """
+                user_pref("network.dns.localDomains", "%s");
+                """.formatted(String.join(",", loopbackNames))));
         Path hosts = Files.createDirectories(home.resolve(".mozilla/native-messaging-hosts"));
         Files.writeString(hosts.resolve(ChromiumBrowser.HOST_NAME + ".json"), """
                 {"name": "%s", "description": "CardBridge native-messaging host (test)", "path": "%s",
                  "type": "stdio", "allowed_extensions": ["%s"]}
                 """.formatted(ChromiumBrowser.HOST_NAME, ChromiumBrowser.launcher(), ExtensionIds.FIREFOX));
-        ProcessBuilder pb = new ProcessBuilder(FIREFOX, "--marionette", "--headless", "--no-remote",
+        // -remote-allow-system-access: Marionette's chrome context, which only opening extension pages uses.
+        ProcessBuilder pb = new ProcessBuilder(FIREFOX, "--marionette", "-remote-allow-system-access", "--headless", "--no-remote",
                 "--profile", profile.toString(), "about:blank")
                 .redirectErrorStream(true)
                 .redirectOutput(root.resolve("firefox.log").toFile());
@@ -90,8 +122,43 @@ public final class FirefoxBrowser implements AutoCloseable {
         if (hello.path("marionetteProtocol").asInt() != 3) {
             throw new IOException("unexpected Marionette greeting " + hello);
         }
-        command("WebDriver:NewSession", Map.of("capabilities", Map.of()));
+        JsonNode session = command("WebDriver:NewSession", Map.of("capabilities", Map.of()));
+        sessionId = session.path("sessionId").asText();
+        capabilities = session.path("capabilities");
+        if (!loopbackNames.isEmpty()) {
+            // What WebDriver's acceptInsecureCerts does inside Firefox (this Marionette, spoken to directly,
+            // leaves that capability false): the test servers' self-signed certificates pass.
+            command("Marionette:SetContext", Map.of("value", "chrome"));
+            try {
+                command("WebDriver:ExecuteScript", Map.of("args", List.of(), "script", """
+                        Cc["@mozilla.org/security/certoverride;1"].getService(Ci.nsICertOverrideService)
+                          .setDisableAllSecurityChecksAndLetAttackersInterceptMyData(true);
+                        """));
+            } finally {
+                command("Marionette:SetContext", Map.of("value", "content"));
+            }
+        }
         command("WebDriver:SetTimeouts", Map.of("script", 90_000));
+    }
+
+    @Override
+    public Kind kind() {
+        return Kind.FIREFOX;
+    }
+
+    /** Selenium's calls over this browser's Marionette session (see {@link FirefoxWebDriver}). */
+    @Override
+    public synchronized org.openqa.selenium.remote.RemoteWebDriver driver() {
+        if (driver == null) {
+            driver = new FirefoxWebDriver(this, sessionId, capabilities);
+        }
+        return driver;
+    }
+
+    /** The whole page, not only the part scrolled to (Marionette's full screenshot), as PNG bytes. */
+    public byte[] fullPageScreenshot() throws IOException {
+        return java.util.Base64.getDecoder().decode(
+                command("WebDriver:TakeScreenshot", Map.of("full", true, "hash", false)).path("value").asText());
     }
 
     /** Installs the unpacked extension as a temporary add-on; returns its id. */
@@ -100,7 +167,47 @@ public final class FirefoxBrowser implements AutoCloseable {
     }
 
     public void navigate(String url) throws IOException {
+        if (url.startsWith("moz-extension:")) {
+            openExtensionPage(url);
+            return;
+        }
         command("WebDriver:Navigate", Map.of("url", url));
+    }
+
+    /**
+     * Opens a page of the extension (e.g. the popup) in the tab. Marionette refuses to navigate content to a
+     * {@code moz-extension:} URL, so the tab loads it from Firefox's own (chrome) context, as the toolbar
+     * button's popup is loaded; then the test goes on in the page as usual.
+     */
+    private void openExtensionPage(String url) throws IOException {
+        command("Marionette:SetContext", Map.of("value", "chrome"));
+        try {
+            command("WebDriver:ExecuteScript", Map.of("args", List.of(url), "script", """
+                    const win = Services.wm.getMostRecentWindow("navigator:browser");
+                    win.gBrowser.selectedBrowser.fixupAndLoadURIString(arguments[0],
+                      { triggeringPrincipal: Services.scriptSecurityManager.getSystemPrincipal() });
+                    """));
+        } finally {
+            command("Marionette:SetContext", Map.of("value", "content"));
+        }
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < end) {
+            try {
+                if (command("WebDriver:GetCurrentURL", Map.of()).path("value").asText().startsWith(url)
+                        && "complete".equals(execute("return document.readyState").asText())) {
+                    return;
+                }
+            } catch (IOException stillLoading) {
+                // the document is being replaced
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
+        throw new IOException("Firefox did not open " + url);
     }
 
     /** Like {@link PageApi#call}: calls window.cardbridge[fn](...args) and returns {result} or {error}. */

@@ -6,7 +6,9 @@ import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.cardbridge.demo.DemoCa;
 import org.cardbridge.demo.RenewalService;
+import org.cardbridge.testing.Browser;
 import org.cardbridge.testing.ChromiumBrowser;
+import org.cardbridge.testing.FirefoxBrowser;
 import org.cardbridge.testing.SoftHsm2;
 import org.cardbridge.testing.WindowProbe;
 import org.cardbridge.testing.Xvfb;
@@ -15,6 +17,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.remote.RemoteWebDriver;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +48,7 @@ final class PortalSession implements AutoCloseable {
     final VirtualCards.Card virtualCard;
     final X509Certificate oldCertificate;
     final KeyPair oldKey;
-    final ChromiumBrowser browser;
+    final Browser browser;
     final HostDialogs dialogs;
     final String portal;
     final String origin;
@@ -66,7 +69,7 @@ final class PortalSession implements AutoCloseable {
 
     /** @param left the old certificate's remaining validity on the CA's clock (negative: expired) */
     PortalSession(Path dir, Xvfb xvfb, DemoCa ca, String portalOrigin, Duration left) throws Exception {
-        this(dir, xvfb, ca, portalOrigin, left, null, null, (session, b) -> { });
+        this(Browser.Kind.CHROMIUM, dir, xvfb, ca, portalOrigin, left);
     }
 
     /**
@@ -75,7 +78,7 @@ final class PortalSession implements AutoCloseable {
      */
     PortalSession(Path dir, Xvfb xvfb, DemoCa ca, String portalOrigin, Duration left, VirtualCards.Card card, WindowProbe probe)
             throws Exception {
-        this(dir, xvfb, ca, portalOrigin, left, card, probe, (session, b) -> { });
+        this(Browser.Kind.CHROMIUM, dir, xvfb, ca, portalOrigin, left, card, probe, (session, b) -> { });
     }
 
     /**
@@ -84,10 +87,16 @@ final class PortalSession implements AutoCloseable {
      */
     PortalSession(Path dir, Xvfb xvfb, DemoCa ca, String portalOrigin, Duration left,
                   java.util.function.BiConsumer<PortalSession, ChromiumBrowser.Builder> chromium) throws Exception {
-        this(dir, xvfb, ca, portalOrigin, left, null, null, chromium);
+        this(Browser.Kind.CHROMIUM, dir, xvfb, ca, portalOrigin, left, null, null, chromium);
     }
 
-    private PortalSession(Path dir, Xvfb xvfb, DemoCa ca, String portalOrigin, Duration left, VirtualCards.Card card, WindowProbe probe,
+    /** @param kind the browser the person uses (Chromium, or firefox-esr: FirefoxMinimalPageIT) */
+    PortalSession(Browser.Kind kind, Path dir, Xvfb xvfb, DemoCa ca, String portalOrigin, Duration left) throws Exception {
+        this(kind, dir, xvfb, ca, portalOrigin, left, null, null, (session, b) -> { });
+    }
+
+    /** @param chromium applies to Chromium only (a Firefox session ignores it) */
+    private PortalSession(Browser.Kind kind, Path dir, Xvfb xvfb, DemoCa ca, String portalOrigin, Duration left, VirtualCards.Card card, WindowProbe probe,
                           java.util.function.BiConsumer<PortalSession, ChromiumBrowser.Builder> chromium) throws Exception {
         origin = portalOrigin;
         virtualCard = card;
@@ -102,20 +111,20 @@ final class PortalSession implements AutoCloseable {
         Instant notAfter = ca.clock().now().plus(left);
         oldCertificate = ca.renewals().issueInitial(new X500Name(SUBJECT), SubjectPublicKeyInfo.getInstance(oldKey.getPublic().getEncoded()),
                 notAfter.minus(RenewalService.CERTIFICATE_LIFETIME), notAfter);
-        ChromiumBrowser.Builder b = ChromiumBrowser.builder()
-                .env("CARDBRIDGE_STATE_DIR", dir.resolve("host-state").toString());
+        Map<String, String> env = new java.util.HashMap<>();
+        env.put("CARDBRIDGE_STATE_DIR", dir.resolve("host-state").toString());
         String module;
         if (card == null) {
             store = SoftHsm2.create(dir.resolve("softhsm"), List.of(CARD_LABEL));
             store.tokens().getFirst().importKey(oldKey, oldCertificate, new byte[]{0x01}, "Jan Kowalski 2025");
-            store.environment().forEach(b::env);
+            env.putAll(store.environment());
             // The fork's pcscd (a virtual card another test uses) is not this person's: the host does not see it.
-            b.env(org.cardbridge.testing.vcard.Pcscd.SOCKET_ENV, dir.resolve("no-pcscd.comm").toString());
+            env.put(org.cardbridge.testing.vcard.Pcscd.SOCKET_ENV, dir.resolve("no-pcscd.comm").toString());
             module = SoftHsm2.MODULE;
         } else {
             store = null;
             card.importKey(oldKey, oldCertificate, new byte[]{0x01}, "Jan Kowalski 2025");
-            VirtualCards.inProcess().environment().forEach(b::env);
+            env.putAll(VirtualCards.inProcess().environment());
             module = VirtualCards.MODULE;
         }
         Path policy = dir.resolve("policy.json");
@@ -123,19 +132,30 @@ final class PortalSession implements AutoCloseable {
                 "origins", List.of(Map.of("origin", portalOrigin, "allow", List.of("read", "sign", "enroll"))),
                 "modules", List.of(module),
                 "dialogTimeoutSeconds", 60)));
-        b.env("CARDBRIDGE_POLICY", policy.toString());
+        env.put("CARDBRIDGE_POLICY", policy.toString());
         if (probe != null) {
-            b.env("JAVA_TOOL_OPTIONS", probe.javaToolOptions());
+            env.put("JAVA_TOOL_OPTIONS", probe.javaToolOptions());
         }
-        xvfb.environment().forEach(b::env);
+        env.putAll(xvfb.environment());
         this.policy = policy;
-        chromium.accept(this, b);
-        browser = b.start();
+        if (kind == Browser.Kind.CHROMIUM) {
+            ChromiumBrowser.Builder b = ChromiumBrowser.builder();
+            env.forEach(b::env);
+            chromium.accept(this, b);
+            browser = b.start();
+        } else {
+            browser = kind.start(env, "en-GB");
+        }
         dialogs = new HostDialogs(xvfb, card == null ? SoftHsm2.PIN : card.pin());
         portal = portalOrigin + "/";
     }
 
+    /** Chromium's driver, for what only Chromium has (CDP); {@link #web()} for what both browsers do. */
     ChromeDriver driver() {
+        return (ChromeDriver) browser.driver();
+    }
+
+    RemoteWebDriver web() {
         return browser.driver();
     }
 
@@ -143,7 +163,7 @@ final class PortalSession implements AutoCloseable {
     Object js(String script, Object... args) {
         lock.lock();
         try {
-            return ((JavascriptExecutor) driver()).executeScript(script, args);
+            return ((JavascriptExecutor) web()).executeScript(script, args);
         } finally {
             lock.unlock();
         }
@@ -214,12 +234,16 @@ final class PortalSession implements AutoCloseable {
         byte[] png;
         lock.lock();
         try {
+            if (browser instanceof FirefoxBrowser firefox) {
+                png = firefox.fullPageScreenshot();
+            } else {
             @SuppressWarnings("unchecked")
             List<Number> size = (List<Number>) ((JavascriptExecutor) driver()).executeScript(
                     "return [document.documentElement.scrollWidth, document.documentElement.scrollHeight]");
             Map<String, Object> shot = driver().executeCdpCommand("Page.captureScreenshot", Map.of("format", "png", "captureBeyondViewport", true,
                     "clip", Map.of("x", 0, "y", 0, "width", size.get(0).intValue(), "height", size.get(1).intValue(), "scale", 1)));
             png = java.util.Base64.getDecoder().decode((String) shot.get("data"));
+            }
         } finally {
             lock.unlock();
         }
@@ -228,26 +252,26 @@ final class PortalSession implements AutoCloseable {
     }
 
     void open(String query) {
-        driver().get(portal + query);
+        web().get(portal + query);
         awaitState("ready", Duration.ofSeconds(20));
     }
 
     void click(String id) {
-        driver().findElement(By.id(id)).click();
+        web().findElement(By.id(id)).click();
     }
 
     void type(String id, String text) {
-        WebElement e = driver().findElement(By.id(id));
+        WebElement e = web().findElement(By.id(id));
         e.clear();
         e.sendKeys(text);
     }
 
     String text(String id) {
-        return driver().findElement(By.id(id)).getText();
+        return web().findElement(By.id(id)).getText();
     }
 
     String messageCode() {
-        return driver().findElement(By.id("message")).getAttribute("data-code");
+        return web().findElement(By.id("message")).getAttribute("data-code");
     }
 
     /** Waits for {@code body[data-state]} to become {@code state}; fails early, with the page's message, on "error". */
@@ -273,7 +297,7 @@ final class PortalSession implements AutoCloseable {
         Object raw;
         lock.lock();
         try {
-            raw = ((JavascriptExecutor) driver()).executeAsyncScript("""
+            raw = ((JavascriptExecutor) web()).executeAsyncScript("""
                 const done = arguments[arguments.length - 1];
                 import("/cardbridge/cardbridge.js").then(async (cb) => {
                   const { tokens } = await cb.listTokens();
@@ -295,7 +319,7 @@ final class PortalSession implements AutoCloseable {
         Object raw;
         lock.lock();
         try {
-            raw = ((JavascriptExecutor) driver()).executeAsyncScript("""
+            raw = ((JavascriptExecutor) web()).executeAsyncScript("""
                 const [handle, data, done] = arguments;
                 import("/cardbridge/cardbridge.js").then(async (cb) => {
                   const r = await cb.sign({ certificate: handle, data, format: "cms", detached: true, description: "key check" });
