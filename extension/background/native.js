@@ -13,6 +13,7 @@ export const HOST_NAME = "org.cardbridge.host";
 /** @type {{url: string | null, text: string | null}} */
 export const installInfo = { url: null, text: null };
 
+/** @type {Promise<unknown> | null} */
 let installInfoPending = null;
 
 /**

@@ -496,7 +496,7 @@ $("lang-pl").addEventListener("click", () => setLang("pl"));
 $("lang-en").addEventListener("click", () => setLang("en"));
 $("read-card").addEventListener("click", action(async () => (await journey()).read()));
 $("renew").addEventListener("click", action(() => renewal.renew(mode === "cmp" ? undefined : details())));
-document.querySelectorAll("input[name=mode]").forEach((el) => {
+/** @type {NodeListOf<HTMLInputElement>} */ (document.querySelectorAll("input[name=mode]")).forEach((el) => {
   el.checked = el.value === mode;
   el.addEventListener("change", () => {
     mode = el.value;
