@@ -2,22 +2,11 @@ package org.cardbridge.demo.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.cardbridge.demo.DemoCa;
-import org.cardbridge.demo.DemoServer;
-import org.cardbridge.testing.Xvfb;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 
@@ -35,39 +24,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class CmpPortalIT {
     static final Duration CARD = Duration.ofSeconds(90);
-    @TempDir
-    static Path dir;
-    static Xvfb xvfb;
-    DemoCa ca;
-    DemoServer server;
+    @RegisterExtension
+    static final DemoPortalFixture portal = new DemoPortalFixture();
 
-    @BeforeAll
-    static void startDisplay() {
-        xvfb = Xvfb.start();
-    }
-
-    @AfterAll
-    static void stopDisplay() {
-        if (xvfb != null) {
-            xvfb.close();
-        }
-    }
-
-    @BeforeEach
-    void startCa(TestInfo info) throws Exception {
-        ca = DemoCa.open(dir.resolve(RenewalPortalIT.name(info)).resolve("ca"), Clock.systemUTC());
-        server = new DemoServer(ca, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), null).start();
-    }
-
-    @AfterEach
-    void stopCa() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    PortalSession session(TestInfo info) throws Exception {
-        return new PortalSession(dir.resolve(RenewalPortalIT.name(info)), xvfb, ca, "http://localhost:" + server.port(), 30);
+    static PortalSession session() throws Exception {
+        return new PortalSession(portal.dir(), portal.xvfb(), portal.ca(), portal.origin(), 30);
     }
 
     /** Opens the portal in CMP mode, reads the card and lands on the form that asks for no code. */
@@ -96,8 +57,8 @@ class CmpPortalIT {
     }
 
     @Test
-    void cmpMode_renewsTheCardEndToEnd_polishThenEnglishText_oneCertificateLeft(TestInfo info) throws Exception {
-        try (PortalSession s = session(info)) {
+    void cmpMode_renewsTheCardEndToEnd_polishThenEnglishText_oneCertificateLeft() throws Exception {
+        try (PortalSession s = session()) {
             toTheCmpForm(s, "pl");
             assertTrue(s.visibleText("form-cmp").startsWith("Odnowienie przez protokół CMP: nie wpisujesz kodu"), s.visibleText("form-cmp"));
             assertTrue(s.visibleText("old-summary").contains("Jan Kowalski"), s.visibleText("old-summary"));
@@ -121,7 +82,7 @@ class CmpPortalIT {
             assertTrue(done.startsWith("The new certificate is on the card and replaced the old one. Valid from "), done);
             s.screenshot("cmp-en-2-done");
 
-            X509Certificate renewed = assertRenewed(s, ca);
+            X509Certificate renewed = assertRenewed(s, portal.ca());
             assertTrue(s.text("final-certificates").contains("Jan Kowalski"));
             assertFalse(s.text("final-certificates").contains(s.oldCertificate.getSerialNumber().toString(16)));
 
@@ -136,8 +97,8 @@ class CmpPortalIT {
     }
 
     @Test
-    void cmpMode_installWindowCancelled_pageOffersInstall_thenInstallsTheSameCertificate_nothingSignedAgain(TestInfo info) throws Exception {
-        try (PortalSession s = session(info)) {
+    void cmpMode_installWindowCancelled_pageOffersInstall_thenInstallsTheSameCertificate_nothingSignedAgain() throws Exception {
+        try (PortalSession s = session()) {
             s.cancelWindowOf("acceptCmpResponse");
             toTheCmpForm(s, "en");
             assertTrue(s.visibleText("form-cmp").startsWith("Renewal over the CMP protocol: you type no code"), s.visibleText("form-cmp"));
@@ -162,7 +123,7 @@ class CmpPortalIT {
             assertTrue(s.visibleText("done-text").startsWith("Nowy certyfikat został zapisany na karcie i zastąpił stary."), s.visibleText("done-text"));
             assertEquals(windows + 1, s.dialogs.given().size(), "one window: writing the certificate, no second request signed");
             s.screenshot("cmp-pl-4-installed");
-            assertRenewed(s, ca);
+            assertRenewed(s, portal.ca());
         }
     }
 }

@@ -1,22 +1,12 @@
 package org.cardbridge.demo.e2e;
 
 import org.cardbridge.demo.DemoCa;
-import org.cardbridge.demo.DemoServer;
 import org.cardbridge.testing.Browser;
-import org.cardbridge.testing.Xvfb;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -34,42 +24,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class FirefoxMinimalPageIT {
-    @TempDir
-    static Path dir;
-    static Xvfb xvfb;
-    DemoCa ca;
-    DemoServer server;
+    @RegisterExtension
+    static final DemoPortalFixture portal = new DemoPortalFixture();
 
     @BeforeAll
-    static void startDisplay() {
+    static void requireFirefox() {
         Browser.Kind.FIREFOX.requireInstalled(); // under CI=true a missing firefox-esr fails
-        xvfb = Xvfb.start();
-    }
-
-    @AfterAll
-    static void stopDisplay() {
-        if (xvfb != null) {
-            xvfb.close();
-        }
-    }
-
-    @BeforeEach
-    void startCa(TestInfo info) throws Exception {
-        ca = DemoCa.open(dir.resolve(info.getTestMethod().orElseThrow().getName()).resolve("ca"), Clock.systemUTC());
-        server = new DemoServer(ca, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), null).start();
-    }
-
-    @AfterEach
-    void stopCa() {
-        if (server != null) {
-            server.close();
-        }
     }
 
     @Test
-    void minimalPage_fullRenewalInFirefox_eachStepTellsThePersonWhereTheyAre(TestInfo info) throws Exception {
-        try (PortalSession s = new PortalSession(Browser.Kind.FIREFOX, dir.resolve(info.getTestMethod().orElseThrow().getName()),
-                xvfb, ca, "http://localhost:" + server.port(), Duration.ofDays(30))) {
+    void minimalPage_fullRenewalInFirefox_eachStepTellsThePersonWhereTheyAre() throws Exception {
+        DemoCa ca = portal.ca();
+        try (PortalSession s = new PortalSession(Browser.Kind.FIREFOX, portal.dir(), portal.xvfb(), ca, portal.origin(), Duration.ofDays(30))) {
             s.cancelWindowOf(null); // approve every window, noting what the page said meanwhile
             s.web().get(s.origin + "/minimal/?lang=en"); // as MinimalPageIT.open, through the driver both browsers have
             MinimalPageIT.await(s, "eligible", false);
