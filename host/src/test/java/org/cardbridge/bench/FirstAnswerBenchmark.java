@@ -1,8 +1,6 @@
 package org.cardbridge.bench;
 
 import org.cardbridge.policy.ExtensionIds;
-import org.cardbridge.testing.SoftHsm2;
-import org.cardbridge.testing.TestCa;
 
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -12,10 +10,8 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +30,6 @@ import java.util.Map;
  * <pre>java ... org.cardbridge.bench.FirstAnswerBenchmark RUNS now=host/target/cardbridge-host [old=/other/cardbridge-host]</pre>
  */
 public final class FirstAnswerBenchmark {
-    private static final String ORIGIN = "https://ca.example";
 
     private FirstAnswerBenchmark() {
     }
@@ -46,18 +41,7 @@ public final class FirstAnswerBenchmark {
             String[] nv = args[i].split("=", 2);
             launchers.put(nv[0], nv[1]);
         }
-        Path dir = Files.createTempDirectory("cardbridge-first-answer");
-        SoftHsm2 store = SoftHsm2.create(dir.resolve("softhsm"), List.of("Karta Żółta"), "123456");
-        KeyPair keys = TestCa.rsa(2048);
-        store.tokens().getFirst().importKey(keys, new TestCa("Bench CA").issue(keys.getPublic(), "CN=Anna Nowak,C=PL", 365),
-                new byte[]{0x31}, "Podpis");
-        Path policy = dir.resolve("policy.json");
-        Files.writeString(policy, """
-                {"origins": [{"origin": "%s", "allow": ["read", "sign", "enroll"]}], "modules": ["%s"]}
-                """.formatted(ORIGIN, SoftHsm2.MODULE));
-        Map<String, String> env = new HashMap<>(store.environment());
-        env.put("CARDBRIDGE_POLICY", policy.toString());
-        env.put("CARDBRIDGE_STATE_DIR", dir.resolve("state").toString());
+        Map<String, String> env = Samples.cardAndPolicy("cardbridge-first-answer");
 
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classes = Path.of(FirstAnswerBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
@@ -72,17 +56,17 @@ public final class FirstAnswerBenchmark {
         Map<String, List<Double>> samples = new LinkedHashMap<>();
         for (int round = 0; round < runs + 2; round++) {
             boolean keep = round >= 2; // the first rounds warm the page cache
-            record("bare JVM hello", keep, samples, helloMs(bareCmd, Map.of()));
+            Samples.record(samples, "bare JVM hello", keep, helloMs(bareCmd, Map.of()));
             for (Map.Entry<String, String> l : launchers.entrySet()) {
                 List<String> cmd = List.of(l.getValue(), ExtensionIds.CHROME_ORIGIN);
-                record(l.getKey() + " hello", keep, samples, helloMs(cmd, env));
+                Samples.record(samples, l.getKey() + " hello", keep, helloMs(cmd, env));
                 double[] first = firstAnswers(cmd, env);
-                record(l.getKey() + " listTokens", keep, samples, first[0]);
-                record(l.getKey() + " listCertificates", keep, samples, first[1]);
-                record(l.getKey() + " RSS MiB", keep, samples, first[2]);
+                Samples.record(samples, l.getKey() + " listTokens", keep, first[0]);
+                Samples.record(samples, l.getKey() + " listCertificates", keep, first[1]);
+                Samples.record(samples, l.getKey() + " RSS MiB", keep, first[2]);
             }
         }
-        double bare = median(samples.get("bare JVM hello"));
+        double bare = Samples.median(samples.get("bare JVM hello"));
         System.out.printf("machine: %d cores, load average %s; runs=%d (medians, after 2 warm-up rounds; rows alternate within each round)%n",
                 Runtime.getRuntime().availableProcessors(), Files.readString(Path.of("/proc/loadavg")).trim(), runs);
         System.out.printf("%-34s %10s %8s %8s %8s%n", "measure", "median", "min", "max", "× bare");
@@ -90,16 +74,10 @@ public final class FirstAnswerBenchmark {
             List<Double> s = new ArrayList<>(e.getValue());
             Collections.sort(s);
             boolean rss = e.getKey().endsWith("MiB");
-            System.out.printf("%-34s %10.1f %8.1f %8.1f %8s%n", e.getKey() + (rss ? "" : " ms"), median(s), s.getFirst(), s.getLast(),
-                    rss ? "" : String.format("%.2f", median(s) / bare));
+            System.out.printf("%-34s %10.1f %8.1f %8.1f %8s%n", e.getKey() + (rss ? "" : " ms"), Samples.median(s), s.getFirst(), s.getLast(),
+                    rss ? "" : String.format("%.2f", Samples.median(s) / bare));
         }
         System.out.println("goals: hello <= 1.5 x bare, spawn -> first listTokens <= 2.0 x bare, RSS after the first token operation <= 48 MiB");
-    }
-
-    private static void record(String name, boolean keep, Map<String, List<Double>> samples, double value) {
-        if (keep) {
-            samples.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
-        }
     }
 
     private static Process start(List<String> cmd, Map<String, String> env) throws IOException {
@@ -140,7 +118,7 @@ public final class FirstAnswerBenchmark {
         long t0 = System.nanoTime();
         Process p = start(cmd, env);
         DataInputStream in = new DataInputStream(p.getInputStream());
-        send(p.getOutputStream(), "{\"id\":\"1\",\"op\":\"listTokens\",\"origin\":\"" + ORIGIN + "\",\"params\":{}}");
+        send(p.getOutputStream(), "{\"id\":\"1\",\"op\":\"listTokens\",\"origin\":\"" + Samples.ORIGIN + "\",\"params\":{}}");
         String tokens = receive(in);
         long t1 = System.nanoTime();
         int at = tokens.indexOf("\"token\":\"");
@@ -148,7 +126,7 @@ public final class FirstAnswerBenchmark {
             throw new IllegalStateException("no token listed: " + tokens);
         }
         String token = tokens.substring(at + 9, tokens.indexOf('"', at + 9));
-        send(p.getOutputStream(), "{\"id\":\"2\",\"op\":\"listCertificates\",\"origin\":\"" + ORIGIN + "\",\"params\":{\"token\":\"" + token + "\"}}");
+        send(p.getOutputStream(), "{\"id\":\"2\",\"op\":\"listCertificates\",\"origin\":\"" + Samples.ORIGIN + "\",\"params\":{\"token\":\"" + token + "\"}}");
         String certs = receive(in);
         long t2 = System.nanoTime();
         if (!certs.contains("\"certificates\":[{")) {
@@ -167,12 +145,5 @@ public final class FirstAnswerBenchmark {
             }
         }
         return Double.NaN;
-    }
-
-    private static double median(List<Double> xs) {
-        List<Double> s = new ArrayList<>(xs);
-        Collections.sort(s);
-        int n = s.size();
-        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
     }
 }

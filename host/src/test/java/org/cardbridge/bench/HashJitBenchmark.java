@@ -3,7 +3,6 @@ package org.cardbridge.bench;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 
 /**
@@ -69,14 +68,7 @@ public final class HashJitBenchmark {
         }
         System.out.printf("SHA-256 of %s bytes in a fresh JVM, %d runs each (medians):%n", size, runs);
         for (int v = 0; v < names.size(); v++) {
-            System.out.printf("%-24s first %7.1f ms   fifth %7.1f ms%n", names.get(v), median(firsts.get(v)), median(fifths.get(v)));
+            System.out.printf("%-24s first %7.1f ms   fifth %7.1f ms%n", names.get(v), Samples.median(firsts.get(v)), Samples.median(fifths.get(v)));
         }
-    }
-
-    private static double median(List<Double> xs) {
-        List<Double> s = new ArrayList<>(xs);
-        Collections.sort(s);
-        int n = s.size();
-        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
     }
 }

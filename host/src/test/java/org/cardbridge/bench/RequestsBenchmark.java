@@ -1,8 +1,6 @@
 package org.cardbridge.bench;
 
 import org.cardbridge.policy.ExtensionIds;
-import org.cardbridge.testing.SoftHsm2;
-import org.cardbridge.testing.TestCa;
 
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -12,7 +10,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -35,7 +32,6 @@ import java.util.Map;
  * <pre>java ... org.cardbridge.bench.RequestsBenchmark ROUNDS now=host/target/cardbridge-host ['small heap=host/target/cardbridge-host+-Xmn2m']</pre>
  */
 public final class RequestsBenchmark {
-    private static final String ORIGIN = "https://ca.example";
     private static final int REQUESTS = 1000;
 
     private RequestsBenchmark() {
@@ -49,18 +45,7 @@ public final class RequestsBenchmark {
             String[] pathFlags = nv[1].split("\\+", 2);
             launchers.put(nv[0], new String[]{pathFlags[0], pathFlags.length > 1 ? pathFlags[1] : ""});
         }
-        Path dir = Files.createTempDirectory("cardbridge-requests");
-        SoftHsm2 store = SoftHsm2.create(dir.resolve("softhsm"), List.of("Karta Żółta"), "123456");
-        KeyPair keys = TestCa.rsa(2048);
-        store.tokens().getFirst().importKey(keys, new TestCa("Bench CA").issue(keys.getPublic(), "CN=Anna Nowak,C=PL", 365),
-                new byte[]{0x31}, "Podpis");
-        Path policy = dir.resolve("policy.json");
-        Files.writeString(policy, """
-                {"origins": [{"origin": "%s", "allow": ["read", "sign", "enroll"]}], "modules": ["%s"]}
-                """.formatted(ORIGIN, SoftHsm2.MODULE));
-        Map<String, String> env = new HashMap<>(store.environment());
-        env.put("CARDBRIDGE_POLICY", policy.toString());
-        env.put("CARDBRIDGE_STATE_DIR", dir.resolve("state").toString());
+        Map<String, String> env = Samples.cardAndPolicy("cardbridge-requests");
 
         Map<String, List<Double>> samples = new LinkedHashMap<>();
         for (int round = 0; round < rounds + 1; round++) {
@@ -72,11 +57,11 @@ public final class RequestsBenchmark {
                 }
                 double[] m = session(List.of(l.getValue()[0], ExtensionIds.CHROME_ORIGIN), e);
                 String n = l.getKey();
-                record(samples, n + ": RSS after first listCertificates MiB", keep, m[0]);
-                record(samples, n + ": of which anonymous MiB", keep, m[1]);
-                record(samples, n + ": RSS after 1,000 more requests MiB", keep, m[2]);
-                record(samples, n + ": of which anonymous (after 1,000) MiB", keep, m[3]);
-                record(samples, n + ": 1,000 requests, ms per request", keep, m[4]);
+                Samples.record(samples, n + ": RSS after first listCertificates MiB", keep, m[0]);
+                Samples.record(samples, n + ": of which anonymous MiB", keep, m[1]);
+                Samples.record(samples, n + ": RSS after 1,000 more requests MiB", keep, m[2]);
+                Samples.record(samples, n + ": of which anonymous (after 1,000) MiB", keep, m[3]);
+                Samples.record(samples, n + ": 1,000 requests, ms per request", keep, m[4]);
             }
         }
         System.out.printf("machine: %d cores, load average %s; %d rounds (medians, after 1 warm-up round; launchers alternate within each round)%n",
@@ -88,7 +73,7 @@ public final class RequestsBenchmark {
         for (Map.Entry<String, List<Double>> e : samples.entrySet()) {
             List<Double> s = new ArrayList<>(e.getValue());
             Collections.sort(s);
-            System.out.printf("%-62s %8.2f %8.2f %8.2f %4d%n", e.getKey(), median(s), s.getFirst(), s.getLast(), s.size());
+            System.out.printf("%-62s %8.2f %8.2f %8.2f %4d%n", e.getKey(), Samples.median(s), s.getFirst(), s.getLast(), s.size());
         }
         System.out.println("goal: RSS after the first token operation <= 48 MiB");
     }
@@ -128,7 +113,7 @@ public final class RequestsBenchmark {
     }
 
     private static String call(DataInputStream in, OutputStream out, int id, String op, String params) throws IOException {
-        byte[] frame = ("{\"id\":\"" + id + "\",\"op\":\"" + op + "\",\"origin\":\"" + ORIGIN + "\",\"params\":" + params + "}")
+        byte[] frame = ("{\"id\":\"" + id + "\",\"op\":\"" + op + "\",\"origin\":\"" + Samples.ORIGIN + "\",\"params\":" + params + "}")
                 .getBytes(StandardCharsets.UTF_8);
         out.write(ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(frame.length).array());
         out.write(frame);
@@ -153,18 +138,5 @@ public final class RequestsBenchmark {
             }
         }
         return new double[]{rss, anon};
-    }
-
-    private static void record(Map<String, List<Double>> samples, String name, boolean keep, double value) {
-        if (keep) {
-            samples.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
-        }
-    }
-
-    private static double median(List<Double> xs) {
-        List<Double> s = new ArrayList<>(xs);
-        Collections.sort(s);
-        int n = s.size();
-        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
     }
 }

@@ -42,7 +42,7 @@ import java.util.Map;
  * its directory.
  */
 public final class SignBenchmark {
-    private static final String ORIGIN = "https://ca.example";
+    private static final String ORIGIN = Samples.ORIGIN;
     private static final int PER_ROUND = 20;
 
     private SignBenchmark() {
@@ -102,7 +102,7 @@ public final class SignBenchmark {
                 for (int i = 0; i < PER_ROUND; i++) {
                     long t0 = System.nanoTime();
                     call(host, id, "sign", small);
-                    record(samples, "host sign (raw, 1 KB data), per request", keep, (System.nanoTime() - t0) / 1e6);
+                    Samples.record(samples, "host sign (raw, 1 KB data), per request", keep, (System.nanoTime() - t0) / 1e6);
                     t0 = System.nanoTime();
                     Signature s = Signature.getInstance("SHA256withRSA", p11);
                     s.initSign(direct);
@@ -114,11 +114,11 @@ public final class SignBenchmark {
                     if (!v.verify(sig)) {
                         throw new IllegalStateException("direct signature does not verify");
                     }
-                    record(samples, "direct SunPKCS11 sign + verify", keep, (System.nanoTime() - t0) / 1e6);
+                    Samples.record(samples, "direct SunPKCS11 sign + verify", keep, (System.nanoTime() - t0) / 1e6);
                 }
                 long t0 = System.nanoTime();
                 JsonNode signed = call(host, id, "sign", cms);
-                record(samples, "host CMS of 700 KB (attached), per request", keep, (System.nanoTime() - t0) / 1e6);
+                Samples.record(samples, "host CMS of 700 KB (attached), per request", keep, (System.nanoTime() - t0) / 1e6);
                 if (signed.path("signature").asText().length() < large.length) {
                     throw new IllegalStateException("the CMS does not hold the data");
                 }
@@ -128,13 +128,13 @@ public final class SignBenchmark {
                 Runtime.getRuntime().availableProcessors(), Files.readString(Path.of("/proc/loadavg")).trim(), rounds, PER_ROUND);
         System.out.printf("JVM options: %s%n", String.join(" ", java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
                 .stream().filter(a -> a.startsWith("-XX") || a.startsWith("-Xss")).toList()));
-        double directMs = median(samples.get("direct SunPKCS11 sign + verify"));
+        double directMs = Samples.median(samples.get("direct SunPKCS11 sign + verify"));
         System.out.printf("%-46s %8s %8s %8s %6s %9s%n", "measure", "median", "min", "max", "n", "× direct");
         for (Map.Entry<String, List<Double>> e : samples.entrySet()) {
             List<Double> s = new ArrayList<>(e.getValue());
             Collections.sort(s);
-            System.out.printf("%-46s %8.2f %8.2f %8.2f %6d %9.2f%n", e.getKey() + " ms", median(s), s.getFirst(), s.getLast(), s.size(),
-                    median(s) / directMs);
+            System.out.printf("%-46s %8.2f %8.2f %8.2f %6d %9.2f%n", e.getKey() + " ms", Samples.median(s), s.getFirst(), s.getLast(), s.size(),
+                    Samples.median(s) / directMs);
         }
         System.out.println("goals: host sign <= 1.2 x direct sign + verify; CMS of ~700 KB (1 MiB frames) <= 15 ms");
     }
@@ -153,18 +153,5 @@ public final class SignBenchmark {
             throw new IllegalStateException(op + ": " + answer);
         }
         return answer.path("result");
-    }
-
-    private static void record(Map<String, List<Double>> samples, String name, boolean keep, double value) {
-        if (keep) {
-            samples.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
-        }
-    }
-
-    private static double median(List<Double> xs) {
-        List<Double> s = new ArrayList<>(xs);
-        Collections.sort(s);
-        int n = s.size();
-        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
     }
 }
