@@ -1,6 +1,5 @@
 package org.cardbridge.demo.e2e;
 
-import org.cardbridge.testing.SoftHsm2;
 import org.cardbridge.testing.XDoTool;
 import org.cardbridge.testing.Xvfb;
 
@@ -40,10 +39,6 @@ final class HostDialogs implements AutoCloseable {
         this.xdo = xvfb.xdotool();
         this.pin = pin;
         this.thread = Thread.ofPlatform().daemon().name("host-dialogs").start(this::loop);
-    }
-
-    static HostDialogs demoPin(Xvfb xvfb) {
-        return new HostDialogs(xvfb, SoftHsm2.PIN);
     }
 
     /** The next dialog that opens gets {@code answer}; later ones are approved again. */
