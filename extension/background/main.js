@@ -35,9 +35,12 @@ export function startBackground(api) {
     installInfoLoading(loadManaged());
     return new NativeSession({ runtime: api.runtime, origin, lang, ...handlers });
   };
-  const router = new Router({ runtime: api.runtime, tabs: api.tabs, i18n: api.i18n, openSession });
-  router.start();
   const watch = new CardWatch({ openSession, action: api.action, storage: api.storage?.local, i18n: api.i18n });
+  // A page that wrote the card (a new key, a certificate) makes the watch read the card afresh, so the
+  // popup and badge never show the card as it was before (e.g. "renew" after the renewal is done).
+  const onCardWritten = () => watch.cardWritten();
+  const router = new Router({ runtime: api.runtime, tabs: api.tabs, i18n: api.i18n, openSession, onCardWritten });
+  router.start();
   servePopup(api.runtime, watch);
   // The watch starts with the browser, not when the popup is first opened: Chrome wakes the service worker
   // for these events only when listeners are registered at its first run, as here. Whatever woke it, the

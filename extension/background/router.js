@@ -21,6 +21,20 @@ export const EXTENSION_ORIGIN = "cardbridge:extension";
 /** Ops the router handles itself or translates before they reach the host. */
 const LOCAL_OPS = new Set(["cancel", "subscribe", "unsubscribe"]);
 
+/**
+ * Ops that may change what is on a card (a key made or removed, a certificate written). Their answer,
+ * success or error (a failure may come after a partial write), tells the card watch to read the card
+ * again through a new host process: OpenSC binds a card's objects once per process, so the watch's own
+ * host would go on showing the card as it was before the page wrote it.
+ */
+export const CARD_WRITING_OPS = new Set([
+  "generateKeyPair",
+  "installCertificate",
+  "removeKey",
+  "createKeyUpdateRequest",
+  "acceptCmpResponse",
+]);
+
 /** The origin to stamp for a port's sender, or null when the sender is not one we serve. */
 export function originOf(sender, runtime) {
   // sender.url is used only where the browser reports no sender.origin at all (older Firefox).
@@ -108,8 +122,10 @@ export class Router {
    * @param {number} [deps.graceMs] how long a session outlives its last frame
    * @param {import("../types/browser.js").Timers} [deps.timers] {setTimeout, clearTimeout}
    * @param {(origin: string, handlers: object) => NativeSession} [deps.openSession]
+   * @param {(op: string) => void} [deps.onCardWritten] told when an op of CARD_WRITING_OPS was answered
    */
-  constructor({ runtime, tabs, i18n, graceMs = 10000, timers = globalThis, openSession }) {
+  constructor({ runtime, tabs, i18n, graceMs = 10000, timers = globalThis, openSession, onCardWritten }) {
+    this.onCardWritten = onCardWritten;
     this.runtime = runtime;
     this.tabs = tabs;
     this.lang = langOf(i18n);
@@ -257,6 +273,7 @@ export class Router {
         frame.requests.delete(id);
         after?.(answer);
         this.post(frame, { type: "response", id, ...answer });
+        if (CARD_WRITING_OPS.has(op)) this.onCardWritten?.(op);
       },
     });
     // send answers at once what it never sent (closed session, request past the host's limits).

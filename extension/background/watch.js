@@ -162,6 +162,10 @@ export class CardWatch {
     this.state = { status: "starting" };
     this.listeners = new Set();
     this.refreshTimer = null;
+    /** @type {any} */
+    this.rereadTimer = null;
+    /** @type {((state: any) => void)[]} */
+    this.rereadWaiters = [];
     this.refreshing = null;
     /** reader -> {reader, atr}: cards the host found no module for; the popup offers a report text */
     this.unknownCards = new Map();
@@ -226,6 +230,32 @@ export class CardWatch {
     const s = this.session;
     this.session = null;
     s?.close();
+  }
+
+  /**
+   * A page wrote the card through its own host process. The watch's host cannot see that (OpenSC reads a
+   * card's objects once per process and keeps them), so its process is replaced and the card read again.
+   * Several writes in a row (key, then certificate) give one re-read; a refresh under way finishes first,
+   * so the popup never sees a closed host as an error.
+   * @returns {Promise<any>} the state after the re-read
+   */
+  cardWritten(delayMs = 300) {
+    if (!this.settings.watch) return Promise.resolve(this.state);
+    this.timers.clearTimeout(this.rereadTimer);
+    return new Promise((resolve) => {
+      this.rereadWaiters.push(resolve);
+      this.rereadTimer = this.timers.setTimeout(() => {
+        const waiters = this.rereadWaiters;
+        this.rereadWaiters = [];
+        this.rereadTimer = null;
+        Promise.resolve(this.refreshing)
+          .then(() => {
+            this.stop();
+            return this.refresh();
+          })
+          .then((state) => waiters.forEach((w) => w(state)));
+      }, delayMs);
+    });
   }
 
   scheduleRefresh(delayMs = 300) {

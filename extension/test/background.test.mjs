@@ -6,12 +6,12 @@ import { fakeRuntime, fakePort, manualTimers } from "./fakes.mjs";
 
 const EXT_ID = "ofgjjddghmifhcdedhlchefmbecfflch";
 
-function setup({ lang = "pl" } = {}) {
+function setup({ lang = "pl", onCardWritten = undefined } = {}) {
   const runtime = fakeRuntime();
   const timers = manualTimers();
   const removed = [];
   const tabs = { onRemoved: { addListener: (fn) => removed.push(fn) } };
-  const router = new Router({ runtime, tabs, i18n: { getUILanguage: () => lang }, timers, graceMs: 5000 });
+  const router = new Router({ runtime, tabs, i18n: { getUILanguage: () => lang }, timers, graceMs: 5000, onCardWritten });
   router.start();
   const open = (sender, name = "cardbridge-page") => {
     const port = fakePort(name, { id: EXT_ID, frameId: 0, ...sender });
@@ -93,6 +93,23 @@ test("progress goes to the requesting frame with its id; error answers pass thro
     { type: "progress", id: "g", progress: { stage: "generatingKey" } },
     { type: "response", id: "g", error: { code: "TOKEN_FULL", message: "full", details: {} } },
   ]);
+});
+
+test("an answered op that writes the card (success or error) tells the card watch; reads and unanswered ops do not", () => {
+  const written = [];
+  const { runtime, page, send } = setup({ onCardWritten: (op) => written.push(op) });
+  const a = page(1, "https://ca.example/");
+  const ops = ["listTokens", "sign", "createCsr", "generateKeyPair", "installCertificate", "removeKey", "acceptCmpResponse"];
+  ops.forEach((op, i) => send(a, `r${i}`, op, {}));
+  send(a, "late", "createKeyUpdateRequest", {});
+  const n = runtime.natives[0];
+  assert.deepEqual(written, [], "nothing before the host answers");
+  ops.forEach((_op, i) =>
+    n.reply(i === 5 ? { id: n.sent[i].id, error: { code: "USER_CANCELLED", message: "no", details: {} } } : { id: n.sent[i].id, result: {} }),
+  );
+  assert.deepEqual(written, ["generateKeyPair", "installCertificate", "removeKey", "acceptCmpResponse"]);
+  n.reply({ id: n.sent[ops.length].id, result: {} });
+  assert.deepEqual(written.at(-1), "createKeyUpdateRequest");
 });
 
 test("host missing: lastError on disconnect becomes NATIVE_UNAVAILABLE with the reason and the fix", () => {

@@ -132,6 +132,64 @@ test("watch: settings are validated and stored; turning it off closes the host s
   assert.ok(runtime.natives[0].disconnected);
 });
 
+test("watch: after a page wrote the card, one new host process reads it again (OpenSC keeps what it read per process)", async () => {
+  let certs = [cert("CN=Jan", "2026-12-01T00:00:00Z")];
+  const { watch, runtime } = watchWith((msg, port) => {
+    const results = {
+      hello: { host: "0.1.0", protocol: "1.0.0", operations: ["hello", "listTokens", "listCertificates"] },
+      listTokens: { tokens: [{ token: "t1", present: true, label: "K", readerName: "R" }] },
+      listCertificates: { certificates: certs, pendingKeys: [] },
+    };
+    port.reply({ id: msg.id, result: results[msg.op] });
+  });
+  await watch.refresh();
+  assert.equal(watch.state.expiring.length, 1);
+  assert.equal(runtime.natives.length, 1);
+  // The page's renewal writes a key, then the certificate: the watch is told twice, re-reads once.
+  certs = [cert("CN=Jan", "2028-12-01T00:00:00Z")];
+  const first = watch.cardWritten();
+  const second = watch.cardWritten();
+  watch.timers.runAll();
+  const [a, b] = await Promise.all([first, second]);
+  assert.equal(a, b);
+  assert.equal(runtime.natives.length, 2, "a new host process, once");
+  assert.ok(runtime.natives[0].disconnected, "the old one is closed");
+  assert.equal(a.status, "ok");
+  assert.equal(a.expiring.length, 0, "the popup no longer says renew");
+  assert.equal(a.cards.length, 1);
+});
+
+test("watch: a write reported while a refresh runs waits for it, so the popup never shows a closed host as an error", async () => {
+  let release;
+  const gate = new Promise((r) => (release = r));
+  const { watch, runtime } = watchWith(async (msg, port) => {
+    if (msg.op === "listTokens") await gate;
+    const results = {
+      hello: { host: "0.1.0", protocol: "1.0.0", operations: ["hello", "listTokens"] },
+      listTokens: { tokens: [] },
+    };
+    port.reply({ id: msg.id, result: results[msg.op] });
+  });
+  const states = [];
+  watch.onChange((s) => states.push(s.status));
+  const running = watch.refresh();
+  const written = watch.cardWritten();
+  watch.timers.runAll();
+  release();
+  await running;
+  const after = await written;
+  assert.equal(after.status, "ok");
+  assert.deepEqual(states, ["ok", "ok"]);
+  assert.equal(runtime.natives.length, 2);
+});
+
+test("watch: with the watch turned off, a write starts no host", async () => {
+  const { watch, runtime } = watchWith(() => {});
+  await watch.saveSettings({ watch: false });
+  await watch.cardWritten();
+  assert.equal(runtime.natives.length, 0);
+});
+
 test("watch: unknown-ATR insert is kept for the report text until the card leaves", async () => {
   const { watch } = watchWith(() => {});
   watch.noteEvent("tokenInserted", { reader: "R1", atr: "3B:8F", moduleMatched: false });

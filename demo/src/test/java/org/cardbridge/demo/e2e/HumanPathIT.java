@@ -82,6 +82,9 @@ class HumanPathIT {
             s.answerWindowOf("generateKeyPair", HostDialogs.Answer.LEAVE, () -> { });
             MinimalPageIT.open(s, lang);
             MinimalPageIT.await(s, "eligible", false);
+            // The popup speaks the browser's language (English here), whatever the page's.
+            String before = s.popup("human-pin-0-popup-" + lang, t -> t.contains(EXPIRING));
+            assertTrue(before.contains(EXPIRING), "before the renewal the popup asks to renew:\n" + before);
             MinimalPageIT.typeCode(s, ca.renewals().newCode());
             s.click("renew");
 
@@ -123,6 +126,11 @@ class HumanPathIT {
             assertEquals(pl ? List.of("Podpisz i wyślij", "Zrezygnuj z odnowienia") : List.of("Sign and send", "Cancel the renewal"), s.buttons());
             s.screenshot("human-pin-3-drafted-" + lang);
             assertEquals(1, s.card().path("pendingKeys").size(), "one key, made once");
+            // The key is on the card, the application not yet sent: the popup says the renewal has started and
+            // not to buy another code, never "renew".
+            String drafted = s.popup("human-pin-3-drafted-popup-" + lang, t -> t.contains(STARTED));
+            assertTrue(drafted.contains(STARTED) && drafted.contains("do not buy a new renewal code"), drafted);
+            assertFalse(drafted.contains(EXPIRING), drafted);
 
             s.click("submit");
             MinimalPageIT.await(s, "done", false);
@@ -130,6 +138,7 @@ class HumanPathIT {
             s.screenshot("human-pin-4-done-" + lang);
             MinimalPageIT.assertOnlyTheNewCertificate(s);
             assertEquals(1, applications());
+            assertPopupShowsOnlyTheNewCertificate(s, "human-pin-5-done-popup-" + lang);
             assertEquals(1, probe.seen().stream().filter(w -> w.id().equals(asked.id())).count(), "the retry happened in the same window");
         }
     }
@@ -172,6 +181,8 @@ class HumanPathIT {
             assertEquals(List.of("Install the certificate"), s.buttons());
             s.screenshot("human-pulled-1-en");
             assertEquals(1, applications());
+            String out = s.popup("human-pulled-1-popup-en", t -> t.contains("No card inserted."));
+            assertTrue(out.contains("No card inserted."), "the popup sees the card is out:\n" + out);
 
             card.reader().fault(Fault.NONE);
             card.reader().insert();
@@ -181,6 +192,9 @@ class HumanPathIT {
             s.screenshot("human-pulled-2-done-en");
             MinimalPageIT.assertOnlyTheNewCertificate(s);
             assertEquals(1, applications(), "no second application, no second code");
+            // OpenSC reads a card's objects once per process: the popup shows the written card only because the
+            // card watch reads it again through a new host after the page's write.
+            assertPopupShowsOnlyTheNewCertificate(s, "human-pulled-3-done-popup-en");
         } finally {
             card.reader().fault(Fault.NONE);
             card.reader().remove(); // no card left in the fork's reader for the next test's browser
@@ -227,6 +241,23 @@ class HumanPathIT {
                 screenshot(browser, "human-host-missing-" + lang);
             }
         }
+    }
+
+    static final String EXPIRING = "A certificate on your card expires soon";
+    static final String STARTED = "Your renewal has started";
+
+    /**
+     * The popup after a finished renewal: one certificate of the person (beside the CA certificates written with
+     * it), valid about a year more, nothing left to do.
+     */
+    static void assertPopupShowsOnlyTheNewCertificate(PortalSession s, String screenshot) throws Exception {
+        java.util.function.Predicate<String> done = t -> !t.contains(EXPIRING) && !t.contains(STARTED)
+                && t.split("Jan Kowalski", -1).length == 2;
+        String text = s.popup(screenshot, done);
+        assertTrue(done.test(text), "the popup shows the renewed card: one certificate, no renewal to do:\n" + text);
+        assertTrue(text.contains("Jan Kowalski"), text);
+        java.util.regex.Matcher left = java.util.regex.Pattern.compile("Jan Kowalski, .* \\((\\d+) days left\\)").matcher(text);
+        assertTrue(left.find() && Integer.parseInt(left.group(1)) > 300, "the new certificate's validity:\n" + text);
     }
 
     static String awaitText(ChromiumBrowser browser, String id) {

@@ -169,6 +169,41 @@ final class PortalSession implements AutoCloseable {
         }
     }
 
+    /**
+     * The extension's popup as the person would open it now, in a tab of its own beside the page (which stays
+     * open and connected): waits up to 30 s for its text to satisfy {@code shows} (the card watch reads the card
+     * again after the page wrote it), saves it as target/screenshots/NAME.png, closes it and returns to the page.
+     * Returns the popup's whole text as last seen, for the caller's assertions; holds the page lock throughout, so
+     * a host window's answerer never looks at the popup's tab.
+     */
+    String popup(String name, java.util.function.Predicate<String> shows) throws Exception {
+        lock.lock();
+        try {
+            String page = web().getWindowHandle();
+            web().switchTo().newWindow(org.openqa.selenium.WindowType.TAB);
+            try {
+                web().get(browser.extensionPage("popup/popup.html"));
+                String text = "";
+                long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (System.nanoTime() < end) {
+                    Object v = js("return document.getElementById('host-ok') ? document.body.innerText : ''");
+                    text = v == null ? "" : v.toString();
+                    if (!text.isEmpty() && shows.test(text)) {
+                        break;
+                    }
+                    sleep(200);
+                }
+                screenshot(name);
+                return text;
+            } finally {
+                web().close();
+                web().switchTo().window(page);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** {@code body[data-NAME]}, or "" */
     String bodyData(String name) {
         Object v = js("return (document.body && document.body.dataset[arguments[0]]) || ''", name);
