@@ -231,6 +231,9 @@ class MinimalPageIT {
             assertEquals(1, applications());
             s.assertOldCertificateStillWorks();
             s.screenshot("minimal-cancel-4-install");
+            // The popup meanwhile: the renewal has started, continue it — never "renew" (a second code).
+            String issued = s.popup("minimal-cancel-4-install-popup", t -> t.contains(HumanPathIT.STARTED));
+            assertTrue(issued.contains(HumanPathIT.STARTED) && !issued.contains(HumanPathIT.EXPIRING), issued);
 
             // 5. the tab is closed and the page opened again (in Polish): it finds the issued certificate
             s.cancelWindowOf(null);
@@ -245,6 +248,7 @@ class MinimalPageIT {
             assertEquals("Gotowe: nowy certyfikat jest na karcie.", s.visibleText("status"));
             s.screenshot("minimal-reopened-done-pl");
             assertOnlyTheNewCertificate(s);
+            HumanPathIT.assertPopupShowsOnlyTheNewCertificate(s, "minimal-reopened-done-popup");
             assertEquals(1, applications(), "one application, one code, one signature");
             assertArrayEquals(Base64.getDecoder().decode(pending.get(0).path("publicKey").asText()),
                     certificate(s.userCertificates().getFirst()).getPublicKey().getEncoded(), "the key made in step 1's retry");
@@ -277,6 +281,8 @@ class MinimalPageIT {
                 assertEquals(1, applications(), "the CA has it");
                 s.assertOldCertificateStillWorks();
                 s.screenshot("minimal-network-1-unknown");
+                String unknown = s.popup("minimal-network-1-unknown-popup", t -> t.contains(HumanPathIT.STARTED));
+                assertTrue(unknown.contains(HumanPathIT.STARTED) && !unknown.contains(HumanPathIT.EXPIRING), unknown);
 
                 s.click("lookup");
                 await(s, "done", false);
@@ -322,6 +328,10 @@ class MinimalPageIT {
             s.screenshot("minimal-deferred-2-beside");
             assertEquals(2, s.userCertificates().size());
             s.assertOldCertificateStillWorks();
+            // The popup and the badge: "ready from", not "renew" (the old one expires within minutes) — nothing to pay for again.
+            String beside = s.popup("minimal-deferred-2-beside-popup", t -> t.contains("New certificate ready from "));
+            assertTrue(beside.contains("New certificate ready from ") && beside.contains("You do not need to renew again or buy another renewal code."), beside);
+            assertFalse(beside.contains(HumanPathIT.EXPIRING) || beside.contains("Finish your renewal"), beside);
 
             // until it is valid, coming back changes nothing
             open(s, "en");
@@ -337,11 +347,14 @@ class MinimalPageIT {
             assertEquals("Your new certificate is valid now. Finish: replace the old certificate.", s.visibleText("status"));
             assertEquals(List.of("Finish the renewal"), s.buttons());
             s.screenshot("minimal-deferred-3-finishable");
+            String due = s.popup("minimal-deferred-3-finishable-popup", t -> t.contains("Finish your renewal"));
+            assertTrue(due.contains("Finish your renewal") && !due.contains("New certificate ready from "), due);
             s.click("finish");
             await(s, "done", false);
             assertEquals("Done: your new certificate is on the card.", s.visibleText("status"));
             s.screenshot("minimal-deferred-4-done");
             assertOnlyTheNewCertificate(s);
+            HumanPathIT.assertPopupShowsOnlyTheNewCertificate(s, "minimal-deferred-5-done-popup");
             assertEquals(1, applications());
         }
     }
