@@ -97,6 +97,29 @@ export function summarize({ tokens, certificates, pendingKeys = {}, pages, expir
   return { readers, cards, expiring, scheduled, finish };
 }
 
+/** The longest the watch waits between two readings of the card while the browser runs. */
+export const MAX_QUIET_MS = 6 * 3600000;
+
+/**
+ * How long until what the popup and badge say changes by the clock alone: a successor becomes valid ("ready
+ * from" → "finish"), a certificate enters the warning window or expires. A browser left running for weeks
+ * then shows the right step on the day, not when the card is next touched. One second past the moment (the
+ * dates are whole seconds); at most MAX_QUIET_MS, so the days-left count and anything missed stay fresh.
+ * @param {{certificates: {notBefore: string, notAfter: string}[]}[]} cards
+ * @param {number} expiryDays
+ * @param {number} now
+ */
+export function nextChangeIn(cards, expiryDays, now) {
+  let next = now + MAX_QUIET_MS;
+  for (const c of cards.flatMap((card) => card.certificates ?? [])) {
+    const notAfter = Date.parse(c.notAfter);
+    for (const at of [Date.parse(c.notBefore), notAfter, notAfter - expiryDays * DAY_MS]) {
+      if (at > now && at < next) next = at;
+    }
+  }
+  return next - now + 1000;
+}
+
 /**
  * What stands between the person and their card, when something does: the key of the plain-words text
  * the popup shows, and the technical details (the host's or the browser's own words) it keeps behind a
@@ -163,6 +186,8 @@ export class CardWatch {
     this.listeners = new Set();
     this.refreshTimer = null;
     /** @type {any} */
+    this.dueTimer = null;
+    /** @type {any} */
     this.rereadTimer = null;
     /** @type {((state: any) => void)[]} */
     this.rereadWaiters = [];
@@ -227,6 +252,7 @@ export class CardWatch {
   }
 
   stop() {
+    this.timers.clearTimeout(this.dueTimer);
     const s = this.session;
     this.session = null;
     s?.close();
@@ -322,6 +348,8 @@ export class CardWatch {
         diagnosis,
         ...summary,
       });
+      this.timers.clearTimeout(this.dueTimer);
+      this.dueTimer = this.timers.setTimeout(() => this.refresh(), nextChangeIn(summary.cards, this.settings.expiryDays, this.now()));
     } catch (error) {
       this.setState({
         status: "error",

@@ -36,4 +36,5 @@ test("the card watch starts with the background and again on browser start and i
   port.reply({ id: hellos()[1].id, result: { host: "0.1.0", protocol: "1.0.0", operations: ["hello"] } });
   runtime.onInstalled.fire({ reason: "update" });
   await eventually(() => assert.equal(hellos().length, 3, "install/update asks the host again"));
+  watch.stop(); // its next reading by the clock would keep this process alive
 });

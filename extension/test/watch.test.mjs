@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { summarize, badgeFor, daysLeft, renewalUrlFor, successorOf, CardWatch } from "../background/watch.js";
+import { summarize, badgeFor, daysLeft, renewalUrlFor, successorOf, CardWatch, nextChangeIn, MAX_QUIET_MS } from "../background/watch.js";
 import { parseDn, plainNames, formatDate } from "../background/names.js";
 import { NativeSession } from "../background/native.js";
 import { fakeRuntime, manualTimers, sleep } from "./fakes.mjs";
@@ -181,6 +181,45 @@ test("watch: a write reported while a refresh runs waits for it, so the popup ne
   assert.equal(after.status, "ok");
   assert.deepEqual(states, ["ok", "ok"]);
   assert.equal(runtime.natives.length, 2);
+});
+
+test("nextChangeIn: the next moment the popup's words change by the clock alone, else six hours", () => {
+  const now = Date.parse("2026-12-06T00:00:00Z");
+  const at = (iso) => Date.parse(iso) - now + 1000;
+  const card = (...certs) => ({ certificates: certs.map(([notBefore, notAfter]) => ({ notBefore, notAfter })) });
+  assert.equal(nextChangeIn([], 60, now), MAX_QUIET_MS + 1000, "no card: the quiet interval");
+  // a successor valid from 6 Dec 03:00: "ready from" turns into "finish" then
+  const deferred = card(["2025-12-06T03:00:00Z", "2026-12-06T03:00:00Z"], ["2026-12-06T03:00:00Z", "2027-12-06T03:00:00Z"]);
+  assert.equal(nextChangeIn([deferred], 60, now), at("2026-12-06T03:00:00Z"));
+  // a certificate entering the 60-day warning window in 2 hours
+  assert.equal(nextChangeIn([card(["2026-01-01T00:00:00Z", "2027-02-04T02:00:00Z"])], 60, now), at("2026-12-06T02:00:00Z"));
+  // far from anything: six hours, so days-left stays fresh
+  assert.equal(nextChangeIn([card(["2026-01-01T00:00:00Z", "2028-01-01T00:00:00Z"])], 60, now), MAX_QUIET_MS + 1000);
+});
+
+test("watch: after each reading it asks again when the words change by the clock (the successor's start)", async () => {
+  const timers = manualTimers();
+  const delays = [];
+  const setTimeout = timers.setTimeout;
+  timers.setTimeout = (fn, ms) => (delays.push(ms), setTimeout(fn, ms));
+  const reads = [];
+  const { watch } = watchWith((msg, port) => {
+    reads.push(msg.op);
+    const results = {
+      hello: { host: "0.1.0", protocol: "1.0.0", operations: ["hello", "listTokens", "listCertificates"] },
+      listTokens: { tokens: [{ token: "t1", present: true, label: "K", readerName: "R" }] },
+      listCertificates: { certificates: [cert("CN=Jan", "2099-01-01T00:00:00Z")], pendingKeys: [] },
+    };
+    port.reply({ id: msg.id, result: results[msg.op] });
+  });
+  watch.timers = timers;
+  await watch.refresh();
+  assert.deepEqual(delays, [MAX_QUIET_MS + 1000]);
+  timers.runAll();
+  await watch.refreshing;
+  assert.equal(reads.filter((o) => o === "listTokens").length, 2, "the timer read the card again");
+  watch.stop();
+  assert.equal(timers.pending, 0, "stopping the watch stops its clock");
 });
 
 test("watch: with the watch turned off, a write starts no host", async () => {
