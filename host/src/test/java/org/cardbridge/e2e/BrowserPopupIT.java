@@ -257,6 +257,23 @@ class BrowserPopupIT {
         }
     }
 
+    @Test
+    void popup_chromium_cardNotRegisteredForLogin_inPolish() throws Exception {
+        Browser.Kind kind = Browser.Kind.CHROMIUM;
+        kind.requireInstalled();
+        Card card = card(kind, "login-pl", List.<Instant[]>of(new Instant[]{days(-30), days(400)}));
+        Map<String, String> env = new HashMap<>(card.env());
+        env.put("HOME", ClientAuthLogin.chromiumHome(card.dir()).toString());
+        try (Browser browser = kind.start(env, "pl")) {
+            browser.driver().get(browser.extensionPage("popup/popup.html"));
+            String line = new PageApi(browser.driver()).await(
+                    "const e = document.querySelector('#cards [data-login=\"notUsable\"]'); return e && e.innerText", WAIT).asText();
+            browser.screenshot("popup-login-not-registered-pl");
+            assertTrue(line.startsWith("Ta przeglądarka nie może jeszcze używać karty do logowania się na stronach internetowych."), line);
+            assertTrue(line.contains("Szczegóły dla osoby, która opiekuje się komputerem"), line);
+        }
+    }
+
     @InEachBrowser
     void watch_startsWithTheBrowser_hostAskedBeforeAnyPageOrPopupIsOpen(Browser.Kind kind) throws Exception {
         Path state = dir.resolve("startup-" + kind.id()).resolve("state");
