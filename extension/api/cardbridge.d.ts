@@ -108,6 +108,7 @@ export type Algorithm = "RSA-2048" | "RSA-3072" | "RSA-4096" | "EC-P256" | "EC-P
 export interface ListCertificatesResult {
   certificates: Certificate[];
   pendingKeys: PendingKey[];
+  usableForLogin?: boolean;
 }
 
 export interface Certificate {
@@ -321,7 +322,9 @@ export interface Status extends HelloResult {
  * value under its protocol 1.0 name, removed in the next minor version), InstallCertificateResult (`oldKeyKept`
  * and `oldKeyKeptReason` only when `removeOldKey` was asked and a certificate was replaced; `usableForLogin`:
  * whether this browser is expected to offer the new certificate for logging in to web sites now, absent when it
- * cannot be told) and the others are generated above from the host's result records; docs/protocol.md says
+ * cannot be told), ListCertificatesResult (`usableForLogin` only for `withLoginCheck: true`: whether this browser
+ * offers the card's certificates for logging in to web sites now, absent when it cannot be told) and the others
+ * are generated above from the host's result records; docs/protocol.md says
  * what each field means. A `sign` result is a SingleSignResult (`signature`) or, for `hashes`, a
  * BatchSignResult (`signatures`).
  */
@@ -364,7 +367,8 @@ export declare function isAllowedContext(location: Location | URL): boolean;
 export declare function status(params?: Record<string, never>, options?: CallOptions): Promise<Status>;
 export declare function listTokens(params?: Record<string, never>, options?: CallOptions): Promise<ListTokensResult>;
 export declare function listCertificates(
-  params: { token: string },
+  /** `withLoginCheck`: add `usableForLogin` (it runs NSS's tools on the computer: ask only when it is shown). */
+  params: { token: string; withLoginCheck?: boolean },
   options?: CallOptions,
 ): Promise<ListCertificatesResult>;
 export declare function login(params: { token: string }, options?: CallOptions): Promise<LoginResult>;

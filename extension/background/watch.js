@@ -46,6 +46,20 @@ export function successorOf(cert, all) {
 }
 
 /**
+ * Whether the popup tells the person that this browser can use the card to log in to web sites (issue 16):
+ * "usable" or "notUsable" from the host's `usableForLogin` (listCertificates {withLoginCheck: true}, doctor's
+ * check for the card's module), only for a card holding a certificate valid now with its key on the card —
+ * the one a site would get. Null when the host could not tell (Windows, macOS, an older host, an unreadable
+ * NSS database) or there is no such certificate: then the popup says nothing about logging in.
+ */
+export function loginLineFor(card) {
+  if (typeof card.usableForLogin !== "boolean") return null;
+  const current = (card.certificates ?? []).some((c) => c.hasPrivateKey !== false && !c.isCa && !c.notYetValid && c.daysLeft >= 0);
+  if (!current) return null;
+  return card.usableForLogin ? "usable" : "notUsable";
+}
+
+/**
  * What the popup shows and the badge says, computed from the host's answers. Pure: node tests call it.
  *
  * Each certificate with its key on the card is in at most one of:
@@ -56,7 +70,7 @@ export function successorOf(cert, all) {
  * - `expiring`: no successor, expiring within `expiryDays` ("renew", or "continue" when a key on the card
  *   already waits for its certificate: a renewal was started and must not be paid for twice).
  */
-export function summarize({ tokens, certificates, pendingKeys = {}, pages, expiryDays, now }) {
+export function summarize({ tokens, certificates, pendingKeys = {}, usableForLogin = {}, pages, expiryDays, now }) {
   // A blank card (present, no PKCS#11 token) holds no certificates and cannot be used: not counted.
   const present = tokens.filter((t) => t.present && t.token);
   const expiring = [];
@@ -91,7 +105,8 @@ export function summarize({ tokens, certificates, pendingKeys = {}, pages, expir
         expiring.push({ ...base, daysLeft: c.daysLeft, renewalUrl: c.renewalUrl, inProgress: pending.length > 0 });
       }
     }
-    return { ...t, certificates: certs, pendingKeys: pending };
+    const card = { ...t, certificates: certs, pendingKeys: pending, usableForLogin: usableForLogin[t.token] };
+    return { ...card, login: loginLineFor(card) };
   });
   const readers = [...new Set(tokens.map((t) => t.readerName).filter(Boolean))];
   return { readers, cards, expiring, scheduled, finish };
@@ -194,6 +209,8 @@ export class CardWatch {
     this.refreshing = null;
     /** reader -> {reader, atr}: cards the host found no module for; the popup offers a report text */
     this.unknownCards = new Map();
+    /** @type {object | null} the host session that refused listCertificates' withLoginCheck (an older host) */
+    this.noLoginCheck = null;
   }
 
   noteEvent(event, data) {
@@ -315,11 +332,13 @@ export class CardWatch {
       const { tokens = [] } = ops.has("listTokens") ? await this.request("listTokens") : {};
       const certificates = {};
       const pendingKeys = {};
+      const usableForLogin = {};
       for (const t of tokens.filter((x) => x.present && x.token)) {
         try {
-          const listed = await this.request("listCertificates", { token: t.token });
+          const listed = await this.listCertificates(t.token);
           certificates[t.token] = listed.certificates ?? [];
           pendingKeys[t.token] = listed.pendingKeys ?? [];
+          usableForLogin[t.token] = listed.usableForLogin;
         } catch {
           certificates[t.token] = [];
         }
@@ -335,6 +354,7 @@ export class CardWatch {
         tokens,
         certificates,
         pendingKeys,
+        usableForLogin,
         pages,
         expiryDays: this.settings.expiryDays,
         now: this.now(),
@@ -359,6 +379,22 @@ export class CardWatch {
       });
     }
     return this.state;
+  }
+
+  /**
+   * listCertificates with the host's login check (`usableForLogin`, for the popup). A host older than that
+   * parameter refuses it as unknown: then once more without it, and not asked again of that host process.
+   */
+  async listCertificates(token) {
+    if (!this.session || this.noLoginCheck !== this.session) {
+      try {
+        return await this.request("listCertificates", { token, withLoginCheck: true });
+      } catch (error) {
+        if (error?.code !== "INVALID_ARGUMENT" || error?.details?.field !== "withLoginCheck") throw error;
+        this.noLoginCheck = this.session;
+      }
+    }
+    return this.request("listCertificates", { token });
   }
 
   /** The action's tooltip: the extension's name, and what the badge means when it means something. */

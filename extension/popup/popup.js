@@ -152,6 +152,20 @@ function validity(c) {
   return t("validUntil", date(c.notAfter), c.daysLeft);
 }
 
+/**
+ * Whether this browser can use the card to log in to web sites (issue 16): one plain line for the card's
+ * current certificate, the administrator's command behind "details"; nothing when the host cannot tell.
+ */
+function loginLine(card) {
+  if (card.login !== "usable" && card.login !== "notUsable") return "";
+  const box =
+    card.login === "usable"
+      ? el("div", { class: "login" }, el("p", { class: "ok" }, t("loginUsable")))
+      : el("div", { class: "login" }, el("p", { class: "login-no" }, t("loginNotUsable")), adminDetails([t("loginNotUsableAdmin")]));
+  box.dataset.login = card.login;
+  return box;
+}
+
 function renderCards(state) {
   const readers = $("readers");
   const cards = $("cards");
@@ -182,7 +196,7 @@ function renderCards(state) {
           ),
         )
       : el("p", { class: "muted" }, t("noCertificates"));
-    cards.append(el("div", { class: "card" }, el("strong", {}, title), list));
+    cards.append(el("div", { class: "card" }, el("strong", {}, title), list, loginLine(card)));
   }
 }
 

@@ -335,3 +335,64 @@ test("watch: the action's title says what the badge means, in the UI language", 
   watch.setState({ status: "ok", ...one([old, next]) });
   assert.deepEqual(titles, ["CardBridge: new certificate ready from 20 Dec 2026"]);
 });
+
+test("loginLineFor: usable, notUsable, or nothing when unknown or no certificate is valid now", async () => {
+  const { loginLineFor } = await import("../background/watch.js");
+  const tokens = [{ token: "t1", present: true, label: "K", readerName: "R" }];
+  const card = (certs, usableForLogin) =>
+    summarize({ tokens, certificates: { t1: certs }, usableForLogin: { t1: usableForLogin }, pages: [], expiryDays: 60, now: NOW }).cards[0];
+  const valid = cert("CN=Jan", "2027-06-01T00:00:00Z");
+  assert.equal(card([valid], true).login, "usable");
+  assert.equal(card([valid], false).login, "notUsable");
+  assert.equal(card([valid], undefined).login, null);
+  assert.equal(card([cert("CN=Jan", "2026-11-01T00:00:00Z")], false).login, null, "only an expired certificate");
+  assert.equal(card([{ ...valid, hasPrivateKey: false }], true).login, null, "no key on the card: not one a site gets");
+  assert.equal(card([], true).login, null, "an empty card");
+  assert.equal(loginLineFor({ usableForLogin: "yes", certificates: [] }), null);
+});
+
+test("watch: asks listCertificates withLoginCheck and keeps the card's usableForLogin for the popup", async () => {
+  const asked = [];
+  const { watch } = watchWith((msg, port) => {
+    if (msg.op === "listCertificates") asked.push(msg.params);
+    const results = {
+      hello: { host: "0.1.0", protocol: "1.0.0", operations: ["hello", "listTokens", "listCertificates"] },
+      listTokens: { tokens: [{ token: "t1", present: true, label: "K", readerName: "R" }] },
+      listCertificates: { certificates: [cert("CN=Jan", "2027-06-01T00:00:00Z")], pendingKeys: [], usableForLogin: false },
+    };
+    port.reply({ id: msg.id, result: results[msg.op] });
+  });
+  const state = await watch.refresh();
+  assert.deepEqual(asked, [{ token: "t1", withLoginCheck: true }]);
+  assert.equal(state.cards[0].usableForLogin, false);
+  assert.equal(state.cards[0].login, "notUsable");
+});
+
+test("watch: a host older than withLoginCheck refuses it; listed again without it, and not asked again of that host", async () => {
+  const asked = [];
+  const { watch } = watchWith((msg, port) => {
+    if (msg.op === "listCertificates") {
+      asked.push(msg.params);
+      if ("withLoginCheck" in msg.params) {
+        port.reply({
+          id: msg.id,
+          error: { code: "INVALID_ARGUMENT", message: "withLoginCheck: unknown parameter", details: { field: "withLoginCheck" } },
+        });
+        return;
+      }
+    }
+    const results = {
+      hello: { host: "0.0.9", protocol: "1.0.0", operations: ["hello", "listTokens", "listCertificates"] },
+      listTokens: { tokens: [{ token: "t1", present: true, label: "K", readerName: "R" }] },
+      listCertificates: { certificates: [cert("CN=Jan", "2027-06-01T00:00:00Z")], pendingKeys: [] },
+    };
+    port.reply({ id: msg.id, result: results[msg.op] });
+  });
+  const state = await watch.refresh();
+  assert.deepEqual(asked, [{ token: "t1", withLoginCheck: true }, { token: "t1" }]);
+  assert.equal(state.cards[0].certificates.length, 1, "the card is listed all the same");
+  assert.equal(state.cards[0].login, null, "nothing said about logging in");
+  asked.length = 0;
+  await watch.refresh();
+  assert.deepEqual(asked, [{ token: "t1" }]);
+});

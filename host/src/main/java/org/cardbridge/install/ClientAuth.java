@@ -331,7 +331,11 @@ public final class ClientAuth {
      * it) is registered in that browser's NSS database (for Firefox, in any profile's: which profile started
      * the host cannot be told). NSS reads the card each time a site asks, so a certificate just written is
      * offered at once. Empty where it cannot be told: not Linux (the system's smart-card support decides,
-     * see docs/install.md), or a database NSS cannot open.
+     * see docs/install.md), a database whose module list NSS cannot read, or no database of that browser where doctor looks
+     * (a Firefox started with a profile elsewhere, a Snap Chromium): "false" says a database was read and
+     * the card is not in it, never that none was found. Only the registration is read ({@code pkcs11.txt},
+     * {@link Nss#registeredModules}: no module is loaded, no card read), so it is cheap enough for every
+     * refresh of the popup; that the database opens at all is doctor's part.
      */
     public Optional<Boolean> usableForLogin(Browser browser, String library) {
         if (os != Os.LINUX) {
@@ -339,19 +343,21 @@ public final class ClientAuth {
         }
         Path chromium = roots.resolve("~/.pki/nssdb");
         boolean proxy = proxied(List.of(library));
+        boolean read = false;
         for (Db db : databases()) {
             if (db.dir().equals(chromium) != (browser == Browser.CHROME) || !Nss.exists(db.dir())) {
                 continue;
             }
             try {
-                if (cardModuleIn(nss.modules(db.dir()), List.of(library), proxy).isPresent()) {
+                if (cardModuleIn(nss.registeredModules(db.dir()), List.of(library), proxy).isPresent()) {
                     return Optional.of(true);
                 }
+                read = true;
             } catch (Nss.NssException e) {
                 return Optional.empty();
             }
         }
-        return Optional.of(false);
+        return read ? Optional.of(false) : Optional.empty();
     }
 
     /** The certificates (public objects: no login) on every present token of {@code library}. */

@@ -89,6 +89,17 @@ public final class Nss {
     public List<Module> modules(Path db) throws NssException {
         requireExists(db);
         certificates(db); // opens cert9.db and key4.db: modutil -rawlist reads pkcs11.txt only
+        return registeredModules(db);
+    }
+
+    /**
+     * Only the modules {@code pkcs11.txt} registers ({@code modutil -rawlist}), without opening the database
+     * as a browser does: no module is loaded, so no card is read (NSS's {@code certutil -L -h all} makes
+     * every registered module read its tokens' certificates, the card's included). For the popup's
+     * login line, which is asked on every card event; doctor uses {@link #modules}.
+     */
+    public List<Module> registeredModules(Path db) throws NssException {
+        requireExists(db);
         String out = run(List.of(modutil, "-dbdir", "sql:" + db, "-rawlist"));
         List<Module> modules = new ArrayList<>();
         for (String line : out.lines().toList()) {

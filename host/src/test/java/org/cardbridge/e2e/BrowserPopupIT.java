@@ -2,6 +2,7 @@ package org.cardbridge.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.cardbridge.testing.Browser;
+import org.cardbridge.testing.ClientAuthLogin;
 import org.cardbridge.testing.InEachBrowser;
 import org.cardbridge.testing.PageApi;
 import org.cardbridge.testing.SoftHsm2;
@@ -9,6 +10,7 @@ import org.cardbridge.testing.TestCa;
 import org.cardbridge.testing.TestPages;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.JavascriptExecutor;
 
@@ -64,6 +66,14 @@ class BrowserPopupIT {
     /** A card (its own SoftHSM2 store) holding each certificate with its own key, and a browser on it. */
     private static Browser browserWithCard(Browser.Kind kind, String name, String language, List<Instant[]> validities) throws Exception {
         kind.requireInstalled();
+        return kind.start(card(kind, name, validities).env(), language);
+    }
+
+    /** A card's folder, its policy and the environment that reaches the host (the card's store, the policy). */
+    private record Card(Path dir, Path policy, Map<String, String> env) {
+    }
+
+    private static Card card(Browser.Kind kind, String name, List<Instant[]> validities) throws Exception {
         Path d = Files.createDirectories(dir.resolve(name + "-" + kind.id()));
         SoftHsm2 store = SoftHsm2.create(d.resolve("softhsm"), List.of("Karta " + name));
         byte id = 1;
@@ -86,7 +96,7 @@ class BrowserPopupIT {
                 // its reader, and OpenSC, always a candidate module, would list it as a second card.
                 "PCSCLITE_CSOCK_NAME", d.resolve("no-pcscd.comm").toString()));
         env.putAll(store.environment());
-        return kind.start(env, language);
+        return new Card(d, policy, env);
     }
 
     private static Instant days(long n) {
@@ -210,6 +220,57 @@ class BrowserPopupIT {
             assertEquals(pages.origin("localhost") + "/renew", link.path("href").asText());
             assertEquals(null, visible(browser, "expiring"));
             assertEquals("!", badge(browser));
+        }
+    }
+
+    /**
+     * Issue 16: whether this browser can use the card to log in to web sites. Chromium with its own HOME whose
+     * {@code ~/.pki/nssdb} (as its first start makes it) lacks the card's module: the popup says the browser
+     * cannot use the card for that yet. Then the administrator's command, {@code install --user --client-auth}
+     * of the built launcher in that HOME, and Refresh: the popup says the card can be used. (Chromium only:
+     * Firefox's profile database is the test layer's own; its check is the same code, ClientAuthIT.)
+     */
+    @Test
+    void popup_chromium_saysWhetherThisBrowserCanUseTheCardToLogIn_beforeAndAfterTheModuleIsRegistered() throws Exception {
+        Browser.Kind kind = Browser.Kind.CHROMIUM;
+        kind.requireInstalled();
+        Card card = card(kind, "login", List.<Instant[]>of(new Instant[]{days(-30), days(400)}));
+        Path home = ClientAuthLogin.chromiumHome(card.dir());
+        Map<String, String> env = new HashMap<>(card.env());
+        env.put("HOME", home.toString());
+        try (Browser browser = kind.start(env, "en-GB")) {
+            openPopup(browser);
+            PageApi api = new PageApi(browser.driver());
+            String login = "const e = document.querySelector('#cards [data-login]'); return e && (e.dataset.login + ': ' + e.innerText)";
+            String before = api.await(login, WAIT).asText();
+            browser.screenshot("popup-login-not-registered");
+            assertTrue(before.startsWith("notUsable: This browser cannot use the card to log in to websites yet."), before);
+
+            String installed = ClientAuthLogin.cli(home, card.policy(), card.dir().resolve("state"), card.env(),
+                    "install", "--user", "--client-auth");
+            assertTrue(installed.contains("the card is now available for logging in to web sites"), installed);
+            browser.driver().findElement(org.openqa.selenium.By.id("refresh")).click();
+            String after = api.await("const e = document.querySelector('#cards [data-login=\"usable\"]'); return e && e.innerText", WAIT)
+                    .asText();
+            browser.screenshot("popup-login-usable");
+            assertEquals("You can use this card to log in to websites in this browser.", after.strip());
+        }
+    }
+
+    @Test
+    void popup_chromium_cardNotRegisteredForLogin_inPolish() throws Exception {
+        Browser.Kind kind = Browser.Kind.CHROMIUM;
+        kind.requireInstalled();
+        Card card = card(kind, "login-pl", List.<Instant[]>of(new Instant[]{days(-30), days(400)}));
+        Map<String, String> env = new HashMap<>(card.env());
+        env.put("HOME", ClientAuthLogin.chromiumHome(card.dir()).toString());
+        try (Browser browser = kind.start(env, "pl")) {
+            browser.driver().get(browser.extensionPage("popup/popup.html"));
+            String line = new PageApi(browser.driver()).await(
+                    "const e = document.querySelector('#cards [data-login=\"notUsable\"]'); return e && e.innerText", WAIT).asText();
+            browser.screenshot("popup-login-not-registered-pl");
+            assertTrue(line.startsWith("Ta przeglądarka nie może jeszcze używać karty do logowania się na stronach internetowych."), line);
+            assertTrue(line.contains("Szczegóły dla osoby, która opiekuje się komputerem"), line);
         }
     }
 

@@ -122,6 +122,20 @@ class ClientAuthIT {
     }
 
     @Test
+    void usableForLogin_noDatabaseOfThatBrowser_cannotBeTold() throws Exception {
+        ClientAuth check = new ClientAuth(Roots.of(home, Path.of("/")), org.cardbridge.platform.Os.LINUX,
+                new Nss().withEnvironment(store.environment()), null, library -> List.of());
+        assertEquals(java.util.Optional.empty(), check.usableForLogin(ClientAuth.Browser.CHROME, SoftHsm2.MODULE), "no ~/.pki/nssdb");
+        newDb(chromium);
+        assertEquals(java.util.Optional.of(false), check.usableForLogin(ClientAuth.Browser.CHROME, SoftHsm2.MODULE));
+        assertEquals(java.util.Optional.empty(), check.usableForLogin(ClientAuth.Browser.FIREFOX, SoftHsm2.MODULE),
+                "no Firefox profile where doctor looks: the one Firefox uses is elsewhere");
+        Files.createDirectories(home.resolve(".mozilla/firefox/bez-bazy.default"));
+        assertEquals(java.util.Optional.empty(), check.usableForLogin(ClientAuth.Browser.FIREFOX, SoftHsm2.MODULE),
+                "a profile folder without a database");
+    }
+
+    @Test
     void doctor_moduleNotRegistered_saysSoWithTheInstallCommandAsTheFix() throws Exception {
         newDb(chromium);
         JsonNode f = finding(doctor(), chromium, "doctor.clientAuth.notRegistered");

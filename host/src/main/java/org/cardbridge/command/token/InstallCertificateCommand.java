@@ -326,13 +326,7 @@ public final class InstallCertificateCommand implements Command<InstallCertifica
 
     /** Issue 16: doctor's client-authentication check for the browser that started the host; null when unknown. */
     private static Boolean usableForLogin(String library) {
-        try {
-            return org.cardbridge.install.ClientAuth.startedBy().flatMap(b -> org.cardbridge.install.ClientAuth.real(
-                    org.cardbridge.install.Roots.real(), org.cardbridge.platform.Os.current(), null).usableForLogin(b, library)).orElse(null);
-        } catch (RuntimeException e) {
-            LOG.warning("cannot tell whether the browser offers the new certificate for login: " + e.getMessage());
-            return null;
-        }
+        return LoginCheck.real().usableForLogin(library).orElse(null);
     }
 
     /** The certificates ordered end-entity first, each signed by the next; anything else is CERTIFICATE_INVALID. */

@@ -1,5 +1,6 @@
 package org.cardbridge.command.token;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import org.cardbridge.protocol.Wire;
 import org.cardbridge.token.KeyAlgorithm;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
@@ -29,8 +30,17 @@ import java.util.Set;
  * <p>Without a login, cards may hide private keys; a key counts as present when its private key or its
  * public key object (same CKA_ID) is visible. A key counts as certified when any certificate object has its
  * CKA_ID, including one the host cannot parse (which is not listed).
+ *
+ * <p>{@code withLoginCheck: true} adds {@code usableForLogin} (issue 16): whether the browser that started the
+ * host is expected to offer this card's certificates for logging in to web sites — doctor's check, per card
+ * module ({@link LoginCheck}). It starts NSS's tools, so it runs only when asked (the extension's popup does;
+ * a page need not), after the card has been read.
  */
-public final class ListCertificatesCommand implements Command<String, ListCertificatesCommand.Result> {
+public final class ListCertificatesCommand implements Command<ListCertificatesCommand.Args, ListCertificatesCommand.Result> {
+    /** {@code token}: a token handle; {@code withLoginCheck}: whether to add {@code usableForLogin}. */
+    public record Args(String token, boolean withLoginCheck) {
+    }
+
     public record CertificateInfo(String handle, String label, String keyId, String subject, String issuer,
                                   String serialNumber, String notBefore, String notAfter, List<String> keyUsage,
                                   List<String> extendedKeyUsage, boolean hasPrivateKey, boolean isCa, String certificate) {
@@ -40,7 +50,14 @@ public final class ListCertificatesCommand implements Command<String, ListCertif
                              @Wire.Nullable @Wire.OneOf(KeyAlgorithm.class) String algorithm, @Wire.Nullable String publicKey) {
     }
 
-    public record Result(List<CertificateInfo> certificates, List<PendingKey> pendingKeys) {
+    /**
+     * {@code usableForLogin}: only when {@code withLoginCheck} was asked and it can be told — true when this
+     * browser offers the card's certificates for logging in to web sites now, false when the card's module is
+     * not registered for it (see {@code cardbridge-host install --user --client-auth}).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Result(List<CertificateInfo> certificates, List<PendingKey> pendingKeys, @Wire.Nullable Boolean usableForLogin)
+            implements org.cardbridge.protocol.OmitNullFields {
     }
 
     private static final String[] KEY_USAGE = {"digitalSignature", "nonRepudiation", "keyEncipherment",
@@ -52,9 +69,15 @@ public final class ListCertificatesCommand implements Command<String, ListCertif
             "1.3.6.1.4.1.311.20.2.2", "smartcardLogon");
 
     private final TokenAccess access;
+    private final LoginCheck loginCheck;
 
     public ListCertificatesCommand(TokenAccess access) {
+        this(access, LoginCheck.real());
+    }
+
+    public ListCertificatesCommand(TokenAccess access, LoginCheck loginCheck) {
         this.access = access;
+        this.loginCheck = loginCheck;
     }
 
     @Override
@@ -63,18 +86,19 @@ public final class ListCertificatesCommand implements Command<String, ListCertif
     }
 
     @Override
-    public String parse(Params params) {
-        return params.text("token");
+    public Args parse(Params params) {
+        return new Args(params.text("token"), params.bool("withLoginCheck", false));
     }
 
     /** The card present: before read consent. */
     @Override
-    public void precheck(String token) {
-        access.session(token);
+    public void precheck(Args args) {
+        access.session(args.token());
     }
 
     @Override
-    public Result execute(String token, CommandContext context) {
+    public Result execute(Args args, CommandContext context) {
+        String token = args.token();
         TokenSession session = access.session(token);
         List<TokenObjects.Certificate> certs = session.certificates();
         List<TokenObjects.Key> privateKeys = session.privateKeys();
@@ -106,7 +130,8 @@ public final class ListCertificatesCommand implements Command<String, ListCertif
                     k.algorithm() == null ? null : k.algorithm().wireName(),
                     publicKey == null ? null : Base64.getEncoder().encodeToString(publicKey.getEncoded())));
         }
-        return new Result(out, pending);
+        Boolean usable = args.withLoginCheck() ? loginCheck.usableForLogin(session.library()).orElse(null) : null;
+        return new Result(out, pending, usable);
     }
 
     static CertificateInfo describe(TokenSession session, TokenObjects.Certificate c, boolean hasPrivateKey) {
