@@ -61,7 +61,8 @@ function renderHost(state) {
   } else if (state.status === "off") {
     host.append(el("p", { class: "muted" }, t("watchOff")));
   } else if (state.status === "ok") {
-    host.append(el("p", { class: "ok", id: "host-ok" }, t("hostOk", state.host, state.protocol)));
+    // Plain words for the person; the protocol version only in the tooltip, for whoever supports them.
+    host.append(el("p", { class: "ok", id: "host-ok", title: `protocol ${state.protocol}` }, t("hostOk", state.host)));
   }
   if (problem) host.append(renderProblem(problem));
 }
@@ -101,7 +102,8 @@ function renderRenewals(state) {
     box.append(
       el(
         "div",
-        { class: "warn expiring-item" },
+        // A renewal under way is a step to finish, not an alarm: the calmer colour of "finish".
+        { class: x.inProgress ? "warn finish expiring-item in-progress" : "warn expiring-item" },
         el("strong", {}, x.inProgress ? t("inProgressTitle") : t("expiringTitle")),
         el("p", {}, text),
         x.renewalUrl

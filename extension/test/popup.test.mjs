@@ -138,3 +138,32 @@ test("popup: only an expired or not-yet-valid certificate on the card → nothin
   assert.deepEqual(renderCard([cert(NOW - 400 * DAY, NOW - DAY)], true), []);
   assert.deepEqual(renderCard([cert(NOW + DAY, NOW + 400 * DAY)], false), []);
 });
+
+test("popup: a working host is one plain sentence, the protocol only in its tooltip", () => {
+  renderCard([valid], undefined);
+  const [ok] = document.getElementById("host").findAll((e) => e.id === "host-ok");
+  assert.equal(ok.textContent, "CardBridge is ready (program version 0.1.0).");
+  assert.equal(ok.title, "protocol 1.0.0");
+});
+
+test("popup: a renewal under way is a step to finish in the calmer colour, said once, never 'renew'", () => {
+  const old = cert(NOW - 300 * DAY, NOW + 20 * DAY);
+  const summary = summarize({
+    tokens: [{ token: "t1", present: true, label: "Karta", readerName: "R1" }],
+    certificates: { t1: [old] },
+    pendingKeys: { t1: [{ handle: "k", keyId: "02" }] },
+    pages: [],
+    expiryDays: 60,
+    now: NOW,
+  });
+  toPopup({ type: "state", state: { status: "ok", host: "0.1.0", protocol: "1.0.0", settings: { watch: true, expiryDays: 60 }, ...summary } });
+  const box = document.getElementById("expiring");
+  const [item] = box.findAll((e) => e.className.includes("expiring-item"));
+  assert.match(item.className, /in-progress/);
+  assert.match(item.className, /finish/, "amber like 'finish', not the red of an expiring certificate");
+  const text = item.textContent;
+  assert.ok(text.startsWith(en.inProgressTitle.message), text);
+  assert.match(text, /Do not buy a new renewal code\./);
+  assert.equal(text.split("certification authority").length - 1, 1, "where to continue is said once: " + text);
+  assert.doesNotMatch(text, /Renew/);
+});

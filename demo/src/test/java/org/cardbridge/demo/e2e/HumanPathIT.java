@@ -129,7 +129,7 @@ class HumanPathIT {
             // The key is on the card, the application not yet sent: the popup says the renewal has started and
             // not to buy another code, never "renew".
             String drafted = s.popup("human-pin-3-drafted-popup-" + lang, t -> t.contains(STARTED));
-            assertTrue(drafted.contains(STARTED) && drafted.contains("do not buy a new renewal code"), drafted);
+            assertTrue(drafted.contains(STARTED) && drafted.contains("Do not buy a new renewal code."), drafted);
             assertFalse(drafted.contains(EXPIRING), drafted);
 
             s.click("submit");
