@@ -184,6 +184,9 @@ class MinimalPageIT {
             assertEquals("You cancelled in the CardBridge window.", s.visibleText("error"));
             assertEquals(0, s.card().path("pendingKeys").size());
             s.screenshot("minimal-cancel-1-key");
+            String untouched = s.popup("minimal-cancel-1-key-popup", t -> t.contains(HumanPathIT.EXPIRING));
+            assertTrue(untouched.contains(HumanPathIT.EXPIRING) && !untouched.contains(HumanPathIT.STARTED),
+                    "nothing on the card: the popup still asks to renew:\n" + untouched);
 
             // 2. one window makes the key and its request; the tab is closed then, and the page opened again
             // finds the key waiting. A request for that key now has its own window: cancelled, the key stays,
@@ -205,6 +208,8 @@ class MinimalPageIT {
             JsonNode pending = s.card().path("pendingKeys");
             assertEquals(1, pending.size());
             s.screenshot("minimal-cancel-2-csr");
+            String keyWaits = s.popup("minimal-cancel-2-csr-popup", t -> t.contains(HumanPathIT.STARTED));
+            assertTrue(keyWaits.contains(HumanPathIT.STARTED) && !keyWaits.contains(HumanPathIT.EXPIRING), keyWaits);
 
             // 3. the signature's window: nothing signed, nothing sent, the code not spent
             s.cancelWindowOf(null);
@@ -218,6 +223,8 @@ class MinimalPageIT {
             assertEquals(List.of("Sign and send", "Cancel the renewal"), s.buttons());
             assertEquals(0, applications(), "nothing was sent to the CA");
             s.screenshot("minimal-cancel-3-sign");
+            String unsigned = s.popup("minimal-cancel-3-sign-popup", t -> t.contains(HumanPathIT.STARTED));
+            assertTrue(unsigned.contains(HumanPathIT.STARTED) && unsigned.contains("Do not buy a new renewal code."), unsigned);
 
             // 4. the installation's window, after the CA issued: "Install", never "Sign and send" again
             s.cancelWindowOf("installCertificate");
