@@ -260,7 +260,9 @@ class TokenDialogsIT {
     /**
      * The card's real counter (3 tries): two wrong PINs are retried in place, the second saying one try is left;
      * the third blocks the PIN, and the window says so and what to do, with a Close button only. The page gets
-     * PIN_LOCKED once the person closed it.
+     * PIN_LOCKED once the person closed it. On the virtual card only: SoftHSM2 has no PIN lockout at all (its
+     * maintainers' choice, softhsm/SoftHSMv2#399: whoever can call it can read its token files), so it never
+     * reports CKF_USER_PIN_LOCKED; its wrong-PIN-in-place path is the login test's SoftHSM2 case.
      */
     @Test
     void card_threeWrongPins_inOneWindow_thenTheLockedMessage() throws Exception {
