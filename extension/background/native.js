@@ -24,6 +24,13 @@ export const HOST_NAME = "org.cardbridge.host";
  */
 
 /**
+ * What a session's owner hears besides answers: the host's reader events and the end of the connection.
+ * @typedef {object} SessionHandlers
+ * @property {(event: string, data: object) => void} [onEvent] `data` as the host sent it (CardBridgeEvents)
+ * @property {(reason: string) => void} [onClose] once, when the connection ends for any reason
+ */
+
+/**
  * Where a person without the host gets it, as the CA or the administrator configures it in the extension's
  * managed storage (`installUrl`, `installText`; schema in managed_schema.json, set by browser policy).
  * There is no project-wide download page to default to: without a setting `url` is null and the popup
