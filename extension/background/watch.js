@@ -87,6 +87,8 @@ import { installInfo } from "./native.js";
  * @property {FinishItem[]} [finish]
  */
 
+/** @typedef {WatchState & Summary & {status: "ok", host: string, protocol: string, settings: Settings, unknownCards: UnknownCard[], diagnosis: Finding[]}} OkState The state once the host answered. */
+
 /**
  * What stands between the person and their card (problemOf).
  * @typedef {object} Problem
