@@ -12,6 +12,10 @@
   // Requests sent and not answered yet: if the background goes away they are failed here.
   let inFlight = new Set();
 
+  /**
+   * @param {{type: string, id?: string, [field: string]: unknown}} msg the background's message (relayed as it came: the page library
+   *   checks it) or one of ours
+   */
   function toPage(msg) {
     if (msg?.type === "response") inFlight.delete(msg.id);
     window.postMessage({ source: FROM_EXTENSION, ...msg }, window.location.origin);

@@ -5,20 +5,49 @@ import { NativeSession, installInfoLoading, setInstallInfo } from "./native.js";
 import { Router, langOf } from "./router.js";
 import { CardWatch } from "./watch.js";
 
-/** Connects the popup (port "cardbridge-popup") to the card watch: state in, settings and refresh out. */
+/** @typedef {import("./watch.js").WatchState} WatchState */
+/** @typedef {import("../types/browser.js").Runtime} Runtime */
+
+/**
+ * What the popup sends on its port: ask for the state, have the card read again, save the settings.
+ * @typedef {{type: "get"} | {type: "refresh"} | {type: "settings", settings: {watch: boolean, expiryDays: number}}} FromPopup
+ */
+/**
+ * What the popup receives: the watch's state, at once when asked and on every change.
+ * @typedef {{type: "state", state: WatchState}} ToPopup
+ */
+
+/**
+ * The part of the browser's API the background uses (`browser` in Firefox, `chrome` in Chromium).
+ * @typedef {object} BackgroundApi
+ * @property {Runtime} runtime
+ * @property {import("../types/browser.js").Tabs} tabs
+ * @property {import("../types/browser.js").I18n} i18n
+ * @property {import("../types/browser.js").Action} action
+ * @property {{local?: import("../types/browser.js").StorageArea, managed?: Partial<import("../types/browser.js").StorageArea>, onChanged?: import("../types/browser.js").BrowserEvent<(changes: object, area: string) => void>}} [storage]
+ */
+
+/**
+ * Connects the popup (port "cardbridge-popup") to the card watch: state in, settings and refresh out.
+ * @param {Runtime} runtime
+ * @param {CardWatch} watch
+ */
 export function servePopup(runtime, watch) {
   runtime.onConnect.addListener((port) => {
     if (port.name !== "cardbridge-popup" || port.sender?.id !== runtime.id) return;
     if (!String(port.sender?.url ?? "").startsWith(runtime.getURL(""))) return;
-    const send = (state) => {
+    const send = (/** @type {WatchState} */ state) => {
       try {
-        port.postMessage({ type: "state", state });
+        /** @type {ToPopup} */
+        const msg = { type: "state", state };
+        port.postMessage(msg);
       } catch {
         // Popup closed.
       }
     };
     const unlisten = watch.onChange(send);
     port.onDisconnect.addListener(unlisten);
+    // msg: a FromPopup as the popup sent it (any: untyped until its fields are checked here).
     port.onMessage.addListener(async (msg) => {
       if (msg?.type === "refresh") await watch.refresh();
       else if (msg?.type === "settings") await watch.saveSettings(msg.settings ?? {});
@@ -27,10 +56,15 @@ export function servePopup(runtime, watch) {
   });
 }
 
+/** @param {BackgroundApi} api */
 export function startBackground(api) {
   const lang = langOf(api.i18n);
   // The administrator's install link is read anew as each connection opens (a policy may arrive after the
   // worker started): a connection that fails meanwhile answers once it is in.
+  /**
+   * @param {string} origin
+   * @param {import("./native.js").SessionHandlers} handlers
+   */
   const openSession = (origin, handlers) => {
     installInfoLoading(loadManaged());
     return new NativeSession({ runtime: api.runtime, origin, lang, ...handlers });

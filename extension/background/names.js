@@ -3,6 +3,7 @@
 // writes attributes it has no keyword for (serialNumber, givenName, surname, …) as `OID=#<DER hex>`; those
 // are decoded here, so a PESEL/PNOPL serial number reads as text, never as hex.
 
+/** Attribute OIDs Java writes as `OID=#hex`, by the keyword people know them by. @type {Record<string, string>} */
 const OIDS = {
   "2.5.4.3": "CN",
   "2.5.4.4": "SN",
@@ -15,14 +16,19 @@ const OIDS = {
   "1.2.840.113549.1.9.1": "emailAddress",
 };
 
+/** @param {number[]} bytes */
 function utf8(bytes) {
   return new TextDecoder("utf-8", { fatal: false }).decode(new Uint8Array(bytes));
 }
 
-/** A DER string value (`#0c05…`): UTF8String, PrintableString, IA5String, TeletexString, BMPString. */
+/**
+ * A DER string value (`#0c05…`): UTF8String, PrintableString, IA5String, TeletexString, BMPString.
+ * @param {string} hex
+ * @returns {string | null}
+ */
 function derString(hex) {
   if (!/^([0-9a-fA-F]{2})+$/.test(hex)) return null;
-  const b = hex.match(/../g).map((h) => parseInt(h, 16));
+  const b = /** @type {RegExpMatchArray} the test above matched */ (hex.match(/../g)).map((h) => parseInt(h, 16));
   const tag = b[0];
   let len = b[1];
   let off = 2;
@@ -45,8 +51,15 @@ function derString(hex) {
   return null;
 }
 
-/** RFC 2253 text → [{type, value}], most specific first (as written). Never throws. */
+/** @typedef {{ type: string, value: string }} Rdn One attribute of a distinguished name. */
+
+/**
+ * RFC 2253 text → [{type, value}], most specific first (as written). Never throws.
+ * @param {unknown} dn any value: what is not a string gives no attributes
+ * @returns {Rdn[]}
+ */
 export function parseDn(dn) {
+  /** @type {Rdn[]} */
   const out = [];
   if (typeof dn !== "string") return out;
   let i = 0;
@@ -63,6 +76,7 @@ export function parseDn(dn) {
       while (i < dn.length && /[0-9a-fA-F]/.test(dn[i])) hex += dn[i++];
       value = derString(hex) ?? `#${hex}`;
     } else {
+      /** @type {number[]} */
       const bytes = [];
       const flush = () => {
         if (bytes.length) value += utf8(bytes.splice(0));
@@ -91,6 +105,10 @@ export function parseDn(dn) {
   return out;
 }
 
+/**
+ * @param {Rdn[]} rdns
+ * @param {string} type
+ */
 function first(rdns, type) {
   return rdns.find((r) => r.type === type)?.value ?? null;
 }
@@ -98,6 +116,8 @@ function first(rdns, type) {
 /**
  * How a person knows a certificate: `name` (the holder: CN, else given name and surname, else the
  * organisation), `issuer` (the issuer's organisation, else its CN). The raw DNs stay in the certificate.
+ * @param {Partial<Pick<import("../api/cardbridge.js").Certificate, "subject" | "issuer" | "label">> | null | undefined} cert
+ * @returns {{ name: string, issuer: string }}
  */
 export function plainNames(cert) {
   const s = parseDn(cert?.subject);
@@ -111,6 +131,8 @@ export function plainNames(cert) {
 /**
  * A date as a person reads it in `locale` ("4 Jan 2027", "4 sty 2027"), in the local time zone. Browsers
  * may report the UI language as "pl_PL"; that and anything Intl refuses falls back to the language alone.
+ * @param {string} iso an ISO 8601 date-time (what the host reports)
+ * @param {string | null | undefined} locale
  */
 export function formatDate(iso, locale) {
   const d = new Date(iso);

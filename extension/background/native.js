@@ -5,6 +5,32 @@
 export const HOST_NAME = "org.cardbridge.host";
 
 /**
+ * An error as the page receives it: a protocol code (the host's or the extension's own, e.g.
+ * NATIVE_UNAVAILABLE), a message, and details whose fields depend on the code (docs/protocol.md).
+ * @typedef {{ code: string, message: string, details?: Record<string, any> }} WireError
+ */
+
+/**
+ * The answer to one request, exactly one of the two: the host's result (its shape is the op's, see
+ * OperationResults in api/cardbridge.d.ts) or an error.
+ * @typedef {{ result: unknown, error?: undefined } | { error: WireError, result?: undefined }} Answer
+ */
+
+/**
+ * A request sent to the host and not answered yet: where its progress and its answer go.
+ * @typedef {object} PendingRequest
+ * @property {(answer: Answer) => void} onResponse exactly once
+ * @property {((progress: unknown) => void) | undefined} [onProgress] each progress message, as the host sent it
+ */
+
+/**
+ * What a session's owner hears besides answers: the host's reader events and the end of the connection.
+ * @typedef {object} SessionHandlers
+ * @property {(event: string, data: object) => void} [onEvent] `data` as the host sent it (CardBridgeEvents)
+ * @property {(reason: string) => void} [onClose] once, when the connection ends for any reason
+ */
+
+/**
  * Where a person without the host gets it, as the CA or the administrator configures it in the extension's
  * managed storage (`installUrl`, `installText`; schema in managed_schema.json, set by browser policy).
  * There is no project-wide download page to default to: without a setting `url` is null and the popup
@@ -19,6 +45,7 @@ let installInfoPending = null;
 /**
  * The managed settings are being read (main.js, at start and as each connection opens): a connection lost
  * meanwhile answers once they are in, so its NATIVE_UNAVAILABLE carries the administrator's link.
+ * @param {unknown} promise
  */
 export function installInfoLoading(promise) {
   const p = Promise.resolve(promise)
@@ -30,7 +57,10 @@ export function installInfoLoading(promise) {
   return p;
 }
 
-/** Takes the managed settings: an https URL and a short text; anything else is ignored. */
+/**
+ * Takes the managed settings: an https URL and a short text; anything else is ignored.
+ * @param {any} managed storage.managed as the browser gives it (set by policy): checked here
+ */
 export function setInstallInfo(managed) {
   /** @type {string | null} */
   let url = null;
@@ -64,6 +94,7 @@ const INT32_MAX = 2 ** 31 - 1;
  * it. Firefox sends JSON.stringify's text as UTF-8. Chromium writes its own: `<`, U+007F, U+2028 and
  * U+2029 as \uXXXX, and an integral number outside int32 with ".0"; those are counted too, so the size is
  * never less than what either browser sends.
+ * @param {string} json
  */
 export function measureJson(json) {
   let bytes = 0;
@@ -100,7 +131,11 @@ export function measureJson(json) {
   return { bytes, depth: maxDepth };
 }
 
-/** Why the host could not take `request`, as the error the host would have sent if it could; else null. */
+/**
+ * Why the host could not take `request`, as the error the host would have sent if it could; else null.
+ * @param {object} request
+ * @returns {WireError | null}
+ */
 function refusal(request) {
   let json;
   try {
@@ -133,7 +168,12 @@ function refusal(request) {
   return null;
 }
 
-/** The error every waiting request gets when the host cannot be started or goes away. */
+/**
+ * The error every waiting request gets when the host cannot be started or goes away.
+ * @param {string} reason
+ * @param {WireError | null} [hostError] what the host said before it went, if anything
+ * @returns {WireError}
+ */
 export function nativeUnavailable(reason, hostError) {
   const where = installInfo.url ? ` (${installInfo.url})` : "";
   return {
@@ -170,12 +210,14 @@ export class NativeSession {
     this.onEvent = onEvent ?? (() => {});
     this.onClose = onClose ?? (() => {});
     this.hostName = hostName;
+    /** @type {import("../types/browser.js").Port | null} */
     this.port = null;
     this.closed = false;
     this.prefix = `s${++sessionCounter}-`;
     this.next = 0;
-    /** native id -> {onProgress, onResponse} */
+    /** @type {Map<string, PendingRequest>} native id -> where its answer goes */
     this.pending = new Map();
+    /** @type {WireError | null} */
     this.lastHostError = null;
   }
 
@@ -184,7 +226,7 @@ export class NativeSession {
    * this returns, when the session is closed or the request is past the host's limits.
    * @param {string} op
    * @param {object} params
-   * @param {{onResponse: (answer: any) => void, onProgress?: (progress: any) => void, lang?: string}} handlers
+   * @param {{onResponse: (answer: Answer) => void, onProgress?: (progress: unknown) => void, lang?: string}} handlers
    * @returns {string} the id the host sees (the page's own id never reaches the host)
    */
   send(op, params, { onProgress, onResponse, lang }) {
@@ -224,6 +266,7 @@ export class NativeSession {
     return port;
   }
 
+  /** @param {any} msg a message from the host, as it came: checked here */
   receive(msg) {
     if (!msg || typeof msg !== "object") return;
     if (typeof msg.event === "string") {
@@ -247,6 +290,7 @@ export class NativeSession {
     p.onResponse(msg.error ? { error: msg.error } : { result: msg.result });
   }
 
+  /** @param {string} reason */
   lost(reason) {
     if (this.closed) return;
     this.closed = true;

@@ -15,6 +15,44 @@
 
 import { NativeSession } from "./native.js";
 
+/** @typedef {import("../types/browser.js").Port} Port */
+/** @typedef {import("../types/browser.js").MessageSender} MessageSender */
+/** @typedef {import("./native.js").Answer} Answer */
+
+/**
+ * What the host's watch reported present: reader -> its `readerAdded` data, reader -> its `tokenInserted`
+ * data (CardBridgeEvents in api/cardbridge.d.ts, as the host sent them).
+ * @typedef {{readers: Map<string, object>, tokens: Map<string, object>}} Present
+ */
+
+/**
+ * One frame that uses CardBridge (a page's frame through content.js, or an extension page): one port.
+ * @typedef {object} Frame
+ * @property {Port} port
+ * @property {string} origin from the browser's sender data, never the page's message
+ * @property {number | null} tabId null for the extension's own pages
+ * @property {number} frameId 0 for a tab's top frame
+ * @property {Map<string, string>} requests the page's id -> the id the host sees, for each open cancellable request
+ * @property {boolean} subscribed
+ * @property {Session} [session] the session it uses now (a fresh one after its host went away)
+ */
+
+/**
+ * One host session of a (tab, origin), or of one extension page.
+ * @typedef {object} Session
+ * @property {string} key `${tabId}|${origin}`, or `ext:…` for an extension page
+ * @property {number | null} tabId
+ * @property {string} origin
+ * @property {NativeSession} native the host process
+ * @property {Set<Frame>} frames its frames now
+ * @property {Set<Frame>} subscribers the frames subscribed to reader events
+ * @property {boolean} watching the host was asked to watch (subscribe) and not asked to stop
+ * @property {{waiters: {frame: Frame, id: string}[]} | null} starting while the first subscribe is in flight
+ * @property {Present} present
+ * @property {boolean} closed
+ * @property {any} [closeTimer] the timers' handle (browser.d.ts Timers) while the grace after the last frame runs
+ */
+
 /** Origin the host gives the extension's own pages (READ only). */
 export const EXTENSION_ORIGIN = "cardbridge:extension";
 
@@ -35,7 +73,12 @@ export const CARD_WRITING_OPS = new Set([
   "acceptCmpResponse",
 ]);
 
-/** The origin to stamp for a port's sender, or null when the sender is not one we serve. */
+/**
+ * The origin to stamp for a port's sender, or null when the sender is not one we serve.
+ * @param {MessageSender | undefined} sender
+ * @param {Pick<import("../types/browser.js").Runtime, "id" | "getURL">} runtime
+ * @returns {string | null}
+ */
 export function originOf(sender, runtime) {
   // sender.url is used only where the browser reports no sender.origin at all (older Firefox).
   if (!sender || sender.id !== runtime.id) return null;
@@ -45,14 +88,17 @@ export function originOf(sender, runtime) {
   // name the CA's site, but the content is not the site's to speak for: refuse it, never fall back.
   if (typeof sender.origin === "string") return sender.origin === "null" ? null : sender.origin;
   try {
-    const o = new URL(sender.url).origin;
+    const o = new URL(/** @type {string} not a string throws: caught below */ (sender.url)).origin;
     return o === "null" ? null : o;
   } catch {
     return null;
   }
 }
 
-/** The contexts the host accepts pages from; anything else is refused here already. */
+/**
+ * The contexts the host accepts pages from; anything else is refused here already.
+ * @param {string} origin
+ */
 export function isAllowedOrigin(origin) {
   if (origin === EXTENSION_ORIGIN) return true;
   let url;
@@ -68,6 +114,8 @@ export function isAllowedOrigin(origin) {
 /**
  * The language of the host's windows: the one the extension's own texts are shown in (its `lang`
  * message), else the browser's UI language; "pl" or "en".
+ * @param {import("../types/browser.js").I18n | undefined} i18n
+ * @returns {"pl" | "en"}
  */
 export function langOf(i18n) {
   const own = i18n?.getMessage?.("lang");
@@ -80,10 +128,16 @@ export function langOf(i18n) {
  * What the host's watch has reported as present, kept from the events relayed: a frame that joins a
  * running watch is told the same, since the host reports what is present only when its watch starts.
  */
+/** @returns {Present} */
 function emptyPresent() {
   return { readers: new Map(), tokens: new Map() };
 }
 
+/**
+ * @param {Present} present
+ * @param {string} event
+ * @param {any} data the event's data as the host sent it: checked here
+ */
 function notePresent(present, event, data) {
   const reader = data?.reader;
   if (typeof reader !== "string") return;
@@ -96,8 +150,12 @@ function notePresent(present, event, data) {
   }
 }
 
-/** The present state as the host reports it: each reader, then its card; then tokens outside any reader. */
+/**
+ * The present state as the host reports it: each reader, then its card; then tokens outside any reader.
+ * @param {Present} present
+ */
 function presentEvents(present) {
+  /** @type {{event: string, data: object | undefined}[]} */
   const out = [];
   for (const [reader, data] of present.readers) {
     out.push({ event: "readerAdded", data });
@@ -109,6 +167,12 @@ function presentEvents(present) {
   return out;
 }
 
+/**
+ * @param {string} id the page's
+ * @param {string} code
+ * @param {string} message
+ * @param {Record<string, unknown>} [details]
+ */
 function errorResponse(id, code, message, details = {}) {
   return { type: "response", id, error: { code, message, details } };
 }
@@ -121,7 +185,7 @@ export class Router {
    * @param {import("../types/browser.js").I18n} [deps.i18n]   for the dialog language
    * @param {number} [deps.graceMs] how long a session outlives its last frame
    * @param {import("../types/browser.js").Timers} [deps.timers] {setTimeout, clearTimeout}
-   * @param {(origin: string, handlers: object) => NativeSession} [deps.openSession]
+   * @param {(origin: string, handlers: import("./native.js").SessionHandlers) => NativeSession} [deps.openSession]
    * @param {(op: string) => void} [deps.onCardWritten] told when an op of CARD_WRITING_OPS was answered
    */
   constructor({ runtime, tabs, i18n, graceMs = 10000, timers = globalThis, openSession, onCardWritten }) {
@@ -134,7 +198,7 @@ export class Router {
     this.openSession =
       openSession ??
       ((origin, handlers) => new NativeSession({ runtime, origin, lang: this.lang, ...handlers }));
-    /** key -> {key, tabId, origin, native, frames, subscribers, watching, starting, present, closeTimer, closed} */
+    /** @type {Map<string, Session>} key -> the session */
     this.sessions = new Map();
     /** port names this router serves; other ports (e.g. the popup's watch port) are someone else's */
     this.portNames = new Set(["cardbridge-page"]);
@@ -147,6 +211,7 @@ export class Router {
     this.tabs?.onRemoved?.addListener((tabId) => this.closeTab(tabId));
   }
 
+  /** @param {Port} port */
   accept(port) {
     const sender = port.sender ?? {};
     const origin = originOf(sender, this.runtime);
@@ -155,6 +220,7 @@ export class Router {
       return;
     }
     const tabId = origin === EXTENSION_ORIGIN ? null : (sender.tab?.id ?? null);
+    /** @type {Frame} */
     const frame = { port, origin, tabId, frameId: sender.frameId ?? 0, requests: new Map(), subscribed: false };
     if (tabId != null && frame.frameId === 0) this.closeOthersOfTab(tabId, origin);
     const session = this.sessionFor(frame);
@@ -163,6 +229,10 @@ export class Router {
     port.onDisconnect.addListener(() => this.detach(frame, session));
   }
 
+  /**
+   * @param {Frame} frame
+   * @returns {Session}
+   */
   sessionFor(frame) {
     // The extension's own pages get a session each: it closes with the page.
     const key = frame.tabId == null ? `ext:${Math.random()}` : `${frame.tabId}|${frame.origin}`;
@@ -178,7 +248,8 @@ export class Router {
       }
       this.close(s);
     }
-    s = {
+    // native is set just below: the session's handlers need the session.
+    s = /** @type {Session} */ ({
       key,
       tabId: frame.tabId,
       origin: frame.origin,
@@ -188,7 +259,7 @@ export class Router {
       starting: null,
       present: emptyPresent(),
       closed: false,
-    };
+    });
     s.native = this.openSession(frame.origin, {
       onEvent: (event, data) => {
         notePresent(s.present, event, data);
@@ -208,6 +279,10 @@ export class Router {
     return s;
   }
 
+  /**
+   * @param {Frame} frame
+   * @param {object} msg
+   */
   post(frame, msg) {
     try {
       frame.port.postMessage(msg);
@@ -216,6 +291,11 @@ export class Router {
     }
   }
 
+  /**
+   * @param {Frame} frame
+   * @param {Session} session
+   * @param {any} msg the frame's message as it came (a page may post anything): checked here
+   */
   handle(frame, session, msg) {
     if (!msg || msg.type !== "request" || typeof msg.id !== "string" || typeof msg.op !== "string") return;
     const { id, op } = msg;
@@ -256,12 +336,12 @@ export class Router {
    * Sends a frame's request to the host. `after` sees the answer before the frame does. A request not
    * `cancellable` is left out of the frame's open requests: a subscribe other frames wait on is the
    * session's, not the frame's, so the frame leaving must not cancel it (its unsubscribe undoes it).
-   * @param {any} frame
-   * @param {any} session
+   * @param {Frame} frame
+   * @param {Session} session
    * @param {string} id
    * @param {string} op
    * @param {object} params
-   * @param {{after?: (answer: any) => void, cancellable?: boolean, lang?: string}} [options]
+   * @param {{after?: (answer: Answer) => void, cancellable?: boolean, lang?: string}} [options]
    */
   forward(frame, session, id, op, params, { after, cancellable = true, lang } = {}) {
     let answered = false;
@@ -280,6 +360,13 @@ export class Router {
     if (cancellable && !answered) frame.requests.set(id, nativeId);
   }
 
+  /**
+   * @param {Frame} frame
+   * @param {Session} session
+   * @param {string} id
+   * @param {string} op one of LOCAL_OPS
+   * @param {any} params the page's params, an object not checked further (the host checks what it gets)
+   */
   local(frame, session, id, op, params) {
     switch (op) {
       case "cancel": {
@@ -309,6 +396,10 @@ export class Router {
    * host is asked; while that first subscribe is in flight (`starting`) later subscribers wait for its
    * answer rather than being told "subscribed" by a watch that may yet fail. A frame joining a watch
    * already asked for is first told what the host reported present so far; later events reach it live.
+   * @param {Frame} frame
+   * @param {Session} session
+   * @param {string} id
+   * @param {object} params
    */
   subscribe(frame, session, id, params) {
     const joining = !session.subscribers.has(frame);
@@ -327,11 +418,11 @@ export class Router {
     }
     // A new watch on the host reports everything present again.
     session.present = emptyPresent();
-    /** @type {{waiters: {frame: any, id: string}[]}} */
+    /** @type {{waiters: {frame: Frame, id: string}[]}} */
     const start = { waiters: [] };
     session.starting = start;
     session.watching = true;
-    const after = (answer) => {
+    const after = (/** @type {Answer} */ answer) => {
       // Everyone may have left meanwhile (an unsubscribe went out after it): the state is no longer ours
       // to change, but every waiter's request still gets its answer.
       if (session.starting === start) {
@@ -349,6 +440,11 @@ export class Router {
     this.forward(frame, session, id, "subscribe", params, { after, cancellable: false });
   }
 
+  /**
+   * @param {Frame} frame
+   * @param {Session} session
+   * @param {string | null} id the page's unsubscribe request; null when the frame left
+   */
   unsubscribe(frame, session, id) {
     frame.subscribed = false;
     session.subscribers.delete(frame);
@@ -366,6 +462,10 @@ export class Router {
     if (id) this.post(frame, { type: "response", id, result: { subscribed: false } });
   }
 
+  /**
+   * @param {Frame} frame
+   * @param {Session} maybeStale the session the frame started with
+   */
   detach(frame, maybeStale) {
     const session = frame.session ?? maybeStale;
     session.frames.delete(frame);
@@ -387,18 +487,24 @@ export class Router {
     }
   }
 
+  /**
+   * @param {number} tabId
+   * @param {string} origin
+   */
   closeOthersOfTab(tabId, origin) {
     for (const s of [...this.sessions.values()]) {
       if (s.tabId === tabId && s.origin !== origin && s.frames.size === 0) this.close(s);
     }
   }
 
+  /** @param {number} tabId */
   closeTab(tabId) {
     for (const s of [...this.sessions.values()]) {
       if (s.tabId === tabId) this.close(s);
     }
   }
 
+  /** @param {Session} session */
   close(session) {
     this.timers.clearTimeout(session.closeTimer);
     if (this.sessions.get(session.key) === session) this.sessions.delete(session.key);

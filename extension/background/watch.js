@@ -6,10 +6,105 @@ import { EXTENSION_ORIGIN } from "./router.js";
 import { plainNames, formatDate } from "./names.js";
 import { installInfo } from "./native.js";
 
+/** @typedef {import("../api/cardbridge.js").Token} Token */
+/** @typedef {import("../api/cardbridge.js").Certificate} Certificate */
+/** @typedef {import("../api/cardbridge.js").PendingKey} PendingKey */
+/** @typedef {import("../api/cardbridge.js").Page} Page */
+/** @typedef {import("../api/cardbridge.js").Finding} Finding */
+/** @typedef {import("../api/cardbridge.js").OperationResults} OperationResults */
+/** @typedef {import("../api/cardbridge.js").ListCertificatesResult} ListCertificatesResult */
+/** @typedef {import("./native.js").WireError} WireError */
+/** @typedef {import("./native.js").NativeSession} NativeSession */
+
+/** @typedef {{watch: boolean, expiryDays: number}} Settings The popup's settings (storage.local "settings"). */
+/** @typedef {{url: string | null, text: string | null}} InstallInfo Where the host is got (native.js installInfo). */
+/** @typedef {{reader: string, atr: string | null}} UnknownCard A card the host found no module for. */
+
+/**
+ * A certificate as the popup shows it: the host's, with the names a person knows it by and where it stands.
+ * @typedef {object} CardCertificateFacts
+ * @property {string} name the holder (names.js plainNames)
+ * @property {string} issuerName the issuer's organisation
+ * @property {number} daysLeft negative once expired
+ * @property {boolean} notYetValid
+ * @property {boolean} expiring within the settings' expiryDays
+ * @property {string | null} renewalUrl the policy's renewal page for its issuer
+ * @property {string} [successor] the handle of the certificate that follows it after a renewal
+ * @typedef {Certificate & CardCertificateFacts} CardCertificate
+ */
+
+/** @typedef {"usable" | "notUsable"} LoginLine What the popup says about logging in to web sites. */
+
+/**
+ * A card present in a reader, with its certificates and keys waiting for a certificate.
+ * @typedef {object} CardFacts
+ * @property {CardCertificate[]} certificates
+ * @property {PendingKey[]} pendingKeys
+ * @property {boolean | undefined} usableForLogin the host's login check; undefined when it could not tell
+ * @property {LoginLine | null} login
+ * @typedef {Token & CardFacts} Card
+ */
+
+/**
+ * What every summary item says: which card and which certificate.
+ * @typedef {object} SummaryItem
+ * @property {string | null} token
+ * @property {string | null} label the card's
+ * @property {string} subject
+ * @property {string} name
+ * @property {string} issuerName
+ * @property {string} notAfter
+ */
+/** @typedef {SummaryItem & {daysLeft: number, renewalUrl: string | null, inProgress: boolean}} ExpiringItem To renew (or continue). */
+/** @typedef {SummaryItem & {readyFrom: string, until: string, renewalUrl: string | null}} ScheduledItem Its successor waits for its date. */
+/** @typedef {SummaryItem & {since: string, until: string, expired: boolean, renewalUrl: string | null}} FinishItem Its successor is valid: finish on the CA's page. */
+
+/**
+ * @typedef {object} Summary
+ * @property {string[]} readers
+ * @property {Card[]} cards
+ * @property {ExpiringItem[]} expiring
+ * @property {ScheduledItem[]} scheduled
+ * @property {FinishItem[]} finish
+ */
+
+/**
+ * The watch's state, as the popup receives it. "starting" has only the status; "off" (the person turned the
+ * watch off) the settings; "error" the settings, hostError and install; "ok" everything else.
+ * @typedef {object} WatchState
+ * @property {"starting" | "ok" | "off" | "error"} status
+ * @property {Settings} [settings]
+ * @property {WireError} [hostError] "error": why the host could not be asked
+ * @property {InstallInfo} [install] "error": where the host is got
+ * @property {string} [host] "ok": the host's name and version (hello)
+ * @property {string} [protocol] "ok"
+ * @property {UnknownCard[]} [unknownCards] "ok"
+ * @property {Finding[]} [diagnosis] "ok": the host's FAIL and WARN findings when no card is present
+ * @property {string[]} [readers] "ok", and the rest of the Summary
+ * @property {Card[]} [cards]
+ * @property {ExpiringItem[]} [expiring]
+ * @property {ScheduledItem[]} [scheduled]
+ * @property {FinishItem[]} [finish]
+ */
+
+/** @typedef {WatchState & Summary & {status: "ok", host: string, protocol: string, settings: Settings, unknownCards: UnknownCard[], diagnosis: Finding[]}} OkState The state once the host answered. */
+
+/**
+ * What stands between the person and their card (problemOf).
+ * @typedef {object} Problem
+ * @property {string} key the message key of the plain-words text
+ * @property {InstallInfo} [install] "hostMissing": where the host is got
+ * @property {(string | null)[]} details the technical words, for the "details" disclosure
+ */
+
 export const DEFAULT_SETTINGS = Object.freeze({ watch: true, expiryDays: 60 });
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** Days from `now` until `notAfter` (ISO-8601), rounded down; negative once expired. */
+/**
+ * Days from `now` until `notAfter` (ISO-8601), rounded down; negative once expired.
+ * @param {string} notAfter
+ * @param {number} now
+ */
 export function daysLeft(notAfter, now) {
   return Math.floor((Date.parse(notAfter) - now) / DAY_MS);
 }
@@ -17,6 +112,9 @@ export function daysLeft(notAfter, now) {
 /**
  * The renewal page for a certificate, from the policy's entries (`renewalPages` op, see the report:
  * proposed, optional): an entry matches when one of its `issuers` equals the certificate's issuer DN.
+ * @param {Pick<Certificate, "issuer">} cert
+ * @param {Page[] | null | undefined} pages
+ * @returns {string | null}
  */
 export function renewalUrlFor(cert, pages) {
   for (const p of pages ?? []) {
@@ -25,17 +123,27 @@ export function renewalUrlFor(cert, pages) {
   return null;
 }
 
+/** @typedef {Pick<Certificate, "keyUsage" | "extendedKeyUsage">} Usage */
+
+/**
+ * @param {Usage} a
+ * @param {Usage} b
+ */
 function sameUsage(a, b) {
-  const norm = (c) => [...(c.keyUsage ?? [])].sort().join(",") + "|" + [...(c.extendedKeyUsage ?? [])].sort().join(",");
+  const norm = (/** @type {Usage} */ c) => [...(c.keyUsage ?? [])].sort().join(",") + "|" + [...(c.extendedKeyUsage ?? [])].sort().join(",");
   return norm(a) === norm(b);
 }
 
 /**
  * The certificate on the same card that follows `cert` after a renewal: same subject and key usage, its
  * key on the card, starting later and ending later. The latest such one, or null.
+ * @template {Usage & Pick<Certificate, "subject" | "hasPrivateKey" | "notBefore" | "notAfter">} C
+ * @param {C} cert
+ * @param {C[]} all
+ * @returns {C | null}
  */
 export function successorOf(cert, all) {
-  /** @type {any} */
+  /** @type {C | null} */
   let best = null;
   for (const s of all) {
     if (s === cert || s.hasPrivateKey === false || s.subject !== cert.subject || !sameUsage(s, cert)) continue;
@@ -51,6 +159,8 @@ export function successorOf(cert, all) {
  * check for the card's module), only for a card holding a certificate valid now with its key on the card —
  * the one a site would get. Null when the host could not tell (Windows, macOS, an older host, an unreadable
  * NSS database) or there is no such certificate: then the popup says nothing about logging in.
+ * @param {{usableForLogin?: boolean, certificates?: Pick<CardCertificate, "hasPrivateKey" | "isCa" | "notYetValid" | "daysLeft">[]}} card
+ * @returns {LoginLine | null}
  */
 export function loginLineFor(card) {
   if (typeof card.usableForLogin !== "boolean") return null;
@@ -69,16 +179,30 @@ export function loginLineFor(card) {
  *   and, by the CA's choice, its key removed once the new one is verified on the card);
  * - `expiring`: no successor, expiring within `expiryDays` ("renew", or "continue" when a key on the card
  *   already waits for its certificate: a renewal was started and must not be paid for twice).
+ * @param {object} input the host's answers
+ * @param {Token[]} input.tokens listTokens
+ * @param {Record<string, Certificate[]>} input.certificates listCertificates, by token
+ * @param {Record<string, PendingKey[]>} [input.pendingKeys] listCertificates, by token
+ * @param {Record<string, boolean | undefined>} [input.usableForLogin] listCertificates, by token
+ * @param {Page[] | null} [input.pages] renewalPages
+ * @param {number} input.expiryDays the settings'
+ * @param {number} input.now
+ * @returns {Summary}
  */
 export function summarize({ tokens, certificates, pendingKeys = {}, usableForLogin = {}, pages, expiryDays, now }) {
   // A blank card (present, no PKCS#11 token) holds no certificates and cannot be used: not counted.
   const present = tokens.filter((t) => t.present && t.token);
+  /** @type {ExpiringItem[]} */
   const expiring = [];
+  /** @type {ScheduledItem[]} */
   const scheduled = [];
+  /** @type {FinishItem[]} */
   const finish = [];
   const cards = present.map((t) => {
-    const raw = certificates[t.token] ?? [];
-    const pending = pendingKeys[t.token] ?? [];
+    const token = /** @type {string} present: filtered above */ (t.token);
+    const raw = certificates[token] ?? [];
+    const pending = pendingKeys[token] ?? [];
+    /** @type {CardCertificate[]} */
     const certs = raw.map((c) => {
       const left = daysLeft(c.notAfter, now);
       const { name, issuer } = plainNames(c);
@@ -105,10 +229,12 @@ export function summarize({ tokens, certificates, pendingKeys = {}, usableForLog
         expiring.push({ ...base, daysLeft: c.daysLeft, renewalUrl: c.renewalUrl, inProgress: pending.length > 0 });
       }
     }
-    const card = { ...t, certificates: certs, pendingKeys: pending, usableForLogin: usableForLogin[t.token] };
-    return { ...card, login: loginLineFor(card) };
+    const card = { ...t, certificates: certs, pendingKeys: pending, usableForLogin: usableForLogin[token] };
+    /** @type {Card} */
+    const shown = { ...card, login: loginLineFor(card) };
+    return shown;
   });
-  const readers = [...new Set(tokens.map((t) => t.readerName).filter(Boolean))];
+  const readers = /** @type {string[]} */ ([...new Set(tokens.map((t) => t.readerName).filter(Boolean))]);
   return { readers, cards, expiring, scheduled, finish };
 }
 
@@ -139,21 +265,23 @@ export function nextChangeIn(cards, expiryDays, now) {
  * What stands between the person and their card, when something does: the key of the plain-words text
  * the popup shows, and the technical details (the host's or the browser's own words) it keeps behind a
  * "details" disclosure. Null when nothing is missing.
+ * @param {WatchState | null | undefined} state
+ * @returns {Problem | null}
  */
 export function problemOf(state) {
   if (!state) return null;
   if (state.status === "error") {
-    const e = state.hostError ?? {};
+    const e = state.hostError ?? /** @type {WireError} */ ({});
     if (e.code === "NATIVE_UNAVAILABLE") {
       return { key: "hostMissing", install: state.install ?? { url: null, text: null }, details: [e.details?.reason ?? e.message] };
     }
     if (e.code === "MODULE_NOT_FOUND") {
-      const tried = (e.details?.tried ?? []).map((x) => `${x.path}: ${x.problem}`);
+      const tried = (e.details?.tried ?? []).map((/** @type {{path: string, problem: string}} */ x) => `${x.path}: ${x.problem}`);
       return { key: "noModule", details: [e.message, ...tried] };
     }
     return { key: "hostProblem", details: [`${e.code}: ${e.message}`] };
   }
-  const finding = (code) => state.diagnosis?.find((f) => f.code === code);
+  const finding = (/** @type {string} */ code) => state.diagnosis?.find((f) => f.code === code);
   for (const [code, key] of [["doctor.pcscDown", "pcscDown"], ["doctor.noReader", "noReader"]]) {
     const f = finding(code);
     if (f) return { key, details: [f.message, f.fix].filter(Boolean) };
@@ -165,6 +293,8 @@ export function problemOf(state) {
  * Badge text and colour, and the key and arguments of the action's title (tooltip). The badge says "!"
  * only when the person has something to do (renew, or finish a renewal); a successor waiting for its
  * date is not a warning.
+ * @param {WatchState | null | undefined} state
+ * @returns {{text: string, color: string, title: string[] | null}} title: a message key, then its argument if any
  */
 export function badgeFor(state) {
   if (!state || state.hostError) return { text: "", color: "#666666", title: state?.hostError ? ["badgeTitleProblem"] : null };
@@ -180,7 +310,7 @@ export function badgeFor(state) {
 export class CardWatch {
   /**
    * @param {object} deps
-   * @param {(origin: string, handlers: object) => import("./native.js").NativeSession} deps.openSession a NativeSession factory
+   * @param {(origin: string, handlers: import("./native.js").SessionHandlers) => NativeSession} deps.openSession a NativeSession factory
    * @param {import("../types/browser.js").Action} [deps.action]  browser action API (badge)
    * @param {import("../types/browser.js").StorageArea} [deps.storage] storage.local-like {get, set}
    * @param {import("../types/browser.js").I18n} [deps.i18n] for the action's title (getMessage, getUILanguage)
@@ -194,25 +324,35 @@ export class CardWatch {
     this.storage = storage;
     this.now = now;
     this.timers = timers;
+    /** @type {NativeSession | null} */
     this.session = null;
-    /** @type {{watch: boolean, expiryDays: number}} */
+    /** @type {Settings} */
     this.settings = { ...DEFAULT_SETTINGS };
+    /** @type {WatchState} */
     this.state = { status: "starting" };
+    /** @type {Set<(state: WatchState) => void>} */
     this.listeners = new Set();
     this.refreshTimer = null;
-    /** @type {any} */
+    /** @type {any} the timers' handle: its type is the environment's (browser.d.ts Timers) */
     this.dueTimer = null;
-    /** @type {any} */
+    /** @type {any} the timers' handle, as dueTimer */
     this.rereadTimer = null;
-    /** @type {((state: any) => void)[]} */
+    /** @type {((state: WatchState) => void)[]} */
     this.rereadWaiters = [];
+    /** @type {Promise<WatchState> | null} */
     this.refreshing = null;
-    /** reader -> {reader, atr}: cards the host found no module for; the popup offers a report text */
+    /** @type {NativeSession | null | undefined} the host session subscribed to reader events (once per process) */
+    this.subscribedSession = undefined;
+    /** @type {Map<string, UnknownCard>} reader -> cards the host found no module for; the popup offers a report text */
     this.unknownCards = new Map();
-    /** @type {object | null} the host session that refused listCertificates' withLoginCheck (an older host) */
+    /** @type {NativeSession | null} the host session that refused listCertificates' withLoginCheck (an older host) */
     this.noLoginCheck = null;
   }
 
+  /**
+   * @param {string} event
+   * @param {any} data the event's data as the host sent it (CardBridgeEvents): checked here
+   */
   noteEvent(event, data) {
     if (event === "tokenInserted" && data?.moduleMatched === false) {
       this.unknownCards.set(data.reader, { reader: data.reader, atr: data.atr ?? null });
@@ -227,6 +367,7 @@ export class CardWatch {
     return this.settings;
   }
 
+  /** @param {{watch?: boolean, expiryDays?: unknown}} update from the popup: expiryDays is checked here */
   async saveSettings(update) {
     const days = Number(update.expiryDays);
     const next = {
@@ -239,15 +380,22 @@ export class CardWatch {
     return this.refresh();
   }
 
+  /** @param {(state: WatchState) => void} fn */
   onChange(fn) {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   }
 
+  /**
+   * @template {keyof OperationResults} K
+   * @param {K} op
+   * @param {object} [params]
+   * @returns {Promise<OperationResults[K]>}
+   */
   request(op, params = {}) {
     return new Promise((resolve, reject) => {
       this.ensureSession().send(op, params, {
-        onResponse: (a) => (a.error ? reject(a.error) : resolve(a.result)),
+        onResponse: (a) => (a.error ? reject(a.error) : resolve(/** @type {OperationResults[K]} the host answers op so */ (a.result))),
       });
     });
   }
@@ -280,7 +428,7 @@ export class CardWatch {
    * card's objects once per process and keeps them), so its process is replaced and the card read again.
    * Several writes in a row (key, then certificate) give one re-read; a refresh under way finishes first,
    * so the popup never sees a closed host as an error.
-   * @returns {Promise<any>} the state after the re-read
+   * @returns {Promise<WatchState>} the state after the re-read
    */
   cardWritten(delayMs = 300) {
     if (!this.settings.watch) return Promise.resolve(this.state);
@@ -329,21 +477,26 @@ export class CardWatch {
         await this.request("subscribe").catch(() => null);
       }
       const pages = ops.has("renewalPages") ? ((await this.request("renewalPages")).pages ?? []) : [];
-      const { tokens = [] } = ops.has("listTokens") ? await this.request("listTokens") : {};
+      const { tokens = [] } = ops.has("listTokens") ? await this.request("listTokens") : /** @type {{tokens?: Token[]}} */ ({});
+      /** @type {Record<string, Certificate[]>} */
       const certificates = {};
+      /** @type {Record<string, PendingKey[]>} */
       const pendingKeys = {};
+      /** @type {Record<string, boolean | undefined>} */
       const usableForLogin = {};
       for (const t of tokens.filter((x) => x.present && x.token)) {
+        const token = /** @type {string} present: filtered above */ (t.token);
         try {
-          const listed = await this.listCertificates(t.token);
-          certificates[t.token] = listed.certificates ?? [];
-          pendingKeys[t.token] = listed.pendingKeys ?? [];
-          usableForLogin[t.token] = listed.usableForLogin;
+          const listed = await this.listCertificates(token);
+          certificates[token] = listed.certificates ?? [];
+          pendingKeys[token] = listed.pendingKeys ?? [];
+          usableForLogin[token] = listed.usableForLogin;
         } catch {
-          certificates[t.token] = [];
+          certificates[token] = [];
         }
       }
       // No card: ask the host why, when it can say (doctor's view of pcscd and the readers).
+      /** @type {Finding[]} */
       let diagnosis = [];
       if (ops.has("diagnose") && !tokens.some((t) => t.present && t.token)) {
         diagnosis = ((await this.request("diagnose").catch(() => null))?.findings ?? []).filter(
@@ -385,6 +538,10 @@ export class CardWatch {
    * listCertificates with the host's login check (`usableForLogin`, for the popup). A host older than that
    * parameter refuses it as unknown: then once more without it, and not asked again of that host process.
    */
+  /**
+   * @param {string} token
+   * @returns {Promise<ListCertificatesResult>}
+   */
   async listCertificates(token) {
     if (!this.session || this.noLoginCheck !== this.session) {
       try {
@@ -398,8 +555,9 @@ export class CardWatch {
   }
 
   /** The action's tooltip: the extension's name, and what the badge means when it means something. */
+  /** @param {string[] | null} title a message key, then its argument if any (badgeFor) */
   titleFor(title) {
-    const t = (key, ...subs) => this.i18n?.getMessage?.(key, subs.map(String)) || "";
+    const t = (/** @type {string} */ key, /** @type {unknown[]} */ ...subs) => this.i18n?.getMessage?.(key, subs.map(String)) || "";
     const name = t("extName") || "CardBridge";
     if (!title) return name;
     const [key, date] = title;
@@ -407,6 +565,7 @@ export class CardWatch {
     return text ? `${name}: ${text}` : name;
   }
 
+  /** @param {WatchState} state */
   setState(state) {
     this.state = state;
     const badge = badgeFor(state);

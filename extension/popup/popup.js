@@ -5,17 +5,31 @@
 import { problemOf } from "../background/watch.js";
 import { formatDate } from "../background/names.js";
 
+/** @typedef {import("../background/watch.js").WatchState} WatchState */
+/** @typedef {import("../background/watch.js").OkState} OkState */
+/** @typedef {import("../background/watch.js").Problem} Problem */
+/** @typedef {import("../background/watch.js").Card} Card */
+/** @typedef {import("../background/watch.js").CardCertificate} CardCertificate */
+/** @typedef {import("../background/watch.js").InstallInfo} InstallInfo */
+/** @typedef {import("../api/cardbridge.js").PinState} PinState */
+
 const api = globalThis.browser ?? globalThis.chrome;
-const t = (key, ...subs) => api.i18n.getMessage(key, subs.map(String)) || key;
-/** An element of popup.html (always there: the page is ours). @returns {HTMLElement} */
+const t = (/** @type {string} */ key, /** @type {unknown[]} */ ...subs) => api.i18n.getMessage(key, subs.map(String)) || key;
+/** An element of popup.html (always there: the page is ours). @param {string} id @returns {HTMLElement} */
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 /** @typedef {HTMLFormElement & {watch: HTMLInputElement, expiryDays: HTMLInputElement}} SettingsForm */
 
+/**
+ * @param {string} tag
+ * @param {Record<string, string | boolean>} [props] set on the element as properties ("class": its className)
+ * @param {...(Node | string | number)} children text for what is not a node
+ * @returns {HTMLElement}
+ */
 function el(tag, props = {}, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(props)) {
-    if (k === "class") e.className = v;
-    else e[k] = v;
+    if (k === "class") e.className = /** @type {string} */ (v);
+    else /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (e))[k] = v;
   }
   for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
   return e;
@@ -23,21 +37,28 @@ function el(tag, props = {}, ...children) {
 
 // Dates in the language of the texts around them ("4 Jan 2027", "4 sty 2027"): the messages' own
 // locale, which can differ from getUILanguage() (headless Chromium reports en-US while it picks pl texts).
-const date = (iso) => formatDate(iso, api.i18n.getMessage("dateLocale") || api.i18n.getUILanguage());
+const date = (/** @type {string} */ iso) => formatDate(iso, api.i18n.getMessage("dateLocale") || api.i18n.getUILanguage());
 
+/**
+ * @param {(string | null)[] | undefined} lines
+ * @returns {HTMLElement | ""}
+ */
 function adminDetails(lines) {
-  const shown = (lines ?? []).filter(Boolean);
+  const shown = /** @type {string[]} filter(Boolean) drops the nulls */ ((lines ?? []).filter(Boolean));
   if (!shown.length) return "";
   return el("details", { class: "muted" }, el("summary", {}, t("detailsForAdmin")), ...shown.map((l) => el("p", {}, l)));
 }
 
-/** What is missing and what to do, in plain words; the technical words only behind "details". */
+/**
+ * What is missing and what to do, in plain words; the technical words only behind "details".
+ * @param {Problem} problem
+ */
 function renderProblem(problem) {
   const box = el("div", { class: "problem", id: "problem" });
   box.dataset.problem = problem.key;
   if (problem.key === "hostMissing") {
     box.id = "host-missing";
-    const { url, text } = problem.install ?? {};
+    const { url, text } = problem.install ?? /** @type {Partial<InstallInfo>} */ ({});
     box.append(
       el("strong", {}, t("hostMissingTitle")),
       el("p", {}, t("hostMissingText")),
@@ -52,6 +73,7 @@ function renderProblem(problem) {
   return box;
 }
 
+/** @param {WatchState} state */
 function renderHost(state) {
   const host = $("host");
   host.replaceChildren();
@@ -67,6 +89,10 @@ function renderHost(state) {
   if (problem) host.append(renderProblem(problem));
 }
 
+/**
+ * @param {string} href
+ * @param {string} text
+ */
 function link(href, text) {
   return el("a", { href, target: "_blank", rel: "noopener" }, text);
 }
@@ -74,6 +100,7 @@ function link(href, text) {
 /**
  * What the person has to do about a renewal, most urgent first: finish one whose new certificate is valid,
  * renew one that expires soon, and — not a warning — when a new certificate already on the card starts.
+ * @param {WatchState} state
  */
 function renderRenewals(state) {
   const finish = $("finish");
@@ -128,6 +155,7 @@ function renderRenewals(state) {
   }
 }
 
+/** @param {WatchState} state */
 function renderUnknown(state) {
   const box = $("unknown");
   box.replaceChildren();
@@ -144,10 +172,14 @@ function renderUnknown(state) {
   }
 }
 
+/** @param {Card} card */
 function pinNote(card) {
-  return { locked: t("pinLocked"), finalTry: t("pinFinalTry"), countLow: t("pinCountLow") }[card.pinState] ?? "";
+  /** @type {Partial<Record<PinState, string>>} */
+  const notes = { locked: t("pinLocked"), finalTry: t("pinFinalTry"), countLow: t("pinCountLow") };
+  return notes[/** @type {PinState} null finds no note */ (card.pinState)] ?? "";
 }
 
+/** @param {CardCertificate} c */
 function validity(c) {
   if (c.notYetValid) return t("validFrom", date(c.notBefore), date(c.notAfter));
   if (c.daysLeft < 0) return t("expired", date(c.notAfter));
@@ -157,6 +189,8 @@ function validity(c) {
 /**
  * Whether this browser can use the card to log in to web sites (issue 16): one plain line for the card's
  * current certificate, the administrator's command behind "details"; nothing when the host cannot tell.
+ * @param {Card} card
+ * @returns {HTMLElement | ""}
  */
 function loginLine(card) {
   if (card.login !== "usable" && card.login !== "notUsable") return "";
@@ -168,19 +202,21 @@ function loginLine(card) {
   return box;
 }
 
+/** @param {WatchState} state */
 function renderCards(state) {
   const readers = $("readers");
   const cards = $("cards");
   readers.replaceChildren();
   cards.replaceChildren();
   if (state.status !== "ok") return;
+  const ok = /** @type {OkState} "ok" carries the whole summary */ (state);
   readers.append(el("h2", {}, t("readers")));
   readers.append(
-    state.readers.length ? el("ul", {}, ...state.readers.map((r) => el("li", {}, r))) : el("p", { class: "muted" }, t("noReaders")),
+    ok.readers.length ? el("ul", {}, ...ok.readers.map((r) => el("li", {}, r))) : el("p", { class: "muted" }, t("noReaders")),
   );
   cards.append(el("h2", {}, t("cards")));
-  if (!state.cards.length) cards.append(el("p", { class: "muted" }, t("noCards")));
-  for (const card of state.cards) {
+  if (!ok.cards.length) cards.append(el("p", { class: "muted" }, t("noCards")));
+  for (const card of ok.cards) {
     const title = [card.label, card.manufacturer, card.model, pinNote(card)].filter(Boolean).join(" · ");
     const list = card.certificates.length
       ? el(
@@ -202,13 +238,15 @@ function renderCards(state) {
   }
 }
 
+/** @param {WatchState} state */
 function renderSettings(state) {
   const form = /** @type {SettingsForm} */ ($("settings-form"));
   if (!state.settings || form.dataset.touched) return;
   form.watch.checked = state.settings.watch;
-  form.expiryDays.value = state.settings.expiryDays;
+  form.expiryDays.value = String(state.settings.expiryDays); // what the DOM does with a number
 }
 
+/** @param {WatchState} state */
 function render(state) {
   renderHost(state);
   renderRenewals(state);
@@ -217,11 +255,12 @@ function render(state) {
   renderSettings(state);
 }
 
-for (const e of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[data-i18n]"))) e.textContent = t(e.dataset.i18n);
+for (const e of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[data-i18n]"))) e.textContent = t(/** @type {string} the selector's */ (e.dataset.i18n));
 document.documentElement.lang = api.i18n.getMessage("lang") || api.i18n.getUILanguage();
 
 const port = api.runtime.connect({ name: "cardbridge-popup" });
-port.onMessage.addListener((msg) => {
+// msg: a ToPopup (background/main.js) from our own background.
+port.onMessage.addListener((/** @type {import("../background/main.js").ToPopup} */ msg) => {
   if (msg?.type === "state") render(msg.state);
 });
 port.postMessage({ type: "get" });
@@ -232,8 +271,10 @@ form.addEventListener("input", () => (form.dataset.touched = "1"));
 form.addEventListener("submit", (e) => {
   e.preventDefault();
   delete form.dataset.touched;
-  port.postMessage({
+  /** @type {import("../background/main.js").FromPopup} */
+  const msg = {
     type: "settings",
     settings: { watch: form.watch.checked, expiryDays: Number(form.expiryDays.value) },
-  });
+  };
+  port.postMessage(msg);
 });
