@@ -75,7 +75,7 @@ public final class ListCertificatesCommand implements Command<String, ListCertif
 
     @Override
     public Result execute(String token, CommandContext context) {
-        TokenSession session = access.session(token);
+        TokenSession session = access.freshSession(token);
         List<TokenObjects.Certificate> certs = session.certificates();
         List<TokenObjects.Key> privateKeys = session.privateKeys();
         List<TokenObjects.Key> publicKeys = session.publicKeys();
