@@ -64,9 +64,12 @@ import org.cardbridge.log.Log;
  * Another program (the extension's second host, for its watcher, or the card's own software) may change the
  * card while it stays in the reader; what this session kept is then stale until one of the above. Staleness
  * is accepted only where it cannot give a wrong answer: a lookup by id or handle ({@link #privateKey},
- * {@link #publicKey}, {@link #certificate}) checks the object it found still carries that CKA_ID (one attribute
- * read), and reads the card again once before saying "not there"; a signature made with a key handle the card
- * no longer knows is made again, once, with the key found afresh.
+ * {@link #publicKey}, {@link #certificate}) reads the card again once before saying "not there"; a key found
+ * in what was kept is checked to still carry its CKA_ID under its handle (one attribute read, once per
+ * request); a signature made with a key handle the card no longer knows is made again, once, with the key
+ * found afresh. A kept certificate is not checked (its value never changes in place): a certificate another
+ * program deleted while its key stays can still be named by a page that listed it before, until a listing,
+ * a write or a card event on this connection.
  */
 public final class TokenSession {
     private static final Log LOG = Log.get(TokenSession.class);
@@ -86,6 +89,9 @@ public final class TokenSession {
     private final java.util.Map<Long, Boolean> alwaysAuthenticate = new java.util.HashMap<>();
     /** How many times object lists were read from the card: tells a lookup whether it saw a fresh read. */
     private int reads;
+    /** Counts {@link TokenManager#open}'s checks: a kept key's handle is checked once per check (per request). */
+    private long checks;
+    private final java.util.Map<Long, Long> keyCheckedAt = new java.util.HashMap<>();
 
     TokenSession(TokenManager manager, Pkcs11 p11, long slot, String handle, long session, Pkcs11.TokenInfo info) {
         this.manager = manager;
@@ -99,6 +105,7 @@ public final class TokenSession {
     /** The token information {@link TokenManager#open} has just read to check the card is still this one. */
     synchronized void checked(Pkcs11.TokenInfo current) {
         info = current;
+        checks++;
     }
 
     /** Drops every object read from the card: the next question reads it again. */
@@ -107,6 +114,7 @@ public final class TokenSession {
         privateKeys = null;
         publicKeys = null;
         alwaysAuthenticate.clear();
+        keyCheckedAt.clear();
     }
 
     public String handle() {
@@ -374,39 +382,60 @@ public final class TokenSession {
         return read;
     }
 
-    /** The private key with this CKA_ID; see {@link #lookup}. */
+    /** The private key with this CKA_ID; see {@link #lookup}. Its handle is checked once per request. */
     public Optional<TokenObjects.Key> privateKey(byte[] id) {
-        return lookup(this::privateKeys, k -> Arrays.equals(k.id(), id), TokenObjects.Key::handle, TokenObjects.Key::id);
+        return lookup(this::privateKeys, k -> Arrays.equals(k.id(), id), k -> keyStillThere(k.handle(), k.id()));
     }
 
-    /** The public key object with this CKA_ID; see {@link #lookup}. */
+    /** The public key object with this CKA_ID; see {@link #lookup}. Its handle is checked once per request. */
     public Optional<TokenObjects.Key> publicKey(byte[] id) {
-        return lookup(this::publicKeys, k -> Arrays.equals(k.id(), id), TokenObjects.Key::handle, TokenObjects.Key::id);
-    }
-
-    /** The certificate {@code which} picks; see {@link #lookup}. */
-    public Optional<TokenObjects.Certificate> certificate(java.util.function.Predicate<TokenObjects.Certificate> which) {
-        return lookup(this::certificates, which, TokenObjects.Certificate::handle, TokenObjects.Certificate::id);
+        return lookup(this::publicKeys, k -> Arrays.equals(k.id(), id), k -> keyStillThere(k.handle(), k.id()));
     }
 
     /**
-     * An object found in what was read, if the card still has it under that handle with that CKA_ID (one
-     * attribute read); otherwise, and when it is not among what was read, found again in a fresh read, once.
-     * So another program's change to the card can make a lookup read the card again, never answer "not there"
-     * or hand out a dead handle from what was kept.
+     * The certificate {@code which} picks; see {@link #lookup}. A kept certificate is not checked against the
+     * card: its value is what it was (a certificate is never changed in place), and the key it signs with is
+     * checked when it is looked up; {@code listCertificates} reads afresh.
+     */
+    public Optional<TokenObjects.Certificate> certificate(java.util.function.Predicate<TokenObjects.Certificate> which) {
+        return lookup(this::certificates, which, c -> true);
+    }
+
+    /**
+     * An object found in what was read, if {@code stillThere} (the card has it under that handle); otherwise,
+     * and when it is not among what was read, found again in a fresh read, once. So another program's change
+     * to the card can make a lookup read the card again, never answer "not there" or hand out a dead key handle
+     * from what was kept.
      */
     private <T> Optional<T> lookup(Supplier<List<T>> list, java.util.function.Predicate<T> which,
-                                   java.util.function.ToLongFunction<T> objectHandle, java.util.function.Function<T, byte[]> id) {
+                                   java.util.function.Predicate<T> stillThere) {
         int before = reads();
         Optional<T> kept = list.get().stream().filter(which).findFirst();
         if (reads() != before) {
             return kept; // read from the card just now
         }
-        if (kept.isPresent() && stillThere(objectHandle.applyAsLong(kept.get()), id.apply(kept.get()))) {
+        if (kept.isPresent() && stillThere.test(kept.get())) {
             return kept;
         }
         forgetObjects();
         return list.get().stream().filter(which).findFirst();
+    }
+
+    /** The key still has this CKA_ID under this handle: read once per {@link TokenManager#open} check. */
+    private boolean keyStillThere(long object, byte[] id) {
+        synchronized (this) {
+            Long at = keyCheckedAt.get(object);
+            if (at != null && at == checks) {
+                return true;
+            }
+        }
+        boolean there = stillThere(object, id);
+        if (there) {
+            synchronized (this) {
+                keyCheckedAt.put(object, checks);
+            }
+        }
+        return there;
     }
 
     private synchronized int reads() {
