@@ -92,6 +92,8 @@ public final class TokenSession {
     /** Counts {@link TokenManager#open}'s checks: a kept key's handle is checked once per check (per request). */
     private long checks;
     private final java.util.Map<Long, Long> keyCheckedAt = new java.util.HashMap<>();
+    /** The protocol handle of each kept certificate (a SHA-256 of its value), by its value's identity. */
+    private final java.util.Map<byte[], String> certificateHandles = new java.util.IdentityHashMap<>();
 
     TokenSession(TokenManager manager, Pkcs11 p11, long slot, String handle, long session, Pkcs11.TokenInfo info) {
         this.manager = manager;
@@ -115,6 +117,7 @@ public final class TokenSession {
         publicKeys = null;
         alwaysAuthenticate.clear();
         keyCheckedAt.clear();
+        certificateHandles.clear();
     }
 
     public String handle() {
@@ -399,6 +402,15 @@ public final class TokenSession {
      */
     public Optional<TokenObjects.Certificate> certificate(java.util.function.Predicate<TokenObjects.Certificate> which) {
         return lookup(this::certificates, which, c -> true);
+    }
+
+    /** The certificate with this protocol handle ({@link Handles#certificate}); see {@link #certificate(java.util.function.Predicate)}. */
+    public Optional<TokenObjects.Certificate> certificate(String certificateHandle) {
+        return certificate(c -> certificateHandle.equals(handleOf(c)));
+    }
+
+    private synchronized String handleOf(TokenObjects.Certificate c) {
+        return certificateHandles.computeIfAbsent(c.der(), der -> Handles.certificate(handle, der));
     }
 
     /**

@@ -253,7 +253,7 @@ public final class TokenAccess {
     /** The certificate a certificate handle names. KEY_NOT_FOUND when the card does not hold it. */
     public static TokenObjects.Certificate certificate(TokenSession session, String handle, String field) {
         Handles.parseCertificate(field, handle);
-        return session.certificate(c -> Handles.certificate(session.handle(), c.der()).equals(handle))
+        return session.certificate(handle)
                 .orElseThrow(() -> new HostException(ErrorCode.KEY_NOT_FOUND, "the card does not hold this certificate",
                         Map.of(field, handle)));
     }
