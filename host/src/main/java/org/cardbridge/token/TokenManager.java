@@ -250,10 +250,14 @@ public final class TokenManager implements AutoCloseable {
                 // asked before the session: OpenSC answers session and object calls from its cache for a card
                 // pulled out between two requests, and only polling the slot makes it see the card changed
                 // and close its sessions (a card pulled and put back would otherwise keep a dead session).
-                if (current.module().slotInfo(current.slot()).tokenPresent()
-                        && handle.equals(Handles.token(current.library(), current.module().tokenInfo(current.slot())))
-                        && stillOpen(current)) {
-                    return current;
+                // These three calls are the per-request check that keeps what the session read of the card (its
+                // certificates and keys) from serving another card: see TokenSession.
+                if (current.module().slotInfo(current.slot()).tokenPresent()) {
+                    Pkcs11.TokenInfo info = current.module().tokenInfo(current.slot());
+                    if (handle.equals(Handles.token(current.library(), info)) && stillOpen(current)) {
+                        current.checked(info);
+                        return current;
+                    }
                 }
             } catch (Pkcs11Error e) {
                 LOG.fine("the card of an open session changed: " + e.ckrName());
@@ -281,6 +285,10 @@ public final class TokenManager implements AutoCloseable {
                 }
                 TokenSession existing = sessions.get(handle);
                 if (existing != null && existing.slot() == slotId && existing.module() == p11 && stillOpen(existing)) {
+                    // The quick check above failed (an error on the slot, the token or the session), yet the card is
+                    // here with its session open: keep the session and its login, read its objects again.
+                    existing.checked(info);
+                    existing.forgetObjects();
                     return existing;
                 }
                 if (existing != null) {
@@ -293,7 +301,7 @@ public final class TokenManager implements AutoCloseable {
                 } catch (Pkcs11Error e) {
                     throw TokenErrors.map(e, "opening the card");
                 }
-                TokenSession opened = new TokenSession(this, p11, slotId, handle, session);
+                TokenSession opened = new TokenSession(this, p11, slotId, handle, session, info);
                 sessions.put(handle, opened);
                 return opened;
             }

@@ -45,6 +45,31 @@ import org.cardbridge.log.Log;
  * One open session on one token, kept by {@link TokenManager} for the connection so a login serves every
  * later request. Every PKCS#11 call goes through {@link #call}: a removed card becomes TOKEN_REMOVED and
  * the session is dropped, so the next request finds the card again (hot-plug).
+ *
+ * <p><b>What the session keeps of the card.</b> The certificates and keys it read (values parsed, key
+ * attributes, CKA_ALWAYS_AUTHENTICATE) and the token information {@link TokenManager#open} read for the
+ * current request are kept with the session, so a request signs without re-reading the card. They live
+ * exactly as long as this session, and are dropped (read again when next asked):
+ * <ul>
+ * <li>on a card event: {@link TokenManager#open} checks at every request that the slot still holds a card,
+ *     that its token information (manufacturer, model, serial, label) still gives this handle and that the
+ *     session is still open; a card taken out, swapped or put back fails one of these, and the next request
+ *     gets a new session with nothing kept. A removal error (CKR_DEVICE_REMOVED, CKR_TOKEN_NOT_PRESENT,
+ *     CKR_SESSION_HANDLE_INVALID, ...) drops the session as well;</li>
+ * <li>on the host's own writes and on login and logout (a card shows its private objects only when logged
+ *     in): {@link #generateKeyPair}, {@link #createCertificate}, {@link #destroy}, {@link #login}, {@link #logout};</li>
+ * <li>on an object-handle error (CKR_OBJECT_HANDLE_INVALID, CKR_KEY_HANDLE_INVALID);</li>
+ * <li>when asked: {@link #forgetObjects()} (listings and writing commands start from what the card holds now).</li>
+ * </ul>
+ * Another program (the extension's second host, for its watcher, or the card's own software) may change the
+ * card while it stays in the reader; what this session kept is then stale until one of the above. Staleness
+ * is accepted only where it cannot give a wrong answer: a lookup by id or handle ({@link #privateKey},
+ * {@link #publicKey}, {@link #certificate}) reads the card again once before saying "not there"; a key found
+ * in what was kept is checked to still carry its CKA_ID under its handle (one attribute read, once per
+ * request); a signature made with a key handle the card no longer knows is made again, once, with the key
+ * found afresh. A kept certificate is not checked (its value never changes in place): a certificate another
+ * program deleted while its key stays can still be named by a page that listed it before, until a listing,
+ * a write or a card event on this connection.
  */
 public final class TokenSession {
     private static final Log LOG = Log.get(TokenSession.class);
@@ -56,13 +81,43 @@ public final class TokenSession {
     private final String handle;
     private final long session;
     private Set<Long> mechanisms;
+    // What was read of the card (see the class comment); null: not read, or dropped. Guarded by this.
+    private Pkcs11.TokenInfo info;
+    private List<TokenObjects.Certificate> certificates;
+    private List<TokenObjects.Key> privateKeys;
+    private List<TokenObjects.Key> publicKeys;
+    private final java.util.Map<Long, Boolean> alwaysAuthenticate = new java.util.HashMap<>();
+    /** How many times object lists were read from the card: tells a lookup whether it saw a fresh read. */
+    private int reads;
+    /** Counts {@link TokenManager#open}'s checks: a kept key's handle is checked once per check (per request). */
+    private long checks;
+    private final java.util.Map<Long, Long> keyCheckedAt = new java.util.HashMap<>();
+    /** The protocol handle of each kept certificate (a SHA-256 of its value), by its value's identity. */
+    private final java.util.Map<byte[], String> certificateHandles = new java.util.IdentityHashMap<>();
 
-    TokenSession(TokenManager manager, Pkcs11 p11, long slot, String handle, long session) {
+    TokenSession(TokenManager manager, Pkcs11 p11, long slot, String handle, long session, Pkcs11.TokenInfo info) {
         this.manager = manager;
         this.p11 = p11;
         this.slot = slot;
         this.handle = handle;
         this.session = session;
+        this.info = info;
+    }
+
+    /** The token information {@link TokenManager#open} has just read to check the card is still this one. */
+    synchronized void checked(Pkcs11.TokenInfo current) {
+        info = current;
+        checks++;
+    }
+
+    /** Drops every object read from the card: the next question reads it again. */
+    public synchronized void forgetObjects() {
+        certificates = null;
+        privateKeys = null;
+        publicKeys = null;
+        alwaysAuthenticate.clear();
+        keyCheckedAt.clear();
+        certificateHandles.clear();
     }
 
     public String handle() {
@@ -93,6 +148,9 @@ public final class TokenSession {
             if (TokenErrors.isRemoval(e.ckr()) || TokenErrors.mayMeanRemoval(e.ckr()) && cardWentAway()) {
                 manager.forget(this);
                 throw TokenErrors.removed(e, what);
+            }
+            if (staleHandle(e)) {
+                forgetObjects();
             }
             throw TokenErrors.map(e, what);
         }
@@ -133,8 +191,22 @@ public final class TokenSession {
         });
     }
 
+    /** The token information, as read at this request's start (see {@link TokenManager#open}) or after a login. */
     public Pkcs11.TokenInfo info() {
-        return call("reading the card", () -> p11.tokenInfo(slot));
+        synchronized (this) {
+            if (info != null) {
+                return info;
+            }
+        }
+        Pkcs11.TokenInfo read = call("reading the card", () -> p11.tokenInfo(slot));
+        synchronized (this) {
+            info = read;
+        }
+        return read;
+    }
+
+    private static boolean staleHandle(Pkcs11Error e) {
+        return e.ckr() == Ck.CKR_OBJECT_HANDLE_INVALID || e.ckr() == Ck.CKR_KEY_HANDLE_INVALID;
     }
 
     public boolean loggedIn() {
@@ -148,6 +220,11 @@ public final class TokenSession {
      * PIN_LOCKED. Never retried.
      */
     public void login(byte[] pin) {
+        // Whatever the card answers, its PIN flags may have changed and its private objects may show now.
+        synchronized (this) {
+            info = null;
+        }
+        forgetObjects();
         try {
             p11.login(session, pin);
             manager.pinAnswered(handle, true);
@@ -194,6 +271,7 @@ public final class TokenSession {
     }
 
     public void logout() {
+        forgetObjects();
         try {
             p11.logout(session);
         } catch (Pkcs11Error e) {
@@ -224,7 +302,22 @@ public final class TokenSession {
 
     // ---- objects ----------------------------------------------------------------------------------
 
+    /** The X.509 certificates the JDK parses, as last read ({@link #forgetObjects()} reads them again). */
     public List<TokenObjects.Certificate> certificates() {
+        synchronized (this) {
+            if (certificates != null) {
+                return certificates;
+            }
+        }
+        List<TokenObjects.Certificate> read = List.copyOf(readCertificates());
+        synchronized (this) {
+            certificates = read;
+        }
+        return read;
+    }
+
+    private List<TokenObjects.Certificate> readCertificates() {
+        counted();
         long[] found = call("listing certificates", () -> p11.find(session, List.of(
                 Pkcs11.Attr.of(Ck.CKA_CLASS, Ck.CKO_CERTIFICATE), Pkcs11.Attr.of(Ck.CKA_CERTIFICATE_TYPE, Ck.CKC_X_509))));
         List<TokenObjects.Certificate> out = new ArrayList<>();
@@ -265,15 +358,119 @@ public final class TokenSession {
         return found.length > 0;
     }
 
+    /** The private keys the card shows now (all, when logged in), as last read. */
     public List<TokenObjects.Key> privateKeys() {
-        return keys(Ck.CKO_PRIVATE_KEY);
+        synchronized (this) {
+            if (privateKeys != null) {
+                return privateKeys;
+            }
+        }
+        List<TokenObjects.Key> read = List.copyOf(keys(Ck.CKO_PRIVATE_KEY));
+        synchronized (this) {
+            privateKeys = read;
+        }
+        return read;
     }
 
     public List<TokenObjects.Key> publicKeys() {
-        return keys(Ck.CKO_PUBLIC_KEY);
+        synchronized (this) {
+            if (publicKeys != null) {
+                return publicKeys;
+            }
+        }
+        List<TokenObjects.Key> read = List.copyOf(keys(Ck.CKO_PUBLIC_KEY));
+        synchronized (this) {
+            publicKeys = read;
+        }
+        return read;
+    }
+
+    /** The private key with this CKA_ID; see {@link #lookup}. Its handle is checked once per request. */
+    public Optional<TokenObjects.Key> privateKey(byte[] id) {
+        return lookup(this::privateKeys, k -> Arrays.equals(k.id(), id), k -> keyStillThere(k.handle(), k.id()));
+    }
+
+    /** The public key object with this CKA_ID; see {@link #lookup}. Its handle is checked once per request. */
+    public Optional<TokenObjects.Key> publicKey(byte[] id) {
+        return lookup(this::publicKeys, k -> Arrays.equals(k.id(), id), k -> keyStillThere(k.handle(), k.id()));
+    }
+
+    /**
+     * The certificate {@code which} picks; see {@link #lookup}. A kept certificate is not checked against the
+     * card: its value is what it was (a certificate is never changed in place), and the key it signs with is
+     * checked when it is looked up; {@code listCertificates} reads afresh.
+     */
+    public Optional<TokenObjects.Certificate> certificate(java.util.function.Predicate<TokenObjects.Certificate> which) {
+        return lookup(this::certificates, which, c -> true);
+    }
+
+    /** The certificate with this protocol handle ({@link Handles#certificate}); see {@link #certificate(java.util.function.Predicate)}. */
+    public Optional<TokenObjects.Certificate> certificate(String certificateHandle) {
+        return certificate(c -> certificateHandle.equals(handleOf(c)));
+    }
+
+    private synchronized String handleOf(TokenObjects.Certificate c) {
+        return certificateHandles.computeIfAbsent(c.der(), der -> Handles.certificate(handle, der));
+    }
+
+    /**
+     * An object found in what was read, if {@code stillThere} (the card has it under that handle); otherwise,
+     * and when it is not among what was read, found again in a fresh read, once. So another program's change
+     * to the card can make a lookup read the card again, never answer "not there" or hand out a dead key handle
+     * from what was kept.
+     */
+    private <T> Optional<T> lookup(Supplier<List<T>> list, java.util.function.Predicate<T> which,
+                                   java.util.function.Predicate<T> stillThere) {
+        int before = reads();
+        Optional<T> kept = list.get().stream().filter(which).findFirst();
+        if (reads() != before) {
+            return kept; // read from the card just now
+        }
+        if (kept.isPresent() && stillThere.test(kept.get())) {
+            return kept;
+        }
+        forgetObjects();
+        return list.get().stream().filter(which).findFirst();
+    }
+
+    /** The key still has this CKA_ID under this handle: read once per {@link TokenManager#open} check. */
+    private boolean keyStillThere(long object, byte[] id) {
+        synchronized (this) {
+            Long at = keyCheckedAt.get(object);
+            if (at != null && at == checks) {
+                return true;
+            }
+        }
+        boolean there = stillThere(object, id);
+        if (there) {
+            synchronized (this) {
+                keyCheckedAt.put(object, checks);
+            }
+        }
+        return there;
+    }
+
+    private synchronized int reads() {
+        return reads;
+    }
+
+    private synchronized void counted() {
+        reads++;
+    }
+
+    private boolean stillThere(long object, byte[] id) {
+        try {
+            return Arrays.equals(bytes(call("reading an object", () -> p11.attributes(session, object, Ck.CKA_ID)).getFirst()), id);
+        } catch (HostException e) {
+            if (e.getCause() instanceof Pkcs11Error p && staleHandle(p)) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     private List<TokenObjects.Key> keys(long cls) {
+        counted();
         long[] found = call("listing keys", () -> p11.find(session, List.of(Pkcs11.Attr.of(Ck.CKA_CLASS, cls))));
         List<TokenObjects.Key> out = new ArrayList<>();
         for (long h : found) {
@@ -387,7 +584,13 @@ public final class TokenSession {
             }
             mechanism = Pkcs11.Mechanism.of(Ck.CKM_EC_KEY_PAIR_GEN);
         }
-        long[] pair = call("generating the key", () -> p11.generateKeyPair(session, mechanism, pub, priv));
+        forgetObjects();
+        long[] pair;
+        try {
+            pair = call("generating the key", () -> p11.generateKeyPair(session, mechanism, pub, priv));
+        } finally {
+            forgetObjects(); // a failure may still have made objects (the answer lost, not the write)
+        }
         try {
             TokenObjects.Key publicKey = readKey(pair[0], false);
             TokenObjects.Key privateKey = readKey(pair[1], true);
@@ -448,16 +651,43 @@ public final class TokenSession {
             input = hash;
             mechanism = Pkcs11.Mechanism.of(Ck.CKM_ECDSA);
         }
-        byte[] raw = alwaysAuthenticate(key.handle())
-                ? pin.withPin(p -> signWithContextLogin(mechanism, key.handle(), input, p))
-                : call("signing", () -> p11.sign(session, mechanism, key.handle(), input, null));
+        byte[] raw;
+        if (alwaysAuthenticate(key.handle())) {
+            raw = pin.withPin(p -> signWithContextLogin(mechanism, key.handle(), input, p));
+        } else {
+            try {
+                raw = p11.sign(session, mechanism, key.handle(), input, null);
+            } catch (Pkcs11Error e) {
+                if (!staleHandle(e)) {
+                    return call("signing", () -> {
+                        throw e;
+                    });
+                }
+                // The key kept from an earlier read is gone under this handle (another program changed the card):
+                // the key with its CKA_ID, read afresh, signs, or there is none.
+                forgetObjects();
+                TokenObjects.Key again = privateKey(key.id()).orElseThrow(() -> new HostException(ErrorCode.KEY_NOT_FOUND,
+                        "the card no longer has this private key", Map.of("key", Handles.key(handle, key.id())), e));
+                raw = call("signing", () -> p11.sign(session, mechanism, again.handle(), input, null));
+            }
+        }
         return scheme.isEcdsa() ? ecdsaDer(raw) : raw;
     }
 
-    /** CKA_ALWAYS_AUTHENTICATE; a module that does not know the attribute has no such keys. */
+    /** CKA_ALWAYS_AUTHENTICATE (kept with the keys read); a module that does not know the attribute has no such keys. */
     public boolean alwaysAuthenticate(long key) {
+        synchronized (this) {
+            Boolean kept = alwaysAuthenticate.get(key);
+            if (kept != null) {
+                return kept;
+            }
+        }
         Object v = call("reading a key", () -> p11.attributes(session, key, Ck.CKA_ALWAYS_AUTHENTICATE)).getFirst().value();
-        return v instanceof Boolean b ? b : v instanceof byte[] bytes && bytes.length == 1 && bytes[0] != 0;
+        boolean always = v instanceof Boolean b ? b : v instanceof byte[] bytes && bytes.length == 1 && bytes[0] != 0;
+        synchronized (this) {
+            alwaysAuthenticate.put(key, always);
+        }
+        return always;
     }
 
     private byte[] signWithContextLogin(Pkcs11.Mechanism mechanism, long key, byte[] input, byte[] pin) {
@@ -521,7 +751,11 @@ public final class TokenSession {
         if (authority) {
             t.add(Pkcs11.Attr.of(Ck.CKA_CERTIFICATE_CATEGORY, 2L));
         }
-        return call("writing the certificate", () -> p11.createObject(session, t));
+        try {
+            return call("writing the certificate", () -> p11.createObject(session, t));
+        } finally {
+            forgetObjects();
+        }
     }
 
     /** Reads a certificate object's value back (to verify a write). */
@@ -531,11 +765,16 @@ public final class TokenSession {
     }
 
     public void destroy(long object, String what) {
-        run(what, () -> p11.destroyObject(session, object));
+        try {
+            run(what, () -> p11.destroyObject(session, object));
+        } finally {
+            forgetObjects();
+        }
     }
 
     /** Best-effort cleanup on a failure path: the original error matters more than this one. */
     public void destroyQuietly(long object) {
+        forgetObjects();
         try {
             p11.destroyObject(session, object);
         } catch (Pkcs11Error e) {

@@ -32,7 +32,8 @@ import java.util.Map;
  * certificate's key, as the host does) on the same SoftHSM2 RSA-2048 key, in the same JVM run and rounds; and
  * an attached CMS signature of ~700 KB (a ~1 MiB frame each way). The host runs in this JVM over real pipes
  * ({@link SessionHarness}: framing, the JSON reader and writer, the dispatcher, the worker thread, the token
- * layer), with the shipped JVM options given to this JVM by host/bench/run.sh; its windows are answered at once
+ * layer), and a {@code hello} per sign in the same rounds (what a request costs without the card), with the
+ * shipped JVM options given to this JVM by host/bench/run.sh; its windows are answered at once
  * by a script (a signature always has its own window in the shipped host, so through the real launcher the
  * person's reading time would be all one measured). Not a test: results go to docs/benchmarks.md.
  *
@@ -115,6 +116,10 @@ public final class SignBenchmark {
                         throw new IllegalStateException("direct signature does not verify");
                     }
                     Samples.record(samples, "direct SunPKCS11 sign + verify", keep, (System.nanoTime() - t0) / 1e6);
+                    // Where the rest goes: a request that touches no card, over the same pipes, dispatcher and worker.
+                    t0 = System.nanoTime();
+                    call(host, id, "hello", "{}");
+                    Samples.record(samples, "host hello (no card), per request", keep, (System.nanoTime() - t0) / 1e6);
                 }
                 long t0 = System.nanoTime();
                 JsonNode signed = call(host, id, "sign", cms);

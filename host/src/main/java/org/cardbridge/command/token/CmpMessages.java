@@ -67,7 +67,7 @@ final class CmpMessages {
 
     static Signer oldKeyScheme(TokenAccess access, TokenSession session, CommandContext context, X509Certificate cert,
                                byte[] keyId) {
-        TokenObjects.Key key = session.privateKeys().stream().filter(k -> Arrays.equals(k.id(), keyId)).findFirst()
+        TokenObjects.Key key = session.privateKey(keyId)
                 .orElseThrow(() -> new HostException(ErrorCode.KEY_NOT_FOUND, "the card has no private key for the current certificate",
                         Map.of("certificate", org.cardbridge.token.Handles.certificate(session.handle(), der(cert)))));
         KeyAlgorithm algorithm = key.algorithm() != null ? key.algorithm() : SignCommand.algorithmOf(cert);

@@ -186,7 +186,7 @@ public final class CmpResponseCommand implements Command<CmpResponseCommand.Args
      */
     private InstallCertificateCommand.Result installedBefore(CmpTransactions.Transaction t, X509Certificate issued,
                                                              CommandContext context) {
-        var session = access.session(t.token);
+        var session = access.freshSession(t.token);
         byte[] der = CmpMessages.der(issued);
         var onCard = session.certificates();
         var present = onCard.stream().filter(c -> Arrays.equals(c.der(), der)).findFirst();
@@ -212,7 +212,7 @@ public final class CmpResponseCommand implements Command<CmpResponseCommand.Args
         if (!installed.replaced()) {
             return installed;
         }
-        var session = access.session(t.token);
+        var session = access.freshSession(t.token);
         byte[] oldId = t.oldKeyId;
         String kept = null;
         if (oldId.length == 0) {

@@ -174,7 +174,7 @@ public final class CreateCsrCommand implements Command<CreateCsrCommand.Args, Cr
         TokenAccess.requireNoCertificate(session, args.key().keyId(), "key", PENDING_ONLY);
         // A key of a kind CardBridge cannot sign with is refused before the user is asked anything, where
         // the card shows its public key without a login.
-        session.publicKeys().stream().filter(k -> java.util.Arrays.equals(k.id(), args.key().keyId())).findFirst()
+        session.publicKey(args.key().keyId())
                 .ifPresent(TokenSession::requireNamedAlgorithm);
         String subjectText = new X500Principal(encoded(args.subject())).getName(X500Principal.RFC2253);
         Texts t = TokenAccess.texts(context);

@@ -100,7 +100,7 @@ public final class GenerateKeyPairCommand implements Command<GenerateKeyPairComm
 
     @Override
     public Result execute(Args args, CommandContext context) {
-        TokenSession session = access.session(args.token());
+        TokenSession session = access.freshSession(args.token());
         List<KeyAlgorithm> supported = session.algorithms();
         if (!supported.contains(args.algorithm())) {
             throw new HostException(ErrorCode.ALGORITHM_NOT_SUPPORTED, "the card cannot make " + args.algorithm().wireName() + " keys",

@@ -150,7 +150,7 @@ public final class InstallCertificateCommand implements Command<InstallCertifica
         }
         byte[] keyId = match.key().id();
         if (!match.key().isPrivate() && Preflight.privateKeysVisible(session)
-                && session.privateKeys().stream().noneMatch(k -> Arrays.equals(k.id(), keyId))) {
+                && session.privateKey(keyId).isEmpty()) {
             throw new HostException(ErrorCode.CERTIFICATE_KEY_MISMATCH,
                     "the card has no private key for this certificate's public key", Map.of("keyId", HexFormat.of().formatHex(keyId)));
         }
@@ -239,7 +239,7 @@ public final class InstallCertificateCommand implements Command<InstallCertifica
         byte[] keyId = match.key().id();
         // Before login a card may show only the public key object; without the private key behind it the
         // certificate would be useless, so nothing is written.
-        if (session.privateKeys().stream().noneMatch(k -> Arrays.equals(k.id(), keyId))) {
+        if (session.privateKey(keyId).isEmpty()) {
             throw new HostException(ErrorCode.CERTIFICATE_KEY_MISMATCH,
                     "the card has no private key for this certificate's public key", Map.of("keyId", HexFormat.of().formatHex(keyId)));
         }
@@ -384,7 +384,7 @@ public final class InstallCertificateCommand implements Command<InstallCertifica
                 : access.manager().slots().stream().map(TokenManager.Slot::token).filter(java.util.Objects::nonNull).toList();
         PublicKey wanted = leaf.getPublicKey();
         for (String token : tokens) {
-            TokenSession session = access.session(token);
+            TokenSession session = access.freshSession(token);
             List<TokenObjects.Key> publicKeys = session.publicKeys();
             for (TokenObjects.Key k : session.privateKeys()) {
                 Optional<PublicKey> pk = session.publicKeyOf(k, publicKeys);

@@ -135,7 +135,7 @@ public final class KeyUpdateRequestCommand implements Command<KeyUpdateRequestCo
                     Map.of("supported", org.cardbridge.token.KeyAlgorithm.wireNames()));
         }
         TokenAccess.requireNoCertificate(session, args.key().keyId(), "key", PENDING_ONLY);
-        session.publicKeys().stream().filter(k -> Arrays.equals(k.id(), args.key().keyId())).findFirst()
+        session.publicKey(args.key().keyId())
                 .ifPresent(TokenSession::requireNamedAlgorithm);
         if (!args.chain().isEmpty()) {
             List<X509Certificate> all = new ArrayList<>(List.of(oldCert));

@@ -99,7 +99,7 @@ public final class ListCertificatesCommand implements Command<ListCertificatesCo
     @Override
     public Result execute(Args args, CommandContext context) {
         String token = args.token();
-        TokenSession session = access.session(token);
+        TokenSession session = access.freshSession(token);
         List<TokenObjects.Certificate> certs = session.certificates();
         List<TokenObjects.Key> privateKeys = session.privateKeys();
         List<TokenObjects.Key> publicKeys = session.publicKeys();

@@ -60,8 +60,7 @@ final class Preflight {
     static TokenObjects.Key pendingKey(TokenSession session, Handles.ObjectHandle handle, String why) {
         byte[] id = handle.keyId();
         TokenAccess.requireNoCertificate(session, id, "key", why);
-        Optional<TokenObjects.Key> key = session.privateKeys().stream().filter(k -> Arrays.equals(k.id(), id)).findFirst()
-                .or(() -> session.publicKeys().stream().filter(k -> Arrays.equals(k.id(), id)).findFirst());
+        Optional<TokenObjects.Key> key = session.privateKey(id).or(() -> session.publicKey(id));
         return key.orElseThrow(() -> new HostException(ErrorCode.KEY_NOT_FOUND, "the card has no key with this handle",
                 Map.of("key", Handles.key(session.handle(), id))));
     }

@@ -48,7 +48,7 @@ public final class RemoveKeyCommand implements Command<Handles.ObjectHandle, Rem
 
     @Override
     public Result execute(Handles.ObjectHandle key, CommandContext context) {
-        TokenSession session = access.session(key.token());
+        TokenSession session = access.freshSession(key.token());
         byte[] id = key.keyId();
         TokenAccess.requireNoCertificate(session, id, "key", ONLY_PENDING);
         List<TokenObjects.Key> publicKeys = session.publicKeys().stream().filter(k -> Arrays.equals(k.id(), id)).toList();

@@ -137,7 +137,7 @@ public final class SignCommand implements Command<SignCommand.Args, SignCommand.
         if (args.format().equals("cms") && !args.detached()) {
             requireAttachedFits(args, cert);
         }
-        if (Preflight.privateKeysVisible(session) && session.privateKeys().stream().noneMatch(k -> Arrays.equals(k.id(), cert.id()))) {
+        if (Preflight.privateKeysVisible(session) && session.privateKey(cert.id()).isEmpty()) {
             throw new HostException(ErrorCode.KEY_NOT_FOUND, "the card has no private key for this certificate",
                     Map.of("certificate", args.certificate()));
         }
@@ -224,7 +224,7 @@ public final class SignCommand implements Command<SignCommand.Args, SignCommand.
     }
 
     private static Optional<TokenObjects.Key> findKey(TokenSession session, TokenObjects.Certificate cert) {
-        return session.privateKeys().stream().filter(k -> Arrays.equals(k.id(), cert.id())).findFirst();
+        return session.privateKey(cert.id());
     }
 
     private static String one(TokenSession session, TokenObjects.Key key, SignatureScheme scheme, X509Certificate cert,

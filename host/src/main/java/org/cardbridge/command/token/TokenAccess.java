@@ -41,8 +41,22 @@ public final class TokenAccess {
         return tokens;
     }
 
+    /**
+     * The token's session; the certificates and keys it read earlier on this connection are used as kept (see
+     * {@link TokenSession}: lookups re-read the card rather than answer "not there").
+     */
     public TokenSession session(String tokenHandle) {
         return tokens.open(tokenHandle);
+    }
+
+    /**
+     * The token's session, its kept certificates and keys dropped: for listings, and for commands that write or
+     * remove objects, which work from what the card holds now, whatever another program did to it meanwhile.
+     */
+    public TokenSession freshSession(String tokenHandle) {
+        TokenSession session = tokens.open(tokenHandle);
+        session.forgetObjects();
+        return session;
     }
 
     /**
@@ -220,7 +234,7 @@ public final class TokenAccess {
     /** The private key a key handle names. KEY_NOT_FOUND when the card has none with that CKA_ID. */
     public static TokenObjects.Key privateKey(TokenSession session, Handles.ObjectHandle key) {
         byte[] id = key.keyId();
-        return session.privateKeys().stream().filter(k -> Arrays.equals(k.id(), id)).findFirst()
+        return session.privateKey(id)
                 .orElseThrow(() -> new HostException(ErrorCode.KEY_NOT_FOUND, "the card has no private key with this handle",
                         Map.of("key", Handles.key(session.handle(), id))));
     }
@@ -239,8 +253,7 @@ public final class TokenAccess {
     /** The certificate a certificate handle names. KEY_NOT_FOUND when the card does not hold it. */
     public static TokenObjects.Certificate certificate(TokenSession session, String handle, String field) {
         Handles.parseCertificate(field, handle);
-        return session.certificates().stream()
-                .filter(c -> Handles.certificate(session.handle(), c.der()).equals(handle)).findFirst()
+        return session.certificate(handle)
                 .orElseThrow(() -> new HostException(ErrorCode.KEY_NOT_FOUND, "the card does not hold this certificate",
                         Map.of(field, handle)));
     }

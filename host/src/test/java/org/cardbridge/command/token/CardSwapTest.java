@@ -72,6 +72,8 @@ class CardSwapTest {
             host.call("login", Map.of("token", tokenA));
             assertTrue(a.token().present(host).path("loggedIn").asBoolean());
             assertEquals(1, ui.pinPrompts().size());
+            // A signature on the first card: the connection now keeps its certificate and key (handles included).
+            host.call("sign", Map.of("certificate", certA, "data", "AAAA", "format", "raw", "description", "stara karta"));
 
             // The swap: claiming a new card takes the first out of reader 0 and puts the new one in.
             TokenFixture b = TokenFixture.withCertificate(TestToken.virtualCard());
