@@ -70,10 +70,11 @@ class BrowserApiIT {
     }
 
     @Test
-    void popup_hostInstalled_showsHostVersionAndProtocol() {
+    void popup_hostInstalled_saysReadyWithTheProgramVersion_protocolInTheTooltip() {
         browser.driver().get(browser.extensionPage("popup/popup.html"));
-        JsonNode text = api.await("const e = document.getElementById('host-ok'); return e && e.textContent", java.time.Duration.ofSeconds(20));
-        assertTrue(text.asText().contains(Version.HOST) && text.asText().contains(Version.PROTOCOL), text.toString());
+        JsonNode seen = api.await("const e = document.getElementById('host-ok'); return e && [e.textContent, e.title]", java.time.Duration.ofSeconds(20));
+        assertEquals("CardBridge is ready (program version " + Version.HOST + ").", seen.get(0).asText(), seen.toString());
+        assertEquals("protocol " + Version.PROTOCOL, seen.get(1).asText(), seen.toString());
     }
 
     @Test
