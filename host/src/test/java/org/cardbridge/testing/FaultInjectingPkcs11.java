@@ -134,7 +134,8 @@ public final class FaultInjectingPkcs11 implements Pkcs11 {
     @Override
     public TokenInfo tokenInfo(long slot) {
         TokenInfo info = call("C_GetTokenInfo", () -> real.tokenInfo(slot));
-        return new TokenInfo(info.label(), info.manufacturer(), info.model(), info.serial(), info.flags() | extraTokenFlags);
+        return new TokenInfo(info.label(), info.manufacturer(), info.model(), info.serial(), info.flags() | extraTokenFlags,
+                info.minPinLength(), info.maxPinLength());
     }
 
     @Override
@@ -166,6 +167,21 @@ public final class FaultInjectingPkcs11 implements Pkcs11 {
     @Override
     public void login(long session, byte[] pin) {
         run("C_Login", () -> real.login(session, pin == null && pinPadPin != null ? pinPadPin : pin));
+    }
+
+    @Override
+    public void loginSo(long session, byte[] pin) {
+        run("C_Login", () -> real.loginSo(session, pin));
+    }
+
+    @Override
+    public void setPin(long session, byte[] oldPin, byte[] newPin) {
+        run("C_SetPIN", () -> real.setPin(session, oldPin, newPin));
+    }
+
+    @Override
+    public void initPin(long session, byte[] newPin) {
+        run("C_InitPIN", () -> real.initPin(session, newPin));
     }
 
     @Override
