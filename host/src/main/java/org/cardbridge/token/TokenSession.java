@@ -215,13 +215,18 @@ public final class TokenSession {
      * Unblocks (sets) the user PIN with the PUK: C_Login as CKU_SO with {@code puk}, C_InitPIN, C_Logout. A
      * user login of this connection is ended first (the card allows one user type at a time). On PKCS#15 cards
      * OpenSC takes the PUK as the SO login when configured to ({@code pin_unblock_style =
-     * init_pin_in_so_session}); SoftHSM2 takes its SO PIN. Null PUK and PIN: the PIN-pad reader asks. A wrong
+     * init_pin_in_so_session}, where the PUK is the SO PIN); SoftHSM2 takes its SO PIN. A blocked PIN under OpenSC
+     * goes the way OpenSC documents for PKCS#15 cards instead ({@link #unblockWithSetPin}). Null PUK and PIN: the PIN-pad reader asks. A wrong
      * PUK is PIN_INCORRECT with {@code secret: "puk"} and the PUK's state; a blocked PUK is PUK_LOCKED; a module
      * that refuses the SO login or C_InitPIN is PIN_CHANGE_NOT_SUPPORTED. The caller wipes both.
      */
-    public void unblockPin(byte[] puk, byte[] newPin) {
+    public void unblockPin(byte[] puk, byte[] newPin, boolean withSetPin) {
         if (loggedIn()) {
             logout();
+        }
+        if (withSetPin) {
+            unblockWithSetPin(puk, newPin);
+            return;
         }
         try {
             p11.loginSo(session, puk);
@@ -249,12 +254,22 @@ public final class TokenSession {
         } catch (UnsupportedOperationException e) {
             throw notSupported(e.getMessage());
         } catch (Pkcs11Error e) {
+            if (e.ckr() == Ck.CKR_PIN_INCORRECT || e.ckr() == Ck.CKR_PIN_LOCKED) {
+                // OpenSC (init_pin_in_so_session) keeps the PUK of the SO login and checks it only now, with the
+                // RESET RETRY COUNTER that sets the new PIN.
+                PinState after = soPinStateOrOk();
+                if (e.ckr() == Ck.CKR_PIN_LOCKED || after == PinState.LOCKED) {
+                    throw pukLocked();
+                }
+                throw new HostException(ErrorCode.PIN_INCORRECT, "wrong PUK",
+                        Map.of("pinState", after.wireName(), "secret", "puk", "pkcs11", e.ckrName()), e);
+            }
             if (e.ckr() == Ck.CKR_GENERAL_ERROR || e.ckr() == Ck.CKR_FUNCTION_FAILED) {
                 // OpenSC with its default pin_unblock_style (none) lets a PKCS#15 card without an SO PIN log in as
                 // SO without checking anything, then C_InitPIN tries to create a PIN and fails: the PUK was never
                 // used and the PIN is as it was. With init_pin_in_so_session the same calls unblock with the PUK.
                 throw notSupported("the card's module did not unblock the PIN with the PUK (C_InitPIN: " + e.ckrName()
-                        + "); for OpenSC set pin_unblock_style = init_pin_in_so_session");
+                        + "); OpenSC unblocks a blocked PIN with the PUK when user_pin_unblock_style = set_pin_in_unlogged_session");
             }
             throw pinChangeError(e, "setting the new PIN");
         } finally {
@@ -263,6 +278,42 @@ public final class TokenSession {
             } catch (Pkcs11Error e) {
                 LOG.fine("logging out the PUK: " + e.getMessage());
             }
+        }
+    }
+
+    /**
+     * True when {@link #unblockPin} should go OpenSC's way ({@link #unblockWithSetPin}): an OpenSC module and a PIN
+     * the card says is blocked. Decided once per window, before the first try: a wrong PUK makes OpenSC read the
+     * PIN's state anew, and it may then not say "blocked" any more although the PIN still is.
+     */
+    public boolean unblocksWithSetPin() {
+        return p11.library().contains("opensc-pkcs11") && PinState.of(info()) == PinState.LOCKED;
+    }
+
+    /**
+     * OpenSC's own way on PKCS#15 cards, whose PUK is the PIN's unblocking code and not an SO PIN: C_SetPIN in a
+     * session that is not logged in, the PUK as the old PIN, when opensc.conf says
+     * {@code user_pin_unblock_style = set_pin_in_unlogged_session} (OpenSC then sends RESET RETRY COUNTER, as
+     * {@code pkcs15-tool --unblock-pin} does). Used only while the PIN is blocked: without that setting OpenSC
+     * would take the PUK for a current PIN, which on a PIN that still works would cost one of its tries. Then a
+     * blocked PIN answers CKR_PIN_LOCKED, as a blocked PUK does; the two cannot be told apart from here.
+     */
+    private void unblockWithSetPin(byte[] puk, byte[] newPin) {
+        try {
+            p11.setPin(session, puk, newPin);
+            manager.pinAnswered(handle, true);
+        } catch (UnsupportedOperationException e) {
+            throw notSupported(e.getMessage());
+        } catch (Pkcs11Error e) {
+            if (e.ckr() == Ck.CKR_PIN_INCORRECT) {
+                throw new HostException(ErrorCode.PIN_INCORRECT, "wrong PUK",
+                        Map.of("pinState", soPinStateOrOk().wireName(), "secret", "puk", "pkcs11", e.ckrName()), e);
+            }
+            if (e.ckr() == Ck.CKR_PIN_LOCKED) {
+                throw notSupported("the card refused to unblock the PIN (" + e.ckrName() + "): its PUK is blocked, or OpenSC is not "
+                        + "set to unblock with the PUK (user_pin_unblock_style = set_pin_in_unlogged_session in opensc.conf)");
+            }
+            throw pinChangeError(e, "unblocking the PIN");
         }
     }
 

@@ -54,13 +54,14 @@ final class PinChanges {
         context.cancellation().check();
         Pkcs11.TokenInfo info = session.info();
         boolean unblock = kind == PinChange.Kind.UNBLOCK;
+        boolean withSetPin = unblock && session.unblocksWithSetPin();
         if (info.has(Ck.CKF_PROTECTED_AUTHENTICATION_PATH)) {
             PinPrompt prompt = new PinPrompt(context.origin(), info.label(), null, PinPrompt.Tries.NORMAL,
                     unblock ? PinPrompt.Purpose.UNBLOCK : PinPrompt.Purpose.CHANGE);
             AutoCloseable notice = context.ui().showPinPadNotice(prompt, context.lang());
             try {
                 if (unblock) {
-                    session.unblockPin(null, null);
+                    session.unblockPin(null, null, withSetPin);
                 } else {
                     session.changePin(null, null);
                 }
@@ -85,7 +86,7 @@ final class PinChanges {
                 try {
                     context.cancellation().check();
                     if (unblock) {
-                        session.unblockPin(currentBytes, newBytes);
+                        session.unblockPin(currentBytes, newBytes, withSetPin);
                     } else {
                         session.changePin(currentBytes, newBytes);
                     }

@@ -190,11 +190,12 @@ class PinManagementTest {
     }
 
     /**
-     * OpenSC with its default configuration ({@code pin_unblock_style = none}) does not take the PUK as the SO
-     * login: on a card without an SO PIN it lets C_Login(CKU_SO) pass unchecked and C_InitPIN then fails
-     * (CKR_GENERAL_ERROR); the host answers PIN_CHANGE_NOT_SUPPORTED, the PIN still blocked, the PUK untouched. With
-     * {@code pin_unblock_style = init_pin_in_so_session} in opensc.conf the same calls unblock; the in-process
-     * module was initialised with the system's configuration, so that path is not tested here.
+     * OpenSC with its default configuration ({@code user_pin_unblock_style = none}) cannot unblock: the host goes
+     * OpenSC's way for a blocked PIN (C_SetPIN with the PUK in a session that is not logged in), which without
+     * that setting OpenSC takes as a PIN change and the blocked PIN refuses; the host answers
+     * PIN_CHANGE_NOT_SUPPORTED, the PIN still blocked, the PUK's tries untouched. With
+     * {@code set_pin_in_unlogged_session} the same call unblocks: PinWindowsIT runs a host with that opensc.conf
+     * (this JVM's module read the system's configuration when it was initialised).
      */
     @Test
     void virtualCard_lockedByWrongPins_unblockWithDefaultOpensc_isNotSupported_andThePinStaysBlocked() {
