@@ -426,7 +426,7 @@ public final class SwingUserInterface implements UserInterface {
                             case "countLow" -> secret + ".wrong.countLow";
                             default -> secret + ".wrong";
                         });
-                        SwingUtilities.invokeLater(() -> parts.retry(text, wrong));
+                        SwingUtilities.invokeLater(() -> parts.retry(text, true)); // every field was wiped when sent
                         continue;
                     }
                     String text = t.plain(e.code() == ErrorCode.PUK_LOCKED ? "puk.locked" : "pin.locked");

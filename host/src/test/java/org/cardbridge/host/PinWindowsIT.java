@@ -80,38 +80,6 @@ class PinWindowsIT {
     }
 
     /**
-     * Types into the PIN change window: {@code current} (null: leave the current field as it is and start at
-     * the new PIN, where the window puts the focus after its own refusal), the new PIN, its repetition, Return.
-     */
-    private static void typeChange(XDoTool xdo, String window, String current, String newPin, String repeat) throws Exception {
-        xdo.awaitPainted(window, DIALOG);
-        for (int attempt = 0; attempt < 5; attempt++) {
-            xdo.focus(window);
-            String blank = xdo.pixels(window);
-            xdo.type("0"); // a probe key: once it shows, the focused field takes every key that follows
-            if (!xdo.awaitRepaint(window, blank, Duration.ofSeconds(2))) {
-                continue;
-            }
-            xdo.key("ctrl+a");
-            if (current != null) {
-                xdo.type(current);
-                xdo.key("Tab");
-                xdo.key("ctrl+a");
-            }
-            xdo.type(newPin);
-            xdo.key("Tab");
-            xdo.key("ctrl+a");
-            String before = xdo.pixels(window);
-            xdo.type(repeat);
-            xdo.awaitRepaint(window, before, Duration.ofSeconds(2));
-            Thread.sleep(300);
-            xdo.pressReturn();
-            return;
-        }
-        throw new AssertionError("the PIN change window did not take the keys");
-    }
-
-    /**
      * On each backend: the window names the origin and the card and shows the card's length rule; a wrong
      * current PIN is said in the same window (one try spent); two new PINs that differ are refused in the window
      * (nothing sent: the tries stay); then the new PIN typed twice changes it; the old PIN fails and the new
@@ -138,7 +106,7 @@ class PinWindowsIT {
             xdo.awaitPainted(window, DIALOG);
             xdo.screenshot("pinchange-" + name + "-" + lang);
 
-            typeChange(xdo, window, "999999", NEW_PIN, NEW_PIN);
+            HostDialogs.typeChange(xdo, window, "999999", NEW_PIN, NEW_PIN, DIALOG);
             String wrong = lang.equals("pl") ? "Błędny PIN" : "Wrong PIN";
             WindowTextAgent.Seen said = probe.await(w -> w.id().equals(asked.id()) && String.valueOf(w.get("message")).startsWith(wrong),
                     DIALOG, "saying the current PIN was wrong");
@@ -147,7 +115,7 @@ class PinWindowsIT {
             xdo.screenshot("pinchange-" + name + "-wrong");
             t.card().ifPresent(c -> assertEquals(2, c.card().pinTriesLeft(), "the wrong PIN cost one try"));
 
-            typeChange(xdo, window, t.pin(), NEW_PIN, NEW_PIN + "1");
+            HostDialogs.typeChange(xdo, window, t.pin(), NEW_PIN, NEW_PIN + "1", DIALOG);
             String mismatch = lang.equals("pl") ? "Dwa wpisy nowego PIN-u się różnią" : "The two new PINs differ";
             probe.await(w -> w.id().equals(asked.id()) && String.valueOf(w.get("message")).startsWith(mismatch), DIALOG,
                     "refusing two different new PINs");
@@ -155,7 +123,7 @@ class PinWindowsIT {
             xdo.screenshot("pinchange-" + name + "-mismatch");
             t.card().ifPresent(c -> assertEquals(2, c.card().pinTriesLeft(), "nothing reached the card"));
 
-            typeChange(xdo, window, null, NEW_PIN, NEW_PIN); // the current PIN stays typed; the focus is on the new PIN
+            HostDialogs.typeChange(xdo, window, null, NEW_PIN, NEW_PIN, DIALOG); // the current PIN stays typed; the focus is on the new PIN
             assertTrue(xdo.awaitGone(window, DIALOG));
             JsonNode changed = host.await(id, DIALOG);
             assertTrue(changed.path("result").path("changed").asBoolean(), changed.toString());
@@ -172,7 +140,7 @@ class PinWindowsIT {
 
             // Back to the token's PIN for whoever uses it next.
             String back = host.send("changePin", Map.of("token", token), "en");
-            typeChange(xdo, xdo.waitForWindow(HostDialogs.TITLE, DIALOG), NEW_PIN, t.pin(), t.pin());
+            HostDialogs.typeChange(xdo, xdo.waitForWindow(HostDialogs.TITLE, DIALOG), NEW_PIN, t.pin(), t.pin(), DIALOG);
             assertTrue(host.await(back, DIALOG).path("result").path("changed").asBoolean());
             transcript = host.transcript();
         }
@@ -230,7 +198,7 @@ class PinWindowsIT {
             WindowTextAgent.Seen asked = probe.await(w -> w.name().equals("cardbridge-pinchange"), DIALOG, "asking for the PUK");
             assertTrue(asked.text().contains("PUK") && asked.text().contains(ORIGIN), asked.text());
             xdo.screenshot("pinunblock-card-pl");
-            typeChange(xdo, window, "fedcba9876543210", NEW_PIN, NEW_PIN);
+            HostDialogs.typeChange(xdo, window, "fedcba9876543210", NEW_PIN, NEW_PIN, DIALOG);
             try {
                 probe.await(w -> w.id().equals(asked.id()) && String.valueOf(w.get("message")).startsWith("Błędny PUK"), DIALOG,
                         "saying the PUK was wrong");
@@ -240,7 +208,7 @@ class PinWindowsIT {
             xdo.screenshot("pinunblock-card-wrong-puk");
             assertEquals(2, card.card().pukTriesLeft(), "the wrong PUK cost one try");
             assertEquals(0, card.card().pinTriesLeft(), "still blocked");
-            typeChange(xdo, window, VirtualCards.PUK, NEW_PIN, NEW_PIN);
+            HostDialogs.typeChange(xdo, window, VirtualCards.PUK, NEW_PIN, NEW_PIN, DIALOG);
             assertTrue(xdo.awaitGone(window, DIALOG));
             JsonNode unblocked = host.await(id, DIALOG);
             assertTrue(unblocked.path("result").path("unblocked").asBoolean(), unblocked.toString());
