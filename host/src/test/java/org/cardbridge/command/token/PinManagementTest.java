@@ -190,6 +190,33 @@ class PinManagementTest {
     }
 
     /**
+     * A PIN-pad reader (simulated over SoftHSM2, which has none): the host shows the notice to follow the reader,
+     * opens no window with PIN fields, and passes no PIN; the reader's answers change and unblock the PIN.
+     */
+    @Test
+    void pinPadReader_changeAndUnblock_showTheNotice_andNoPinWindow() {
+        TokenFixture f = TokenFixture.withCertificate();
+        ScriptedUserInterface ui = new ScriptedUserInterface();
+        try (InProcessHost host = new InProcessHost(ui)) {
+            String token = host.tokenHandle(f.token().label());
+            host.module().simulatePinPad(SoftHsm2.PIN);
+            host.module().simulatePinPadChange(NEW_PIN, SoftHsm2.SO_PIN);
+            assertTrue(host.call("changePin", Map.of("token", token)).path("changed").asBoolean());
+            assertEquals(1, ui.pinPadNotices().size());
+            assertEquals(org.cardbridge.ui.PinPrompt.Purpose.CHANGE, ui.pinPadNotices().getFirst().purpose());
+            host.module().simulatePinPad(NEW_PIN);
+            assertTrue(host.call("login", Map.of("token", token)).path("loggedIn").asBoolean(), "the reader's new PIN took");
+            host.module().simulatePinPadChange(SoftHsm2.PIN, SoftHsm2.SO_PIN);
+            assertTrue(host.call("unblockPin", Map.of("token", token)).path("unblocked").asBoolean());
+            assertEquals(org.cardbridge.ui.PinPrompt.Purpose.UNBLOCK, ui.pinPadNotices().getLast().purpose());
+            assertTrue(ui.pinChangeWindows().isEmpty(), "no PIN fields on the screen");
+            assertTrue(ui.pinPrompts().isEmpty());
+            host.module().simulatePinPad(SoftHsm2.PIN);
+            assertTrue(host.call("login", Map.of("token", token)).path("loggedIn").asBoolean(), "the reader's new PIN took");
+        }
+    }
+
+    /**
      * OpenSC with its default configuration ({@code user_pin_unblock_style = none}) cannot unblock: the host goes
      * OpenSC's way for a blocked PIN (C_SetPIN with the PUK in a session that is not logged in), which without
      * that setting OpenSC takes as a PIN change and the blocked PIN refuses; the host answers
