@@ -30,10 +30,14 @@ final class PinChanges {
     }
 
     /**
-     * Before any window: the card present and writable, a user PIN to change, and for a change the PIN not
+     * Before any window: a platform where the PIN calls are bound (not Windows), the card present and writable, a user PIN to change, and for a change the PIN not
      * blocked (PIN_LOCKED, whose message points to unblockPin); for an unblock the PUK not blocked (PUK_LOCKED).
      */
     static void precheck(TokenSession session, PinChange.Kind kind) {
+        if (org.cardbridge.platform.Os.current() == org.cardbridge.platform.Os.WINDOWS) {
+            // C_SetPIN/C_InitPIN are bound for LP64 only (token.PinFunctions): a window here could never succeed.
+            throw TokenSession.notSupported("changing or unblocking the PIN is not available on Windows yet");
+        }
         Pkcs11.TokenInfo info = session.info();
         Preflight.requireWritable(session);
         if (kind == PinChange.Kind.CHANGE) {
