@@ -24,6 +24,8 @@ export type HostErrorCode =
   | "TOKEN_REMOVED"
   | "PIN_INCORRECT"
   | "PIN_LOCKED"
+  | "PUK_LOCKED"
+  | "PIN_CHANGE_NOT_SUPPORTED"
   | "KEY_NOT_FOUND"
   | "ALGORITHM_NOT_SUPPORTED"
   | "TOKEN_FULL"
@@ -200,6 +202,16 @@ export interface RemoveKeyResult {
   removed: boolean;
 }
 
+/** The result of `changePin` (docs/protocol.md). */
+export interface ChangePinResult {
+  changed: boolean;
+}
+
+/** The result of `unblockPin` (docs/protocol.md). */
+export interface UnblockPinResult {
+  unblocked: boolean;
+}
+
 /** The result of `createKeyUpdateRequest` (docs/protocol.md). */
 export interface KeyUpdateRequestResult {
   message: string;
@@ -253,6 +265,8 @@ export interface OperationResults {
   sign: SignResult;
   installCertificate: InstallCertificateResult;
   removeKey: RemoveKeyResult;
+  changePin: ChangePinResult;
+  unblockPin: UnblockPinResult;
   createKeyUpdateRequest: KeyUpdateRequestResult;
   acceptCmpResponse: AcceptCmpResponseResult;
   subscribe: SubscribeResult;
@@ -388,6 +402,16 @@ export declare function installCertificate(
   options?: CallOptions,
 ): Promise<InstallCertificateResult>;
 export declare function removeKey(params: { key: string }, options?: CallOptions): Promise<RemoveKeyResult>;
+/**
+ * The person changes the card's PIN in the host's own window (current PIN, new PIN twice, checked against the
+ * card's length rules there). The page never sees a PIN. A blocked PIN is `PIN_LOCKED` before any window.
+ */
+export declare function changePin(params: { token: string }, options?: CallOptions): Promise<ChangePinResult>;
+/**
+ * The person unblocks the card's PIN with the PUK in the host's own window (PUK, new PIN twice). A blocked PUK
+ * is `PUK_LOCKED` before any window; a module that cannot do it answers `PIN_CHANGE_NOT_SUPPORTED`.
+ */
+export declare function unblockPin(params: { token: string }, options?: CallOptions): Promise<UnblockPinResult>;
 /** CMP key update request (kur) for a pending key, protected by the current certificate; `message` is base64 DER. */
 export declare function createKeyUpdateRequest(
   params: {
@@ -427,6 +451,8 @@ export interface Client {
   sign: typeof sign;
   installCertificate: typeof installCertificate;
   removeKey: typeof removeKey;
+  changePin: typeof changePin;
+  unblockPin: typeof unblockPin;
   createKeyUpdateRequest: typeof createKeyUpdateRequest;
   acceptCmpResponse: typeof acceptCmpResponse;
   on: typeof on;

@@ -29,6 +29,8 @@ export const HOST_ERROR_CODES = Object.freeze([
   "TOKEN_REMOVED",
   "PIN_INCORRECT",
   "PIN_LOCKED",
+  "PUK_LOCKED",
+  "PIN_CHANGE_NOT_SUPPORTED",
   "KEY_NOT_FOUND",
   "ALGORITHM_NOT_SUPPORTED",
   "TOKEN_FULL",
@@ -414,6 +416,8 @@ export function createClient(env) {
     sign: op("sign"),
     installCertificate: op("installCertificate"),
     removeKey: op("removeKey"),
+    changePin: op("changePin"),
+    unblockPin: op("unblockPin"),
     createKeyUpdateRequest: op("createKeyUpdateRequest"),
     acceptCmpResponse: op("acceptCmpResponse"),
     on,
@@ -454,6 +458,10 @@ export const createCsr = (params, options) => client().createCsr(params, options
 export const sign = (params, options) => client().sign(params, options);
 export const installCertificate = (params, options) => client().installCertificate(params, options);
 export const removeKey = (params, options) => client().removeKey(params, options);
+/** The person changes the card's PIN in the host's own window (current PIN, new PIN twice); the page sees no PIN. */
+export const changePin = (params, options) => client().changePin(params, options);
+/** The person unblocks the card's PIN with the PUK in the host's own window; the page sees neither. */
+export const unblockPin = (params, options) => client().unblockPin(params, options);
 /** CMP renewal: a key update request (base64 DER) for the page to POST to its CA's CMP endpoint. */
 export const createKeyUpdateRequest = (params, options) => client().createKeyUpdateRequest(params, options);
 /** CMP renewal: the CA's kup (installs, gives the certConf to send) or pkiConf (closes the transaction). */

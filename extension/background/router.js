@@ -60,7 +60,8 @@ export const EXTENSION_ORIGIN = "cardbridge:extension";
 const LOCAL_OPS = new Set(["cancel", "subscribe", "unsubscribe"]);
 
 /**
- * Ops that may change what is on a card (a key made or removed, a certificate written). Their answer,
+ * Ops that may change what is on a card (a key made or removed, a certificate written, the PIN changed or
+ * unblocked, which changes its pinState). Their answer,
  * success or error (a failure may come after a partial write), tells the card watch to read the card
  * again through a new host process: OpenSC binds a card's objects once per process, so the watch's own
  * host would go on showing the card as it was before the page wrote it.
@@ -69,6 +70,8 @@ export const CARD_WRITING_OPS = new Set([
   "generateKeyPair",
   "installCertificate",
   "removeKey",
+  "changePin",
+  "unblockPin",
   "createKeyUpdateRequest",
   "acceptCmpResponse",
 ]);

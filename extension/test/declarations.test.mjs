@@ -14,7 +14,7 @@ test("cardbridge.d.ts declares exactly the exported functions and constants", ()
 
 test("the page API has every call of the contract", () => {
   for (const fn of ["status", "listTokens", "listCertificates", "login", "logout", "generateKeyPair", "createCsr",
-    "sign", "installCertificate", "removeKey", "on", "off"]) {
+    "sign", "installCertificate", "removeKey", "changePin", "unblockPin", "on", "off"]) {
     assert.equal(typeof cardbridge[fn], "function", fn);
   }
 });

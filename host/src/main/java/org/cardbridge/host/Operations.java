@@ -59,6 +59,8 @@ public final class Operations {
                 .register("sign", () -> new SignCommand(access))
                 .register("installCertificate", () -> new InstallCertificateCommand(access))
                 .register("removeKey", () -> new RemoveKeyCommand(access))
+                .register("changePin", () -> new org.cardbridge.command.token.ChangePinCommand(access))
+                .register("unblockPin", () -> new org.cardbridge.command.token.UnblockPinCommand(access))
                 .register("createKeyUpdateRequest", () -> new KeyUpdateRequestCommand(access, cmp))
                 .register("acceptCmpResponse", () -> new CmpResponseCommand(access, cmp))
                 .register("subscribe", () -> new SubscribeCommand(readers))

@@ -33,6 +33,10 @@ public enum ErrorCode {
     PIN_INCORRECT,
     /** The PIN is blocked. */
     PIN_LOCKED,
+    /** The PUK (or security officer's PIN) is blocked: the PIN cannot be unblocked from this computer. */
+    PUK_LOCKED,
+    /** The card's module cannot change or unblock the PIN through PKCS#11 (or not on this platform). */
+    PIN_CHANGE_NOT_SUPPORTED,
     /** The named key or certificate handle does not exist on the token. */
     KEY_NOT_FOUND,
     /** The requested algorithm is not supported by the token. */

@@ -29,4 +29,15 @@ public enum PinState {
         }
         return info.has(Ck.CKF_USER_PIN_COUNT_LOW) ? COUNT_LOW : OK;
     }
+
+    /** What the token's flags say about the security officer's PIN, which is the PUK on PKCS#15 cards. */
+    public static PinState ofSo(Pkcs11.TokenInfo info) {
+        if (info.has(Ck.CKF_SO_PIN_LOCKED)) {
+            return LOCKED;
+        }
+        if (info.has(Ck.CKF_SO_PIN_FINAL_TRY)) {
+            return FINAL_TRY;
+        }
+        return info.has(Ck.CKF_SO_PIN_COUNT_LOW) ? COUNT_LOW : OK;
+    }
 }

@@ -37,8 +37,16 @@ public interface Pkcs11 {
         }
     }
 
-    /** Token information; the text fields are decoded as UTF-8 and trimmed of the padding. */
-    record TokenInfo(String label, String manufacturer, String model, String serial, long flags) {
+    /**
+     * Token information; the text fields are decoded as UTF-8 and trimmed of the padding. {@code minPinLength}
+     * and {@code maxPinLength} are the card's PIN rules (ulMinPinLen, ulMaxPinLen; 0 when not known).
+     */
+    record TokenInfo(String label, String manufacturer, String model, String serial, long flags, long minPinLength,
+                     long maxPinLength) {
+        public TokenInfo(String label, String manufacturer, String model, String serial, long flags) {
+            this(label, manufacturer, model, serial, flags, 0, 0);
+        }
+
         public boolean has(long flag) {
             return (flags & flag) != 0;
         }
@@ -70,7 +78,19 @@ public interface Pkcs11 {
     /** C_Login as CKU_USER; {@code pin} null uses the protected authentication path (PIN-pad). */
     void login(long session, byte[] pin);
 
+    /** C_Login as CKU_SO (the security officer's PIN, or the PUK on PKCS#15 cards); null: PIN-pad. */
+    void loginSo(long session, byte[] pin);
+
     void logout(long session);
+
+    /**
+     * C_SetPIN: the user PIN (in a public or user session) from {@code oldPin} to {@code newPin}; both null
+     * let a PIN-pad reader ask for them.
+     */
+    void setPin(long session, byte[] oldPin, byte[] newPin);
+
+    /** C_InitPIN in an SO session: sets (and so unblocks) the user PIN; null lets a PIN-pad reader ask. */
+    void initPin(long session, byte[] newPin);
 
     /** C_FindObjectsInit + C_FindObjects + C_FindObjectsFinal: counted as one call. */
     long[] find(long session, List<Attr> template);

@@ -264,9 +264,173 @@ public final class TokenSession {
         }
     }
 
+    /**
+     * Changes the user PIN (C_SetPIN in this session, logged in or not); both null: the PIN-pad reader asks.
+     * The caller wipes both. A wrong current PIN is PIN_INCORRECT (with the PIN state after it, as for a login);
+     * a new PIN the card refuses (length, characters) is INVALID_ARGUMENT naming {@code newPin}, the PIN
+     * unchanged; a module without C_SetPIN is PIN_CHANGE_NOT_SUPPORTED. Never retried.
+     */
+    public void changePin(byte[] oldPin, byte[] newPin) {
+        try {
+            p11.setPin(session, oldPin, newPin);
+            manager.pinAnswered(handle, true);
+        } catch (UnsupportedOperationException e) {
+            throw notSupported(e.getMessage());
+        } catch (Pkcs11Error e) {
+            if (e.ckr() == Ck.CKR_PIN_INCORRECT) {
+                manager.pinAnswered(handle, false);
+                PinState after = pinStateOrUnknown();
+                throw new HostException(after == PinState.LOCKED ? ErrorCode.PIN_LOCKED : ErrorCode.PIN_INCORRECT,
+                        after == PinState.LOCKED ? "wrong PIN: the PIN is now blocked" : "wrong PIN",
+                        Map.of("pinState", after.wireName(), "secret", "pin", "pkcs11", e.ckrName()), e);
+            }
+            throw pinChangeError(e, "changing the PIN");
+        }
+    }
+
+    /**
+     * Unblocks (sets) the user PIN with the PUK: C_Login as CKU_SO with {@code puk}, C_InitPIN, C_Logout. A
+     * user login of this connection is ended first (the card allows one user type at a time). On PKCS#15 cards
+     * OpenSC takes the PUK as the SO login when configured to ({@code pin_unblock_style =
+     * init_pin_in_so_session}, where the PUK is the SO PIN); SoftHSM2 takes its SO PIN. A blocked PIN under OpenSC
+     * goes the way OpenSC documents for PKCS#15 cards instead ({@link #unblockWithSetPin}). Null PUK and PIN: the PIN-pad reader asks. A wrong
+     * PUK is PIN_INCORRECT with {@code secret: "puk"} and the PUK's state; a blocked PUK is PUK_LOCKED; a module
+     * that refuses the SO login or C_InitPIN is PIN_CHANGE_NOT_SUPPORTED. The caller wipes both.
+     */
+    public void unblockPin(byte[] puk, byte[] newPin, boolean withSetPin) {
+        if (loggedIn()) {
+            logout();
+        }
+        if (withSetPin) {
+            unblockWithSetPin(puk, newPin);
+            return;
+        }
+        try {
+            p11.loginSo(session, puk);
+        } catch (Pkcs11Error e) {
+            if (e.ckr() == Ck.CKR_PIN_INCORRECT || e.ckr() == Ck.CKR_PIN_LEN_RANGE) {
+                PinState after = soPinStateOrOk();
+                if (after == PinState.LOCKED) {
+                    throw pukLocked();
+                }
+                throw new HostException(ErrorCode.PIN_INCORRECT, "wrong PUK",
+                        Map.of("pinState", after.wireName(), "secret", "puk", "pkcs11", e.ckrName()), e);
+            }
+            if (e.ckr() == Ck.CKR_PIN_LOCKED) {
+                throw pukLocked();
+            }
+            if (e.ckr() == Ck.CKR_USER_TYPE_INVALID) {
+                throw notSupported("the card's module does not take the PUK as a security officer login (C_Login CKU_SO: "
+                        + e.ckrName() + ")");
+            }
+            throw pinChangeError(e, "checking the PUK");
+        }
+        try {
+            p11.initPin(session, newPin);
+            manager.pinAnswered(handle, true);
+        } catch (UnsupportedOperationException e) {
+            throw notSupported(e.getMessage());
+        } catch (Pkcs11Error e) {
+            if (e.ckr() == Ck.CKR_PIN_INCORRECT || e.ckr() == Ck.CKR_PIN_LOCKED) {
+                // OpenSC (init_pin_in_so_session) keeps the PUK of the SO login and checks it only now, with the
+                // RESET RETRY COUNTER that sets the new PIN.
+                PinState after = soPinStateOrOk();
+                if (e.ckr() == Ck.CKR_PIN_LOCKED || after == PinState.LOCKED) {
+                    throw pukLocked();
+                }
+                throw new HostException(ErrorCode.PIN_INCORRECT, "wrong PUK",
+                        Map.of("pinState", after.wireName(), "secret", "puk", "pkcs11", e.ckrName()), e);
+            }
+            if (e.ckr() == Ck.CKR_GENERAL_ERROR || e.ckr() == Ck.CKR_FUNCTION_FAILED) {
+                // OpenSC with its default pin_unblock_style (none) lets a PKCS#15 card without an SO PIN log in as
+                // SO without checking anything, then C_InitPIN tries to create a PIN and fails: the PUK was never
+                // used and the PIN is as it was. With init_pin_in_so_session the same calls unblock with the PUK.
+                throw notSupported("the card's module did not unblock the PIN with the PUK (C_InitPIN: " + e.ckrName()
+                        + "); OpenSC unblocks a blocked PIN with the PUK when user_pin_unblock_style = set_pin_in_unlogged_session");
+            }
+            throw pinChangeError(e, "setting the new PIN");
+        } finally {
+            try {
+                p11.logout(session);
+            } catch (Pkcs11Error e) {
+                LOG.fine("logging out the PUK: " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * True when {@link #unblockPin} should go OpenSC's way ({@link #unblockWithSetPin}): an OpenSC module and a PIN
+     * the card says is blocked. Decided once per window, before the first try: a wrong PUK makes OpenSC read the
+     * PIN's state anew, and it may then not say "blocked" any more although the PIN still is.
+     */
+    public boolean unblocksWithSetPin() {
+        return p11.library().contains("opensc-pkcs11") && PinState.of(info()) == PinState.LOCKED;
+    }
+
+    /**
+     * OpenSC's own way on PKCS#15 cards, whose PUK is the PIN's unblocking code and not an SO PIN: C_SetPIN in a
+     * session that is not logged in, the PUK as the old PIN, when opensc.conf says
+     * {@code user_pin_unblock_style = set_pin_in_unlogged_session} (OpenSC then sends RESET RETRY COUNTER, as
+     * {@code pkcs15-tool --unblock-pin} does). Used only while the PIN is blocked: without that setting OpenSC
+     * would take the PUK for a current PIN, which on a PIN that still works would cost one of its tries. Then a
+     * blocked PIN answers CKR_PIN_LOCKED, as a blocked PUK does; the two cannot be told apart from here.
+     */
+    private void unblockWithSetPin(byte[] puk, byte[] newPin) {
+        try {
+            p11.setPin(session, puk, newPin);
+            manager.pinAnswered(handle, true);
+        } catch (UnsupportedOperationException e) {
+            throw notSupported(e.getMessage());
+        } catch (Pkcs11Error e) {
+            if (e.ckr() == Ck.CKR_PIN_INCORRECT) {
+                throw new HostException(ErrorCode.PIN_INCORRECT, "wrong PUK",
+                        Map.of("pinState", soPinStateOrOk().wireName(), "secret", "puk", "pkcs11", e.ckrName()), e);
+            }
+            if (e.ckr() == Ck.CKR_PIN_LOCKED) {
+                throw notSupported("the card refused to unblock the PIN (" + e.ckrName() + "): its PUK is blocked, or OpenSC is not "
+                        + "set to unblock with the PUK (user_pin_unblock_style = set_pin_in_unlogged_session in opensc.conf)");
+            }
+            throw pinChangeError(e, "unblocking the PIN");
+        }
+    }
+
+    private HostException pinChangeError(Pkcs11Error e, String what) {
+        if (e.ckr() == Ck.CKR_PIN_LEN_RANGE || e.ckr() == Ck.CKR_PIN_INVALID) {
+            return new HostException(ErrorCode.INVALID_ARGUMENT, "the card refused the new PIN (" + e.ckrName() + ")",
+                    Map.of("field", "newPin", "pkcs11", e.ckrName()), e);
+        }
+        if (e.ckr() == Ck.CKR_PIN_LOCKED) {
+            return lockedError();
+        }
+        if (e.ckr() == Ck.CKR_FUNCTION_NOT_SUPPORTED) {
+            return notSupported("the card's module has no " + what + " (" + e.ckrName() + ")");
+        }
+        if (TokenErrors.isRemoval(e.ckr())) {
+            manager.forget(this);
+        }
+        return TokenErrors.map(e, what);
+    }
+
+    private PinState soPinStateOrOk() {
+        try {
+            return PinState.ofSo(p11.tokenInfo(slot));
+        } catch (Pkcs11Error e) {
+            return PinState.OK;
+        }
+    }
+
+    public static HostException pukLocked() {
+        return new HostException(ErrorCode.PUK_LOCKED, "the PUK is blocked: only the card's issuer can help",
+                Map.of("pukState", PinState.LOCKED.wireName()));
+    }
+
+    public static HostException notSupported(String why) {
+        return new HostException(ErrorCode.PIN_CHANGE_NOT_SUPPORTED, why, Map.of());
+    }
+
     public static HostException lockedError() {
         return new HostException(ErrorCode.PIN_LOCKED,
-                "the PIN is blocked: unblock it with the PUK in the card's software or at the issuer",
+                "the PIN is blocked: unblock it with the PUK (unblockPin) or at the card's issuer",
                 Map.of("pinState", PinState.LOCKED.wireName()));
     }
 

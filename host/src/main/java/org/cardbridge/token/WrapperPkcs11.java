@@ -85,7 +85,8 @@ public final class WrapperPkcs11 implements Pkcs11 {
     public TokenInfo tokenInfo(long slot) {
         try {
             CK_TOKEN_INFO i = p11.C_GetTokenInfo(slot);
-            return new TokenInfo(text(i.label), text(i.manufacturerID), text(i.model), text(i.serialNumber), i.flags);
+            return new TokenInfo(text(i.label), text(i.manufacturerID), text(i.model), text(i.serialNumber), i.flags,
+                    i.ulMinPinLen, i.ulMaxPinLen);
         } catch (PKCS11Exception e) {
             throw error(e, "C_GetTokenInfo");
         }
@@ -166,6 +167,29 @@ public final class WrapperPkcs11 implements Pkcs11 {
             if (widened != null) {
                 Arrays.fill(widened, '\0');
             }
+        }
+    }
+
+    @Override
+    public void loginSo(long session, byte[] pin) {
+        login(session, Ck.CKU_SO, pin);
+    }
+
+    /** Through {@link PinFunctions}: the JDK's wrapper has no C_SetPIN. */
+    @Override
+    public void setPin(long session, byte[] oldPin, byte[] newPin) {
+        long rv = PinFunctions.of(library).setPin(session, oldPin, newPin);
+        if (rv != Ck.CKR_OK) {
+            throw new Pkcs11Error(rv, "C_SetPIN");
+        }
+    }
+
+    /** Through {@link PinFunctions}: the JDK's wrapper has no C_InitPIN. */
+    @Override
+    public void initPin(long session, byte[] newPin) {
+        long rv = PinFunctions.of(library).initPin(session, newPin);
+        if (rv != Ck.CKR_OK) {
+            throw new Pkcs11Error(rv, "C_InitPIN");
         }
     }
 

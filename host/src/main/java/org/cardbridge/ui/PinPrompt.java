@@ -12,9 +12,10 @@ public record PinPrompt(Origin origin, String tokenLabel, String certificate, Tr
 
     /**
      * LOGIN opens the card for this connection; SIGNATURE authorises one signature with a key that asks
-     * for its PIN every time (CKA_ALWAYS_AUTHENTICATE), which may be a PIN of its own.
+     * for its PIN every time (CKA_ALWAYS_AUTHENTICATE), which may be a PIN of its own. CHANGE and UNBLOCK are
+     * the PIN-pad notices of changePin and unblockPin (the reader asks for the current PIN or PUK and the new one).
      */
-    public enum Purpose { LOGIN, SIGNATURE }
+    public enum Purpose { LOGIN, SIGNATURE, CHANGE, UNBLOCK }
 
     public PinPrompt(Origin origin, String tokenLabel, String certificate, Tries tries) {
         this(origin, tokenLabel, certificate, tries, Purpose.LOGIN);

@@ -312,6 +312,264 @@ public final class SwingUserInterface implements UserInterface {
         return layout(rows, List.of(ok, cancel));
     }
 
+    /** The fields and rows of a PIN change window that the requesting thread changes between tries (on the EDT). */
+    private static final class ChangeParts {
+        JDialog dialog;
+        JComponent root;
+        JPasswordField current;
+        JPasswordField newPin;
+        JPasswordField repeat;
+        JComponent fields;
+        JButton ok;
+        JButton cancel;
+        WrappedText message;
+        WrappedText warning;
+        boolean checking;
+
+        void update() {
+            ok.setEnabled(!checking && current.getDocument().getLength() > 0 && newPin.getDocument().getLength() > 0
+                    && repeat.getDocument().getLength() > 0);
+        }
+
+        void show(String text, boolean warn) {
+            message.setPlain(text);
+            message.setForeground(warn ? WARNING : UIManager.getColor("Label.foreground"));
+            message.setVisible(true);
+            message.getAccessibleContext().setAccessibleName(text);
+            fit(dialog, root);
+        }
+
+        /** After a refusal: the fields named cleared and enabled again, the message, focus on the first cleared one. */
+        void retry(String text, boolean clearCurrent) {
+            if (dialog == null || !dialog.isDisplayable()) {
+                return;
+            }
+            checking = false;
+            if (clearCurrent) {
+                current.setText("");
+            }
+            newPin.setText("");
+            repeat.setText("");
+            for (JPasswordField f : List.of(current, newPin, repeat)) {
+                f.setEnabled(true);
+            }
+            if (warning != null) {
+                warning.setVisible(false);
+            }
+            show(text, true);
+            update();
+            (clearCurrent ? current : newPin).requestFocusInWindow();
+        }
+    }
+
+    @Override
+    public void changePin(PinChange change, Lang lang, Duration timeout, PinChangeCheck check) {
+        requireDisplay();
+        Texts t = new Texts(lang);
+        boolean unblock = change.kind() == PinChange.Kind.UNBLOCK;
+        String name = "cardbridge-pinchange";
+        AtomicReference<CompletableFuture<Answer<char[][]>>> answer = new AtomicReference<>(new CompletableFuture<>());
+        AtomicBoolean closed = new AtomicBoolean();
+        AtomicReference<JDialog> ref = new AtomicReference<>();
+        ChangeParts parts = new ChangeParts();
+        Runnable cancelled = () -> {
+            closed.set(true);
+            answer.get().complete(new Answer<>(null));
+        };
+        try {
+            onEdt(closed::get, () -> {
+                JDialog dialog = frame(name, t);
+                ref.set(dialog);
+                parts.dialog = dialog;
+                dialog.setDefaultCloseOperation(WindowConstants.DISPOSE_ON_CLOSE);
+                dialog.addWindowListener(new WindowAdapter() {
+                    @Override
+                    public void windowClosing(WindowEvent e) {
+                        cancelled.run();
+                    }
+
+                    @Override
+                    public void windowOpened(WindowEvent e) {
+                        parts.current.requestFocusInWindow();
+                    }
+                });
+                parts.root = changeContent(change, t, parts, answer, cancelled);
+                dialog.add(parts.root);
+                fit(dialog, parts.root);
+                dialog.setVisible(true);
+                dialog.toFront();
+            });
+            while (true) {
+                Answer<char[][]> given = answer.get().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                if (given.value() == null) {
+                    throw new HostException(ErrorCode.USER_CANCELLED, "the user cancelled the dialog", Map.of("dialog", name));
+                }
+                char[][] typed = given.value();
+                try {
+                    check.use(typed[0], typed[1]);
+                    return;
+                } catch (HostException e) {
+                    boolean wrong = e.code() == ErrorCode.PIN_INCORRECT;
+                    boolean refused = e.code() == ErrorCode.INVALID_ARGUMENT && "newPin".equals(e.details().get("field"));
+                    boolean locked = e.code() == ErrorCode.PIN_LOCKED || e.code() == ErrorCode.PUK_LOCKED;
+                    if (!wrong && !refused && !locked) {
+                        throw e;
+                    }
+                    answer.set(new CompletableFuture<>());
+                    if (closed.get()) {
+                        throw new HostException(ErrorCode.USER_CANCELLED, "the user cancelled the dialog", Map.of("dialog", name));
+                    }
+                    if (wrong || refused) {
+                        String secret = unblock ? "puk" : "pin";
+                        String text = refused ? t.plain("pinChange.refused") : t.plain(switch (String.valueOf(e.details().get("pinState"))) {
+                            case "finalTry" -> secret + ".wrong.finalTry";
+                            case "countLow" -> secret + ".wrong.countLow";
+                            default -> secret + ".wrong";
+                        });
+                        SwingUtilities.invokeLater(() -> parts.retry(text, true)); // every field was wiped when sent
+                        continue;
+                    }
+                    String text = t.plain(e.code() == ErrorCode.PUK_LOCKED ? "puk.locked" : "pin.locked");
+                    SwingUtilities.invokeLater(() -> {
+                        if (parts.dialog == null || !parts.dialog.isDisplayable()) {
+                            return;
+                        }
+                        parts.fields.setVisible(false);
+                        if (parts.warning != null) {
+                            parts.warning.setVisible(false);
+                        }
+                        parts.ok.setVisible(false);
+                        parts.cancel.setText(t.get("button.close"));
+                        parts.dialog.getRootPane().setDefaultButton(parts.cancel);
+                        parts.show(text, true);
+                        parts.cancel.requestFocusInWindow();
+                    });
+                    try {
+                        answer.get().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                    } catch (TimeoutException ignored) {
+                        // the page learns of the blocked PIN or PUK all the same
+                    }
+                    throw e;
+                } finally {
+                    Arrays.fill(typed[0], '\0');
+                    Arrays.fill(typed[1], '\0');
+                }
+            }
+        } catch (TimeoutException e) {
+            throw new HostException(ErrorCode.USER_TIMEOUT, "no answer within " + timeout.toSeconds() + " s",
+                    Map.of("dialog", name, "timeoutSeconds", timeout.toSeconds()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HostException(ErrorCode.REQUEST_CANCELLED, "the request was cancelled", Map.of());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            closed.set(true);
+            answer.get().complete(new Answer<>(null));
+            disposeLater(ref);
+        }
+    }
+
+    /** The PIN change window: who asks to change which card's PIN, the card's rules, the three fields, the buttons. */
+    private JComponent changeContent(PinChange change, Texts t, ChangeParts parts,
+                                     AtomicReference<CompletableFuture<Answer<char[][]>>> answer, Runnable cancelled) {
+        boolean unblock = change.kind() == PinChange.Kind.UNBLOCK;
+        int width = textWidth();
+        JButton ok = button(t.get("button.ok"), "ok", () -> {
+            char[] newPin = parts.newPin.getPassword();
+            char[] repeat = parts.repeat.getPassword();
+            PinChange.Problem problem = change.problem(newPin, repeat);
+            Arrays.fill(repeat, '\0');
+            if (problem != null) {
+                Arrays.fill(newPin, '\0');
+                parts.retry(t.plain(problem.key(), problem.length()), false); // nothing was sent to the card
+                return;
+            }
+            char[] current = parts.current.getPassword();
+            for (JPasswordField f : List.of(parts.current, parts.newPin, parts.repeat)) {
+                f.setText("");
+                f.setEnabled(false);
+            }
+            parts.checking = true;
+            parts.update();
+            parts.show(t.get("pinChange.checking"), false);
+            if (!answer.get().complete(new Answer<>(new char[][] {current, newPin}))) {
+                Arrays.fill(current, '\0');
+                Arrays.fill(newPin, '\0');
+            }
+        });
+        JButton cancel = button(t.get("button.cancel"), "cancel", cancelled);
+        parts.ok = ok;
+        parts.cancel = cancel;
+        List<JComponent> rows = new java.util.ArrayList<>();
+        AttributedCharacterIterator heading = t.emphasised(unblock ? "pinUnblock.text" : "pinChange.text", change.origin(), change.tokenLabel());
+        rows.add(new WrappedText(heading, width));
+        rows.add(new WrappedText(t.get(unblock ? "pinUnblock.explain" : "pinChange.explain"), width));
+        String rules = change.minLength() > 0 && change.maxLength() > 0 ? t.plain("pinChange.rules.range", change.minLength(), change.maxLength())
+                : change.minLength() > 0 ? t.plain("pinChange.rules.min", change.minLength()) : null;
+        if (rules != null) {
+            WrappedText rule = new WrappedText(rules, width);
+            rule.setName("rules");
+            rows.add(rule);
+        }
+        if (change.tries() != PinPrompt.Tries.NORMAL) {
+            String secret = unblock ? "puk" : "pin";
+            WrappedText warn = new WrappedText(t.get(secret + (change.tries() == PinPrompt.Tries.FINAL_TRY ? ".finalTry" : ".countLow")), width)
+                    .color(WARNING);
+            warn.setName("warning");
+            parts.warning = warn;
+            rows.add(warn);
+        }
+        WrappedText message = new WrappedText("", width).color(WARNING);
+        message.setName("message");
+        message.setVisible(false);
+        parts.message = message;
+        rows.add(message);
+        parts.current = pinField(unblock ? "puk" : "current", t.get(unblock ? "pinChange.puk.accessible" : "pinChange.current.accessible"), parts);
+        parts.newPin = pinField("newPin", t.get("pinChange.new.accessible"), parts);
+        parts.repeat = pinField("repeatPin", t.get("pinChange.repeat.accessible"), parts);
+        JPanel fields = new JPanel(new java.awt.GridLayout(3, 2, 8, 4));
+        String[] labels = {unblock ? "pinChange.puk" : "pinChange.current", "pinChange.new", "pinChange.repeat"};
+        JPasswordField[] inputs = {parts.current, parts.newPin, parts.repeat};
+        for (int i = 0; i < 3; i++) {
+            JLabel label = new JLabel(t.get(labels[i]));
+            label.setLabelFor(inputs[i]);
+            fields.add(label);
+            fields.add(inputs[i]);
+        }
+        fields.setMaximumSize(fields.getPreferredSize());
+        parts.fields = fields;
+        rows.add(fields);
+        parts.dialog.getRootPane().setDefaultButton(ok); // Return with all three typed: a deliberate act; empty fields do nothing
+        parts.update();
+        parts.dialog.getAccessibleContext().setAccessibleName(t.get("title") + ": " + t.get(unblock ? "pinUnblock.accessible" : "pinChange.accessible"));
+        parts.dialog.getAccessibleContext().setAccessibleDescription(plainText(heading));
+        return layout(rows, List.of(ok, cancel));
+    }
+
+    private static JPasswordField pinField(String name, String accessible, ChangeParts parts) {
+        JPasswordField field = new JPasswordField(16);
+        field.setName(name);
+        field.getAccessibleContext().setAccessibleName(accessible);
+        field.getDocument().addDocumentListener(new javax.swing.event.DocumentListener() {
+            @Override
+            public void insertUpdate(javax.swing.event.DocumentEvent e) {
+                parts.update();
+            }
+
+            @Override
+            public void removeUpdate(javax.swing.event.DocumentEvent e) {
+                parts.update();
+            }
+
+            @Override
+            public void changedUpdate(javax.swing.event.DocumentEvent e) {
+                parts.update();
+            }
+        });
+        return field;
+    }
+
     private static final Color WARNING = new Color(0xB00020);
 
     /** A "Details" button that shows (and hides) the raw names and numbers; closed at first. */
@@ -450,9 +708,12 @@ public final class SwingUserInterface implements UserInterface {
      * its PIN at every signature (CKA_ALWAYS_AUTHENTICATE), that the PIN authorises this signature.
      */
     private static AttributedCharacterIterator pinText(Texts t, PinPrompt prompt, String dialog) {
-        return prompt.purpose() == PinPrompt.Purpose.SIGNATURE
-                ? t.emphasised(dialog + ".signature.text", prompt.origin(), prompt.tokenLabel(), t.get("pin.signature.this"))
-                : t.emphasised(dialog + ".text", prompt.origin(), prompt.tokenLabel());
+        return switch (prompt.purpose()) {
+            case SIGNATURE -> t.emphasised(dialog + ".signature.text", prompt.origin(), prompt.tokenLabel(), t.get("pin.signature.this"));
+            case CHANGE -> t.emphasised(dialog + ".change.text", prompt.origin(), prompt.tokenLabel());
+            case UNBLOCK -> t.emphasised(dialog + ".unblock.text", prompt.origin(), prompt.tokenLabel());
+            case LOGIN -> t.emphasised(dialog + ".text", prompt.origin(), prompt.tokenLabel());
+        };
     }
 
     /**

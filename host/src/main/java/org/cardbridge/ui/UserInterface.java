@@ -30,6 +30,15 @@ public interface UserInterface {
      */
     char[] askPin(PinPrompt prompt, Lang lang, Duration timeout);
 
+    /**
+     * The one window of a PIN change or unblock: the current PIN (or PUK) and the new PIN twice, the new PIN
+     * checked in the window ({@link PinChange#problem}) before {@code check} sends anything to the card. A
+     * wrong PIN or PUK, or a new PIN the card refuses, keeps the window open with the message; a blocked PIN or
+     * PUK is explained before the error is thrown. Returns when the card took the new PIN. Never called for a
+     * PIN-pad reader.
+     */
+    void changePin(PinChange change, Lang lang, Duration timeout, PinChangeCheck check);
+
     /** Tells the user to type the PIN on the reader; closing the returned handle removes the notice. */
     AutoCloseable showPinPadNotice(PinPrompt prompt, Lang lang);
 

@@ -60,6 +60,9 @@ class HostFuzzTest {
         public void confirm(Confirmation c, Lang l, Duration t) { throw new HostException(ErrorCode.USER_CANCELLED, "no"); }
         public char[] askPin(PinPrompt p, Lang l, Duration t) { throw new HostException(ErrorCode.USER_CANCELLED, "no"); }
         public AutoCloseable showPinPadNotice(PinPrompt p, Lang l) { throw new HostException(ErrorCode.USER_CANCELLED, "no"); }
+        public void changePin(org.cardbridge.ui.PinChange c, Lang l, Duration t, org.cardbridge.ui.PinChangeCheck k) {
+            throw new HostException(ErrorCode.USER_CANCELLED, "no");
+        }
     }
 
     @TempDir

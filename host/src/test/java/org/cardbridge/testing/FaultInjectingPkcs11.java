@@ -88,6 +88,19 @@ public final class FaultInjectingPkcs11 implements Pkcs11 {
         extraTokenFlags |= Ck.CKF_PROTECTED_AUTHENTICATION_PATH;
     }
 
+    /**
+     * On a simulated PIN-pad reader, the new PIN the person enters on the reader for a PIN change or unblock
+     * (C_SetPIN / C_InitPIN called without PINs); the current PIN is the one of {@link #simulatePinPad} and
+     * the SO login's PIN {@code soPin}.
+     */
+    public void simulatePinPadChange(String newPin, String soPin) {
+        pinPadNewPin = newPin.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        pinPadSoPin = soPin.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private volatile byte[] pinPadNewPin;
+    private volatile byte[] pinPadSoPin;
+
     public void hideMechanisms(Long... mechanisms) {
         hiddenMechanisms = Set.of(mechanisms);
     }
@@ -134,7 +147,8 @@ public final class FaultInjectingPkcs11 implements Pkcs11 {
     @Override
     public TokenInfo tokenInfo(long slot) {
         TokenInfo info = call("C_GetTokenInfo", () -> real.tokenInfo(slot));
-        return new TokenInfo(info.label(), info.manufacturer(), info.model(), info.serial(), info.flags() | extraTokenFlags);
+        return new TokenInfo(info.label(), info.manufacturer(), info.model(), info.serial(), info.flags() | extraTokenFlags,
+                info.minPinLength(), info.maxPinLength());
     }
 
     @Override
@@ -166,6 +180,22 @@ public final class FaultInjectingPkcs11 implements Pkcs11 {
     @Override
     public void login(long session, byte[] pin) {
         run("C_Login", () -> real.login(session, pin == null && pinPadPin != null ? pinPadPin : pin));
+    }
+
+    @Override
+    public void loginSo(long session, byte[] pin) {
+        run("C_Login", () -> real.loginSo(session, pin == null && pinPadSoPin != null ? pinPadSoPin : pin));
+    }
+
+    @Override
+    public void setPin(long session, byte[] oldPin, byte[] newPin) {
+        run("C_SetPIN", () -> real.setPin(session, oldPin == null && pinPadPin != null ? pinPadPin : oldPin,
+                newPin == null && pinPadNewPin != null ? pinPadNewPin : newPin));
+    }
+
+    @Override
+    public void initPin(long session, byte[] newPin) {
+        run("C_InitPIN", () -> real.initPin(session, newPin == null && pinPadNewPin != null ? pinPadNewPin : newPin));
     }
 
     @Override

@@ -83,6 +83,43 @@ public final class HostDialogs {
         throw new AssertionError("the PIN field did not take the keys");
     }
 
+    /**
+     * Types into the PIN change window: {@code current} (null: leave the current field as it is and start at
+     * the new PIN, where the window puts the focus after its own refusal), the new PIN, its repetition, Return.
+     */
+    public static void typeChange(XDoTool xdo, String window, String current, String newPin, String repeat, Duration timeout) {
+        xdo.awaitPainted(window, timeout);
+        for (int attempt = 0; attempt < 5; attempt++) {
+            xdo.focus(window);
+            String blank = xdo.pixels(window);
+            xdo.type("0"); // a probe key: once it shows, the focused field takes every key that follows
+            if (!xdo.awaitRepaint(window, blank, Duration.ofSeconds(2))) {
+                continue;
+            }
+            xdo.key("ctrl+a");
+            if (current != null) {
+                xdo.type(current);
+                xdo.key("Tab");
+                xdo.key("ctrl+a");
+            }
+            xdo.type(newPin);
+            xdo.key("Tab");
+            xdo.key("ctrl+a");
+            String before = xdo.pixels(window);
+            xdo.type(repeat);
+            xdo.awaitRepaint(window, before, Duration.ofSeconds(2));
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+            xdo.pressReturn();
+            return;
+        }
+        throw new AssertionError("the PIN change window did not take the keys");
+    }
+
     /** Waits for the next dialog and confirms it. */
     public static void confirm(XDoTool xdo, Duration timeout, String screenshot) {
         confirm(xdo, xdo.waitForWindow(TITLE, timeout), timeout, screenshot);

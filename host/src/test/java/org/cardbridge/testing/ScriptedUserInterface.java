@@ -147,6 +147,80 @@ public final class ScriptedUserInterface implements UserInterface {
         return ((String) next).toCharArray();
     }
 
+    /** One answer of a PIN change window: the current PIN (or PUK), the new PIN and its repetition. */
+    public record PinChangeAnswer(String current, String newPin, String repeat) {
+    }
+
+    private final Deque<Object> pinChanges = new ArrayDeque<>();
+    private final List<org.cardbridge.ui.PinChange> pinChangeWindows = new ArrayList<>();
+    private final List<String> pinChangeMessages = new ArrayList<>();
+
+    /**
+     * The next try in a PIN change window: the person types these. Tries of one window follow each other as a
+     * person's would after the window's message; when the script runs out the window is cancelled.
+     */
+    public synchronized ScriptedUserInterface thenPinChange(String current, String newPin, String repeat) {
+        pinChanges.add(new PinChangeAnswer(current, newPin, repeat));
+        return this;
+    }
+
+    /** The PIN change windows shown (one per request), in order. */
+    public synchronized List<org.cardbridge.ui.PinChange> pinChangeWindows() {
+        return List.copyOf(pinChangeWindows);
+    }
+
+    /**
+     * What each refused try of a PIN change window said, as the Swing window decides it: a problem key of the
+     * window's own check ({@code pinChange.mismatch}, …; nothing sent), or the error code of the card's answer.
+     */
+    public synchronized List<String> pinChangeMessages() {
+        return List.copyOf(pinChangeMessages);
+    }
+
+    /**
+     * Plays the window as {@link org.cardbridge.ui.SwingUserInterface} does: the window's own checks first
+     * (nothing sent on a mismatch or a length outside the card's rules), then the check with each try; a wrong
+     * PIN or PUK or a refused new PIN takes the next scripted try, anything else ends the window.
+     */
+    @Override
+    public void changePin(org.cardbridge.ui.PinChange change, Lang lang, Duration timeout, org.cardbridge.ui.PinChangeCheck check) {
+        synchronized (this) {
+            pinChangeWindows.add(change);
+        }
+        while (true) {
+            Object next;
+            synchronized (this) {
+                next = pinChanges.poll();
+            }
+            if (next == null) {
+                throw new HostException(ErrorCode.USER_CANCELLED, "the user cancelled the dialog (scripted)",
+                        Map.of("dialog", "cardbridge-pinchange"));
+            }
+            PinChangeAnswer a = (PinChangeAnswer) next;
+            char[] newPin = a.newPin().toCharArray();
+            org.cardbridge.ui.PinChange.Problem problem = change.problem(newPin, a.repeat().toCharArray());
+            if (problem != null) {
+                synchronized (this) {
+                    pinChangeMessages.add(problem.key());
+                }
+                continue;
+            }
+            try {
+                check.use(a.current().toCharArray(), newPin);
+                return;
+            } catch (HostException e) {
+                boolean retry = e.code() == ErrorCode.PIN_INCORRECT
+                        || e.code() == ErrorCode.INVALID_ARGUMENT && "newPin".equals(e.details().get("field"));
+                synchronized (this) {
+                    pinChangeMessages.add(e.code().name());
+                }
+                if (!retry) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     @Override
     public synchronized AutoCloseable showPinPadNotice(PinPrompt prompt, Lang lang) {
         pinPadNotices.add(prompt);

@@ -60,6 +60,7 @@ public final class DialogScenario {
             case "pin-retry" -> pinRetry(ui, args[1]);
             case "escape" -> escape(ui, args[1]);
             case "document" -> document(ui);
+            case "pin-change" -> pinChange(ui, args[1]);
             default -> throw new IllegalArgumentException(args[0]);
         }
         report("ready");
@@ -280,6 +281,48 @@ public final class DialogScenario {
             report("looked windows " + showingDialogs().size() + onEdt(() -> " field " + field.getDocument().getLength()
                     + " confirm " + confirm.isEnabled() + " pinShown " + field.isShowing() + " confirmShown " + confirm.isShowing()
                     + " message " + (message.isShowing() ? message.getText().replace('\n', ' ') : "")));
+        }
+        worker.join(10_000);
+    }
+
+    /**
+     * The PIN change window in Polish for a card taking PINs of 6 to 8 characters. The card's side counts each
+     * try it is sent; "refuse" makes the card refuse the first new PIN it gets (CKR_PIN_INVALID) and take the next.
+     */
+    private static void pinChange(SwingUserInterface ui, String variant) throws Exception {
+        java.util.concurrent.atomic.AtomicInteger tries = new java.util.concurrent.atomic.AtomicInteger();
+        PinChangeCheck card = (current, newPin) -> {
+            int n = tries.incrementAndGet();
+            report("try " + n + " current " + current.length + " new " + newPin.length);
+            if (variant.equals("refuse") && n == 1) {
+                throw new HostException(org.cardbridge.protocol.ErrorCode.INVALID_ARGUMENT, "refused",
+                        java.util.Map.of("field", "newPin", "pkcs11", "CKR_PIN_INVALID"));
+            }
+        };
+        PinChange change = new PinChange(ORIGIN, "Karta Żółta", PinChange.Kind.CHANGE, 6, 8, PinPrompt.Tries.NORMAL);
+        Thread worker = new Thread(() -> {
+            try {
+                ui.changePin(change, Lang.PL, TIMEOUT, card);
+                report("outcome changed");
+            } catch (HostException e) {
+                report("outcome error " + e.code());
+            }
+        });
+        worker.start();
+        awaitComponent("cardbridge-pinchange", "newPin");
+        report("shown");
+        String line;
+        while ((line = IN.readLine()) != null) {
+            if (!line.equals("look")) {
+                System.exit(0);
+            }
+            WrappedText message = (WrappedText) awaitComponent("cardbridge-pinchange", "message");
+            WrappedText rules = (WrappedText) awaitComponent("cardbridge-pinchange", "rules");
+            JPasswordField current = (JPasswordField) awaitComponent("cardbridge-pinchange", "current");
+            JPasswordField fresh = (JPasswordField) awaitComponent("cardbridge-pinchange", "newPin");
+            report("looked tries " + tries.get() + onEdt(() -> " current " + current.getDocument().getLength() + " new "
+                    + fresh.getDocument().getLength() + " rules " + rules.getText() + " message "
+                    + (message.isShowing() ? message.getText().replace('\n', ' ') : "")));
         }
         worker.join(10_000);
     }

@@ -200,6 +200,60 @@ class SwingUserInterfaceTest {
         }
     }
 
+    /**
+     * The PIN change window (Polish, a card taking 6 to 8 characters) refuses, in place and without sending
+     * anything, a new PIN too short, one too long and two that differ, keeping the current PIN typed; then sends
+     * the current and the new PIN once. Screenshots target/screenshots/pin-change-*.png.
+     */
+    @Test
+    void pinChange_tooShortTooLongMismatch_refusedInTheWindow_nothingSent_thenSentOnce() throws Exception {
+        try (Child child = new Child("pin-change", "ok")) {
+            child.expect("shown");
+            XDoTool xdo = xvfb.xdotool();
+            String window = xdo.waitForWindow(HostDialogs.TITLE, WAIT);
+            String looked = look(child, "");
+            assertTrue(looked.contains("rules Długość PIN-u, jaką przyjmuje karta: od 6 do 8."), looked);
+            HostDialogs.typeChange(xdo, window, "4321", "1234", "1234", WAIT);
+            looked = look(child, "za krótki");
+            assertTrue(looked.startsWith("looked tries 0 current 4 new 0"), looked);
+            assertTrue(looked.contains("Nowy PIN jest za krótki. Najmniejsza długość: 6. Niczego nie wysłano do karty."), looked);
+            xdo.screenshot("pin-change-too-short");
+            HostDialogs.typeChange(xdo, window, null, "123456789", "123456789", WAIT);
+            looked = look(child, "za długi");
+            assertTrue(looked.startsWith("looked tries 0"), looked);
+            assertTrue(looked.contains("Największa długość: 8."), looked);
+            HostDialogs.typeChange(xdo, window, null, "135790", "135791", WAIT);
+            looked = look(child, "różnią");
+            assertTrue(looked.startsWith("looked tries 0 current 4"), looked);
+            xdo.screenshot("pin-change-mismatch");
+            HostDialogs.typeChange(xdo, window, null, "135790", "135790", WAIT);
+            assertEquals("try 1 current 4 new 6", child.expect("try "));
+            assertEquals("outcome changed", child.expect("outcome "));
+            assertTrue(xdo.awaitGone(window, WAIT));
+        }
+    }
+
+    /**
+     * A new PIN the card refuses (characters it does not allow): the window says so with every field empty (they
+     * were wiped when sent), and the next answer is sent.
+     */
+    @Test
+    void pinChange_cardRefusesTheNewPin_windowSaysSo_nextNewPinSent() throws Exception {
+        try (Child child = new Child("pin-change", "refuse")) {
+            child.expect("shown");
+            XDoTool xdo = xvfb.xdotool();
+            String window = xdo.waitForWindow(HostDialogs.TITLE, WAIT);
+            HostDialogs.typeChange(xdo, window, "4321", "123456", "123456", WAIT);
+            assertEquals("try 1 current 4 new 6", child.expect("try "));
+            String looked = look(child, "nie przyjęła");
+            assertTrue(looked.startsWith("looked tries 1 current 0 new 0"), "every field wiped when sent: " + looked);
+            xdo.screenshot("pin-change-refused");
+            HostDialogs.typeChange(xdo, window, "4321", "654321", "654321", WAIT);
+            assertEquals("try 2 current 4 new 6", child.expect("try "));
+            assertEquals("outcome changed", child.expect("outcome "));
+        }
+    }
+
     /** The try that blocks the PIN: the same window says so and what to do, with no field; Escape closes it. */
     @Test
     void thirdWrongPin_blocks_windowExplains_andEscapeCloses() throws Exception {
