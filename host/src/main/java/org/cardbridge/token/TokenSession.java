@@ -291,7 +291,7 @@ public final class TokenSession {
     /**
      * Unblocks (sets) the user PIN with the PUK: C_Login as CKU_SO with {@code puk}, C_InitPIN, C_Logout. A
      * user login of this connection is ended first (the card allows one user type at a time). On PKCS#15 cards
-     * OpenSC takes the PUK as the SO login when configured to ({@code pin_unblock_style =
+     * OpenSC takes the PUK as the SO login when configured to ({@code user_pin_unblock_style =
      * init_pin_in_so_session}, where the PUK is the SO PIN); SoftHSM2 takes its SO PIN. A blocked PIN under OpenSC
      * goes the way OpenSC documents for PKCS#15 cards instead ({@link #unblockWithSetPin}). Null PUK and PIN: the PIN-pad reader asks. A wrong
      * PUK is PIN_INCORRECT with {@code secret: "puk"} and the PUK's state; a blocked PUK is PUK_LOCKED; a module
@@ -342,7 +342,7 @@ public final class TokenSession {
                         Map.of("pinState", after.wireName(), "secret", "puk", "pkcs11", e.ckrName()), e);
             }
             if (e.ckr() == Ck.CKR_GENERAL_ERROR || e.ckr() == Ck.CKR_FUNCTION_FAILED) {
-                // OpenSC with its default pin_unblock_style (none) lets a PKCS#15 card without an SO PIN log in as
+                // OpenSC with its default user_pin_unblock_style (none) lets a PKCS#15 card without an SO PIN log in as
                 // SO without checking anything, then C_InitPIN tries to create a PIN and fails: the PUK was never
                 // used and the PIN is as it was. With init_pin_in_so_session the same calls unblock with the PUK.
                 throw notSupported("the card's module did not unblock the PIN with the PUK (C_InitPIN: " + e.ckrName()

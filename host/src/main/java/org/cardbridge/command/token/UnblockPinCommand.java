@@ -10,9 +10,10 @@ import org.cardbridge.ui.PinChange;
  * {@code unblockPin {token}}: the person unblocks (resets) the user PIN with the PUK in the host's own window: the
  * PUK once, the new PIN twice, checked there before anything reaches the card; then C_Login as SO with the PUK,
  * C_InitPIN, C_Logout. Works whether or not the PIN is blocked; a blocked PUK is refused before any window
- * (PUK_LOCKED). A login of this connection ends first. Operation class ENROLL, as changePin. Modules that do not
- * take the PUK as the SO login (OpenSC unless {@code pin_unblock_style = init_pin_in_so_session}) answer
- * PIN_CHANGE_NOT_SUPPORTED after the PUK was typed: a module cannot be asked without a PIN whether it would.
+ * (PUK_LOCKED). A login of this connection ends first. Operation class ENROLL, as changePin. A blocked PIN under
+ * OpenSC goes through C_SetPIN with the PUK in a session without login, which OpenSC does only with
+ * {@code user_pin_unblock_style = set_pin_in_unlogged_session} in opensc.conf; with its default ({@code none}) the
+ * answer is PIN_CHANGE_NOT_SUPPORTED before any window, from the opensc.conf OpenSC reads (token.OpenScConf).
  */
 public final class UnblockPinCommand implements Command<String, UnblockPinCommand.Result> {
     /** {@code unblocked}: always true in a result (a refusal is an error). */

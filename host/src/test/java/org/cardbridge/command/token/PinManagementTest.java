@@ -220,7 +220,8 @@ class PinManagementTest {
      * OpenSC with its default configuration ({@code user_pin_unblock_style = none}) cannot unblock: the host goes
      * OpenSC's way for a blocked PIN (C_SetPIN with the PUK in a session that is not logged in), which without
      * that setting OpenSC takes as a PIN change and the blocked PIN refuses; the host answers
-     * PIN_CHANGE_NOT_SUPPORTED, the PIN still blocked, the PUK's tries untouched. With
+     * PIN_CHANGE_NOT_SUPPORTED, the PIN still blocked, the PUK's tries untouched — before any window, from the
+     * opensc.conf OpenSC reads (token.OpenScConf). With
      * {@code set_pin_in_unlogged_session} the same call unblocks: PinWindowsIT runs a host with that opensc.conf
      * (this JVM's module read the system's configuration when it was initialised).
      */
@@ -241,6 +242,8 @@ class PinManagementTest {
             assertEquals(ErrorCode.PIN_LOCKED, fails(host, "changePin", token).code());
             HostException e = fails(host, "unblockPin", token);
             assertEquals(ErrorCode.PIN_CHANGE_NOT_SUPPORTED, e.code(), e.getMessage());
+            assertTrue(e.getMessage().contains("user_pin_unblock_style = none"), e.getMessage());
+            assertEquals(List.of(), ui.pinChangeWindows(), "refused before the window: the person never types the PUK in vain");
             assertEquals(0, card.card().pinTriesLeft());
             assertEquals(3, card.card().pukTriesLeft(), "the PUK never reached the card");
         }
