@@ -225,6 +225,19 @@ function errorText(e) {
   return String(e?.message ?? e);
 }
 
+/** "Unblock the PIN": the host's window takes the PUK and the new PIN twice; then the renewal goes on. */
+function unblockButton(token) {
+  const b = Object.assign(document.createElement("button"), { type: "button", id: "unblock-pin", textContent: t("card.unblock") });
+  b.addEventListener(
+    "click",
+    action(async () => {
+      await cardbridge.unblockPin({ token }, { lang: lang === "pl" ? "pl" : "en" });
+      showMessage(t("card.unblocked"), { kind: "info", code: "PIN_UNBLOCKED" });
+    }),
+  );
+  return b;
+}
+
 function installLink({ url, text }) {
   return Object.assign(document.createElement("a"), { id: "install-link", href: url, textContent: text });
 }
@@ -265,6 +278,8 @@ function render(s) {
     const code = s.error.refusal?.code ?? (root !== s.error && root.code ? root.code : s.error.code);
     showMessage(errorText(s.error) + truth, { code });
     if (s.error.install) $("message").append(" ", installLink(s.error.install));
+    // A blocked PIN is fixed here, not in another program: the PUK and the new PIN go into CardBridge's window.
+    if (s.error.code === "PIN_LOCKED" && s.token) $("message").append(" ", unblockButton(s.token.token));
   } else if (s.name === "refused") {
     const r = s.refusal;
     showMessage(r.code === "NO_RENEWABLE_CERTIFICATE" ? t("journey.noRenewable") : r.message || t("journey.refused"), { code: r.code });

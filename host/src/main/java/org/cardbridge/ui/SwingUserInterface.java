@@ -504,7 +504,7 @@ public final class SwingUserInterface implements UserInterface {
         List<JComponent> rows = new java.util.ArrayList<>();
         AttributedCharacterIterator heading = t.emphasised(unblock ? "pinUnblock.text" : "pinChange.text", change.origin(), change.tokenLabel());
         rows.add(new WrappedText(heading, width));
-        rows.add(new WrappedText(t.get(unblock ? "pinUnblock.explain" : "pinChange.explain"), width));
+        rows.add(new WrappedText(t.plain(unblock ? "pinUnblock.explain" : "pinChange.explain"), width));
         String rules = change.minLength() > 0 && change.maxLength() > 0 ? t.plain("pinChange.rules.range", change.minLength(), change.maxLength())
                 : change.minLength() > 0 ? t.plain("pinChange.rules.min", change.minLength()) : null;
         if (rules != null) {

@@ -202,6 +202,99 @@ class HumanPathIT {
     }
 
     /**
+     * The PIN blocked by three wrong PINs in the new key's window (the virtual OpenSC card's real counter), and
+     * fixed on the CA's page itself: the full demo portal says what happened and offers "Unblock the PIN"; the
+     * PUK and the new PIN go into CardBridge's window (OpenSC set to unblock with the PUK through the opensc.conf
+     * the host reads); then "Renew" again finishes with the new PIN — one key, one application, one certificate.
+     * The new PIN is the card's old one again, so the later windows are answered as in the other tests.
+     */
+    @Test
+    void pinBlockedByThreeWrongPins_portalOffersUnblock_pukInTheHostWindow_thenTheRenewalFinishes(TestInfo info) throws Exception {
+        boolean available = VirtualCards.available();
+        if (System.getenv("CI") == null) {
+            assumeTrue(available, "pcscd, vpcd or OpenSC missing (or no PC/SC socket for this fork)");
+        }
+        assertTrue(available, "under CI the virtual OpenSC card must be available");
+        Path home = portal.dir();
+        Path conf = Files.writeString(Files.createDirectories(home).resolve("opensc-unblock.conf"), """
+                app default {
+                    framework pkcs15 {
+                    }
+                }
+                app opensc-pkcs11 {
+                    pkcs11 {
+                        user_pin_unblock_style = set_pin_in_unlogged_session;
+                    }
+                }
+                """);
+        WindowProbe probe = new WindowProbe(home.resolve("probe-unblock"));
+        VirtualCards.Card card = VirtualCards.inProcess().claim();
+        try (PortalSession s = new PortalSession(home, xvfb, ca, origin(), Duration.ofDays(30), card, probe,
+                (session, b) -> b.env("OPENSC_CONF", conf.toString()))) {
+            XDoTool xdo = xvfb.xdotool();
+            // The first two windows are the test's own (the key window with three wrong PINs, the unblock window);
+            // every later one is answered as a person with the right PIN would.
+            java.util.concurrent.atomic.AtomicInteger windows = new java.util.concurrent.atomic.AtomicInteger();
+            s.dialogs.decideBy(() -> windows.getAndIncrement() < 2 ? HostDialogs.Answer.LEAVE : HostDialogs.Answer.APPROVE);
+            s.open("?lang=en");
+            s.click("read-card");
+            s.awaitState("form", WINDOW);
+            s.type("code", ca.renewals().newCode());
+            s.click("renew");
+
+            String window = xdo.waitForWindow(org.cardbridge.testing.HostDialogs.TITLE, WINDOW);
+            WindowTextAgent.Seen asked = probe.await(w -> w.name().equals("cardbridge-confirm"), WINDOW, "asking for the new key");
+            for (String wrong : List.of("999999", "999998", "999997")) {
+                org.cardbridge.testing.HostDialogs.typePinOnce(xdo, window, wrong, WINDOW);
+                if (!wrong.equals("999997")) {
+                    probe.await(w -> w.id().equals(asked.id()) && String.valueOf(w.get("message")).startsWith("Wrong PIN"), WINDOW, "wrong PIN");
+                }
+            }
+            probe.await(w -> w.id().equals(asked.id()) && String.valueOf(w.get("message")).startsWith("The PIN is now blocked"), WINDOW,
+                    "the PIN is blocked");
+            assertEquals(0, card.card().pinTriesLeft());
+            xdo.focus(window);
+            xdo.key("Escape");
+            assertTrue(xdo.awaitGone(window, WINDOW));
+
+            s.awaitState("error", WINDOW);
+            assertEquals("PIN_LOCKED", s.messageCode());
+            assertTrue(s.text("message").startsWith("The PIN is blocked after too many wrong tries. Unblock it with the PUK (from your"
+                    + " card's envelope) and set a new PIN in the CardBridge window."), s.text("message"));
+            assertEquals("Unblock the PIN", s.text("unblock-pin"));
+            assertEquals(0, s.card().path("pendingKeys").size(), "no key was made");
+            s.screenshot("human-unblock-1-locked-en");
+
+            s.click("unblock-pin");
+            String unblock = xdo.waitForWindow(org.cardbridge.testing.HostDialogs.TITLE, WINDOW);
+            WindowTextAgent.Seen puk = probe.await(w -> w.name().equals("cardbridge-pinchange"), WINDOW, "asking for the PUK");
+            assertTrue(puk.text().contains("PUK") && puk.text().contains(s.origin), puk.text());
+            assertTrue(puk.text().contains("the unblocking code from your card's envelope"), "one apostrophe, as written: " + puk.text());
+            xdo.awaitPainted(unblock, WINDOW);
+            xdo.screenshot("human-unblock-2-window-en");
+            org.cardbridge.testing.HostDialogs.typeChange(xdo, unblock, VirtualCards.PUK, card.pin(), card.pin(), WINDOW);
+            assertTrue(xdo.awaitGone(unblock, WINDOW));
+            long end = System.nanoTime() + WINDOW.toNanos();
+            while (!"PIN_UNBLOCKED".equals(s.messageCode()) && System.nanoTime() < end) {
+                PortalSession.sleep(200);
+            }
+            assertEquals("The PIN is unblocked. Renew the certificate again, now with the new PIN.", s.text("message"));
+            assertEquals(3, card.card().pinTriesLeft());
+            s.screenshot("human-unblock-3-unblocked-en");
+
+            s.click("renew");
+            s.awaitState("application", WINDOW);
+            s.click("sign-submit");
+            s.awaitState("done", Duration.ofSeconds(120));
+            s.screenshot("human-unblock-4-done-en");
+            assertEquals(1, applications(), "one application");
+            assertEquals(1, s.userCertificates().size(), "one certificate of the person left on the card");
+        } finally {
+            card.reader().remove(); // no card left in the fork's reader for the next test's browser
+        }
+    }
+
+    /**
      * No CardBridge program on this computer, and the administrator configured where to get it (the
      * extension's managed storage, by browser policy): the page names the problem in the person's language
      * and links there — the administrator's link wins over the page's own.

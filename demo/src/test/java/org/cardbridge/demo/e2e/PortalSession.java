@@ -81,6 +81,12 @@ final class PortalSession implements AutoCloseable {
         this(Browser.Kind.CHROMIUM, dir, xvfb, ca, portalOrigin, left, card, probe, (session, b) -> { });
     }
 
+    /** A virtual card and a window probe, with more settings of Chromium (e.g. the host's OPENSC_CONF). */
+    PortalSession(Path dir, Xvfb xvfb, DemoCa ca, String portalOrigin, Duration left, VirtualCards.Card card, WindowProbe probe,
+                  java.util.function.BiConsumer<PortalSession, ChromiumBrowser.Builder> chromium) throws Exception {
+        this(Browser.Kind.CHROMIUM, dir, xvfb, ca, portalOrigin, left, card, probe, chromium);
+    }
+
     /**
      * @param chromium more settings of the browser (a HOME with an NSS database, preferences) before it starts;
      *                 the session's card ({@link #store}, {@link #oldCertificate}) and {@link #policy} are ready
