@@ -18,7 +18,8 @@ import java.util.function.Supplier;
  *   <li>Listed origins get the classes the policy gives them.</li>
  *   <li>Unlisted https origins may {@code read} after the user consents in a native dialog (remembered
  *       when the user ticks it); they never get {@code sign} or {@code enroll}.</li>
- *   <li>{@code cardbridge:extension}, the extension's own popup, may {@code read} and nothing more.</li>
+ *   <li>{@code cardbridge:extension}, the extension's own popup, may {@code read}, and change or unblock the
+ *       PIN ({@code pin}) of the person's own card in the host's window; it never signs or enrolls.</li>
  * </ul>
  */
 public final class OriginPolicy {
@@ -64,11 +65,12 @@ public final class OriginPolicy {
             throw refuse(origin, needed, "only the extension's own pages may ask this");
         }
         if (origin.isExtension()) {
-            // The extension's own UI lists cards and certificates; it never signs or enrolls.
-            if (needed == OperationClass.READ) {
+            // The extension's own UI lists cards and certificates and lets the person manage the PIN of their
+            // card (typed in the host's window, never in the popup); it never signs or enrolls.
+            if (needed == OperationClass.READ || needed == OperationClass.PIN) {
                 return true;
             }
-            throw refuse(origin, needed, "the extension's own pages may only read");
+            throw refuse(origin, needed, "the extension's own pages may only read and manage the PIN");
         }
         var entry = policy.entryFor(origin);
         if (!origin.isHttps() && entry.isEmpty()) {

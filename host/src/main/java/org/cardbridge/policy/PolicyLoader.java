@@ -156,7 +156,7 @@ public final class PolicyLoader {
                 switch (c.asText()) {
                     case "read" -> allow.add(OperationClass.READ);
                     case "sign" -> allow.addAll(List.of(OperationClass.READ, OperationClass.SIGN));
-                    case "enroll" -> allow.addAll(List.of(OperationClass.READ, OperationClass.ENROLL));
+                    case "enroll" -> allow.addAll(List.of(OperationClass.READ, OperationClass.ENROLL, OperationClass.PIN));
                     default -> throw new IllegalArgumentException("unknown class '" + c.asText() + "' (read, sign, enroll)");
                 }
             }

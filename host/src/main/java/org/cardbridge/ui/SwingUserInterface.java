@@ -502,7 +502,8 @@ public final class SwingUserInterface implements UserInterface {
         parts.ok = ok;
         parts.cancel = cancel;
         List<JComponent> rows = new java.util.ArrayList<>();
-        AttributedCharacterIterator heading = t.emphasised(unblock ? "pinUnblock.text" : "pinChange.text", change.origin(), change.tokenLabel());
+        AttributedCharacterIterator heading = t.emphasised(selfOr(unblock ? "pinUnblock" : "pinChange", change.origin()), change.origin(),
+                change.tokenLabel());
         rows.add(new WrappedText(heading, width));
         rows.add(new WrappedText(t.plain(unblock ? "pinUnblock.explain" : "pinChange.explain"), width));
         String rules = change.minLength() > 0 && change.maxLength() > 0 ? t.plain("pinChange.rules.range", change.minLength(), change.maxLength())
@@ -710,10 +711,18 @@ public final class SwingUserInterface implements UserInterface {
     private static AttributedCharacterIterator pinText(Texts t, PinPrompt prompt, String dialog) {
         return switch (prompt.purpose()) {
             case SIGNATURE -> t.emphasised(dialog + ".signature.text", prompt.origin(), prompt.tokenLabel(), t.get("pin.signature.this"));
-            case CHANGE -> t.emphasised(dialog + ".change.text", prompt.origin(), prompt.tokenLabel());
-            case UNBLOCK -> t.emphasised(dialog + ".unblock.text", prompt.origin(), prompt.tokenLabel());
+            case CHANGE -> t.emphasised(selfOr(dialog + ".change", prompt.origin()), prompt.origin(), prompt.tokenLabel());
+            case UNBLOCK -> t.emphasised(selfOr(dialog + ".unblock", prompt.origin()), prompt.origin(), prompt.tokenLabel());
             case LOGIN -> t.emphasised(dialog + ".text", prompt.origin(), prompt.tokenLabel());
         };
+    }
+
+    /**
+     * {@code base + ".text"}, or {@code base + ".self.text"} when the person asked in the extension's own popup:
+     * then no web page asks, and "cardbridge:extension asks…" would name something the person never saw.
+     */
+    private static String selfOr(String base, Origin origin) {
+        return base + (origin.isExtension() ? ".self.text" : ".text");
     }
 
     /**

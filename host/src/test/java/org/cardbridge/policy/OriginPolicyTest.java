@@ -43,7 +43,7 @@ class OriginPolicyTest {
 
     @Test
     void listedOrigin_getsItsClasses() throws Exception {
-        for (OperationClass c : new OperationClass[]{OperationClass.READ, OperationClass.SIGN, OperationClass.ENROLL}) {
+        for (OperationClass c : new OperationClass[]{OperationClass.READ, OperationClass.SIGN, OperationClass.ENROLL, OperationClass.PIN}) {
             assertEquals("https://ca.example", policy().authorize("https://ca.example", c, Lang.EN).toString());
         }
         assertEquals(0, ui.consentRequests().size(), "a listed origin is never asked about");
@@ -53,6 +53,8 @@ class OriginPolicyTest {
     void listedReadOnlyOrigin_cannotSignOrEnroll() {
         assertEquals(ErrorCode.ORIGIN_NOT_ALLOWED, refusal("https://reader.example", OperationClass.SIGN));
         assertEquals(ErrorCode.ORIGIN_NOT_ALLOWED, refusal("https://reader.example", OperationClass.ENROLL));
+        assertEquals(ErrorCode.ORIGIN_NOT_ALLOWED, refusal("https://reader.example", OperationClass.PIN), "PIN management comes with enroll only");
+        assertEquals(0, ui.consentRequests().size(), "refused without a dialog");
     }
 
     @ParameterizedTest
@@ -64,6 +66,7 @@ class OriginPolicyTest {
     void lookAlikesAndOtherSpellings_getNoSignature(String origin) {
         assertEquals(ErrorCode.ORIGIN_NOT_ALLOWED, refusal(origin, OperationClass.SIGN));
         assertEquals(ErrorCode.ORIGIN_NOT_ALLOWED, refusal(origin, OperationClass.ENROLL));
+        assertEquals(ErrorCode.ORIGIN_NOT_ALLOWED, refusal(origin, OperationClass.PIN));
     }
 
     @Test
@@ -114,12 +117,14 @@ class OriginPolicyTest {
         policy().authorize("https://other.example", OperationClass.READ, Lang.EN);
         assertEquals(ErrorCode.ORIGIN_NOT_ALLOWED, refusal("https://other.example", OperationClass.SIGN));
         assertEquals(ErrorCode.ORIGIN_NOT_ALLOWED, refusal("https://other.example", OperationClass.ENROLL));
-        assertEquals(1, ui.consentRequests().size(), "sign and enroll are refused without a dialog");
+        assertEquals(ErrorCode.ORIGIN_NOT_ALLOWED, refusal("https://other.example", OperationClass.PIN));
+        assertEquals(1, ui.consentRequests().size(), "sign, enroll and pin are refused without a dialog");
     }
 
     @Test
-    void extensionOrigin_readsButNeverSignsOrEnrolls() throws Exception {
+    void extensionOrigin_readsAndManagesThePinButNeverSignsOrEnrolls() throws Exception {
         assertTrue(policy().authorize("cardbridge:extension", OperationClass.READ, Lang.EN).isExtension());
+        assertTrue(policy().authorize("cardbridge:extension", OperationClass.PIN, Lang.EN).isExtension());
         assertEquals(ErrorCode.ORIGIN_NOT_ALLOWED, refusal("cardbridge:extension", OperationClass.SIGN));
         assertEquals(ErrorCode.ORIGIN_NOT_ALLOWED, refusal("cardbridge:extension", OperationClass.ENROLL));
     }

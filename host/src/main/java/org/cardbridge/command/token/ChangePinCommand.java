@@ -10,8 +10,9 @@ import org.cardbridge.ui.PinChange;
  * {@code changePin {token}}: the person changes the card's user PIN in the host's own window: the current PIN
  * once, the new PIN twice, checked there against each other and the card's length rules before C_SetPIN. A PIN
  * that is blocked is refused before any window (PIN_LOCKED: unblockPin is the way). Nothing of the PINs reaches
- * the page; the result says only that the PIN changed. Operation class ENROLL: it writes to the card, as
- * enrolment does, so an origin needs the same permission (and the connection's login, if any, stays).
+ * the page; the result says only that the PIN changed. Operation class PIN: a web origin needs
+ * {@code enroll} for it, as it writes to the card; the extension's popup may ask it for the person's own card
+ * (the connection's login, if any, stays).
  */
 public final class ChangePinCommand implements Command<String, ChangePinCommand.Result> {
     /** {@code changed}: always true in a result (a refusal is an error). */
@@ -26,7 +27,7 @@ public final class ChangePinCommand implements Command<String, ChangePinCommand.
 
     @Override
     public OperationClass operationClass() {
-        return OperationClass.ENROLL;
+        return OperationClass.PIN;
     }
 
     @Override

@@ -10,7 +10,7 @@ import org.cardbridge.ui.PinChange;
  * {@code unblockPin {token}}: the person unblocks (resets) the user PIN with the PUK in the host's own window: the
  * PUK once, the new PIN twice, checked there before anything reaches the card; then C_Login as SO with the PUK,
  * C_InitPIN, C_Logout. Works whether or not the PIN is blocked; a blocked PUK is refused before any window
- * (PUK_LOCKED). A login of this connection ends first. Operation class ENROLL, as changePin. A blocked PIN under
+ * (PUK_LOCKED). A login of this connection ends first. Operation class PIN, as changePin. A blocked PIN under
  * OpenSC goes through C_SetPIN with the PUK in a session without login, which OpenSC does only with
  * {@code user_pin_unblock_style = set_pin_in_unlogged_session} in opensc.conf; with its default ({@code none}) the
  * answer is PIN_CHANGE_NOT_SUPPORTED before any window, from the opensc.conf OpenSC reads (token.OpenScConf).
@@ -28,7 +28,7 @@ public final class UnblockPinCommand implements Command<String, UnblockPinComman
 
     @Override
     public OperationClass operationClass() {
-        return OperationClass.ENROLL;
+        return OperationClass.PIN;
     }
 
     @Override
