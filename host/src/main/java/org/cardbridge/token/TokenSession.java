@@ -271,6 +271,11 @@ public final class TokenSession {
      * unchanged; a module without C_SetPIN is PIN_CHANGE_NOT_SUPPORTED. Never retried.
      */
     public void changePin(byte[] oldPin, byte[] newPin) {
+        // See unblocksWithSetPin: without a login this OpenSC setting would take the current PIN for a PUK.
+        boolean loginFirst = unblocksWithSetPin() && !loggedIn();
+        if (loginFirst) {
+            login(oldPin);
+        }
         try {
             p11.setPin(session, oldPin, newPin);
             manager.pinAnswered(handle, true);
@@ -285,6 +290,10 @@ public final class TokenSession {
                         Map.of("pinState", after.wireName(), "secret", "pin", "pkcs11", e.ckrName()), e);
             }
             throw pinChangeError(e, "changing the PIN");
+        } finally {
+            if (loginFirst) {
+                logout();
+            }
         }
     }
 
@@ -359,12 +368,14 @@ public final class TokenSession {
     }
 
     /**
-     * True when {@link #unblockPin} should go OpenSC's way ({@link #unblockWithSetPin}): an OpenSC module and a PIN
-     * the card says is blocked. Decided once per window, before the first try: a wrong PUK makes OpenSC read the
-     * PIN's state anew, and it may then not say "blocked" any more although the PIN still is.
+     * True when C_SetPIN in a session that is not logged in unblocks instead of changing: OpenSC with
+     * {@code user_pin_unblock_style = set_pin_in_unlogged_session} then takes the old PIN as the PUK, whether the
+     * PIN is blocked or not (src/pkcs11/framework-pkcs15.c, pkcs15_change_pin). So {@link #unblockPin} goes that
+     * way ({@link #unblockWithSetPin}) — right also in a fresh OpenSC process, which does not know yet that the
+     * PIN is blocked — and {@link #changePin} logs in first, or the current PIN would be spent as a PUK try.
      */
     public boolean unblocksWithSetPin() {
-        return p11.library().contains("opensc-pkcs11") && PinState.of(info()) == PinState.LOCKED;
+        return OpenScConf.isOpenSc(p11.library()) && "set_pin_in_unlogged_session".equals(OpenScConf.unblockStyle());
     }
 
     /**

@@ -220,6 +220,18 @@ class PinWindowsIT {
             HostDialogs.typePinOnce(xdo, reloginWindow, NEW_PIN, DIALOG);
             assertTrue(xdo.awaitGone(reloginWindow, DIALOG));
             assertTrue(host.await(relogin, DIALOG).path("result").path("loggedIn").asBoolean());
+
+            // Under this setting OpenSC takes C_SetPIN without a login for an unblock, the old PIN as the PUK: a
+            // change from a connection that is not logged in (the popup's) must log in first, never spend a PUK try.
+            assertFalse(host.call("logout", Map.of("token", token)).path("result").path("loggedIn").asBoolean(true));
+            String change = host.send("changePin", Map.of("token", token), "en");
+            String changeWindow = xdo.waitForWindow(HostDialogs.TITLE, DIALOG);
+            HostDialogs.typeChange(xdo, changeWindow, NEW_PIN, t.pin(), t.pin(), DIALOG);
+            assertTrue(xdo.awaitGone(changeWindow, DIALOG));
+            JsonNode changed = host.await(change, DIALOG);
+            assertTrue(changed.path("result").path("changed").asBoolean(), changed.toString());
+            assertEquals(3, card.card().pukTriesLeft(), "the current PIN was never taken for a PUK");
+            assertEquals(3, card.card().pinTriesLeft());
             transcript = host.transcript();
         }
         assertNowhere(transcript, state, List.of(VirtualCards.PUK, NEW_PIN, "fedcba9876543210"));

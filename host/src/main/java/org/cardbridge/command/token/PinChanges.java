@@ -51,22 +51,21 @@ final class PinChanges {
         } else if (PinState.ofSo(info) == PinState.LOCKED) {
             throw TokenSession.pukLocked();
         } else if (org.cardbridge.token.OpenScConf.isOpenSc(session.library())) {
-            requireOpenScUnblocks(session.unblocksWithSetPin(), org.cardbridge.token.OpenScConf.unblockStyle());
+            requireOpenScUnblocks(org.cardbridge.token.OpenScConf.unblockStyle());
         }
     }
 
     /**
-     * OpenSC unblocks only as its configuration allows (token.OpenScConf): a blocked PIN through C_SetPIN with
-     * the PUK needs {@code set_pin_in_unlogged_session}, the SO login + C_InitPIN route needs
+     * OpenSC unblocks only as its configuration allows (token.OpenScConf): C_SetPIN with the PUK in a session
+     * without login under {@code set_pin_in_unlogged_session}, the SO login + C_InitPIN route under
      * {@code init_pin_in_so_session}. With any other setting (OpenSC's default is {@code none}) the person would
      * type the PUK in vain: refused here, before the window, saying what the administrator can set.
      */
-    static void requireOpenScUnblocks(boolean pinBlocked, String style) {
-        String needed = pinBlocked ? "set_pin_in_unlogged_session" : "init_pin_in_so_session";
-        if (!needed.equals(style)) {
+    static void requireOpenScUnblocks(String style) {
+        if (!"set_pin_in_unlogged_session".equals(style) && !"init_pin_in_so_session".equals(style)) {
             throw TokenSession.notSupported("OpenSC on this computer is not set to unblock the PIN with the PUK (opensc.conf: "
-                    + "user_pin_unblock_style = " + style + "; " + needed + " would allow it): use the card's own software, "
-                    + "or ask whoever looks after this computer");
+                    + "user_pin_unblock_style = " + style + "; set_pin_in_unlogged_session would allow it): use the card's own "
+                    + "software, or ask whoever looks after this computer");
         }
     }
 
