@@ -9,8 +9,9 @@ import { CardWatch } from "./watch.js";
 /** @typedef {import("../types/browser.js").Runtime} Runtime */
 
 /**
- * What the popup sends on its port: ask for the state, have the card read again, save the settings.
- * @typedef {{type: "get"} | {type: "refresh"} | {type: "settings", settings: {watch: boolean, expiryDays: number}}} FromPopup
+ * What the popup sends on its port: ask for the state, have the card read again, save the settings, change or
+ * unblock the PIN of a card (in the host's window).
+ * @typedef {{type: "get"} | {type: "refresh"} | {type: "settings", settings: {watch: boolean, expiryDays: number}} | {type: "pin", action: "change" | "unblock", token: string}} FromPopup
  */
 /**
  * What the popup receives: the watch's state, at once when asked and on every change.
@@ -52,6 +53,10 @@ export function servePopup(runtime, watch) {
       if (msg?.type === "refresh") await watch.refresh();
       else if (msg?.type === "settings") await watch.saveSettings(msg.settings ?? {});
       else if (msg?.type === "get") send(watch.state);
+      // Not awaited: the popup closes when the host's window takes the focus, and the change goes on without it.
+      else if (msg?.type === "pin" && (msg.action === "change" || msg.action === "unblock") && typeof msg.token === "string") {
+        watch.managePin(msg.token, msg.action);
+      }
     });
   });
 }
@@ -73,7 +78,9 @@ export function startBackground(api) {
   // A page that wrote the card (a new key, a certificate) makes the watch read the card afresh, so the
   // popup and badge never show the card as it was before (e.g. "renew" after the renewal is done).
   const onCardWritten = () => watch.cardWritten();
-  const router = new Router({ runtime: api.runtime, tabs: api.tabs, i18n: api.i18n, openSession, onCardWritten });
+  const onPinAnswer = (/** @type {string} */ token, /** @type {"locked" | "ok" | "unknown"} */ pin, /** @type {string} */ op) =>
+    watch.pinAnswer(token, pin, op);
+  const router = new Router({ runtime: api.runtime, tabs: api.tabs, i18n: api.i18n, openSession, onCardWritten, onPinAnswer });
   router.start();
   servePopup(api.runtime, watch);
   // The watch starts with the browser, not when the popup is first opened: Chrome wakes the service worker

@@ -190,9 +190,12 @@ export class Router {
    * @param {import("../types/browser.js").Timers} [deps.timers] {setTimeout, clearTimeout}
    * @param {(origin: string, handlers: import("./native.js").SessionHandlers) => NativeSession} [deps.openSession]
    * @param {(op: string) => void} [deps.onCardWritten] told when an op of CARD_WRITING_OPS was answered
+   * @param {(token: string, pin: "locked" | "ok" | "unknown", op: string) => void} [deps.onPinAnswer] told of every
+   *   answer to a request naming a token: "locked" when it was PIN_LOCKED, "ok" when it succeeded
    */
-  constructor({ runtime, tabs, i18n, graceMs = 10000, timers = globalThis, openSession, onCardWritten }) {
+  constructor({ runtime, tabs, i18n, graceMs = 10000, timers = globalThis, openSession, onCardWritten, onPinAnswer }) {
     this.onCardWritten = onCardWritten;
+    this.onPinAnswer = onPinAnswer;
     this.runtime = runtime;
     this.tabs = tabs;
     this.lang = langOf(i18n);
@@ -357,6 +360,10 @@ export class Router {
         after?.(answer);
         this.post(frame, { type: "response", id, ...answer });
         if (CARD_WRITING_OPS.has(op)) this.onCardWritten?.(op);
+        // A card whose PIN a page just found blocked: the watch's host, a fresh OpenSC process, may not know it
+        // yet (OpenSC learns a PIN's state from a try), and the popup should offer "Unblock PIN" at once.
+        const token = /** @type {{token?: unknown}} */ (params ?? {}).token;
+        if (typeof token === "string") this.onPinAnswer?.(token, answer.error?.code === "PIN_LOCKED" ? "locked" : answer.error ? "unknown" : "ok", op);
       },
     });
     // send answers at once what it never sent (closed session, request past the host's limits).

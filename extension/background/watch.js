@@ -85,6 +85,19 @@ import { installInfo } from "./native.js";
  * @property {ExpiringItem[]} [expiring]
  * @property {ScheduledItem[]} [scheduled]
  * @property {FinishItem[]} [finish]
+ * @property {boolean} [pinManagement] "ok": the host can change and unblock the PIN (changePin, unblockPin)
+ * @property {PinOutcome | null} [pin] the last PIN change or unblock the person started in the popup
+ */
+
+/**
+ * A PIN change or unblock started in the popup: under way while the host's window waits for the person, then
+ * what came of it. It outlives the popup, which closes as soon as the host's window takes the focus.
+ * @typedef {object} PinOutcome
+ * @property {string} token
+ * @property {"change" | "unblock"} action
+ * @property {"running" | "done" | "error"} status
+ * @property {string} [code] "error": the host's error code
+ * @property {string} [message] "error": the host's words, for whoever supports the person
  */
 
 /** @typedef {WatchState & Summary & {status: "ok", host: string, protocol: string, settings: Settings, unknownCards: UnknownCard[], diagnosis: Finding[]}} OkState The state once the host answered. */
@@ -347,6 +360,27 @@ export class CardWatch {
     this.unknownCards = new Map();
     /** @type {NativeSession | null} the host session that refused listCertificates' withLoginCheck (an older host) */
     this.noLoginCheck = null;
+    /** @type {PinOutcome | null} */
+    this.pin = null;
+    /** @type {Set<string>} tokens whose PIN a page or the popup found blocked, while the host's reading may not say so */
+    this.seenLocked = new Set();
+  }
+
+  /**
+   * What a page's request naming a token showed of its PIN (router.js onPinAnswer). PIN_LOCKED is kept, so the
+   * popup offers "Unblock PIN" even when the watch's host cannot tell yet (a fresh OpenSC process learns a PIN's
+   * state only from a try); a PIN change or unblock that worked, or any success after a login, forgets it.
+   * @param {string} token
+   * @param {"locked" | "ok" | "unknown"} pin
+   * @param {string} op
+   */
+  pinAnswer(token, pin, op) {
+    if (pin === "locked" && !this.seenLocked.has(token)) {
+      this.seenLocked.add(token);
+      this.scheduleRefresh();
+    } else if (pin === "ok" && ["changePin", "unblockPin", "login", "sign"].includes(op)) {
+      this.seenLocked.delete(token);
+    }
   }
 
   /**
@@ -414,6 +448,39 @@ export class CardWatch {
       this.session = s;
     }
     return this.session;
+  }
+
+  /**
+   * Changes or unblocks the PIN of the person's own card from the popup: the host asks for every PIN in its own
+   * window (the extension never sees one). A connection of its own, so a refresh or a page's write that replaces
+   * the watch's host cannot close the window under the person; afterwards the card is read again through a new
+   * host (OpenSC keeps a card's PIN state per process). One at a time: a second click while the window is open
+   * changes nothing.
+   * @param {string} token
+   * @param {"change" | "unblock"} action
+   * @returns {Promise<WatchState>} the state once the card was read again
+   */
+  async managePin(token, action) {
+    if (this.pin?.status === "running") return this.state;
+    this.pin = { token, action, status: "running" };
+    this.setState({ ...this.state, pin: this.pin });
+    const session = this.openSession(EXTENSION_ORIGIN, {});
+    try {
+      await new Promise((resolve, reject) =>
+        session.send(action === "change" ? "changePin" : "unblockPin", { token }, {
+          onResponse: (a) => (a.error ? reject(a.error) : resolve(a.result)),
+        }),
+      );
+      this.pin = { token, action, status: "done" };
+      this.seenLocked.delete(token);
+    } catch (error) {
+      this.pin = { token, action, status: "error", code: error?.code ?? "INTERNAL_ERROR", message: String(error?.message ?? error) };
+      if (error?.code === "PIN_LOCKED") this.seenLocked.add(token);
+    } finally {
+      session.close();
+    }
+    this.setState({ ...this.state, pin: this.pin });
+    return this.cardWritten(0);
   }
 
   stop() {
@@ -503,6 +570,8 @@ export class CardWatch {
           (f) => f.status === "FAIL" || f.status === "WARN",
         );
       }
+      for (const seen of [...this.seenLocked]) if (!tokens.some((t) => t.token === seen && t.present)) this.seenLocked.delete(seen);
+      for (const t of tokens) if (t.token && this.seenLocked.has(t.token)) t.pinState = "locked";
       const summary = summarize({
         tokens,
         certificates,
@@ -512,6 +581,8 @@ export class CardWatch {
         expiryDays: this.settings.expiryDays,
         now: this.now(),
       });
+      // The last PIN outcome stays while its card is in (the popup shows it when next opened); not after.
+      if (this.pin && this.pin.status !== "running" && !summary.cards.some((c) => c.token === this.pin?.token)) this.pin = null;
       this.setState({
         status: "ok",
         host: hello.host,
@@ -519,6 +590,8 @@ export class CardWatch {
         settings: this.settings,
         unknownCards: [...this.unknownCards.values()],
         diagnosis,
+        pinManagement: ops.has("changePin") && ops.has("unblockPin"),
+        pin: this.pin,
         ...summary,
       });
       this.timers.clearTimeout(this.dueTimer);

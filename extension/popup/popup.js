@@ -202,6 +202,70 @@ function loginLine(card) {
   return box;
 }
 
+/** @typedef {import("../background/watch.js").PinOutcome} PinOutcome */
+
+/** What came of a PIN change or unblock, in plain words: message key by the host's error code. */
+const PIN_ERRORS = /** @type {Record<string, string>} */ ({
+  USER_CANCELLED: "pinNotChanged",
+  USER_TIMEOUT: "pinNotChanged",
+  PIN_LOCKED: "pinErrorLocked",
+  PUK_LOCKED: "pinErrorPukLocked",
+  PIN_CHANGE_NOT_SUPPORTED: "pinErrorNotSupported",
+  TOKEN_REMOVED: "pinErrorRemoved",
+  TOKEN_NOT_FOUND: "pinErrorRemoved",
+  TOKEN_READ_ONLY: "pinErrorReadOnly",
+});
+
+/** @param {PinOutcome} outcome */
+function pinOutcome(outcome) {
+  const line = (/** @type {string} */ cls, /** @type {string} */ text) => {
+    const p = el("p", { class: cls }, text);
+    p.dataset.pinStatus = outcome.status;
+    return p;
+  };
+  if (outcome.status === "running") return line("muted", t("pinRunning"));
+  if (outcome.status === "done") return line("ok", t(outcome.action === "unblock" ? "pinUnblocked" : "pinChanged"));
+  const key = PIN_ERRORS[outcome.code ?? ""];
+  const p = line("login-no", key ? t(key) : t("pinErrorOther", outcome.code ?? "?"));
+  p.dataset.pinError = outcome.code ?? "";
+  // The host's own words only for whoever supports the person (e.g. the opensc.conf setting that is missing).
+  const details = key === "pinNotChanged" ? "" : adminDetails([`${outcome.code}: ${outcome.message ?? ""}`]);
+  return details ? el("div", {}, p, details) : p;
+}
+
+/**
+ * Change the PIN of the person's own card, or unblock it when it is blocked: a button that starts it in the
+ * host's window (the popup closes when that window takes the focus; the background carries on), and what came
+ * of the last one. Nothing when the host cannot do it (an older host).
+ * @param {OkState} state
+ * @param {Card} card
+ * @returns {HTMLElement | ""}
+ */
+function pinPart(state, card) {
+  const token = card.token;
+  if (!state.pinManagement || !token) return "";
+  const outcome = state.pin?.token === token ? state.pin : null;
+  const box = el("div", { class: "pin" });
+  if (outcome) box.append(pinOutcome(outcome));
+  const locked = card.pinState === "locked" || outcome?.code === "PIN_LOCKED";
+  // Why the PIN is blocked and what the PUK is, unless the outcome above already said what to do instead.
+  if (locked && (!outcome || PIN_ERRORS[outcome.code ?? ""] === "pinNotChanged")) box.append(el("p", { class: "login-no" }, t("pinLockedHelp")));
+  // No button while the window is open, nor to unblock with a PUK that is itself blocked.
+  if (outcome?.status !== "running" && !(locked && outcome?.code === "PUK_LOCKED")) {
+    /** @type {"change" | "unblock"} */
+    const action = locked ? "unblock" : "change";
+    const button = el("button", { type: "button" }, t(locked ? "unblockPin" : "changePin"));
+    button.dataset.pinAction = action;
+    button.addEventListener("click", () => {
+      /** @type {import("../background/main.js").FromPopup} */
+      const msg = { type: "pin", action, token };
+      port.postMessage(msg);
+    });
+    box.append(button);
+  }
+  return box;
+}
+
 /** @param {WatchState} state */
 function renderCards(state) {
   const readers = $("readers");
@@ -234,7 +298,7 @@ function renderCards(state) {
           ),
         )
       : el("p", { class: "muted" }, t("noCertificates"));
-    cards.append(el("div", { class: "card" }, el("strong", {}, title), list, loginLine(card)));
+    cards.append(el("div", { class: "card" }, el("strong", {}, title), list, loginLine(card), pinPart(ok, card)));
   }
 }
 

@@ -6,12 +6,12 @@ import { fakeRuntime, fakePort, manualTimers } from "./fakes.mjs";
 
 const EXT_ID = "ofgjjddghmifhcdedhlchefmbecfflch";
 
-function setup({ lang = "pl", onCardWritten = undefined } = {}) {
+function setup({ lang = "pl", onCardWritten = undefined, onPinAnswer = undefined } = {}) {
   const runtime = fakeRuntime();
   const timers = manualTimers();
   const removed = [];
   const tabs = { onRemoved: { addListener: (fn) => removed.push(fn) } };
-  const router = new Router({ runtime, tabs, i18n: { getUILanguage: () => lang }, timers, graceMs: 5000, onCardWritten });
+  const router = new Router({ runtime, tabs, i18n: { getUILanguage: () => lang }, timers, graceMs: 5000, onCardWritten, onPinAnswer });
   router.start();
   const open = (sender, name = "cardbridge-page") => {
     const port = fakePort(name, { id: EXT_ID, frameId: 0, ...sender });
@@ -110,6 +110,26 @@ test("an answered op that writes the card (success or error) tells the card watc
   assert.deepEqual(written, ["generateKeyPair", "installCertificate", "removeKey", "acceptCmpResponse"]);
   n.reply({ id: n.sent[ops.length].id, result: {} });
   assert.deepEqual(written.at(-1), "createKeyUpdateRequest");
+});
+
+test("an answer to a request naming a token tells the watch what it showed of the PIN: PIN_LOCKED as 'locked'", () => {
+  const seen = [];
+  const { runtime, page, send } = setup({ onPinAnswer: (token, pin, op) => seen.push([token, pin, op]) });
+  const a = page(1, "https://ca.example/");
+  send(a, "k", "generateKeyPair", { token: "t1", algorithm: "RSA", size: 2048 });
+  send(a, "l", "login", { token: "t1" });
+  send(a, "u", "unblockPin", { token: "t1" });
+  send(a, "h", "hello", {});
+  const n = runtime.natives[0];
+  n.reply({ id: n.sent[0].id, error: { code: "PIN_LOCKED", message: "blocked", details: { pinState: "locked" } } });
+  n.reply({ id: n.sent[1].id, error: { code: "USER_CANCELLED", message: "closed", details: {} } });
+  n.reply({ id: n.sent[2].id, result: { unblocked: true } });
+  n.reply({ id: n.sent[3].id, result: { host: "0.1.0" } });
+  assert.deepEqual(seen, [
+    ["t1", "locked", "generateKeyPair"],
+    ["t1", "unknown", "login"],
+    ["t1", "ok", "unblockPin"],
+  ]);
 });
 
 test("host missing: lastError on disconnect becomes NATIVE_UNAVAILABLE with the reason and the fix", () => {

@@ -34,7 +34,12 @@ class FakeElement extends FakeNode {
     this.children = [];
     this.append(...nodes);
   }
-  addEventListener() {}
+  addEventListener(type, fn) {
+    (this.listeners ??= {})[type] = fn;
+  }
+  click() {
+    this.listeners?.click?.();
+  }
   get textContent() {
     return this.children.map((c) => c.textContent).join("");
   }
@@ -66,6 +71,7 @@ globalThis.document = {
   createTextNode: (text) => new FakeText(text),
 };
 let toPopup = null;
+const fromPopup = [];
 globalThis.chrome = {
   i18n: {
     getMessage: (key, subs = []) => (en[key]?.message ?? "").replace(/\$P(\d)\$/g, (_, n) => subs[n - 1] ?? ""),
@@ -74,7 +80,7 @@ globalThis.chrome = {
   runtime: {
     connect: () => ({
       onMessage: { addListener: (fn) => (toPopup = fn) },
-      postMessage: () => {},
+      postMessage: (msg) => fromPopup.push(msg),
     }),
   },
 };
@@ -166,4 +172,79 @@ test("popup: a renewal under way is a step to finish in the calmer colour, said 
   assert.match(text, /Do not buy a new renewal code\./);
   assert.equal(text.split("certification authority").length - 1, 1, "where to continue is said once: " + text);
   assert.doesNotMatch(text, /Renew/);
+});
+
+/** The popup's PIN part of one card: the host can manage the PIN (`pinManagement`), the card's `pinState`, the last outcome. */
+function renderPin({ pinState = "ok", pin = null, pinManagement = true } = {}) {
+  const summary = summarize({
+    tokens: [{ token: "t1", present: true, label: "Karta", readerName: "R1", pinState }],
+    certificates: { t1: [valid] },
+    pages: [],
+    expiryDays: 60,
+    now: NOW,
+  });
+  const state = { status: "ok", host: "0.1.0", protocol: "1.0.0", settings: { watch: true, expiryDays: 60 }, pinManagement, pin, ...summary };
+  toPopup({ type: "state", state });
+  const [box] = document.getElementById("cards").findAll((e) => e.className === "pin");
+  const buttons = box ? box.findAll((e) => e.tagName === "BUTTON") : [];
+  return { box, buttons, text: box?.textContent ?? "" };
+}
+
+test("popup: a card whose PIN works offers 'Change PIN'; the click asks the background, never for a PIN", () => {
+  const { buttons, text } = renderPin();
+  assert.equal(buttons.length, 1);
+  assert.equal(buttons[0].textContent, "Change PIN");
+  assert.equal(text, "Change PIN", "no other words while nothing happened");
+  fromPopup.length = 0;
+  buttons[0].click();
+  assert.deepEqual(fromPopup, [{ type: "pin", action: "change", token: "t1" }]);
+});
+
+test("popup: a blocked PIN is explained and 'Unblock PIN' offered instead", () => {
+  const { buttons, text } = renderPin({ pinState: "locked" });
+  assert.deepEqual(buttons.map((b) => [b.textContent, b.dataset.pinAction]), [["Unblock PIN", "unblock"]]);
+  assert.ok(text.startsWith(en.pinLockedHelp.message), text);
+  fromPopup.length = 0;
+  buttons[0].click();
+  assert.deepEqual(fromPopup, [{ type: "pin", action: "unblock", token: "t1" }]);
+});
+
+test("popup: while the host's window is open it points there, with no button to start a second one", () => {
+  const { buttons, text } = renderPin({ pinState: "locked", pin: { token: "t1", action: "unblock", status: "running" } });
+  assert.equal(buttons.length, 0);
+  assert.ok(text.startsWith(en.pinRunning.message), text);
+});
+
+test("popup: what came of it, in plain words; the host's own words only behind details", () => {
+  assert.ok(renderPin({ pin: { token: "t1", action: "unblock", status: "done" } }).text.startsWith("The PIN was unblocked."));
+  assert.ok(renderPin({ pin: { token: "t1", action: "change", status: "done" } }).text.startsWith("The PIN was changed."));
+  const closed = renderPin({ pin: { token: "t1", action: "change", status: "error", code: "USER_CANCELLED", message: "closed" } });
+  assert.equal(closed.text, en.pinNotChanged.message + "Change PIN", "closing the window is no fault: no details");
+  const conf = renderPin({
+    pinState: "locked",
+    pin: { token: "t1", action: "unblock", status: "error", code: "PIN_CHANGE_NOT_SUPPORTED", message: "opensc.conf: user_pin_unblock_style = none" },
+  });
+  const [details] = conf.box.findAll((e) => e.tagName === "DETAILS");
+  assert.match(details.textContent, /user_pin_unblock_style/);
+  assert.ok(conf.text.startsWith(en.pinErrorNotSupported.message), conf.text);
+  assert.doesNotMatch(conf.text, /envelope/, "no 'unblock with the PUK' beside 'cannot unblock here'");
+  const lockedClosed = renderPin({ pinState: "locked", pin: { token: "t1", action: "unblock", status: "error", code: "USER_CANCELLED", message: "" } });
+  assert.equal(lockedClosed.text, en.pinNotChanged.message + en.pinLockedHelp.message + "Unblock PIN");
+  const locked = renderPin({ pin: { token: "t1", action: "change", status: "error", code: "PIN_LOCKED", message: "blocked" } });
+  assert.deepEqual(locked.buttons.map((b) => b.dataset.pinAction), ["unblock"], "a PIN found blocked while changing it: unblock next");
+  assert.ok(locked.text.startsWith(en.pinErrorLocked.message));
+  assert.doesNotMatch(locked.text, new RegExp(en.pinLockedHelp.message.slice(0, 20)), "said once");
+  const odd = renderPin({ pin: { token: "t1", action: "change", status: "error", code: "INTERNAL_ERROR", message: "x" } });
+  assert.ok(odd.text.startsWith("The PIN could not be changed (INTERNAL_ERROR)."), odd.text);
+});
+
+test("popup: a blocked PUK offers no unblock button: only the card's issuer can help", () => {
+  const { buttons, text } = renderPin({ pinState: "locked", pin: { token: "t1", action: "unblock", status: "error", code: "PUK_LOCKED", message: "" } });
+  assert.equal(buttons.length, 0);
+  assert.ok(text.startsWith(en.pinErrorPukLocked.message), text);
+  assert.doesNotMatch(text, /envelope|Unblock/, "nothing suggesting the PUK: " + text);
+});
+
+test("popup: a host that cannot change PINs (older) → no PIN part at all", () => {
+  assert.equal(renderPin({ pinManagement: false }).box, undefined);
 });

@@ -396,3 +396,91 @@ test("watch: a host older than withLoginCheck refuses it; listed again without i
   await watch.refresh();
   assert.deepEqual(asked, [{ token: "t1" }]);
 });
+
+test("watch: the popup's 'Unblock PIN' runs in a host connection of its own, shows 'running', then reads the card again", async () => {
+  let pinState = "locked";
+  let release;
+  const gate = new Promise((r) => (release = r));
+  const pinRequests = [];
+  const { watch, runtime } = watchWith(async (msg, port) => {
+    if (msg.op === "unblockPin" || msg.op === "changePin") {
+      pinRequests.push([msg.op, msg.origin, msg.params.token, runtime.natives.indexOf(port)]);
+      await gate;
+      pinState = "ok";
+      port.reply({ id: msg.id, result: { unblocked: true } });
+      return;
+    }
+    const results = {
+      hello: { host: "0.1.0", protocol: "1.0.0", operations: ["hello", "listTokens", "listCertificates", "changePin", "unblockPin"] },
+      listTokens: { tokens: [{ token: "t1", present: true, label: "K", readerName: "R", pinState }] },
+      listCertificates: { certificates: [], pendingKeys: [] },
+    };
+    port.reply({ id: msg.id, result: results[msg.op] });
+  });
+  const before = await watch.refresh();
+  assert.equal(before.pinManagement, true);
+  assert.equal(before.cards[0].pinState, "locked");
+  const done = watch.managePin("t1", "unblock");
+  assert.deepEqual(watch.state.pin, { token: "t1", action: "unblock", status: "running" });
+  assert.equal(await watch.managePin("t1", "change"), watch.state, "a second click while the window is open does nothing");
+  await sleep(5);
+  assert.deepEqual(pinRequests, [["unblockPin", "cardbridge:extension", "t1", 1]], "one request, on a connection of its own");
+  release();
+  while (watch.state.pin?.status === "running") await sleep(1);
+  assert.ok(runtime.natives[1].disconnected, "its connection closed once answered");
+  watch.timers.runAll();
+  const after = await done;
+  assert.equal(after.pin.status, "done");
+  assert.equal(after.cards[0].pinState, "ok", "the card was read again");
+  assert.ok(runtime.natives[0].disconnected, "through a new host process (OpenSC keeps PIN state per process)");
+});
+
+test("watch: a PIN change that the host refuses keeps its code for the popup, and is forgotten once the card is gone", async () => {
+  let present = true;
+  const { watch } = watchWith((msg, port) => {
+    if (msg.op === "changePin") {
+      port.reply({ id: msg.id, error: { code: "USER_CANCELLED", message: "the user closed the window", details: {} } });
+      return;
+    }
+    const results = {
+      hello: { host: "0.1.0", protocol: "1.0.0", operations: ["hello", "listTokens", "listCertificates", "changePin", "unblockPin"] },
+      listTokens: { tokens: present ? [{ token: "t1", present: true, label: "K", readerName: "R", pinState: "ok" }] : [] },
+      listCertificates: { certificates: [], pendingKeys: [] },
+    };
+    port.reply({ id: msg.id, result: results[msg.op] });
+  });
+  await watch.refresh();
+  const done = watch.managePin("t1", "change");
+  while (watch.state.pin?.status === "running") await sleep(1);
+  watch.timers.runAll();
+  const after = await done;
+  assert.equal(after.pin.status, "error");
+  assert.equal(after.pin.code, "USER_CANCELLED");
+  assert.equal((await watch.refresh()).pin.code, "USER_CANCELLED", "still shown while the card is in");
+  present = false;
+  assert.equal((await watch.refresh()).pin, null);
+});
+
+test("watch: a PIN a page found blocked shows as blocked although the host's fresh reading cannot tell; a success or the card leaving forgets it", async () => {
+  let present = true;
+  const { watch } = watchWith((msg, port) => {
+    const results = {
+      hello: { host: "0.1.0", protocol: "1.0.0", operations: ["hello", "listTokens", "listCertificates", "changePin", "unblockPin"] },
+      listTokens: { tokens: present ? [{ token: "t1", present: true, label: "K", readerName: "R", pinState: "ok" }] : [] },
+      listCertificates: { certificates: [], pendingKeys: [] },
+    };
+    port.reply({ id: msg.id, result: results[msg.op] });
+  });
+  assert.equal((await watch.refresh()).cards[0].pinState, "ok");
+  watch.pinAnswer("t1", "locked", "generateKeyPair");
+  assert.equal((await watch.refresh()).cards[0].pinState, "locked");
+  watch.pinAnswer("t1", "ok", "listCertificates");
+  assert.equal((await watch.refresh()).cards[0].pinState, "locked", "a reading without a PIN proves nothing");
+  watch.pinAnswer("t1", "ok", "unblockPin");
+  assert.equal((await watch.refresh()).cards[0].pinState, "ok");
+  watch.pinAnswer("t1", "locked", "login");
+  present = false;
+  await watch.refresh();
+  present = true;
+  assert.equal((await watch.refresh()).cards[0].pinState, "ok", "forgotten once the card was out");
+});

@@ -3,11 +3,16 @@ package org.cardbridge.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.cardbridge.testing.Browser;
 import org.cardbridge.testing.ClientAuthLogin;
+import org.cardbridge.testing.HostDialogs;
 import org.cardbridge.testing.InEachBrowser;
 import org.cardbridge.testing.PageApi;
 import org.cardbridge.testing.SoftHsm2;
 import org.cardbridge.testing.TestCa;
 import org.cardbridge.testing.TestPages;
+import org.cardbridge.testing.WindowProbe;
+import org.cardbridge.testing.WindowTextAgent;
+import org.cardbridge.testing.XDoTool;
+import org.cardbridge.testing.Xvfb;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -272,6 +277,73 @@ class BrowserPopupIT {
             assertTrue(line.startsWith("Ta przeglądarka nie może jeszcze używać karty do logowania się na stronach internetowych."), line);
             assertTrue(line.contains("Szczegóły dla osoby, która opiekuje się komputerem"), line);
         }
+    }
+
+    /**
+     * Issue 15: the person changes the PIN of their own card from the popup, with no CA page. "Change PIN" → the
+     * popup points to the host's window → that window says "You asked CardBridge to change the PIN of <card>"
+     * (no origin the person never saw) → current PIN and the new one twice, typed there → the popup says the PIN
+     * was changed → the new PIN opens the card and the old one no longer does. English in one browser, Polish in
+     * the other, so both sets of words are read by a test.
+     */
+    @InEachBrowser
+    void popup_changePin_inTheHostsWindow_thenThePopupSaysSo_andTheNewPinOpensTheCard(Browser.Kind kind) throws Exception {
+        kind.requireInstalled();
+        boolean polish = kind == Browser.Kind.FIREFOX;
+        Card card = card(kind, "pin", List.<Instant[]>of(new Instant[]{days(-30), days(400)}));
+        WindowProbe probe = new WindowProbe(card.dir().resolve("windows"));
+        Duration dialog = Duration.ofSeconds(30);
+        String newPin = "573920";
+        try (Xvfb xvfb = Xvfb.start()) {
+            Map<String, String> env = new HashMap<>(card.env());
+            env.putAll(xvfb.environment());
+            env.put("JAVA_TOOL_OPTIONS", probe.javaToolOptions());
+            try (Browser browser = kind.start(env, polish ? "pl" : "en-GB")) {
+                openPopup(browser);
+                PageApi api = new PageApi(browser.driver());
+                String offered = api.await("const b = document.querySelector('#cards .pin button'); return b && b.textContent", WAIT).asText();
+                browser.screenshot("popup-pin-change-offered");
+                assertEquals(polish ? "Zmień PIN" : "Change PIN", offered);
+                // Clicked where it is at this moment: the popup redraws the card list on each reading of the card.
+                ((JavascriptExecutor) browser.driver()).executeScript("document.querySelector('#cards .pin button').click()");
+
+                String running = api.await("const e = document.querySelector('[data-pin-status=\"running\"]'); return e && e.innerText", WAIT).asText();
+                assertTrue(running.startsWith(polish ? "Dokończ w okienku CardBridge" : "Continue in the CardBridge window that has opened"), running);
+                WindowTextAgent.Seen asked = probe.await(w -> w.name().equals("cardbridge-pinchange"), dialog, "the PIN change window");
+                assertTrue(asked.text().contains(polish ? "W CardBridge wybrano zmianę PIN-u karty Karta pin."
+                        : "You asked CardBridge to change the PIN of Karta pin."), asked.text());
+                assertFalse(asked.text().contains("cardbridge:extension"), "no origin the person never saw: " + asked.text());
+                browser.screenshot("popup-pin-change-running");
+
+                XDoTool xdo = xvfb.xdotool();
+                String window = xdo.waitForWindow(HostDialogs.TITLE, dialog);
+                xdo.screenshot("popup-pin-change-window-" + kind.id());
+                HostDialogs.typeChange(xdo, window, SoftHsm2.PIN, newPin, newPin, dialog);
+                assertTrue(xdo.awaitGone(window, dialog), "the window closes once the card took the new PIN");
+
+                String done = api.await("const e = document.querySelector('[data-pin-status=\"done\"]'); return e && e.innerText", WAIT).asText();
+                browser.screenshot("popup-pin-changed");
+                assertEquals(polish ? "PIN został zmieniony. Od teraz używaj nowego PIN-u." : "The PIN was changed. From now on, use the new PIN.",
+                        done.strip());
+                assertEquals(polish ? "Zmień PIN" : "Change PIN",
+                        api.await("const b = document.querySelector('#cards .pin button'); return b && b.textContent", WAIT).asText(),
+                        "offered again once the card was read anew");
+            }
+        }
+        assertTrue(opensWith(card, newPin), "the new PIN opens the card");
+        assertFalse(opensWith(card, SoftHsm2.PIN), "the old PIN no longer does");
+    }
+
+    /** Whether {@code pin} logs in to the card, asked of its module by OpenSC's pkcs11-tool (another program). */
+    private static boolean opensWith(Card card, String pin) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("pkcs11-tool", "--module", SoftHsm2.MODULE, "--login", "--pin", pin, "--list-objects")
+                .redirectErrorStream(true);
+        pb.environment().putAll(card.env());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        int code = p.waitFor();
+        assertTrue(code == 0 || out.contains("CKR_PIN_INCORRECT"), "pkcs11-tool failed otherwise: " + out);
+        return code == 0;
     }
 
     @InEachBrowser

@@ -264,6 +264,10 @@ class HumanPathIT {
             assertEquals("Unblock the PIN", s.text("unblock-pin"));
             assertEquals(0, s.card().path("pendingKeys").size(), "no key was made");
             s.screenshot("human-unblock-1-locked-en");
+            // The popup says the same of the person's own card and offers the unblock there too (issue 15).
+            String popup = s.popup("human-unblock-1-locked-en-popup", t -> t.contains("Unblock PIN"));
+            assertTrue(popup.contains("PIN locked") && popup.contains("The PIN is blocked after too many wrong tries. You can unblock it"
+                    + " with the PUK") && popup.contains("Unblock PIN"), popup);
 
             s.click("unblock-pin");
             String unblock = xdo.waitForWindow(org.cardbridge.testing.HostDialogs.TITLE, WINDOW);
