@@ -228,8 +228,9 @@ function pinOutcome(outcome) {
   const key = PIN_ERRORS[outcome.code ?? ""];
   const p = line("login-no", key ? t(key) : t("pinErrorOther", outcome.code ?? "?"));
   p.dataset.pinError = outcome.code ?? "";
-  // The host's own words only for whoever supports the person (e.g. the opensc.conf setting that is missing).
-  const details = key === "pinNotChanged" ? "" : adminDetails([`${outcome.code}: ${outcome.message ?? ""}`]);
+  // The host's own words only for whoever supports the person, and only where they help (the opensc.conf
+  // setting that is missing, an unexpected error): a closed window or a blocked PIN says all in plain words.
+  const details = key && key !== "pinErrorNotSupported" ? "" : adminDetails([`${outcome.code}: ${outcome.message ?? ""}`]);
   return details ? el("div", {}, p, details) : p;
 }
 

@@ -13,6 +13,8 @@ import org.cardbridge.testing.WindowProbe;
 import org.cardbridge.testing.WindowTextAgent;
 import org.cardbridge.testing.XDoTool;
 import org.cardbridge.testing.Xvfb;
+import org.cardbridge.testing.vcard.Tool;
+import org.cardbridge.testing.vcard.VirtualCards;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -332,6 +334,108 @@ class BrowserPopupIT {
         }
         assertTrue(opensWith(card, newPin), "the new PIN opens the card");
         assertFalse(opensWith(card, SoftHsm2.PIN), "the old PIN no longer does");
+    }
+
+    /**
+     * Issue 15 on real OpenSC (the virtual card, opensc.conf set to unblock with the PUK): the PIN was blocked by
+     * another program. A fresh OpenSC process cannot tell a blocked PIN until a PIN is tried, so the popup first
+     * offers "Change PIN"; the person types the current PIN, the window says the PIN is blocked; the popup then
+     * says so and offers "Unblock PIN"; the PUK and a new PIN in the host's window unblock it, and the popup says
+     * so. English in Chromium, Polish in Firefox.
+     */
+    @InEachBrowser
+    void popup_virtualCard_blockedPin_foundWhenChanging_thenUnblockedWithThePuk(Browser.Kind kind) throws Exception {
+        kind.requireInstalled();
+        if (System.getenv("CI") == null) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(VirtualCards.available(), "pcscd, vpcd or OpenSC missing");
+        }
+        assertTrue(VirtualCards.available(), "under CI the virtual OpenSC card must be available");
+        boolean polish = kind == Browser.Kind.FIREFOX;
+        Path d = Files.createDirectories(dir.resolve("vcard-unblock-" + kind.id()));
+        VirtualCards.Card card = VirtualCards.inProcess().claim();
+        KeyPair keys = TestCa.rsa(2048);
+        card.importKey(keys, ca.issue(keys.getPublic(), SUBJECT, days(-30), days(400)), new byte[]{1}, "podpis");
+        Map<String, String> cardEnv = VirtualCards.inProcess().environment();
+        for (int i = 0; i < 3; i++) {
+            Tool.run(cardEnv, "pkcs11-tool", "--module", VirtualCards.MODULE, "--login", "--pin", "999999", "-O");
+        }
+        assertEquals(0, card.card().pinTriesLeft());
+        Path conf = Files.writeString(d.resolve("opensc-unblock.conf"), """
+                app default {
+                    framework pkcs15 {
+                    }
+                }
+                app opensc-pkcs11 {
+                    pkcs11 {
+                        user_pin_unblock_style = set_pin_in_unlogged_session;
+                    }
+                }
+                """);
+        Path policy = Files.writeString(d.resolve("policy.json"), """
+                {"origins": [], "modules": ["%s"]}
+                """.formatted(VirtualCards.MODULE));
+        WindowProbe probe = new WindowProbe(d.resolve("windows"));
+        Duration dialog = Duration.ofSeconds(30);
+        String newPin = "573920";
+        String pinPart = "const e = document.querySelector('#cards .pin'); return e && e.innerText";
+        String button = "const b = document.querySelector('#cards .pin button'); return b && b.textContent";
+        String click = "document.querySelector('#cards .pin button').click()";
+        try (Xvfb xvfb = Xvfb.start()) {
+            Map<String, String> env = new HashMap<>(cardEnv);
+            env.putAll(Map.of("CARDBRIDGE_POLICY", policy.toString(), "CARDBRIDGE_STATE_DIR", d.resolve("state").toString(),
+                    "OPENSC_CONF", conf.toString(), "JAVA_TOOL_OPTIONS", probe.javaToolOptions()));
+            env.putAll(xvfb.environment());
+            XDoTool xdo = xvfb.xdotool();
+            try (Browser browser = kind.start(env, polish ? "pl" : "en-GB")) {
+                openPopup(browser);
+                PageApi api = new PageApi(browser.driver());
+                assertEquals(polish ? "Zmień PIN" : "Change PIN", api.await(button, WAIT).asText(),
+                        "a fresh OpenSC cannot tell the PIN is blocked yet");
+                ((JavascriptExecutor) browser.driver()).executeScript(click);
+                String changeWindow = xdo.waitForWindow(HostDialogs.TITLE, dialog);
+                WindowTextAgent.Seen asked = probe.await(w -> w.name().equals("cardbridge-pinchange"), dialog, "the PIN change window");
+                HostDialogs.typeChange(xdo, changeWindow, card.pin(), newPin, newPin, dialog);
+                WindowTextAgent.Seen said = probe.await(w -> w.id().equals(asked.id()) && String.valueOf(w.get("message")).startsWith(
+                        polish ? "PIN został zablokowany" : "The PIN is now blocked"), dialog, "saying the PIN is blocked");
+                assertTrue(said.get("message").contains(polish ? "kliknij ikonę CardBridge na pasku narzędzi przeglądarki, a potem „Odblokuj PIN”"
+                        : "click the CardBridge icon in the browser's toolbar, then \"Unblock PIN\""), said.get("message"));
+                xdo.screenshot("popup-vcard-change-finds-blocked-" + kind.id());
+                xdo.focus(changeWindow);
+                xdo.key("Escape");
+                assertTrue(xdo.awaitGone(changeWindow, dialog));
+
+                String blocked = api.await("const e = document.querySelector('#cards .pin'); "
+                        + "return e && e.querySelector('[data-pin-error=\"PIN_LOCKED\"]') && e.querySelector('button') && e.innerText", WAIT).asText();
+                // Read again through a new host, which still cannot tell; the popup keeps what the window found.
+                api.await("const s = document.querySelector('#cards .card strong'); return s && s.textContent.includes('"
+                        + (polish ? "PIN zablokowany" : "PIN locked") + "')", WAIT);
+                browser.screenshot("popup-vcard-pin-blocked");
+                assertTrue(blocked.startsWith(polish ? "PIN jest zablokowany. Odblokuj go kodem PUK z koperty z kartą."
+                        : "The PIN is blocked. Unblock it with the PUK from your card's envelope."), blocked);
+                assertEquals(polish ? "Odblokuj PIN" : "Unblock PIN", api.await(button, WAIT).asText());
+                assertEquals(3, card.card().pukTriesLeft(), "the current PIN was never taken for a PUK");
+
+                ((JavascriptExecutor) browser.driver()).executeScript(click);
+                String unblockWindow = xdo.waitForWindow(HostDialogs.TITLE, dialog);
+                WindowTextAgent.Seen puk = probe.await(w -> w.name().equals("cardbridge-pinchange") && !w.id().equals(asked.id()), dialog,
+                        "the unblock window");
+                assertTrue(puk.text().contains(polish ? "W CardBridge wybrano odblokowanie PIN-u karty " + card.label()
+                        : "You asked CardBridge to unblock the PIN of " + card.label()), puk.text());
+                xdo.awaitPainted(unblockWindow, dialog);
+                xdo.screenshot("popup-vcard-unblock-window-" + kind.id());
+                HostDialogs.typeChange(xdo, unblockWindow, VirtualCards.PUK, newPin, newPin, dialog);
+                assertTrue(xdo.awaitGone(unblockWindow, dialog));
+                String done = api.await("const e = document.querySelector('[data-pin-status=\"done\"]'); return e && e.innerText", WAIT).asText();
+                browser.screenshot("popup-vcard-pin-unblocked");
+                assertEquals(polish ? "PIN został odblokowany. Od teraz używaj nowego PIN-u, który ustawiono."
+                        : "The PIN was unblocked. From now on, use the new PIN you chose.", done.strip());
+                assertEquals(3, card.card().pinTriesLeft());
+                assertEquals(3, card.card().pukTriesLeft());
+                assertFalse(api.await(pinPart, WAIT).asText().contains(polish ? "zbyt wielu" : "too many"), "no longer said to be blocked");
+            }
+        } finally {
+            card.reader().remove(); // no card left in the fork's reader for the next test's browser
+        }
     }
 
     /** Whether {@code pin} logs in to the card, asked of its module by OpenSC's pkcs11-tool (another program). */
