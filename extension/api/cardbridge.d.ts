@@ -22,6 +22,7 @@ export type HostErrorCode =
   | "MODULE_NOT_FOUND"
   | "TOKEN_NOT_FOUND"
   | "TOKEN_REMOVED"
+  | "TOKEN_BUSY"
   | "PIN_INCORRECT"
   | "PIN_LOCKED"
   | "PUK_LOCKED"

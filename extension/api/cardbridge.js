@@ -27,6 +27,7 @@ export const HOST_ERROR_CODES = Object.freeze([
   "MODULE_NOT_FOUND",
   "TOKEN_NOT_FOUND",
   "TOKEN_REMOVED",
+  "TOKEN_BUSY",
   "PIN_INCORRECT",
   "PIN_LOCKED",
   "PUK_LOCKED",
