@@ -78,6 +78,30 @@ class CardBusyTest {
         }
     }
 
+    /** One card held by another program, one free in the other reader: the free card is listed and works. */
+    @Test
+    void oneOfTwoCardsHeldByAnotherProgram_theFreeOneIsListedAndWorks_theHeldOneIsTokenBusy() throws Exception {
+        TokenFixture a = TokenFixture.withCertificate(TestToken.virtualCard(0));
+        TokenFixture b = TokenFixture.withCertificate(TestToken.virtualCard(1));
+        VirtualCards.Card cardB = b.token().card().orElseThrow();
+        ScriptedUserInterface ui = new ScriptedUserInterface(a.token().pin());
+        try (InProcessHost host = new InProcessHost(ui, a.token())) {
+            String tokenA = a.token().handle(host);
+            String tokenB = b.token().handle(host);
+            try (ExclusiveHolder other = grabbedOnInsertion(host, a.token().card().orElseThrow(), tokenA,
+                    a.token().card().orElseThrow().readerName())) {
+                assertTrue(listed(host, tokenB), "the free card is listed, not hidden behind TOKEN_BUSY");
+                assertEquals(1, host.call("listCertificates", Map.of("token", tokenB)).path("certificates").size());
+                HostException busy = assertThrows(HostException.class, () -> host.call("listCertificates", Map.of("token", tokenA)));
+                assertEquals(ErrorCode.TOKEN_BUSY, busy.code(), busy.getMessage());
+                assertEquals(List.of(a.token().card().orElseThrow().readerName()), busy.details().get("readers"));
+            }
+        } finally {
+            // Later tests of this fork expect reader 1 empty.
+            cardB.reader().remove();
+        }
+    }
+
     /**
      * The other program takes the card as it goes in, before the host's OpenSC connects to it (once OpenSC
      * holds a shared connection, an exclusive one is refused to the other program instead).
