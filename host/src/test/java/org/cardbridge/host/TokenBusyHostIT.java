@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.cardbridge.testing.vcard.ExclusiveHolder;
 import org.cardbridge.testing.vcard.HostProcess;
 import org.cardbridge.testing.vcard.VirtualCards;
+import org.cardbridge.token.TokenManager;
+import org.cardbridge.token.WrapperPkcs11;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,6 +27,30 @@ class TokenBusyHostIT {
     private static final String POPUP = "cardbridge:extension";
     private static final Duration WAIT = Duration.ofSeconds(30);
 
+    /**
+     * Holds the card as it goes in (pull, insert, connect exclusively at once). pcscd counts a handle against
+     * an exclusive connection until its client disconnects, even after the card changed, and an earlier test
+     * of this fork may have left OpenSC loaded in this JVM with a handle to the reader's card: OpenSC drops it
+     * when it polls the empty reader, so it is polled once with the card out.
+     */
+    static ExclusiveHolder grabbed(VirtualCards.Card card) throws Exception {
+        IllegalStateException last = null;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            card.reader().remove();
+            try (TokenManager here = new TokenManager(List.of(VirtualCards.MODULE), WrapperPkcs11::load)) {
+                here.slots();
+            }
+            card.reader().insert();
+            try {
+                return ExclusiveHolder.hold(card.readerName());
+            } catch (IllegalStateException e) {
+                last = e;
+                Thread.sleep(1100); // OpenSC polls a reader at most once a second
+            }
+        }
+        throw last;
+    }
+
     @Test
     void cardHeldByAnotherProgram_listTokensIsTokenBusy_thenTheCardOnceReleased(@TempDir Path state) throws Exception {
         if ("true".equals(System.getenv("CI"))) {
@@ -33,7 +60,7 @@ class TokenBusyHostIT {
         VirtualCards cards = VirtualCards.inProcess();
         VirtualCards.Card card = cards.claim();
         try (HostProcess host = HostProcess.start(state, cards.environment())) {
-            try (ExclusiveHolder other = ExclusiveHolder.hold(card.readerName())) {
+            try (ExclusiveHolder other = grabbed(card)) {
                 JsonNode error = host.call("listTokens", POPUP, Map.of(), WAIT).path("error");
                 assertEquals("TOKEN_BUSY", error.path("code").asText(), error.toString());
                 assertTrue(error.path("message").asText().contains("another program is using the card"), error.toString());
