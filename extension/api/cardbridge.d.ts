@@ -22,6 +22,7 @@ export type HostErrorCode =
   | "MODULE_NOT_FOUND"
   | "TOKEN_NOT_FOUND"
   | "TOKEN_REMOVED"
+  | "TOKEN_BUSY"
   | "PIN_INCORRECT"
   | "PIN_LOCKED"
   | "PUK_LOCKED"
@@ -287,7 +288,8 @@ export type PageErrorCode =
   | "NATIVE_UNAVAILABLE"
   | "VERSION_MISMATCH"
   | "CONTEXT_INSECURE"
-  | "ACTION_TIMEOUT";
+  | "ACTION_TIMEOUT"
+  | "TOKEN_AMBIGUOUS";
 
 export type ErrorCodeName = HostErrorCode | PageErrorCode;
 
@@ -654,8 +656,12 @@ export interface Renewal {
   on(kind: "state", fn: (state: RenewalState) => void): void;
   on(kind: "activity", fn: (activity: RenewalActivity | null) => void): void;
   off(kind: "state" | "activity", fn: (value: never) => void): void;
-  /** Reads the card and asks the CA: lands in the state the renewal is really in. */
-  read(): Promise<RenewalState>;
+  /**
+   * Reads the card and asks the CA: lands in the state the renewal is really in. With two or more cards
+   * present and no `token` (a handle from `listTokens`), `state.error` is TOKEN_AMBIGUOUS with
+   * `details.tokens` to choose from.
+   */
+  read(options?: { token?: string }): Promise<RenewalState>;
   /** Checks the details (code…) with the CA, makes (or reuses) the key, the CSR, and gets the application. */
   renew(details?: Record<string, unknown>): Promise<RenewalState>;
   /** Signs the application with the old certificate, sends it, installs what the CA issued. */

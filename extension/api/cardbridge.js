@@ -27,6 +27,7 @@ export const HOST_ERROR_CODES = Object.freeze([
   "MODULE_NOT_FOUND",
   "TOKEN_NOT_FOUND",
   "TOKEN_REMOVED",
+  "TOKEN_BUSY",
   "PIN_INCORRECT",
   "PIN_LOCKED",
   "PUK_LOCKED",
@@ -55,6 +56,7 @@ export const PAGE_ERROR_CODES = Object.freeze([
   "VERSION_MISMATCH",
   "CONTEXT_INSECURE",
   "ACTION_TIMEOUT",
+  "TOKEN_AMBIGUOUS",
 ]);
 
 /** Every code a CardBridgeError can carry, as `ErrorCode.NAME === "NAME"`. */
@@ -852,12 +854,23 @@ export function createRenewal(options) {
     }
   }
 
-  async function readCard() {
+  /**
+   * The card named by `wanted`, or the only usable card present; null when it is not there. Two or more
+   * and none named is TOKEN_AMBIGUOUS listing them, never a silent first pick: the person may be renewing
+   * the other card's certificate.
+   */
+  async function readCard(wanted) {
     setActivity("connecting");
     await api.status();
     setActivity("readingCard");
     const { tokens } = await api.listTokens();
-    const token = tokens.find((t) => t.present && t.token);
+    const usable = tokens.filter((t) => t.present && t.token);
+    if (!wanted && usable.length > 1) {
+      throw new CardBridgeError("TOKEN_AMBIGUOUS", `${usable.length} cards are present: read({token}) with the one the person chooses`, {
+        tokens: usable,
+      });
+    }
+    const token = wanted ? usable.find((t) => t.token === wanted) : usable[0];
     if (!token) return null;
     const { certificates, pendingKeys } = await api.listCertificates({ token: token.token });
     setActivity(null);
@@ -899,9 +912,9 @@ export function createRenewal(options) {
     }) ?? null;
   }
 
-  const read = action("read", async () => {
+  const read = action("read", async (/** @type {{token?: string}} */ { token } = {}) => {
     known = {};
-    const card = await readCard();
+    const card = await readCard(token);
     if (!card) return setState("noCard");
     known.token = card.token;
     const users = card.certificates.filter((c) => c.hasPrivateKey && !c.isCa);

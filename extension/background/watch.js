@@ -292,6 +292,9 @@ export function problemOf(state) {
       const tried = (e.details?.tried ?? []).map((/** @type {{path: string, problem: string}} */ x) => `${x.path}: ${x.problem}`);
       return { key: "noModule", details: [e.message, ...tried] };
     }
+    if (e.code === "TOKEN_BUSY") {
+      return { key: "tokenBusy", details: [e.message] };
+    }
     return { key: "hostProblem", details: [`${e.code}: ${e.message}`] };
   }
   const finding = (/** @type {string} */ code) => state.diagnosis?.find((f) => f.code === code);

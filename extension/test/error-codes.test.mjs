@@ -26,13 +26,14 @@ test("host codes equal the Java ErrorCode enum, in order", () => {
   assert.deepEqual([...HOST_ERROR_CODES], java);
 });
 
-test("page-only codes are exactly the documented five and do not clash with host codes", () => {
+test("page-only codes are exactly the documented six and do not clash with host codes", () => {
   assert.deepEqual([...PAGE_ERROR_CODES], [
     "EXTENSION_UNAVAILABLE",
     "NATIVE_UNAVAILABLE",
     "VERSION_MISMATCH",
     "CONTEXT_INSECURE",
     "ACTION_TIMEOUT",
+    "TOKEN_AMBIGUOUS",
   ]);
   for (const c of PAGE_ERROR_CODES) assert.ok(!HOST_ERROR_CODES.includes(c), c);
   assert.equal(Object.keys(ErrorCode).length, HOST_ERROR_CODES.length + PAGE_ERROR_CODES.length);

@@ -66,12 +66,15 @@ test("problemOf: host missing, no smart card software, pcscd down, no reader, an
   const down = { code: "doctor.pcscDown", status: "FAIL", message: "pcscd is not reachable: SCARD_E_NO_SERVICE", fix: "install and start it" };
   assert.deepEqual(problemOf({ status: "ok", diagnosis: [down] }), { key: "pcscDown", details: [down.message, down.fix] });
   assert.equal(problemOf({ status: "ok", diagnosis: [{ code: "doctor.noReader", status: "WARN", message: "no card reader connected" }] }).key, "noReader");
+  const busy = "another program is using the card (Reader 0): close it (e.g. a vendor card manager or signing app) and try again";
+  assert.deepEqual(problemOf({ status: "error", hostError: { code: "TOKEN_BUSY", message: busy, details: { readers: ["Reader 0"] } } }),
+    { key: "tokenBusy", details: [busy] });
   assert.equal(problemOf({ status: "error", hostError: { code: "INTERNAL_ERROR", message: "bug" } }).key, "hostProblem");
   assert.equal(problemOf({ status: "ok", diagnosis: [] }), null);
 });
 
 test("every problem has its title and text in the messages, none sends the person to a terminal", () => {
-  for (const key of ["hostMissing", "noModule", "pcscDown", "noReader", "hostProblem"]) {
+  for (const key of ["hostMissing", "noModule", "tokenBusy", "pcscDown", "noReader", "hostProblem"]) {
     assert.ok(en[`${key}Title`], `${key}Title`);
     assert.ok(en[`${key}Text`], `${key}Text`);
   }

@@ -415,3 +415,23 @@ test("lowLevelCall_noExtension_EXTENSION_UNAVAILABLE_carriesTheClientsInstallLin
     return true;
   });
 });
+
+test("twoCards_readWithoutAToken_isTokenAmbiguousListingBoth_andReadWithTheChosenOneGoesOn", async () => {
+  const w = fakeWorld();
+  const listTokens = w.client.listTokens;
+  w.client.listTokens = async () => {
+    const { tokens } = await listTokens();
+    return { tokens: [...tokens, { token: "t2", present: true, label: "Druga karta", algorithms: ["RSA-2048"] }] };
+  };
+  const { r } = journey(w);
+  const s = await r.read();
+  assert.equal(s.name, "idle", "no card picked, nothing read");
+  assert.ok(s.error instanceof CardBridgeError);
+  assert.equal(s.error.code, "TOKEN_AMBIGUOUS");
+  assert.deepEqual(s.error.details.tokens.map((t) => t.token), ["t1", "t2"]);
+  assert.ok(!w.calls.includes("listCertificates"), "no card's certificates read for a guess");
+  const chosen = await r.read({ token: "t1" });
+  assert.equal(chosen.name, "eligible", chosen.error?.message);
+  assert.equal(chosen.token.token, "t1");
+  assert.equal((await r.read({ token: "t-gone" })).name, "noCard");
+});

@@ -363,7 +363,10 @@ let manualToken = null;
 async function cardForManual() {
   await cardbridge.status();
   const { tokens } = await cardbridge.listTokens();
-  const token = tokens.find((tk) => tk.present && tk.token); // a blank card (no token) cannot be used
+  const usable = tokens.filter((tk) => tk.present && tk.token); // a blank card (no token) cannot be used
+  // Never a silent first pick: the certificate could go onto the wrong card.
+  if (usable.length > 1) throw new cardbridge.CardBridgeError("TOKEN_AMBIGUOUS", "several cards", { tokens: usable });
+  const token = usable[0];
   if (!token) throw new PageError("journey.noCard");
   manualToken = token;
   return token;

@@ -17,6 +17,7 @@ import org.cardbridge.token.TokenManager;
 import org.cardbridge.ui.SwingUserInterface;
 import org.cardbridge.ui.UserInterface;
 import org.cardbridge.token.AtrModuleMap;
+import org.cardbridge.watch.ExclusiveUse;
 import org.cardbridge.watch.ReaderSubscription;
 import org.cardbridge.watch.TokenSlotSource;
 
@@ -71,7 +72,8 @@ public final class NativeHost {
         LOG.info("serving " + mode.caller().orElse("?"));
         PendingRequests pending = new PendingRequests();
         OriginPolicy originPolicy = new OriginPolicy(policy, new ConsentStore(stateDir.resolve("consent.json")), ui);
-        TokenManager tokens = TokenManager.standard(policy);
+        // A lambda: javax.smartcardio is touched only when a card is missing, never at start-up.
+        TokenManager tokens = TokenManager.standard(policy).withReaderProbe(() -> ExclusiveUse.busyReaders());
         // The session closes both at its end: the watcher stops first, then the token sessions.
         ReaderSubscription readers = new ReaderSubscription(() -> AtrModuleMap.current(), new TokenSlotSource(tokens),
                 ReaderSubscription.DEFAULT_POLL);

@@ -29,6 +29,8 @@ public enum ErrorCode {
     TOKEN_NOT_FOUND,
     /** The token was removed while the operation ran. */
     TOKEN_REMOVED,
+    /** Another program holds the card exclusively (PC/SC sharing violation); details name the readers. */
+    TOKEN_BUSY,
     /** The PIN was wrong; details say what the token reports about tries left. */
     PIN_INCORRECT,
     /** The PIN is blocked. */

@@ -3,6 +3,7 @@ package org.cardbridge.token;
 import org.cardbridge.protocol.ErrorCode;
 import org.cardbridge.protocol.HostException;
 
+import java.util.List;
 import java.util.Map;
 
 /** The one place where PKCS#11 return values become protocol errors. */
@@ -29,6 +30,16 @@ public final class TokenErrors {
     public static HostException removed(Pkcs11Error e, String what) {
         return new HostException(ErrorCode.TOKEN_REMOVED, "the card was removed while " + what,
                 Map.of("pkcs11", e.ckrName()), e);
+    }
+
+    /**
+     * TOKEN_BUSY: another program holds the card in {@code readers} exclusively. OpenSC cannot tell this from a
+     * card that is not there (C_GetSlotInfo answers CKR_DEVICE_ERROR once, then "no token"), so the readers
+     * come from PC/SC ({@link TokenManager.ReaderProbe}).
+     */
+    public static HostException busy(List<String> readers) {
+        return new HostException(ErrorCode.TOKEN_BUSY, "another program is using the card (" + String.join(", ", readers)
+                + "): close it (e.g. a vendor card manager or signing app) and try again", Map.of("readers", readers));
     }
 
     /** Maps a failed call made while doing {@code what} (e.g. "generating the key"). */

@@ -36,6 +36,17 @@ public final class TokenManager implements AutoCloseable {
         Pkcs11 load(String library) throws IOException;
     }
 
+    /**
+     * The readers whose card another program holds exclusively (PC/SC). PKCS#11 has no word for it: OpenSC
+     * (0.23, reader-pcsc.c) turns SCARD_E_SHARING_VIOLATION into SC_ERROR_READER_LOCKED, then CKR_DEVICE_ERROR
+     * for the first C_GetSlotInfo and a slot without a token for the next second. Asked only when a
+     * request would otherwise fail for want of a card, so a normal request costs nothing.
+     */
+    @FunctionalInterface
+    public interface ReaderProbe {
+        List<String> busyReaders();
+    }
+
     /** One slot as {@code listTokens} reports it; token fields are null when no card is present. */
     public record Slot(@Wire.Nullable String token, String module, long slotId, String readerName, boolean present,
                        @Wire.Nullable String label, @Wire.Nullable String manufacturer, @Wire.Nullable String model,
@@ -54,6 +65,7 @@ public final class TokenManager implements AutoCloseable {
     private final Map<String, TokenSession> sessions = new LinkedHashMap<>();
     /** Tokens that refused a PIN on this connection since their last successful login. */
     private final Set<String> pinRejected = new java.util.HashSet<>();
+    private volatile ReaderProbe readerProbe = List::of;
 
     public TokenManager(List<String> candidates, Loader loader) {
         this(() -> candidates, loader);
@@ -76,6 +88,29 @@ public final class TokenManager implements AutoCloseable {
             candidates.addAll(map.vendorPaths().stream().filter(p -> Files.isRegularFile(Path.of(p))).toList());
             return candidates;
         }, path -> WrapperPkcs11.load(path));
+    }
+
+    /** Asks {@code probe} which readers another program holds before answering that a card is not there. */
+    public TokenManager withReaderProbe(ReaderProbe probe) {
+        this.readerProbe = probe;
+        return this;
+    }
+
+    /**
+     * TOKEN_BUSY when no slot has a usable token and another program holds a card exclusively: the card the
+     * person means is most likely that one, and "no card" would send them looking for the wrong fault.
+     */
+    public void failIfOnlyBusy(List<Slot> slots) {
+        if (slots.stream().noneMatch(s -> s.token() != null)) {
+            failIfBusy();
+        }
+    }
+
+    private void failIfBusy() {
+        List<String> busy = readerProbe.busyReaders();
+        if (!busy.isEmpty()) {
+            throw TokenErrors.busy(busy);
+        }
     }
 
     private synchronized List<String> candidates() {
@@ -306,6 +341,8 @@ public final class TokenManager implements AutoCloseable {
                 return opened;
             }
         }
+        // Before any window: a card held by another program reads as absent, and the request cannot succeed.
+        failIfBusy();
         throw new HostException(ErrorCode.TOKEN_NOT_FOUND, "no card with this handle is present", Map.of("token", handle));
     }
 

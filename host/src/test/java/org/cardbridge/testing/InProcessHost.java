@@ -14,6 +14,7 @@ import org.cardbridge.protocol.Json;
 import org.cardbridge.protocol.Lang;
 import org.cardbridge.protocol.Params;
 import org.cardbridge.token.TokenManager;
+import org.cardbridge.watch.ExclusiveUse;
 import org.cardbridge.token.WrapperPkcs11;
 
 import java.io.IOException;
@@ -54,7 +55,7 @@ public final class InProcessHost implements AutoCloseable {
             FaultInjectingPkcs11 m = new FaultInjectingPkcs11(WrapperPkcs11.load(path));
             modules.add(m);
             return m;
-        });
+        }).withReaderProbe(ExclusiveUse::busyReaders);
         this.table = Operations.standard(new PendingRequests(), tokens);
     }
 

@@ -290,7 +290,12 @@ public interface TestToken {
     }
 
     static TestToken virtualCard() {
-        VirtualCards.Card c = VirtualCards.inProcess().claim();
+        return virtualCard(0);
+    }
+
+    /** A fresh virtual card in vpcd's reader {@code reader} (0 or 1), beside whatever card is in the other. */
+    static TestToken virtualCard(int reader) {
+        VirtualCards.Card c = VirtualCards.inProcess().claim(reader);
         return new TestToken() {
             public String backend() {
                 return "OpenSC + IsoApplet card";
@@ -342,7 +347,7 @@ public interface TestToken {
 
             public String objects() {
                 try {
-                    return Tool.run(VirtualCards.inProcess().environment(), "pkcs15-tool", "--dump").ok().output();
+                    return Tool.run(VirtualCards.inProcess().environment(), "pkcs15-tool", "--reader", c.readerIndex(), "--dump").ok().output();
                 } catch (IOException e) {
                     throw new IllegalStateException(e);
                 } catch (InterruptedException e) {

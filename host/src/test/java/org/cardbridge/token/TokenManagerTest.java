@@ -1,6 +1,8 @@
 package org.cardbridge.token;
 
 import org.cardbridge.platform.Os;
+import org.cardbridge.protocol.ErrorCode;
+import org.cardbridge.protocol.HostException;
 import org.cardbridge.testing.SoftHsm2;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -12,6 +14,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -42,6 +45,27 @@ class TokenManagerTest {
             assertEquals(first, tokens.slots().size(), "the second request lists every slot once");
             assertEquals(first, tokens.slots().size());
             assertEquals(1, tokens.modules().size());
+        }
+    }
+
+    /** The PC/SC probe decides only between "no card" and "held by another program"; a listed card is never refused. */
+    @Test
+    void readerHeldByAnotherProgram_turnsTokenNotFoundIntoTokenBusy_butNeverHidesAUsableCard() {
+        SoftHsm2.inProcess();
+        List<Boolean> asked = new java.util.ArrayList<>();
+        try (TokenManager tokens = new TokenManager(List.of(SoftHsm2.MODULE), WrapperPkcs11::load).withReaderProbe(() -> {
+            asked.add(true);
+            return List.of("Reader 1");
+        })) {
+            tokens.failIfOnlyBusy(tokens.slots());
+            assertTrue(asked.isEmpty(), "not asked while a card is usable");
+            HostException busy = assertThrows(HostException.class, () -> tokens.open("tNoSuchToken"));
+            assertEquals(ErrorCode.TOKEN_BUSY, busy.code());
+            assertEquals(List.of("Reader 1"), busy.details().get("readers"));
+            assertThrows(HostException.class, () -> tokens.failIfOnlyBusy(List.of()));
+        }
+        try (TokenManager tokens = new TokenManager(List.of(SoftHsm2.MODULE), WrapperPkcs11::load)) {
+            assertEquals(ErrorCode.TOKEN_NOT_FOUND, assertThrows(HostException.class, () -> tokens.open("tNoSuchToken")).code());
         }
     }
 

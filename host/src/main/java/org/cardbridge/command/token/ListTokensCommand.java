@@ -8,7 +8,10 @@ import org.cardbridge.token.TokenManager;
 
 import java.util.List;
 
-/** {@code listTokens {}}: every slot of every loaded module, with its card if one is in it. */
+/**
+ * {@code listTokens {}}: every slot of every loaded module, with its card if one is in it; TOKEN_BUSY instead
+ * when no card is usable because another program holds one exclusively.
+ */
 public final class ListTokensCommand implements Command<Void, ListTokensCommand.Result> {
     public record Result(List<TokenManager.Slot> tokens) {
     }
@@ -31,6 +34,8 @@ public final class ListTokensCommand implements Command<Void, ListTokensCommand.
 
     @Override
     public Result execute(Void args, CommandContext context) {
-        return new Result(access.manager().slots());
+        List<TokenManager.Slot> slots = access.manager().slots();
+        access.manager().failIfOnlyBusy(slots);
+        return new Result(slots);
     }
 }

@@ -14,8 +14,10 @@ import java.util.Map;
  * Virtual IsoApplet cards for this test JVM's own OpenSC (loaded in-process through PKCS#11), the way
  * {@code SoftHsm2.inProcess()} gives SoftHSM2 tokens. The fork's environment names the PC/SC socket
  * ({@code PCSCLITE_CSOCK_NAME}, set per fork in host/pom.xml, read by libpcsclite once); the first call
- * starts a private pcscd there. One card at a time sits in reader 0: {@link #claim()} takes the previous
- * one out and personalises a fresh card with Debian's pkcs15-init, exactly as a user's card would be.
+ * starts a private pcscd there. One card at a time sits in each of vpcd's two readers: {@link #claim()} (reader 0)
+ * and {@link #claim(int)} take the reader's previous card out and personalise a fresh card with Debian's
+ * pkcs15-init, exactly as a user's card would be. The tools are pointed at the card's reader ({@code --reader}),
+ * so a second card never receives the first one's commands.
  *
  * <p>OpenSC reads a card's PKCS#15 objects when it first sees the card; changes made by the command-line
  * tools ({@link Card#importKey}, {@link Card#writeCertificate}) are followed by a quick pull and
@@ -28,7 +30,7 @@ public final class VirtualCards {
     private static VirtualCards inProcess;
 
     private final Pcscd pcscd;
-    private Card current;
+    private final Card[] current = new Card[Pcscd.READERS];
     private int serial;
 
     private VirtualCards(Pcscd pcscd) {
@@ -64,20 +66,25 @@ public final class VirtualCards {
         return pcscd;
     }
 
-    /** Takes out the previous card and inserts a freshly personalised one (PKCS#15, PIN, PUK; no keys). */
-    public synchronized Card claim() {
-        if (current != null) {
-            current.reader.remove();
+    /** Takes out reader 0's previous card and inserts a freshly personalised one (PKCS#15, PIN, PUK; no keys). */
+    public Card claim() {
+        return claim(0);
+    }
+
+    /** The same in {@code readerIndex} (0 or 1; OpenSC numbers vpcd's readers in this order). */
+    public synchronized Card claim(int readerIndex) {
+        if (current[readerIndex] != null) {
+            current[readerIndex].reader.remove();
         }
         serial++;
         IsoAppletCard card = new IsoAppletCard();
-        VpcdCard reader = new VpcdCard(pcscd.port(0), card);
+        VpcdCard reader = new VpcdCard(pcscd.port(readerIndex), card);
         String serialHex = String.format("CB%014d", ProcessHandle.current().pid() * 1000 + serial);
         // Polish letters exercise UTF-8 through OpenSC; short, because OpenSC appends " (User PIN)" within 32 bytes.
         String label = "Karta ąę " + serial;
         try {
             reader.insert();
-            Tool.run(environment(), "pkcs15-init", "--create-pkcs15", "--so-pin", PIN, "--so-puk", PUK,
+            Tool.run(environment(), "pkcs15-init", "--reader", String.valueOf(readerIndex), "--create-pkcs15", "--so-pin", PIN, "--so-puk", PUK,
                     "--serial", serialHex, "--label", label).ok();
         } catch (IOException e) {
             throw new IllegalStateException(e);
@@ -85,23 +92,36 @@ public final class VirtualCards {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-        current = new Card(card, reader, serialHex, label);
-        current.reinsert();
-        return current;
+        Card claimed = new Card(card, reader, readerIndex, serialHex, label);
+        current[readerIndex] = claimed;
+        claimed.reinsert();
+        return claimed;
     }
 
-    /** One personalised virtual card in reader 0. */
+    /** One personalised virtual card in one of vpcd's readers. */
     public final class Card {
         private final IsoAppletCard card;
         private final VpcdCard reader;
+        private final int readerIndex;
         private final String serial;
         private final String label;
 
-        Card(IsoAppletCard card, VpcdCard reader, String serial, String label) {
+        Card(IsoAppletCard card, VpcdCard reader, int readerIndex, String serial, String label) {
             this.card = card;
             this.reader = reader;
+            this.readerIndex = readerIndex;
             this.serial = serial;
             this.label = label;
+        }
+
+        /** The PC/SC (and OpenSC slot) name of the card's reader. */
+        public String readerName() {
+            return pcscd.readerName(readerIndex);
+        }
+
+        /** {@code --reader N} for OpenSC's tools: this card, whichever other card is present. */
+        public String readerIndex() {
+            return String.valueOf(readerIndex);
         }
 
         public IsoAppletCard card() {
@@ -138,7 +158,7 @@ public final class VirtualCards {
                 Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n"
                         + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(keys.getPrivate().getEncoded())
                         + "\n-----END PRIVATE KEY-----\n");
-                Tool.run(environment(), "pkcs15-init", "--store-private-key", key.toString(), "--id",
+                Tool.run(environment(), "pkcs15-init", "--reader", readerIndex(), "--store-private-key", key.toString(), "--id",
                         HexFormat.of().formatHex(id), "--auth-id", "ff", "--pin", PIN, "--label", label,
                         "--key-usage", "sign,decrypt").ok();
                 Files.delete(key);
@@ -189,7 +209,7 @@ public final class VirtualCards {
             Path der = Files.createTempFile("vcard-cert", ".der");
             try {
                 Files.write(der, certificateDer);
-                Tool.run(environment(), "pkcs15-init", "--store-certificate", der.toString(), "--format", "der",
+                Tool.run(environment(), "pkcs15-init", "--reader", readerIndex(), "--store-certificate", der.toString(), "--format", "der",
                         "--id", HexFormat.of().formatHex(id), "--auth-id", "ff", "--pin", PIN, "--label", label).ok();
             } finally {
                 Files.deleteIfExists(der);
