@@ -214,6 +214,7 @@ const PIN_ERRORS = /** @type {Record<string, string>} */ ({
   TOKEN_REMOVED: "pinErrorRemoved",
   TOKEN_NOT_FOUND: "pinErrorRemoved",
   TOKEN_READ_ONLY: "pinErrorReadOnly",
+  TOKEN_BUSY: "pinErrorBusy",
 });
 
 /** @param {PinOutcome} outcome */

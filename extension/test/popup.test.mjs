@@ -235,6 +235,8 @@ test("popup: what came of it, in plain words; the host's own words only behind d
   assert.ok(locked.text.startsWith(en.pinErrorLocked.message));
   assert.equal(locked.box.findAll((e) => e.tagName === "DETAILS").length, 0, "a blocked PIN needs no technical words");
   assert.doesNotMatch(locked.text, new RegExp(en.pinLockedHelp.message.slice(0, 20)), "said once");
+  const busy = renderPin({ pin: { token: "t1", action: "change", status: "error", code: "TOKEN_BUSY", message: "held" } });
+  assert.ok(busy.text.startsWith(en.pinErrorBusy.message), busy.text);
   const odd = renderPin({ pin: { token: "t1", action: "change", status: "error", code: "INTERNAL_ERROR", message: "x" } });
   assert.ok(odd.text.startsWith("The PIN could not be changed (INTERNAL_ERROR)."), odd.text);
   assert.equal(odd.box.findAll((e) => e.tagName === "DETAILS").length, 1, "the host's words for whoever helps");
