@@ -177,7 +177,19 @@ public final class ReaderWatcher implements AutoCloseable {
     private void cardCame(CardTerminal terminal) {
         String reader = terminal.getName();
         Optional<byte[]> atr = readAtr(terminal);
-        Optional<SlotSource.PresentToken> token = slotSnapshot.stream().filter(t -> t.reader().equals(reader)).findFirst();
+        Optional<SlotSource.PresentToken> token = tokenIn(reader);
+        // The card may have come after this pass's slot snapshot, or the module may still be reading it: look again
+        // briefly, so the event carries the token handle a page can use (a card no module serves waits 0.5 s).
+        for (int i = 0; token.isEmpty() && i < 5 && !stopped; i++) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            snapshotSlots();
+            token = tokenIn(reader);
+        }
         String hex = atr.map(a -> HexFormat.of().withUpperCase().formatHex(a)).orElse(null);
         List<AtrModuleMap.Entry> matches = atr.map(atrMap::match).orElse(List.of());
         // A module that already shows the card's token serves it, whatever the ATR map says.
@@ -187,6 +199,10 @@ public final class ReaderWatcher implements AutoCloseable {
                 token.map(SlotSource.PresentToken::token).orElse(null), hex, module, module != null);
         cards.put(reader, event);
         emit(event);
+    }
+
+    private Optional<SlotSource.PresentToken> tokenIn(String reader) {
+        return slotSnapshot.stream().filter(t -> t.reader().equals(reader)).findFirst();
     }
 
     /** The entry's first installed library, else its first candidate (what the user should install). */
