@@ -81,6 +81,30 @@ const WATCH_RESTART_MIN_MS = 5000;
 const FROM_PAGE = "cardbridge-page";
 const FROM_EXTENSION = "cardbridge-extension";
 
+// The types are the published ones (cardbridge.d.ts, which "./cardbridge.js" resolves to for the checker).
+/** @typedef {import("./cardbridge.js").CallOptions} CallOptions */
+/** @typedef {import("./cardbridge.js").Client} Client */
+/** @typedef {import("./cardbridge.js").Status} Status */
+/** @typedef {import("./cardbridge.js").OperationResults} OperationResults */
+/** @typedef {import("./cardbridge.js").CardBridgeEvents} CardBridgeEvents */
+/** @typedef {import("./cardbridge.js").InstallLinkOption} InstallLinkOption */
+/** @typedef {import("./cardbridge.js").Token} Token */
+/** @typedef {import("./cardbridge.js").Certificate} Certificate */
+/** @typedef {import("./cardbridge.js").PendingKey} PendingKey */
+/** @typedef {import("./cardbridge.js").CaAnswer} CaAnswer */
+/** @typedef {import("./cardbridge.js").CaCalls} CaCalls */
+/** @typedef {import("./cardbridge.js").CmpOptions} CmpOptions */
+/** @typedef {import("./cardbridge.js").SingleSignResult} SingleSignResult */
+/** @typedef {import("./cardbridge.js").AcceptCmpResponseResult} AcceptCmpResponseResult */
+/** @typedef {import("./cardbridge.js").CaRefusal} CaRefusal */
+/** @typedef {import("./cardbridge.js").RenewalOptions} RenewalOptions */
+/** @typedef {import("./cardbridge.js").RenewalState} RenewalState */
+/** @typedef {import("./cardbridge.js").RenewalStateName} RenewalStateName */
+/** @typedef {import("./cardbridge.js").RenewalAction} RenewalAction */
+/** @typedef {import("./cardbridge.js").RenewalActivity} RenewalActivity */
+/** @typedef {import("./cardbridge.js").Renewal} Renewal */
+/** @typedef {import("./cardbridge.js").InstallCertificateResult} InstallCertificateResult */
+
 export class CardBridgeError extends Error {
   /** @type {{url: string, text: string} | undefined} where to get CardBridge, on a "missing" error (withInstallLink) */
   install;
@@ -101,12 +125,16 @@ export class CardBridgeError extends Error {
   }
 }
 
+/** @param {unknown} version */
 function majorOf(version) {
   const m = /^(\d+)\./.exec(String(version ?? ""));
   return m ? Number(m[1]) : NaN;
 }
 
-/** True for https pages and http pages on localhost / 127.0.0.1 (the host accepts nothing else). */
+/**
+ * True for https pages and http pages on localhost / 127.0.0.1 (the host accepts nothing else).
+ * @param {Location | URL | null | undefined} location
+ */
 export function isAllowedContext(location) {
   if (!location) return false;
   if (location.protocol === "https:") return true;
@@ -124,24 +152,51 @@ function newId() {
  * Builds a client bound to one window. The module's own functions use one built lazily on
  * `globalThis`; tests (and pages with several frames) may build their own.
  *
- * @param {{window: Window, ackTimeoutMs?: number, statusTimeoutMs?: number, now?: () => number, install?: import("./cardbridge.js").InstallLinkOption, lang?: string}} env
+ * @param {{window: Window, ackTimeoutMs?: number, statusTimeoutMs?: number, now?: () => number, install?: InstallLinkOption, lang?: string}} env
+ * @returns {Client}
  */
 export function createClient(env) {
   const win = env.window;
   const ackTimeoutMs = env.ackTimeoutMs ?? EXTENSION_ACK_MS;
   const statusTimeoutMs = env.statusTimeoutMs ?? STATUS_TIMEOUT_MS;
   const now = env.now ?? Date.now;
-  /** id -> {resolve, reject, onProgress, acked, timers[]} */
+  /**
+   * A request sent and not answered yet.
+   * @typedef {object} Pending
+   * @property {(result: unknown) => void} resolve with the host's result (request's caller knows its type)
+   * @property {(error: unknown) => void} reject
+   * @property {CallOptions["onProgress"]} onProgress
+   * @property {boolean} acked
+   * @property {AbortSignal | undefined} signal
+   * @property {ReturnType<typeof setTimeout>} [ackTimer]
+   * @property {ReturnType<typeof setTimeout>} [timeoutTimer]
+   * @property {() => void} [abortListener]
+   */
+  /** @typedef {(data: unknown) => void} Listener One of on()'s listeners: it gets its event's data (CardBridgeEvents). */
+  /**
+   * What the content script posts to the page (extension/content.js); `id` only on a request's answers.
+   * @typedef {object} FromExtension
+   * @property {string} type
+   * @property {string} id
+   * @property {string} event (only on an event)
+   * @property {unknown} [data]
+   * @property {string} [extension]
+   * @property {{stage: string, [k: string]: unknown}} progress (only on a progress message)
+   * @property {{code: string, message?: string, details?: Record<string, unknown>}} [error]
+   * @property {unknown} [result]
+   */
+  /** @type {Map<string, Pending>} id -> the request */
   const pending = new Map();
-  /** event name -> Set of listeners */
+  /** @type {Map<string, Set<Listener>>} event name -> its listeners */
   const listeners = new Map();
   let subscribed = false;
   let watchAskedAt = 0;
   let watchGeneration = 0;
   let restartWatchLater = false;
   let listening = false;
+  /** @type {string | null} */
   let extensionVersion = null;
-  /** @type {Promise<any> | null} */
+  /** @type {Promise<Status> | null} */
   let compatible = null; // cached status promise once a hello succeeded
 
   function listen() {
@@ -154,6 +209,7 @@ export function createClient(env) {
     });
   }
 
+  /** @param {FromExtension} msg */
   function dispatch(msg) {
     if (msg.type === "event") {
       for (const fn of listeners.get(msg.event) ?? []) {
@@ -203,6 +259,7 @@ export function createClient(env) {
     }
   }
 
+  /** @param {string} id */
   function settle(id) {
     const p = pending.get(id);
     if (!p) return;
@@ -212,11 +269,19 @@ export function createClient(env) {
     pending.delete(id);
   }
 
+  /** @param {Record<string, unknown>} msg */
   function post(msg) {
     win.postMessage({ source: FROM_PAGE, ...msg }, win.location.origin);
   }
 
-  /** Sends one protocol request; resolves with its result or rejects with a CardBridgeError. */
+  /**
+   * Sends one protocol request; resolves with its result or rejects with a CardBridgeError.
+   * @template {keyof OperationResults} K
+   * @param {K} op
+   * @param {unknown} params
+   * @param {CallOptions} [options]
+   * @returns {Promise<OperationResults[K]>}
+   */
   function request(op, params, options = {}) {
     return new Promise((resolve, reject) => {
       // A sandboxed frame (or CSP sandbox) keeps its site's location but has an opaque origin: a message
@@ -254,7 +319,8 @@ export function createClient(env) {
       }
       listen();
       const id = newId();
-      const p = { resolve, reject, onProgress, acked: false, signal };
+      /** @type {Pending} */
+      const p = { resolve: /** @type {(result: unknown) => void} */ (resolve), reject, onProgress, acked: false, signal };
       pending.set(id, p);
       p.ackTimer = setTimeout(() => {
         if (p.acked) return;
@@ -287,6 +353,11 @@ export function createClient(env) {
     });
   }
 
+  /**
+   * @param {unknown} _params
+   * @param {CallOptions} [options]
+   * @returns {Promise<Status>}
+   */
   async function status(_params, options) {
     options ??= {};
     const hello = await request("hello", {}, { ...options, timeout: options.timeout ?? statusTimeoutMs });
@@ -313,6 +384,11 @@ export function createClient(env) {
    * The check is shared by every call waiting for it, so it runs on no caller's signal (status() has its
    * own timeout); each caller's signal cancels only that caller's wait.
    */
+  /**
+   * @param {string} name
+   * @param {AbortSignal} [signal]
+   * @returns {Promise<Status>}
+   */
   function ensureCompatible(name, signal) {
     if (signal?.aborted) {
       const e = new CardBridgeError("REQUEST_CANCELLED", "the request was aborted before it was sent", { op: name });
@@ -334,8 +410,12 @@ export function createClient(env) {
     });
   }
 
+  /**
+   * @template {keyof OperationResults} K
+   * @param {K} name
+   */
   function op(name) {
-    return async (params, options = {}) => {
+    return async (/** @type {unknown} */ params, /** @type {CallOptions} */ options = {}) => {
       restartWatchIfDue();
       try {
         await ensureCompatible(name, options.signal);
@@ -347,6 +427,7 @@ export function createClient(env) {
   }
 
   /** A missing extension or host comes with the install link the page configured (or the default). */
+  /** @param {unknown} e */
   function linked(e) {
     return withInstallLink(e, env.install ?? pageDefaults.install, env.lang ?? pageDefaults.lang);
   }
@@ -382,17 +463,25 @@ export function createClient(env) {
     if (restartWatchLater && !subscribed && hasListeners()) startWatch();
   }
 
+  /**
+   * @param {string} event
+   * @param {(data: never) => void} fn a listener of that event's data (CardBridgeEvents)
+   */
   function on(event, fn) {
     if (!EVENTS.includes(event)) throw new TypeError(`unknown CardBridge event '${event}' (${EVENTS.join(", ")})`);
     if (typeof fn !== "function") throw new TypeError("listener must be a function");
     if (!listeners.has(event)) listeners.set(event, new Set());
-    listeners.get(event).add(fn);
+    /** @type {Set<Listener>} */ (listeners.get(event)).add(/** @type {Listener} */ (fn));
     if (!subscribed) return startWatch();
     return Promise.resolve({ subscribed: true });
   }
 
+  /**
+   * @param {string} event
+   * @param {(data: never) => void} fn
+   */
   function off(event, fn) {
-    listeners.get(event)?.delete(fn);
+    listeners.get(event)?.delete(/** @type {Listener} */ (fn));
     const any = hasListeners();
     if (!any) restartWatchLater = false;
     if (!any && subscribed) {
@@ -428,7 +517,7 @@ export function createClient(env) {
 }
 
 /** What `configure` set for the module's own client: the install link and its language. */
-/** @type {{install: import("./cardbridge.js").InstallLinkOption | undefined, lang: string | undefined}} */
+/** @type {{install: InstallLinkOption | undefined, lang: string | undefined}} */
 const pageDefaults = { install: undefined, lang: undefined };
 
 /**
@@ -436,7 +525,7 @@ const pageDefaults = { install: undefined, lang: undefined };
  * extension or host (`EXTENSION_UNAVAILABLE`, `NATIVE_UNAVAILABLE`) send the person (`error.install`);
  * `text` may be a string or `{pl, en}`; `lang` picks from it.
  */
-/** @param {{install?: import("./cardbridge.js").InstallLinkOption, lang?: string}} [settings] */
+/** @param {{install?: InstallLinkOption, lang?: string}} [settings] */
 export function configure({ install, lang } = {}) {
   if (install !== undefined) pageDefaults.install = install;
   if (lang !== undefined) pageDefaults.lang = lang;
@@ -450,28 +539,28 @@ function client() {
 }
 
 /** Extension, host and protocol versions and the host's operations. */
-export const status = (params, options) => client().status(params, options);
-export const listTokens = (params, options) => client().listTokens(params, options);
-export const listCertificates = (params, options) => client().listCertificates(params, options);
-export const login = (params, options) => client().login(params, options);
-export const logout = (params, options) => client().logout(params, options);
-export const generateKeyPair = (params, options) => client().generateKeyPair(params, options);
-export const createCsr = (params, options) => client().createCsr(params, options);
-export const sign = (params, options) => client().sign(params, options);
-export const installCertificate = (params, options) => client().installCertificate(params, options);
-export const removeKey = (params, options) => client().removeKey(params, options);
+export const status = /** @type {Client["status"]} */ ((params, options) => client().status(params, options));
+export const listTokens = /** @type {Client["listTokens"]} */ ((params, options) => client().listTokens(params, options));
+export const listCertificates = /** @type {Client["listCertificates"]} */ ((params, options) => client().listCertificates(params, options));
+export const login = /** @type {Client["login"]} */ ((params, options) => client().login(params, options));
+export const logout = /** @type {Client["logout"]} */ ((params, options) => client().logout(params, options));
+export const generateKeyPair = /** @type {Client["generateKeyPair"]} */ ((params, options) => client().generateKeyPair(params, options));
+export const createCsr = /** @type {Client["createCsr"]} */ ((params, options) => client().createCsr(params, options));
+export const sign = /** @type {Client["sign"]} */ ((params, options) => client().sign(params, options));
+export const installCertificate = /** @type {Client["installCertificate"]} */ ((params, options) => client().installCertificate(params, options));
+export const removeKey = /** @type {Client["removeKey"]} */ ((params, options) => client().removeKey(params, options));
 /** The person changes the card's PIN in the host's own window (current PIN, new PIN twice); the page sees no PIN. */
-export const changePin = (params, options) => client().changePin(params, options);
+export const changePin = /** @type {Client["changePin"]} */ ((params, options) => client().changePin(params, options));
 /** The person unblocks the card's PIN with the PUK in the host's own window; the page sees neither. */
-export const unblockPin = (params, options) => client().unblockPin(params, options);
+export const unblockPin = /** @type {Client["unblockPin"]} */ ((params, options) => client().unblockPin(params, options));
 /** CMP renewal: a key update request (base64 DER) for the page to POST to its CA's CMP endpoint. */
-export const createKeyUpdateRequest = (params, options) => client().createKeyUpdateRequest(params, options);
+export const createKeyUpdateRequest = /** @type {Client["createKeyUpdateRequest"]} */ ((params, options) => client().createKeyUpdateRequest(params, options));
 /** CMP renewal: the CA's kup (installs, gives the certConf to send) or pkiConf (closes the transaction). */
-export const acceptCmpResponse = (params, options) => client().acceptCmpResponse(params, options);
+export const acceptCmpResponse = /** @type {Client["acceptCmpResponse"]} */ ((params, options) => client().acceptCmpResponse(params, options));
 /** Listens to a reader event; the first listener makes the host start watching readers. */
-export const on = (event, fn) => client().on(event, fn);
+export const on = /** @type {Client["on"]} */ ((event, fn) => client().on(event, fn));
 /** Removes a listener; when none is left the host stops watching for this page. */
-export const off = (event, fn) => client().off(event, fn);
+export const off = /** @type {Client["off"]} */ ((event, fn) => client().off(event, fn));
 
 // ==========================================================================================================
 // The renewal as one journey (docs/renewal-states.md). A CA page gives its four server calls and draws
@@ -534,13 +623,21 @@ const HOST_MISSING = new Set(["EXTENSION_UNAVAILABLE", "NATIVE_UNAVAILABLE"]);
  * wins over the page's: it names where this computer gets the program. `replace`: a link set before (the
  * client's, when a renewal configures its own) is computed anew.
  */
+/**
+ * @template E
+ * @param {E} error
+ * @param {InstallLinkOption} [link]
+ * @param {string} [lang]
+ * @param {boolean} [replace]
+ * @returns {E}
+ */
 export function withInstallLink(error, link = {}, lang = "en", replace = false) {
   if (!(error instanceof CardBridgeError) || !HOST_MISSING.has(error.code) || (error.install && !replace)) return error;
   const managed = typeof error.details?.install === "string" && error.details.install.startsWith("https:") ? error.details.install : null;
   const text = (managed && typeof error.details.installText === "string" && error.details.installText) || (link.text ?? DEFAULT_INSTALL_LINK.text);
   error.install = {
     url: managed ?? link.url ?? DEFAULT_INSTALL_LINK.url,
-    text: typeof text === "string" ? text : (text[lang] ?? text.en ?? DEFAULT_INSTALL_LINK.text.en),
+    text: typeof text === "string" ? text : (/** @type {Record<string, string | undefined>} */ (text)[lang] ?? text.en ?? DEFAULT_INSTALL_LINK.text.en),
   };
   return error;
 }
@@ -555,7 +652,7 @@ export function withInstallLink(error, link = {}, lang = "en", replace = false) 
  */
 export function caEndpoints(base, options = {}) {
   const doFetch = options.fetch ?? ((...a) => globalThis.fetch(...a));
-  const call = (name) => async (body) => {
+  const call = (/** @type {string} */ name) => async (/** @type {object} */ body) => {
     const res = await doFetch(`${base}/${name}`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
@@ -587,7 +684,7 @@ export function caEndpoints(base, options = {}) {
  */
 export function cmpEndpoint(url, options = {}) {
   const doFetch = options.fetch ?? ((...a) => globalThis.fetch(...a));
-  return async (messageB64) => {
+  return async (/** @type {string} */ messageB64) => {
     const res = await doFetch(url, {
       method: "POST",
       headers: { "Content-Type": "application/pkixcmp" },
@@ -605,6 +702,7 @@ export function cmpEndpoint(url, options = {}) {
 
 // --- a little DER, only what the helper needs of a certificate: subject, issuer, validity -------------
 
+/** @param {string} b64 base64, or PEM */
 function b64ToBytes(b64) {
   const s = globalThis.atob(String(b64).replace(/-----[^-]+-----|\s/g, ""));
   const out = new Uint8Array(s.length);
@@ -612,6 +710,13 @@ function b64ToBytes(b64) {
   return out;
 }
 
+/** @typedef {{tag: number, start: number, body: number, end: number}} DerItem One DER item: its tag, where it starts, its contents, its end. */
+
+/**
+ * @param {Uint8Array} bytes
+ * @param {number} at
+ * @returns {DerItem}
+ */
 function derItem(bytes, at) {
   const tag = bytes[at];
   let len = bytes[at + 1];
@@ -626,6 +731,10 @@ function derItem(bytes, at) {
   return { tag, start: at, body: at + head, end: at + head + len };
 }
 
+/**
+ * @param {Uint8Array} bytes
+ * @param {DerItem} item
+ */
 function derChildren(bytes, item) {
   const out = [];
   for (let at = item.body; at < item.end; ) {
@@ -636,6 +745,10 @@ function derChildren(bytes, item) {
   return out;
 }
 
+/**
+ * @param {Uint8Array} bytes
+ * @param {DerItem} item
+ */
 function derTime(bytes, item) {
   const s = String.fromCharCode(...bytes.subarray(item.body, item.end));
   // UTCTime (0x17) has a two-digit year, GeneralizedTime (0x18) four.
@@ -646,16 +759,23 @@ function derTime(bytes, item) {
   return new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0)));
 }
 
-/** {subject, issuer (hex of the DER names), notBefore, notAfter (Date)} of a base64 DER or PEM certificate. */
+/**
+ * {subject, issuer (hex of the DER names), notBefore, notAfter (Date)} of a base64 DER or PEM certificate.
+ * @param {string} certificate
+ */
 export function certificateFacts(certificate) {
   const bytes = b64ToBytes(certificate);
   const tbs = derChildren(bytes, derChildren(bytes, derItem(bytes, 0))[0]);
   const fields = tbs[0].tag === 0xa0 ? tbs.slice(1) : tbs; // [0] version is optional
-  const hex = (it) => Array.from(bytes.subarray(it.start, it.end), (b) => b.toString(16).padStart(2, "0")).join("");
+  const hex = (/** @type {DerItem} */ it) => Array.from(bytes.subarray(it.start, it.end), (b) => b.toString(16).padStart(2, "0")).join("");
   const [notBefore, notAfter] = derChildren(bytes, fields[3]).map((t) => derTime(bytes, t));
   return { issuer: hex(fields[2]), subject: hex(fields[4]), notBefore, notAfter };
 }
 
+/**
+ * @param {{subject: string, issuer: string}} a
+ * @param {{subject: string, issuer: string}} b
+ */
 function sameHolder(a, b) {
   return a.subject === b.subject && a.issuer === b.issuer;
 }
@@ -670,8 +790,37 @@ function sameHolder(a, b) {
  * state, with `error` when the last action failed and left the state as it was) and `activity` (what is
  * happening right now, or null). Actions never reject for an expected failure: it arrives as
  * `state.error` (a CardBridgeError from the card side, a RenewalError from the CA side).
+ *
+ * @param {RenewalOptions} options
+ * @returns {Renewal}
  */
 export function createRenewal(options) {
+  /** @typedef {Extract<CaAnswer, {status: "eligible"}>} Eligible */
+  /** @typedef {Extract<CaAnswer, {status: "draft"}>} Draft */
+  /** @typedef {Extract<CaAnswer, {status: "issued"}>} Issued */
+  /** @typedef {{transactionId: string, waiting?: boolean, pollReq: string, checkAfter?: number, installation: InstallCertificateResult, certConf: string}} CmpAccepted */
+  /** @typedef {Token & {token: string}} CardToken The card being renewed: readCard takes only a token that has one. */
+  /** @typedef {Partial<Certificate> & {certificate: string, notBefore: string}} Successor */
+  /** @typedef {"generateKeyPair" | "createCsr" | "sign" | "installCertificate" | "removeKey" | "createKeyUpdateRequest" | "acceptCmpResponse"} HostOp */
+  /**
+   * What the journey knows. Each field is set by the step that learns it; an action that reads one
+   * without a check is offered only in states after that step (NEXT), which the casts at those reads say.
+   * @typedef {object} Known
+   * @property {CardToken} [token]
+   * @property {Certificate | null} [old] the certificate being renewed
+   * @property {Eligible} [eligible] the CA's check answer
+   * @property {PendingKey | null} [key]
+   * @property {Draft | null} [draft]
+   * @property {{document: string, signature: string}} [signed]
+   * @property {Issued | {status: "issued", cmp: true, certificate?: string} | null} [answer] the CA's issued answer; in CMP mode what the card got
+   * @property {string | null} [availableFrom]
+   * @property {Successor | null} [successor]
+   * @property {CaRefusal | null} [refusal]
+   * @property {InstallCertificateResult} [result]
+   * @property {string | null} [kur] CMP: the signed key update request
+   * @property {string | null} [kup] CMP: the CA's answer not yet taken by the host
+   * @property {string | null} [pollReq] CMP: the host's pollReq, to send after a wait
+   */
   const ca = options?.ca;
   // CMP mode: the renewal is a key update request relayed to the CA's CMP endpoint; no other CA calls.
   const cmp = options?.cmp ?? null;
@@ -683,11 +832,11 @@ export function createRenewal(options) {
       throw new TypeError("createRenewal: cmp.caCertificates must name who signs the CA's CMP answers");
     }
   } else {
-    for (const name of ["check", "draft", "submit", "lookup"]) {
+    for (const name of /** @type {const} */ (["check", "draft", "submit", "lookup"])) {
       if (typeof ca?.[name] !== "function") throw new TypeError(`createRenewal: ca.${name} must be a function`);
     }
   }
-  const cmpSend = cmp ? (cmp.send ?? cmpEndpoint(cmp.url, { timeout: cmp.timeout })) : null;
+  const cmpSend = cmp ? (cmp.send ?? cmpEndpoint(/** @type {string} */ (cmp.url), { timeout: cmp.timeout })) : null;
   const api = options.client ?? {
     status,
     listTokens,
@@ -701,26 +850,37 @@ export function createRenewal(options) {
     acceptCmpResponse,
   };
   // lang and the description may be functions: a page that switches language keeps its journey.
-  const value = (v) => (typeof v === "function" ? v() : v);
+  /**
+   * @template T
+   * @param {T | (() => T)} v
+   * @returns {T}
+   */
+  const value = (v) => (typeof v === "function" ? /** @type {() => T} */ (v)() : v);
   const lang = () => value(options.lang) ?? "en";
   const now = options.now ?? Date.now;
   const removeOldKey = options.removeOldKey ?? true;
   const description = () =>
     value(options.applicationDescription) ??
     (lang() === "pl" ? "Wniosek o odnowienie certyfikatu" : "Application for the renewal of the certificate");
+  /** @type {{state: Set<(state: RenewalState) => void>, activity: Set<(activity: RenewalActivity | null) => void>}} */
   const listeners = { state: new Set(), activity: new Set() };
   if (options.onState) listeners.state.add(options.onState);
   if (options.onActivity) listeners.activity.add(options.onActivity);
 
-  /** What the journey knows; everything in it came from the card or the CA during this visit. */
+  /** @type {Known} What the journey knows; everything in it came from the card or the CA during this visit. */
   let known = {};
-  let state = Object.freeze({ name: "idle", next: ["read"], error: null });
-  /** @type {Readonly<{name: string, since: number}> | null} */
+  // Before the first read the state has only these three fields (the typings' others are then undefined).
+  let state = /** @type {RenewalState} */ (/** @type {unknown} */ (Object.freeze({ name: "idle", next: ["read"], error: null })));
+  /** @type {RenewalActivity | null} */
   let activity = null;
   let busy = false;
 
+  /**
+   * @param {"state" | "activity"} kind
+   * @param {RenewalState | RenewalActivity | null} value of that kind
+   */
   function emit(kind, value) {
-    for (const fn of listeners[kind]) {
+    for (const fn of /** @type {Set<(value: unknown) => void>} */ (listeners[kind])) {
       try {
         fn(value);
       } catch (err) {
@@ -731,11 +891,16 @@ export function createRenewal(options) {
     }
   }
 
+  /**
+   * @param {RenewalActivity["name"] | null} name
+   * @param {{call?: string, op?: string}} [extra] what RenewalActivity has for that name
+   */
   function setActivity(name, extra = {}) {
-    activity = name ? Object.freeze({ name, since: now(), ...extra }) : null;
+    activity = name ? /** @type {RenewalActivity} */ (Object.freeze({ name, since: now(), ...extra })) : null;
     emit("activity", activity);
   }
 
+  /** @type {Record<RenewalStateName, RenewalAction[]>} */
   const NEXT = {
     idle: ["read"],
     noCard: ["read"],
@@ -751,7 +916,13 @@ export function createRenewal(options) {
     done: ["read"],
   };
 
+  /**
+   * @param {RenewalStateName} name
+   * @param {RenewalState["error"]} [error]
+   * @returns {RenewalState}
+   */
   function snapshot(name, error = null) {
+    /** @type {RenewalState} */
     const s = {
       name,
       next: name === "refused" && known.key ? ["discard", "read"] : name === "scheduled" && (known.pollReq || known.kup) ? ["lookup"] : NEXT[name],
@@ -760,24 +931,27 @@ export function createRenewal(options) {
       certificate: known.old ?? null,
       eligibility: known.eligible ?? null,
       key: known.key ?? null,
-      application: known.draft ? { document: known.draft.document, statement: known.draft.statement ?? [] } : null,
+      application: known.draft ? { document: /** @type {Draft} */ (known.draft).document, statement: /** @type {Draft} */ (known.draft).statement ?? [] } : null,
       signedApplication: known.signed ?? null,
-      issued: known.answer ?? null,
+      // CMP mode's answer is {status, cmp, certificate?}: not one of the CA's JSON answers (CaAnswer).
+      issued: /** @type {CaAnswer | null} */ (known.answer ?? null),
       availableFrom: known.availableFrom ?? null,
       successor: known.successor ?? null,
-      validFrom: known.successor ? new Date(known.successor.notBefore).toISOString() : null,
+      validFrom: known.successor ? new Date(/** @type {Successor} */ (known.successor).notBefore).toISOString() : null,
       refusal: known.refusal ?? null,
       result: known.result ?? null,
     };
     return Object.freeze(s);
   }
 
+  /** @param {RenewalStateName} name */
   function setState(name) {
     state = snapshot(name);
     emit("state", state);
     return state;
   }
 
+  /** @param {any} error what an action threw (a catch's value): shown as state.error */
   function fail(error) {
     // The renewal's own link and language win over what the low-level client attached.
     state = snapshot(state.name, withInstallLink(error, options.install ?? pageDefaults.install, lang(), true));
@@ -788,6 +962,12 @@ export function createRenewal(options) {
   /**
    * Runs one action if the state offers it (reading the card again is always offered); its expected
    * failures become state.error.
+   */
+  /**
+   * @template {unknown[]} A
+   * @param {RenewalAction} name
+   * @param {(...args: A) => Promise<RenewalState>} fn
+   * @returns {(...args: A) => Promise<RenewalState>}
    */
   function action(name, fn) {
     return async (...args) => {
@@ -811,11 +991,17 @@ export function createRenewal(options) {
 
   // --- the CA -----------------------------------------------------------------------------------
 
+  /**
+   * @param {keyof CaCalls} call
+   * @param {{[k: string]: unknown}} body what that call sends (CaCalls)
+   * @returns {Promise<CaAnswer>}
+   */
   async function askCa(call, body) {
     setActivity("askingCa", { call });
     let answer;
     try {
-      answer = await ca[call](body);
+      // JSON mode: createRenewal checked ca's four calls; each caller gives its call's body.
+      answer = await /** @type {Record<keyof CaCalls, (body: {[k: string]: unknown}) => Promise<CaAnswer>>} */ (ca)[call](body);
     } catch (e) {
       throw new RenewalError("CA_UNAVAILABLE", `the CA gave no answer to ${call}: ${e?.message ?? e}`, { cause: e });
     } finally {
@@ -827,10 +1013,15 @@ export function createRenewal(options) {
     return answer;
   }
 
+  /** @param {{error?: Partial<CaRefusal>}} answer the CA's refusal (without an error: REFUSED) */
   function refusalOf(answer) {
     return { code: String(answer.error?.code ?? "REFUSED"), message: String(answer.error?.message ?? answer.error?.code ?? "") };
   }
 
+  /**
+   * @param {{error?: Partial<CaRefusal>}} answer
+   * @param {string} call
+   */
   function refused(answer, call) {
     const refusal = refusalOf(answer);
     return new RenewalError("CA_REFUSED", `the CA refused ${call}: ${refusal.code}`, { refusal });
@@ -839,12 +1030,19 @@ export function createRenewal(options) {
   // --- the card -------------------------------------------------------------------------------------
 
   /** A host call that may open a CardBridge window: "waitingForYou" until the host reports work of its own. */
+  /**
+   * @template {HostOp} K
+   * @param {K} op
+   * @param {Parameters<Client[K]>[0]} params
+   * @returns {Promise<OperationResults[K]>}
+   */
   async function host(op, params) {
     setActivity("waitingForYou", { op });
     try {
-      return await api[op](params, {
+      // Each op with its own params (K relates them; TypeScript cannot follow api[op] by itself); CMP's two are in the client in CMP mode.
+      return await /** @type {Record<K, (params: Parameters<Client[K]>[0], options: CallOptions) => Promise<OperationResults[K]>>} */ (/** @type {unknown} */ (api))[op](params, {
         // The host's windows speak the page's language (the browser's when the page sets none).
-        ...(value(options.lang) ? { lang: value(options.lang) } : {}),
+        ...(value(options.lang) ? { lang: /** @type {CallOptions["lang"]} */ (value(options.lang)) } : {}),
         onProgress: (p) => {
           if (p?.stage === "generatingKey") setActivity("generatingKey", { op });
         },
@@ -872,11 +1070,12 @@ export function createRenewal(options) {
     }
     const token = wanted ? usable.find((t) => t.token === wanted) : usable[0];
     if (!token) return null;
-    const { certificates, pendingKeys } = await api.listCertificates({ token: token.token });
+    const { certificates, pendingKeys } = await api.listCertificates({ token: /** @type {string} */ (token.token) });
     setActivity(null);
     return { token, certificates, pendingKeys };
   }
 
+  /** @param {{certificate: string}} c */
   function facts(c) {
     try {
       return certificateFacts(c.certificate);
@@ -886,8 +1085,10 @@ export function createRenewal(options) {
   }
 
   /** The old certificate and its successor on the card (same holder, valid from later), if any. */
+  /** @param {Certificate[]} users */
   function successorPair(users) {
-    const withFacts = users.map((c) => ({ c, f: facts(c) })).filter((x) => x.f);
+    // The filter leaves only certificates whose facts could be read.
+    const withFacts = /** @type {{c: Certificate, f: ReturnType<typeof certificateFacts>}[]} */ (users.map((c) => ({ c, f: facts(c) })).filter((x) => x.f));
     for (const n of withFacts) {
       for (const o of withFacts) {
         if (o !== n && sameHolder(o.f, n.f) && n.f.notBefore > o.f.notBefore && o.f.notAfter <= n.f.notAfter) {
@@ -899,6 +1100,10 @@ export function createRenewal(options) {
   }
 
   /** The user certificate the issued one replaces: same holder, with a private key. */
+  /**
+   * @param {string} issuedCertificate
+   * @param {Certificate[]} users
+   */
   function replacedBy(issuedCertificate, users) {
     let f;
     try {
@@ -916,7 +1121,7 @@ export function createRenewal(options) {
     known = {};
     const card = await readCard(token);
     if (!card) return setState("noCard");
-    known.token = card.token;
+    known.token = /** @type {CardToken} */ (card.token);
     const users = card.certificates.filter((c) => c.hasPrivateKey && !c.isCa);
 
     // The old certificate and its successor beside it: finish once the successor is valid.
@@ -958,7 +1163,7 @@ export function createRenewal(options) {
         continue;
       }
       known.old = c;
-      known.eligible = answer;
+      known.eligible = /** @type {Eligible} */ (answer); // not refused: the CA's eligible answer
       if (reusable) known.key = reusable;
       return setState(reusable ? "keyOnCard" : "eligible");
     }
@@ -977,7 +1182,7 @@ export function createRenewal(options) {
   });
 
   function algorithmFor() {
-    const offered = known.token.algorithms ?? [];
+    const offered = /** @type {CardToken} */ (known.token).algorithms ?? [];
     const wanted = options.keyAlgorithm ?? known.eligible?.keyAlgorithm;
     if (wanted && offered.includes(wanted)) return wanted;
     return offered.find((a) => a.startsWith("RSA")) ?? offered[0] ?? "RSA-2048";
@@ -987,36 +1192,37 @@ export function createRenewal(options) {
    * Code, validity and whatever else the CA's form asks: passed to the CA's check and draft as they are.
    * Reuses a key already waiting on the card (no second key for one renewal).
    */
-  const renew = action("renew", async (details = {}) => {
-    const checked = await askCa("check", { certificate: known.old.certificate, ...details });
+  const renew = action("renew", async (/** @type {Record<string, unknown>} */ details = {}) => {
+    const checked = await askCa("check", { certificate: /** @type {Certificate} */ (known.old).certificate, ...details });
     if (checked.status === "refused") throw refused(checked, "check");
     if (!known.key) {
       // The card keeps the label and the host's window shows it: in the page's language.
       const label = options.keyLabel ?? `${lang() === "pl" ? "Odnowienie" : "Renewal"} ${new Date(now()).toISOString().slice(0, 10)}`;
-      const k = await host("generateKeyPair", { token: known.token.token, algorithm: algorithmFor(), label, renews: known.old.handle });
+      const k = await host("generateKeyPair", { token: /** @type {CardToken} */ (known.token).token, algorithm: algorithmFor(), label, renews: /** @type {Certificate} */ (known.old).handle });
       known.key = { handle: k.handle ?? k.key, keyId: k.keyId, label: k.label, algorithm: k.algorithm, publicKey: k.publicKey };
       setState("keyOnCard");
     }
-    const csr = await host("createCsr", { key: known.key.handle, subject: known.eligible.subject ?? known.old.subject });
-    const draft = await askCa("draft", { certificate: known.old.certificate, ...details, csr: csr.der });
+    const csr = await host("createCsr", { key: /** @type {PendingKey} */ (known.key).handle, subject: /** @type {Eligible} */ (known.eligible).subject ?? /** @type {Certificate} */ (known.old).subject });
+    const draft = await askCa("draft", { certificate: /** @type {Certificate} */ (known.old).certificate, ...details, csr: csr.der });
     if (draft.status === "refused") throw refused(draft, "draft");
-    known.draft = draft;
+    known.draft = /** @type {Draft} */ (draft); // not refused: the CA's draft
     return setState("drafted");
   });
 
   /** Signs the application with the OLD certificate and sends it; then installs what the CA issued. */
   const submit = action("submit", async () => {
-    const { signature } = await host("sign", {
-      certificate: known.old.handle,
-      data: known.draft.document,
+    // One document (data), so one signature (SingleSignResult).
+    const { signature } = /** @type {SingleSignResult} */ (await host("sign", {
+      certificate: /** @type {Certificate} */ (known.old).handle,
+      data: /** @type {Draft} */ (known.draft).document,
       format: "cms",
       detached: true,
       description: description(),
-    });
-    known.signed = { document: known.draft.document, signature };
+    }));
+    known.signed = { document: /** @type {Draft} */ (known.draft).document, signature };
     let answer;
     try {
-      answer = await askCa("submit", { document: known.draft.document, signature });
+      answer = await askCa("submit", { document: /** @type {Draft} */ (known.draft).document, signature });
     } catch (e) {
       // The CA may or may not have it: never send it again; lookup settles it.
       known.draft = null;
@@ -1026,7 +1232,7 @@ export function createRenewal(options) {
     known.draft = null;
     if (answer.status === "refused") {
       // A refused repeated submission may hide an earlier acceptance whose answer was lost.
-      const again = await askCa("lookup", { publicKey: known.key.publicKey }).catch(() => null);
+      const again = await askCa("lookup", { publicKey: /** @type {PendingKey} */ (known.key).publicKey }).catch(() => null);
       if (again?.status === "issued" || again?.status === "waiting") answer = again;
       else {
         known.refusal = refusalOf(answer);
@@ -1038,6 +1244,7 @@ export function createRenewal(options) {
   });
 
   /** The CA's answer about the key on the card, as a state; an issued certificate is installed at once. */
+  /** @param {CaAnswer} answer */
   async function settle(answer) {
     if (answer.status === "issued") {
       known.answer = answer;
@@ -1053,11 +1260,11 @@ export function createRenewal(options) {
   }
 
   const lookup = action("lookup", async () =>
-    cmp ? (known.pollReq || known.kup ? pollCmp() : sendKur()) : settle(await askCa("lookup", { publicKey: known.key.publicKey })),
+    cmp ? (known.pollReq || known.kup ? pollCmp() : sendKur()) : settle(await askCa("lookup", { publicKey: /** @type {PendingKey} */ (known.key).publicKey })),
   );
 
   async function installNow() {
-    const answer = known.answer;
+    const answer = /** @type {Issued} */ (known.answer); // install is offered after the CA's issued answer
     /** @type {Date | null} */
     let notBefore = null;
     try {
@@ -1068,7 +1275,7 @@ export function createRenewal(options) {
     const notYetValid = notBefore != null && notBefore.getTime() > now();
     const params = {
       certificates: [answer.certificate, ...(answer.chain ?? [])],
-      ...(known.old ? { replaces: known.old.handle, removeOldKey } : {}),
+      ...(known.old ? { replaces: /** @type {Certificate} */ (known.old).handle, removeOldKey } : {}),
       ...(notYetValid ? { allowNotYetValid: true } : {}),
     };
     let result;
@@ -1094,7 +1301,7 @@ export function createRenewal(options) {
   /** Subjects (DER hex) of the CA certificates the page named: the old certificate must be issued by one. */
   function cmpIssuers() {
     const out = new Set();
-    for (const c of [cmp.caCertificates, cmp.chain ?? []].flat()) {
+    for (const c of [/** @type {CmpOptions} */ (cmp).caCertificates, /** @type {CmpOptions} */ (cmp).chain ?? []].flat()) {
       try {
         out.add(certificateFacts(c).subject);
       } catch {
@@ -1105,6 +1312,10 @@ export function createRenewal(options) {
   }
 
   /** CMP mode has no CA lookup: a pending key is reused by the next request; eligibility is read from the card. */
+  /**
+   * @param {{token: Token, certificates: Certificate[], pendingKeys: PendingKey[]}} card
+   * @param {Certificate[]} users
+   */
   function readCmp(card, users) {
     const issuers = cmpIssuers();
     const ours = users.filter((c) => issuers.size === 0 || issuers.has(facts(c)?.issuer));
@@ -1121,10 +1332,11 @@ export function createRenewal(options) {
   }
 
   /** Relays one message to the CA's CMP endpoint. */
+  /** @param {string | null | undefined} message set in the states that send it */
   async function askCmp(message) {
     setActivity("askingCa", { call: "cmp" });
     try {
-      return await cmpSend(message);
+      return await /** @type {(message: string) => Promise<string>} */ (cmpSend)(/** @type {string} */ (message));
     } catch (e) {
       throw new RenewalError("CA_UNAVAILABLE", `the CA's CMP endpoint gave no answer: ${e?.message ?? e}`, { cause: e });
     } finally {
@@ -1136,14 +1348,14 @@ export function createRenewal(options) {
   const renewCmp = action("renew", async () => {
     if (!known.key) {
       const label = options.keyLabel ?? `Renewal ${new Date(now()).toISOString().slice(0, 10)}`;
-      const k = await host("generateKeyPair", { token: known.token.token, algorithm: algorithmFor(), label });
+      const k = await host("generateKeyPair", { token: /** @type {CardToken} */ (known.token).token, algorithm: algorithmFor(), label });
       known.key = { handle: k.handle ?? k.key, keyId: k.keyId, label: k.label, algorithm: k.algorithm, publicKey: k.publicKey };
       setState("keyOnCard");
     }
     const kur = await host("createKeyUpdateRequest", {
-      key: known.key.handle,
-      certificate: known.old.handle,
-      ...(cmp.chain ? { chain: cmp.chain } : {}),
+      key: /** @type {PendingKey} */ (known.key).handle,
+      certificate: /** @type {Certificate} */ (known.old).handle,
+      ...(/** @type {CmpOptions} */ (cmp).chain ? { chain: /** @type {CmpOptions} */ (cmp).chain } : {}),
     });
     known.kur = kur.message;
     return sendKur();
@@ -1181,10 +1393,11 @@ export function createRenewal(options) {
 
   /** The host checks and installs the kup (one window), makes the certConf; the CA's pkiConf closes it. */
   async function installCmp(polling = false) {
-    const caCertificates = cmp.caCertificates;
+    const caCertificates = /** @type {CmpOptions} */ (cmp).caCertificates;
     let accepted;
     try {
-      accepted = await host("acceptCmpResponse", { message: known.kup, caCertificates, removeOldKey });
+      // A wait (Waiting) or the installation (CmpInstalled): read as one record whose fields each case has.
+      accepted = /** @type {CmpAccepted} */ (await host("acceptCmpResponse", { message: /** @type {string} */ (known.kup), caCertificates, removeOldKey }));
       if (accepted.waiting) {
         // Nothing on the card changed; the host's pollReq asks again (after the person confirms it).
         known.kup = null;
@@ -1218,7 +1431,7 @@ export function createRenewal(options) {
     known.result = accepted.installation;
     try {
       // The certificate itself (its dates for the page), as the card now holds it; no window.
-      const { certificates } = await api.listCertificates({ token: known.token.token });
+      const { certificates } = await api.listCertificates({ token: /** @type {CardToken} */ (known.token).token });
       const written = certificates.find((c) => c.handle === accepted.installation.certificate);
       if (written) known.answer = { status: "issued", cmp: true, certificate: written.certificate };
     } catch {
@@ -1238,7 +1451,7 @@ export function createRenewal(options) {
     known.pollReq = null;
     known.availableFrom = null;
     try {
-      await api.acceptCmpResponse({ message: conf, caCertificates });
+      await /** @type {Client["acceptCmpResponse"]} */ (api.acceptCmpResponse)({ message: conf, caCertificates });
     } catch (e) {
       // The card is done whatever the CA says now; a refused confirmation is the CA's to explain (state.error).
       setState("done");
@@ -1252,8 +1465,8 @@ export function createRenewal(options) {
   /** Completes a deferred renewal once the successor is valid: the old certificate goes, the new one stays. */
   const finish = action("finish", async () => {
     const result = await host("installCertificate", {
-      certificates: [known.successor.certificate],
-      replaces: known.old.handle,
+      certificates: [/** @type {Successor} */ (known.successor).certificate],
+      replaces: /** @type {Certificate} */ (known.old).handle,
       removeOldKey,
     });
     known.result = result;
@@ -1263,7 +1476,7 @@ export function createRenewal(options) {
 
   /** Abandons a renewal that the CA has not accepted: removes its key from the card (the host confirms). */
   const discard = action("discard", async () => {
-    await host("removeKey", { key: known.key.handle });
+    await host("removeKey", { key: /** @type {PendingKey} */ (known.key).handle });
     known.key = null;
     known.draft = null;
     return setState(known.eligible ? "eligible" : "refused");
@@ -1276,12 +1489,20 @@ export function createRenewal(options) {
     get activity() {
       return activity;
     },
+    /**
+     * @param {"state" | "activity"} kind
+     * @param {(value: never) => void} fn
+     */
     on(kind, fn) {
       if (!listeners[kind]) throw new TypeError(`unknown renewal event '${kind}' (state, activity)`);
-      listeners[kind].add(fn);
+      /** @type {Set<(value: never) => void>} */ (listeners[kind]).add(fn);
     },
+    /**
+     * @param {"state" | "activity"} kind
+     * @param {(value: never) => void} fn
+     */
     off(kind, fn) {
-      listeners[kind]?.delete(fn);
+      /** @type {Set<(value: never) => void> | undefined} */ (listeners[kind])?.delete(fn);
     },
     read,
     renew: cmp ? renewCmp : renew,

@@ -10,24 +10,39 @@ import * as cardbridge from "./cardbridge/cardbridge.js";
 import { TEXTS } from "./texts.js";
 import * as x509 from "./x509.js";
 
+/** @typedef {import("./cardbridge/cardbridge.js").RenewalState} RenewalState */
+/** @typedef {import("./cardbridge/cardbridge.js").Renewal} Renewal */
+/** @typedef {import("./cardbridge/cardbridge.js").Token} Token */
+/** @typedef {import("./cardbridge/cardbridge.js").Client} Client */
+/** @typedef {import("./cardbridge/cardbridge.js").CaAnswer} CaAnswer */
+/** @typedef {Extract<CaAnswer, {status: "eligible"}>} Eligible */
+/** @typedef {{name: string, since: number, op?: string, call?: string}} Activity What renderActivity draws: the helper's RenewalActivity, or the manual path's own. */
+/** @typedef {{code: string, message: string, refusal?: {code: string, message: string}, install?: {url: string, text: string}, cause?: unknown}} Failure What the page reads of a CardBridgeError or RenewalError. */
+
 const query = new URLSearchParams(location.search);
 /** How long to wait for the CA's API; a test or a slow network may change it with ?caTimeout=ms. */
 const CA_TIMEOUT_MS = Number(query.get("caTimeout")) || 30000;
 let lang = query.get("lang") || localStorage.getItem("cardbridge-demo-lang") || (navigator.language?.startsWith("pl") ? "pl" : "en");
 
 /** One of the page's own elements (an input, a link, a section: any, as the page knows which). @returns {any} */
-const $ = (id) => document.getElementById(id);
+const $ = (/** @type {string} */ id) => document.getElementById(id);
 
+/**
+ * @param {string} key
+ * @param {Record<string, unknown>} [vars] values for the text's {name} placeholders
+ */
 function t(key, vars = {}) {
   const text = TEXTS[lang]?.[key] ?? TEXTS.en[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
+  return text.replace(/\{(\w+)\}/g, (_, /** @type {string} */ name) => String(vars[name] ?? ""));
 }
 
+/** @param {string | Date} iso */
 function date(iso) {
   const d = iso instanceof Date ? iso : new Date(iso);
   return d.toLocaleString(lang === "pl" ? "pl-PL" : "en-GB", { timeZone: "UTC", dateStyle: "medium", timeStyle: "short" }) + " UTC";
 }
 
+/** @param {string} text */
 function log(text) {
   if (!text) return;
   const li = document.createElement("li");
@@ -39,6 +54,10 @@ function log(text) {
 
 /** No usable answer from the CA (network, timeout, HTTP 5xx, not JSON); `code` names which. */
 class CaError extends Error {
+  /**
+   * @param {string} code
+   * @param {string} message
+   */
   constructor(code, message) {
     super(message);
     this.code = code;
@@ -46,6 +65,11 @@ class CaError extends Error {
 }
 
 /** The CA's answer; a refusal (HTTP 400/422) is an answer too: `{status: "refused", error: {code, message}}`. */
+/**
+ * @param {string} path under /api/
+ * @param {object} [body] POSTed as JSON; without it a GET
+ * @returns {Promise<any>} the CA's JSON as it sent it (each caller reads the fields its call answers with: not checked here)
+ */
 async function ca(path, body) {
   let res;
   try {
@@ -72,6 +96,10 @@ async function ca(path, body) {
 
 /** A problem the page itself found (in the user's input or a file); `code` names its text. */
 class PageError extends Error {
+  /**
+   * @param {string} key its text
+   * @param {Record<string, unknown>} [vars]
+   */
   constructor(key, vars) {
     super(t(key, vars));
     this.code = key;
@@ -87,6 +115,11 @@ class PageError extends Error {
  */
 let mode = query.get("mode") === "cmp" ? "cmp" : "json";
 
+/**
+ * @param {string} way "json" or "cmp"
+ * @param {string[]} [caChain] the CA's certificates (CMP)
+ * @returns {Renewal}
+ */
 function makeRenewal(way, caChain) {
   const common = { lang: () => lang, onState: render, onActivity: renderActivity };
   if (way === "cmp") {
@@ -119,6 +152,7 @@ async function journey() {
 }
 
 /** The page's state for people and tests (body[data-state]); body[data-journey] is the helper's own name. */
+/** @type {Record<string, string>} */
 const PAGE_STATE = {
   idle: "ready",
   noCard: "noCard",
@@ -133,7 +167,9 @@ const PAGE_STATE = {
   finishable: "finishable",
   done: "done",
 };
+/** @type {Record<string, string>} */
 const STEP_OF = { idle: "card", noCard: "card", refused: "card", eligible: "form", keyOnCard: "form", drafted: "application" };
+/** @type {Record<string, string>} */
 const SECTION_OF = {
   eligible: "step-form",
   keyOnCard: "step-form",
@@ -146,6 +182,7 @@ const SECTION_OF = {
   done: "step-done",
 };
 /** What is true on the card in each state, said next to an error so no error text has to guess it. */
+/** @type {Record<string, string>} */
 const TRUTH = {
   idle: "truth.card",
   noCard: "truth.card",
@@ -158,11 +195,13 @@ const TRUTH = {
   finishable: "truth.finishable",
 };
 
+/** @param {string} state */
 function setState(state) {
   document.body.dataset.state = state;
 }
 
 const STEPS = ["card", "form", "key", "application", "install"];
+/** @param {string} name one of STEPS */
 function step(name) {
   const at = STEPS.indexOf(name);
   document.querySelectorAll("#steps li").forEach((li) => {
@@ -173,10 +212,15 @@ function step(name) {
   });
 }
 
+/** @param {...string} ids */
 function showOnly(...ids) {
   for (const id of ["step-pending", "step-form", "step-application", "step-done"]) $(id).hidden = !ids.includes(id);
 }
 
+/**
+ * @param {string} text
+ * @param {{kind?: string, code?: string}} [how]
+ */
 function showMessage(text, { kind = "error", code = "" } = {}) {
   const m = $("message");
   m.replaceChildren(text);
@@ -193,8 +237,9 @@ function clearMessage() {
 }
 
 /** Validity of the certificate a state is about, for the texts. */
+/** @param {RenewalState} s */
 function validityOf(s) {
-  const b64 = s.successor?.certificate ?? s.issued?.certificate;
+  const b64 = s.successor?.certificate ?? /** @type {Extract<CaAnswer, {status: "issued"}> | null} */ (s.issued)?.certificate;
   if (!b64) return { from: s.availableFrom ? date(s.availableFrom) : "", to: "" };
   try {
     const f = cardbridge.certificateFacts(b64);
@@ -205,12 +250,17 @@ function validityOf(s) {
 }
 
 /** The first failure behind an error (the CA's own CaError behind CA_OUTCOME_UNKNOWN ← CA_UNAVAILABLE). */
+/**
+ * @param {any} e whatever was thrown: an error, its causes (unknown in Error's type) are followed as they are
+ * @returns {any}
+ */
 function rootCause(e) {
   let c = e;
   while (c?.cause) c = c.cause;
   return c;
 }
 
+/** @param {any} e whatever an action threw (a catch's value): a CardBridgeError, a RenewalError, a CaError, anything */
 function errorText(e) {
   if (e instanceof cardbridge.RenewalError) {
     if (e.code === "CA_REFUSED") return e.refusal.message || t("journey.refused");
@@ -226,6 +276,7 @@ function errorText(e) {
 }
 
 /** "Unblock the PIN": the host's window takes the PUK and the new PIN twice; then the renewal goes on. */
+/** @param {string} token */
 function unblockButton(token) {
   const b = Object.assign(document.createElement("button"), { type: "button", id: "unblock-pin", textContent: t("card.unblock") });
   b.addEventListener(
@@ -238,11 +289,13 @@ function unblockButton(token) {
   return b;
 }
 
+/** @param {{url: string, text: string}} link */
 function installLink({ url, text }) {
   return Object.assign(document.createElement("a"), { id: "install-link", href: url, textContent: text });
 }
 
 /** Draws one state of the journey: nothing from an earlier state survives it. */
+/** @param {RenewalState} s */
 function render(s) {
   document.body.dataset.journey = s.name;
   setState(s.error ? "error" : PAGE_STATE[s.name]);
@@ -251,9 +304,10 @@ function render(s) {
   clearMessage();
   const v = validityOf(s);
 
+  // eligibility is the CA's "eligible" answer (the journey keeps no other).
   if (s.certificate && s.eligibility) {
-    $("old-summary").textContent = t("form.old", { subject: s.eligibility.subject, notAfter: date(s.eligibility.notAfter ?? s.certificate.notAfter) });
-    $("validity-after-label").textContent = t("form.validity.after", { date: date(s.eligibility.notAfter ?? s.certificate.notAfter) });
+    $("old-summary").textContent = t("form.old", { subject: /** @type {Eligible} */ (s.eligibility).subject, notAfter: date(/** @type {Eligible} */ (s.eligibility).notAfter ?? s.certificate.notAfter) });
+    $("validity-after-label").textContent = t("form.validity.after", { date: date(/** @type {Eligible} */ (s.eligibility).notAfter ?? s.certificate.notAfter) });
   }
   $("form-text").textContent = s.name === "keyOnCard" ? t("journey.keyOnCard") : "";
   $("application-text").textContent = s.application?.statement.join("\n") ?? "";
@@ -275,9 +329,9 @@ function render(s) {
     const refusedCertificate = ["CERTIFICATE_INVALID", "CERTIFICATE_KEY_MISMATCH"].includes(s.error.code);
     const truth = TRUTH[s.name] && !refusedCertificate ? ` ${t(TRUTH[s.name])}` : "";
     const root = rootCause(s.error);
-    const code = s.error.refusal?.code ?? (root !== s.error && root.code ? root.code : s.error.code);
+    const code = /** @type {Failure} */ (s.error).refusal?.code ?? (root !== s.error && root.code ? root.code : s.error.code);
     showMessage(errorText(s.error) + truth, { code });
-    if (s.error.install) $("message").append(" ", installLink(s.error.install));
+    if (/** @type {Failure} */ (s.error).install) $("message").append(" ", installLink(/** @type {Failure} */ (s.error).install));
     // A blocked PIN is fixed here, not in another program: the PUK and the new PIN go into CardBridge's window.
     if (s.error.code === "PIN_LOCKED" && s.token) $("message").append(" ", unblockButton(s.token.token));
   } else if (s.name === "refused") {
@@ -290,8 +344,10 @@ function render(s) {
   if (s.name !== "idle") showCard().catch(() => {});
 }
 
+/** @type {ReturnType<typeof setInterval> | null} */
 let ticker = null;
 /** The one status line: what runs now, or nothing. */
+/** @param {Activity | null} a */
 function renderActivity(a) {
   clearInterval(ticker);
   $("progress").hidden = true;
@@ -314,6 +370,7 @@ function renderActivity(a) {
 }
 
 /** CenCert step 10-11: the signed application is the user's record of the order. */
+/** @param {{document: string, signature: string}} signed */
 function offerSignedApplication({ document: documentB64, signature }) {
   const blob = new Blob([JSON.stringify({ document: documentB64, signature }, null, 2)], { type: "application/json" });
   const a = $("save-application");
@@ -338,7 +395,7 @@ async function showCard() {
   const { certificates, pendingKeys } = await cardbridge.listCertificates({ token });
   const table = $("final-certificates");
   table.replaceChildren();
-  const row = (cells, header = false) => {
+  const row = (/** @type {string[]} */ cells, header = false) => {
     const tr = document.createElement("tr");
     for (const c of cells) {
       const td = document.createElement(header ? "th" : "td");
@@ -358,6 +415,7 @@ async function showCard() {
 
 // --- the manual path (CEPiK) -------------------------------------------------------------------------
 
+/** @type {Token | null} */
 let manualToken = null;
 
 async function cardForManual() {
@@ -373,11 +431,18 @@ async function cardForManual() {
 }
 
 /** A host call of the manual path, told on the status line like the journey's own. */
+/**
+ * @template {"generateKeyPair" | "createCsr" | "installCertificate"} K
+ * @param {K} op
+ * @param {Parameters<Client[K]>[0]} params
+ * @returns {Promise<Awaited<ReturnType<Client[K]>>>}
+ */
 async function manualHost(op, params) {
   renderActivity({ name: "waitingForYou", op, since: Date.now() });
   try {
-    return await cardbridge[op](params, {
-      onProgress: (p) => p?.stage === "generatingKey" && renderActivity({ name: "generatingKey", op, since: Date.now() }),
+    // The three calls' params and results as one signature: TypeScript cannot relate cardbridge[op] to K by itself.
+    return await /** @type {Record<K, (params: Parameters<Client[K]>[0], options: import("./cardbridge/cardbridge.js").CallOptions) => ReturnType<Client[K]>>} */ (/** @type {unknown} */ (cardbridge))[op](params, {
+      onProgress: (/** @type {{stage: string}} */ p) => p?.stage === "generatingKey" && renderActivity({ name: "generatingKey", op, since: Date.now() }),
     });
   } finally {
     renderActivity(null);
@@ -407,6 +472,7 @@ async function downloadCsr() {
 }
 
 /** A certificate file as base64 DER strings: PEM (one or more blocks) or a single DER certificate. */
+/** @param {File} file */
 async function certificatesOf(file) {
   const bytes = new Uint8Array(await file.arrayBuffer());
   const text = new TextDecoder().decode(bytes);
@@ -461,7 +527,7 @@ async function operatorIssue() {
   if (!f) throw new PageError("manual.noFile");
   const csr = x509.bytesToB64(x509.b64ToBytes(await f.text()));
   const answer = await ca("manual/issue", { csr });
-  const link = (id, pem, name) => {
+  const link = (/** @type {string} */ id, /** @type {string} */ pem, /** @type {string} */ name) => {
     const a = $(id);
     a.href = URL.createObjectURL(new Blob([pem], { type: "application/x-pem-file" }));
     a.download = name;
@@ -477,6 +543,7 @@ async function operatorIssue() {
  * Runs a user action: one at a time. The journey's actions draw their own result (render); anything
  * else that fails — the manual path, the demo panel, the page's own checks — is shown here.
  */
+/** @param {() => Promise<unknown>} fn */
 function action(fn) {
   return async () => {
     const buttons = document.querySelectorAll("button");
@@ -502,6 +569,7 @@ function action(fn) {
   };
 }
 
+/** @param {string} l */
 function setLang(l) {
   lang = l;
   localStorage.setItem("cardbridge-demo-lang", l);

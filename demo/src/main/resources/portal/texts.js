@@ -1,4 +1,5 @@
 // Every string the portal shows, in Polish and English. {name} placeholders are filled by t().
+/** @type {Record<string, Record<string, string>>} language -> key -> text */
 export const TEXTS = {
   pl: {
     title: "CardBridge Demo CA — odnowienie certyfikatu",

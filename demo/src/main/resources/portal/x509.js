@@ -3,6 +3,19 @@
 // sent with it really signed it (WebCrypto). The host checks again; this lets the page say clearly which
 // of the CA's answers is wrong.
 
+/**
+ * @typedef {object} Certificate What parseCertificate reads of one; names and keys as their DER bytes.
+ * @property {Uint8Array<ArrayBuffer>} tbs
+ * @property {Uint8Array<ArrayBuffer>} issuer
+ * @property {Uint8Array<ArrayBuffer>} subject
+ * @property {Uint8Array<ArrayBuffer>} spki
+ * @property {string} signatureAlgorithm OID
+ * @property {Uint8Array<ArrayBuffer>} signature
+ * @property {Date} notBefore
+ * @property {Date} notAfter
+ */
+
+/** @param {string} b64 base64, or PEM */
 export function b64ToBytes(b64) {
   const clean = String(b64).replace(/-----(BEGIN|END) [A-Z0-9 ]+-----/g, "").replace(/\s+/g, "");
   const bin = atob(clean);
@@ -11,6 +24,7 @@ export function b64ToBytes(b64) {
   return out;
 }
 
+/** @param {Uint8Array | ArrayBuffer} bytes */
 export function bytesToB64(bytes) {
   let bin = "";
   const b = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
@@ -18,13 +32,20 @@ export function bytesToB64(bytes) {
   return btoa(bin);
 }
 
+/**
+ * @param {Uint8Array} a
+ * @param {Uint8Array} b
+ */
 export function equalBytes(a, b) {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
-/** Splits PEM text into base64 DER strings, one per CERTIFICATE block. */
+/**
+ * Splits PEM text into base64 DER strings, one per CERTIFICATE block.
+ * @param {string} text
+ */
 export function pemCertificates(text) {
   const out = [];
   const re = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
@@ -33,6 +54,13 @@ export function pemCertificates(text) {
   return out;
 }
 
+/** @typedef {{tag: number, start: number, body: number, end: number}} Tlv One DER item: its tag, where it starts, its contents and its end. */
+
+/**
+ * @param {Uint8Array} bytes
+ * @param {number} pos
+ * @returns {Tlv}
+ */
 function tlv(bytes, pos) {
   if (pos + 2 > bytes.length) throw new Error("truncated DER");
   const tag = bytes[pos];
@@ -50,6 +78,10 @@ function tlv(bytes, pos) {
   return { tag, start: pos, body: pos + header, end };
 }
 
+/**
+ * @param {Uint8Array} bytes
+ * @param {Tlv} node
+ */
 function children(bytes, node) {
   const out = [];
   let p = node.body;
@@ -61,6 +93,10 @@ function children(bytes, node) {
   return out;
 }
 
+/**
+ * @param {Uint8Array} bytes
+ * @param {Tlv} node
+ */
 function oid(bytes, node) {
   const b = bytes.subarray(node.body, node.end);
   const parts = [Math.floor(b[0] / 40), b[0] % 40];
@@ -75,6 +111,10 @@ function oid(bytes, node) {
   return parts.join(".");
 }
 
+/**
+ * @param {Uint8Array} bytes
+ * @param {Tlv} node
+ */
 function time(bytes, node) {
   const s = new TextDecoder().decode(bytes.subarray(node.body, node.end));
   const m = node.tag === 0x17 ? /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/.exec(s) : /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/.exec(s);
@@ -86,7 +126,7 @@ function time(bytes, node) {
 
 /**
  * @param {Uint8Array} der one DER certificate
- * @returns {{tbs, issuer, subject, spki: Uint8Array, signatureAlgorithm: string, signature: Uint8Array, notBefore: Date, notAfter: Date}}
+ * @returns {Certificate}
  * @throws Error when the bytes are not a well-formed certificate
  */
 export function parseCertificate(der) {
@@ -99,7 +139,7 @@ export function parseCertificate(der) {
   if (t.length < i + 6) throw new Error("not a certificate");
   const [validity, subject, spki] = [t[i + 3], t[i + 4], t[i + 5]];
   const v = children(der, validity);
-  const slice = (n) => der.slice(n.start, n.end);
+  const slice = (/** @type {Tlv} */ n) => der.slice(n.start, n.end);
   return {
     tbs: slice(parts[0]),
     issuer: slice(t[i + 2]),
@@ -112,17 +152,23 @@ export function parseCertificate(der) {
   };
 }
 
+/** @type {Record<string, string>} signature algorithm OID -> its hash */
 const HASHES = {
   "1.2.840.113549.1.1.11": "SHA-256", "1.2.840.113549.1.1.12": "SHA-384", "1.2.840.113549.1.1.13": "SHA-512",
   "1.2.840.10045.4.3.2": "SHA-256", "1.2.840.10045.4.3.3": "SHA-384", "1.2.840.10045.4.3.4": "SHA-512",
 };
+/** @type {Record<string, [string, number]>} curve OID -> WebCrypto name, coordinate size */
 const CURVES = { "1.2.840.10045.3.1.7": ["P-256", 32], "1.3.132.0.34": ["P-384", 48], "1.3.132.0.35": ["P-521", 66] };
 
 /** ECDSA signatures are DER SEQUENCE{r,s} in X.509 and r||s in WebCrypto. */
+/**
+ * @param {Uint8Array} sig
+ * @param {number} size
+ */
 function ecdsaRaw(sig, size) {
   const seq = tlv(sig, 0);
   const [r, s] = children(sig, seq);
-  const fit = (n) => {
+  const fit = (/** @type {Tlv} */ n) => {
     let b = sig.subarray(n.body, n.end);
     while (b.length > size && b[0] === 0) b = b.subarray(1);
     const out = new Uint8Array(size);
@@ -136,6 +182,10 @@ function ecdsaRaw(sig, size) {
 }
 
 /** True when {@code issuerCert}'s key verifies {@code cert}'s signature and the names chain. */
+/**
+ * @param {Certificate} cert
+ * @param {Certificate} issuerCert
+ */
 export async function signedBy(cert, issuerCert) {
   if (!equalBytes(cert.issuer, issuerCert.subject)) return false;
   const hash = HASHES[cert.signatureAlgorithm];

@@ -2,7 +2,7 @@
 import * as cardbridge from "../cardbridge/cardbridge.js";
 
 const lang = new URLSearchParams(location.search).get("lang") === "pl" ? "pl" : "en";
-const T = {
+const T = /** @type {Record<string, string>} */ ({
   en: {
     title: "Renew your certificate", code: "Renewal code:", now: "valid at once", afterExpiry: "valid from when the current one expires",
     connecting: "Connecting to CardBridge…", readingCard: "Reading your card…", askingCa: "Checking with the CA…",
@@ -41,21 +41,21 @@ const T = {
     NATIVE_UNAVAILABLE: "Program CardBridge nie jest zainstalowany na tym komputerze.", CA_UNAVAILABLE: "CA nie odpowiada. Spróbuj później.",
     CA_OUTCOME_UNKNOWN: "Brak odpowiedzi CA.", OTHER: "Coś poszło nie tak ({code}). Obecny certyfikat działa.",
   },
-}[lang];
-const $ = (id) => /** @type {any} */ (document.getElementById(id));
-const date = (iso) => new Date(iso).toLocaleString(lang, { dateStyle: "long", timeStyle: "short" });
-let ticker;
-function showActivity(a) {
+}[lang]);
+const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
+const date = (/** @type {string} */ iso) => new Date(iso).toLocaleString(lang, { dateStyle: "long", timeStyle: "short" });
+/** @type {number | undefined} */ let ticker;
+function showActivity(/** @type {{name: string, since: number, op?: string, call?: string} | null} */ a) {
   clearInterval(ticker), (document.body.dataset.activity = !a ? "" : [a.name, a.op ?? a.call].filter(Boolean).join(":"));
-  const text = () => (!a ? "" : T[a.name].replace("{s}", Math.round((Date.now() - a.since) / 1000)));
+  const text = () => (!a ? "" : T[a.name].replace("{s}", String(Math.round((Date.now() - a.since) / 1000))));
   $("activity").textContent = text();
   if (a?.name === "generatingKey") ticker = setInterval(() => ($("activity").textContent = text()), 1000);
 }
 
-function show(s) {
+function show(/** @type {import("../cardbridge/cardbridge.js").RenewalState} */ s) {
   document.body.dataset.state = s.name;
   $("status").textContent = [T[s.name].replace("{date}", date(s.availableFrom ?? s.validFrom)), s.refusal?.message].filter(Boolean).join(" ");
-  const e = s.error;
+  const e = /** @type {{code: string, refusal?: {message: string}, install?: {url: string, text: string}} | null} */ (s.error);
   $("error").hidden = !e;
   $("error").textContent = !e ? "" : (e.refusal?.message ?? T[e.code] ?? T.OTHER.replace("{code}", e.code));
   if (e?.install) $("error").append(" ", Object.assign(document.createElement("a"), { href: e.install.url, textContent: e.install.text }));
@@ -66,7 +66,7 @@ function show(s) {
     id: action, textContent: T[`do.${action}`], onclick: () => run(action) })));
 }
 
-function run(action) {
+function run(/** @type {import("../cardbridge/cardbridge.js").RenewalAction} */ action) {
   document.querySelectorAll("button").forEach((b) => (b.disabled = true));
   const details = { code: $("code").value.trim(), pok: "ZETOSERWIS", validity: /** @type {HTMLInputElement} */ (document.querySelector("[name=validity]:checked")).value };
   return action === "renew" ? renewal.renew(details) : renewal[action]();
