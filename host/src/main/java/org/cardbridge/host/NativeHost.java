@@ -16,7 +16,7 @@ import org.cardbridge.protocol.HostException;
 import org.cardbridge.token.TokenManager;
 import org.cardbridge.ui.SwingUserInterface;
 import org.cardbridge.ui.UserInterface;
-import org.cardbridge.token.AtrModuleMap;
+import org.cardbridge.watch.PcscCards;
 import org.cardbridge.watch.ReaderSubscription;
 import org.cardbridge.watch.TokenSlotSource;
 
@@ -71,9 +71,9 @@ public final class NativeHost {
         LOG.info("serving " + mode.caller().orElse("?"));
         PendingRequests pending = new PendingRequests();
         OriginPolicy originPolicy = new OriginPolicy(policy, new ConsentStore(stateDir.resolve("consent.json")), ui);
-        TokenManager tokens = TokenManager.standard(policy);
+        TokenManager tokens = TokenManager.standard(policy, () -> PcscCards.present());
         // The session closes both at its end: the watcher stops first, then the token sessions.
-        ReaderSubscription readers = new ReaderSubscription(() -> AtrModuleMap.current(), new TokenSlotSource(tokens),
+        ReaderSubscription readers = new ReaderSubscription(() -> tokens.atrMap(), new TokenSlotSource(tokens),
                 ReaderSubscription.DEFAULT_POLL);
         HostSession session = new HostSession(Operations.standard(pending, tokens, readers), originPolicy, ui, pending,
                 List.of(readers, tokens), FrameReader.DEFAULT_MAX_INCOMING);

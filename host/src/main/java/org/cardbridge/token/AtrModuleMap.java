@@ -62,6 +62,11 @@ public final class AtrModuleMap {
         this.entries = List.copyOf(entries);
     }
 
+    /** A map that knows no card and no module (tests, and managers given their modules by name). */
+    public static AtrModuleMap empty() {
+        return new AtrModuleMap(List.of());
+    }
+
     /** The map for this computer's OS, read once, on first use. */
     public static AtrModuleMap current() {
         return Current.MAP;
