@@ -52,7 +52,7 @@ public final class PcscCards {
     }
 
     /** Shared connection just long enough to read the ATR; the card is left as it was. */
-    static Optional<byte[]> readAtr(CardTerminal terminal) {
+    public static Optional<byte[]> readAtr(CardTerminal terminal) {
         try {
             Card card = terminal.connect("*");
             try {

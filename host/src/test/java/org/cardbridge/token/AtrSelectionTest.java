@@ -1,9 +1,15 @@
 package org.cardbridge.token;
 
+import org.cardbridge.install.DoctorTexts;
+import org.cardbridge.install.Finding;
+import org.cardbridge.install.Roots;
+import org.cardbridge.install.SystemChecks;
+import org.cardbridge.platform.Os;
 import org.cardbridge.policy.Policy;
 import org.cardbridge.policy.PolicyLoader;
 import org.cardbridge.protocol.ErrorCode;
 import org.cardbridge.protocol.HostException;
+import org.cardbridge.protocol.Lang;
 import org.cardbridge.testing.SoftHsm2;
 import org.cardbridge.testing.vcard.AtrCard;
 import org.cardbridge.testing.vcard.Pcscd;
@@ -106,6 +112,34 @@ class AtrSelectionTest {
                 assertTrue(e.getMessage().contains("proCertum CardManager (Certum)"), e.getMessage());
             }
         }
+    }
+
+    @Test
+    void cryptoCertumAtr_moduleNotInstalled_doctorSaysWhatToInstall_inPolishAndEnglish(@TempDir Path dir) throws Exception {
+        Pcscd pcscd = VirtualCards.inProcess().pcscd();
+        String missing = dir.resolve("proCertumSmartSign/libcryptoCertum3PKCS.so").toString();
+        Policy policy = load(policy(dir, missing));
+        AtrModuleMap map = AtrModuleMap.load(Os.LINUX).with(policy.atrModules());
+        String reader = pcscd.readerName(READER);
+        try (VpcdCard card = new VpcdCard(pcscd.port(READER), AtrCard.of(CRYPTO_CERTUM_35))) {
+            card.insert();
+            Finding en = notInstalled(new SystemChecks(Roots.real(), Os.LINUX, new DoctorTexts(Lang.EN)).pcsc(map), reader);
+            assertEquals(Finding.Status.FAIL, en.status());
+            assertEquals("the card in " + reader + " (Certum cryptoCertum) needs proCertum CardManager (Certum), which is not installed",
+                    en.message());
+            assertEquals("install proCertum CardManager (Certum) (from the card issuer's site); CardBridge looks for its PKCS#11 module at: "
+                    + missing, en.fix());
+            Finding pl = notInstalled(new SystemChecks(Roots.real(), Os.LINUX, new DoctorTexts(Lang.PL)).pcsc(map), reader);
+            assertEquals("karta w czytniku " + reader + " (Certum cryptoCertum) wymaga oprogramowania proCertum CardManager (Certum),"
+                    + " które nie jest zainstalowane", pl.message());
+            assertEquals("zainstaluj proCertum CardManager (Certum) (ze strony wydawcy karty); CardBridge szuka jego modułu PKCS#11 w: "
+                    + missing, pl.fix());
+        }
+    }
+
+    private static Finding notInstalled(List<Finding> findings, String reader) {
+        return findings.stream().filter(f -> f.code().equals("doctor.moduleNotInstalled") && f.subject().equals(reader))
+                .findFirst().orElseThrow(() -> new AssertionError("no doctor line for " + reader + ": " + findings));
     }
 
     private static List<String> libraries(TokenManager tokens) {
