@@ -142,8 +142,11 @@ public final class TokenManager implements AutoCloseable {
      * been swapped for another make): one PC/SC status read and a shared connect per card, no APDU.
      */
     private void selectByAtr() {
+        selectByAtr(readers.present());
+    }
+
+    private void selectByAtr(Optional<List<CardInReader>> cards) {
         AtrModuleMap map = atrMap();
-        Optional<List<CardInReader>> cards = readers.present();
         if (cards.isEmpty()) {
             // PC/SC cannot be asked: the old rule, every installed vendor module, rather than none.
             map.entries().stream().filter(e -> !e.isDefault()).forEach(e -> e.installedPath().ifPresent(selected::add));
@@ -161,6 +164,23 @@ public final class TokenManager implements AutoCloseable {
         }
         vendorReaders = chosen;
         missing = notInstalled;
+    }
+
+    /** A few stat calls: whether any vendor module of the map is on this computer. */
+    private boolean anyVendorInstalled() {
+        return atrMap().entries().stream().anyMatch(e -> !e.isDefault() && e.installedPath().isPresent());
+    }
+
+    private static Optional<List<CardInReader>> await(java.util.concurrent.FutureTask<Optional<List<CardInReader>>> cards) {
+        try {
+            return cards.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            LOG.warning("reading the cards' ATRs failed: " + e.getCause());
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
     }
 
     private static HostException moduleNotInstalled(Missing m) {
@@ -246,7 +266,30 @@ public final class TokenManager implements AutoCloseable {
 
     /** Every slot of every module, with the token in it if any. */
     public synchronized List<Slot> slots() {
-        selectByAtr();
+        // PC/SC is asked only when a vendor module of the map is installed (else no ATR can change which
+        // module serves a card: it is needed only to name a missing product, below), and then on another
+        // thread while the modules load, so the first answer does not wait for it (docs/benchmarks.md).
+        java.util.concurrent.FutureTask<Optional<List<CardInReader>>> cards = null;
+        if (anyVendorInstalled()) {
+            cards = new java.util.concurrent.FutureTask<>(readers::present);
+            Thread.ofPlatform().daemon().name("cardbridge-atr").start(cards);
+        } else {
+            vendorReaders = Map.of();
+            missing = List.of();
+        }
+        boolean anyModule;
+        try {
+            modules();
+            anyModule = true;
+        } catch (HostException e) {
+            // No module yet: the ATRs may add one, or say which product is missing; modules() below decides.
+            anyModule = false;
+        }
+        if (cards != null) {
+            selectByAtr(await(cards));
+        } else if (!anyModule) {
+            selectByAtr();
+        }
         List<Slot> out = new ArrayList<>();
         for (Pkcs11 p11 : modules()) {
             long[] slotIds;
@@ -268,9 +311,14 @@ public final class TokenManager implements AutoCloseable {
                 }
             }
         }
-        if (!missing.isEmpty() && out.stream().noneMatch(s -> s.token() != null)) {
-            // No module shows any card, and one card's ATR names a module that is not here: say what to install.
-            throw moduleNotInstalled(missing.getFirst());
+        if (out.stream().noneMatch(s -> s.token() != null)) {
+            if (cards == null && anyModule) {
+                selectByAtr();
+            }
+            if (!missing.isEmpty()) {
+                // No module shows any card, and one card's ATR names a module that is not here: say what to install.
+                throw moduleNotInstalled(missing.getFirst());
+            }
         }
         return out;
     }
@@ -386,7 +434,9 @@ public final class TokenManager implements AutoCloseable {
             }
         }
         // A handle from another connection: its card's vendor module may not be loaded yet.
-        selectByAtr();
+        if (anyVendorInstalled()) {
+            selectByAtr();
+        }
         for (Pkcs11 p11 : modules()) {
             long[] slotIds;
             try {

@@ -12,6 +12,8 @@ import org.cardbridge.protocol.HostException;
 import org.cardbridge.protocol.Lang;
 import org.cardbridge.testing.SoftHsm2;
 import org.cardbridge.testing.vcard.AtrCard;
+import org.cardbridge.testing.vcard.IsoAppletCard;
+import org.cardbridge.testing.vcard.Tool;
 import org.cardbridge.testing.vcard.Pcscd;
 import org.cardbridge.testing.vcard.VirtualCards;
 import org.cardbridge.testing.vcard.VpcdCard;
@@ -91,6 +93,38 @@ class AtrSelectionTest {
                 assertTrue(libraries(tokens).contains(vendor.toString()), "the mapped module is loaded: " + libraries(tokens));
                 assertTrue(slots.stream().anyMatch(s -> s.module().equals(vendor.toString()) && s.token() != null),
                         "its tokens are listed under it");
+            }
+        }
+    }
+
+    @Test
+    void cryptoCertumAtr_onACardOpenScAlsoReads_isOneToken_theVendorModules(@TempDir Path dir) throws Exception {
+        VirtualCards cards = VirtualCards.inProcess();
+        Pcscd pcscd = cards.pcscd();
+        SoftHsm2.inProcess();
+        Path vendor = Files.createDirectories(dir.resolve("proCertumSmartSign")).resolve("libcryptoCertum3PKCS.so");
+        Files.copy(Path.of(SoftHsm2.MODULE), vendor);
+        Policy policy = load(policy(dir, vendor.toString()));
+        String reader = pcscd.readerName(READER);
+        // An IsoApplet card OpenSC personalises and reads, answering with cryptoCertum 3.5's ATR.
+        try (VpcdCard card = new VpcdCard(pcscd.port(READER), new IsoAppletCard(CRYPTO_CERTUM_35))) {
+            card.insert();
+            Tool.run(cards.environment(), "pkcs15-init", "--reader", String.valueOf(READER), "--create-pkcs15",
+                    "--so-pin", VirtualCards.PIN, "--so-puk", VirtualCards.PUK, "--serial", "CB00000000000035",
+                    "--label", "Certum 3.5").ok();
+            card.remove();
+            card.insert();
+            try (TokenManager openScOnly = new TokenManager(() -> List.of(Tool.OPENSC_PKCS11), WrapperPkcs11::load,
+                    AtrModuleMap::empty, PcscCards::present)) {
+                assertTrue(openScOnly.slots().stream().anyMatch(s -> s.readerName().strip().equals(reader) && s.token() != null),
+                        "without a mapped module OpenSC serves the card");
+            }
+            try (TokenManager tokens = new TokenManager(() -> List.of(Tool.OPENSC_PKCS11), WrapperPkcs11::load,
+                    () -> AtrModuleMap.current().with(policy.atrModules()), PcscCards::present)) {
+                List<TokenManager.Slot> slots = tokens.slots();
+                assertTrue(slots.stream().noneMatch(s -> s.module().equals(Tool.OPENSC_PKCS11) && s.readerName().strip().equals(reader)),
+                        "OpenSC's view of the card is left out: " + slots.stream().map(TokenManager.Slot::readerName).toList());
+                assertTrue(slots.stream().anyMatch(s -> s.module().equals(vendor.toString()) && s.token() != null));
             }
         }
     }
