@@ -138,7 +138,7 @@ public final class TokenManager implements AutoCloseable {
 
     /**
      * Reads the ATRs of the cards present and adds the vendor module each one's ATR names. A card whose module
-     * is not installed is remembered for {@link #moduleNotInstalled}. Asked on every listing (a card may have
+     * is not installed is remembered for {@link #moduleNotInstalled}. Asked afresh each time (a card may have
      * been swapped for another make): one PC/SC status read and a shared connect per card, no APDU.
      */
     private void selectByAtr() {
