@@ -20,6 +20,7 @@ export type HostErrorCode =
   | "USER_TIMEOUT"
   | "BUSY"
   | "MODULE_NOT_FOUND"
+  | "MODULE_NOT_INSTALLED"
   | "TOKEN_NOT_FOUND"
   | "TOKEN_REMOVED"
   | "TOKEN_BUSY"

@@ -25,6 +25,7 @@ export const HOST_ERROR_CODES = Object.freeze([
   "USER_TIMEOUT",
   "BUSY",
   "MODULE_NOT_FOUND",
+  "MODULE_NOT_INSTALLED",
   "TOKEN_NOT_FOUND",
   "TOKEN_REMOVED",
   "TOKEN_BUSY",
@@ -1056,6 +1057,7 @@ export function createRenewal(options) {
    * The card named by `wanted`, or the only usable card present; null when it is not there. Two or more
    * and none named is TOKEN_AMBIGUOUS listing them, never a silent first pick: the person may be renewing
    * the other card's certificate.
+   * @param {string | undefined} wanted a token handle, or nothing for "the" card
    */
   async function readCard(wanted) {
     setActivity("connecting");

@@ -107,6 +107,7 @@ import { installInfo } from "./native.js";
  * @typedef {object} Problem
  * @property {string} key the message key of the plain-words text
  * @property {InstallInfo} [install] "hostMissing": where the host is got
+ * @property {string} [product] "moduleNotInstalled": what to install for the card (the host's details.product)
  * @property {(string | null)[]} details the technical words, for the "details" disclosure
  */
 
@@ -294,6 +295,10 @@ export function problemOf(state) {
     }
     if (e.code === "TOKEN_BUSY") {
       return { key: "tokenBusy", details: [e.message] };
+    }
+    if (e.code === "MODULE_NOT_INSTALLED") {
+      const d = e.details ?? {};
+      return { key: "moduleNotInstalled", product: String(d.product ?? ""), details: [e.message, `${d.reader}: ${d.atr}`] };
     }
     return { key: "hostProblem", details: [`${e.code}: ${e.message}`] };
   }

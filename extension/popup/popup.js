@@ -69,7 +69,8 @@ function renderProblem(problem) {
     );
     return box;
   }
-  box.append(el("strong", {}, t(`${problem.key}Title`)), el("p", {}, t(`${problem.key}Text`)), adminDetails(problem.details));
+  // Only moduleNotInstalled's text has a placeholder (the product); the others ignore it.
+  box.append(el("strong", {}, t(`${problem.key}Title`)), el("p", {}, t(`${problem.key}Text`, problem.product ?? "")), adminDetails(problem.details));
   return box;
 }
 

@@ -63,6 +63,18 @@ test("problemOf: host missing, no smart card software, pcscd down, no reader, an
     hostError: { code: "MODULE_NOT_FOUND", message: "no PKCS#11 module could be loaded", details: { tried: [{ path: "/usr/lib/opensc-pkcs11.so", problem: "not found" }] } },
   });
   assert.deepEqual(noModule, { key: "noModule", details: ["no PKCS#11 module could be loaded", "/usr/lib/opensc-pkcs11.so: not found"] });
+  const notInstalled = problemOf({
+    status: "error",
+    hostError: {
+      code: "MODULE_NOT_INSTALLED",
+      message: "the card in Reader 0 needs proCertum CardManager (Certum), which is not installed",
+      details: { reader: "Reader 0", atr: "3BDD96FF8131FE4580595F5374645F496E697481059B", card: "Certum cryptoCertum", product: "proCertum CardManager (Certum)", paths: [] },
+    },
+  });
+  assert.equal(notInstalled?.key, "moduleNotInstalled");
+  assert.equal(notInstalled?.product, "proCertum CardManager (Certum)");
+  assert.deepEqual(notInstalled?.details, ["the card in Reader 0 needs proCertum CardManager (Certum), which is not installed",
+    "Reader 0: 3BDD96FF8131FE4580595F5374645F496E697481059B"]);
   const down = { code: "doctor.pcscDown", status: "FAIL", message: "pcscd is not reachable: SCARD_E_NO_SERVICE", fix: "install and start it" };
   assert.deepEqual(problemOf({ status: "ok", diagnosis: [down] }), { key: "pcscDown", details: [down.message, down.fix] });
   assert.equal(problemOf({ status: "ok", diagnosis: [{ code: "doctor.noReader", status: "WARN", message: "no card reader connected" }] }).key, "noReader");
@@ -74,7 +86,13 @@ test("problemOf: host missing, no smart card software, pcscd down, no reader, an
 });
 
 test("every problem has its title and text in the messages, none sends the person to a terminal", () => {
-  for (const key of ["hostMissing", "noModule", "tokenBusy", "pcscDown", "noReader", "hostProblem"]) {
+  const pl = JSON.parse(readFileSync(new URL("../_locales/pl/messages.json", import.meta.url), "utf8"));
+  for (const m of [en, pl]) {
+    // The product the host names goes into the text, in both languages.
+    assert.match(m.moduleNotInstalledText.message, /\$PRODUCT\$/);
+    assert.equal(m.moduleNotInstalledText.placeholders.product.content, "$1");
+  }
+  for (const key of ["hostMissing", "noModule", "tokenBusy", "moduleNotInstalled", "pcscDown", "noReader", "hostProblem"]) {
     assert.ok(en[`${key}Title`], `${key}Title`);
     assert.ok(en[`${key}Text`], `${key}Text`);
   }

@@ -158,7 +158,7 @@ final class InstallCommands {
             SystemChecks sys = new SystemChecks(roots, os, t);
             List<Finding> system = new ArrayList<>(sys.policy(loaded));
             system.addAll(sys.modules(loaded.policy().modules(), loaded.path()));
-            system.addAll(sys.pcsc());
+            system.addAll(sys.pcsc(AtrModuleMap.load(os).with(loaded.policy().atrModules())));
             List<Finding> clientAuth = ClientAuth.real(roots, os, t).check(cardModules(loaded.policy(), os));
             long broken = browsers.stream().filter(Finding::broken).count() + system.stream().filter(Finding::broken).count()
                     + clientAuth.stream().filter(Finding::broken).count();

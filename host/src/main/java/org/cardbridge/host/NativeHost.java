@@ -16,8 +16,8 @@ import org.cardbridge.protocol.HostException;
 import org.cardbridge.token.TokenManager;
 import org.cardbridge.ui.SwingUserInterface;
 import org.cardbridge.ui.UserInterface;
-import org.cardbridge.token.AtrModuleMap;
 import org.cardbridge.watch.ExclusiveUse;
+import org.cardbridge.watch.PcscCards;
 import org.cardbridge.watch.ReaderSubscription;
 import org.cardbridge.watch.TokenSlotSource;
 
@@ -72,10 +72,10 @@ public final class NativeHost {
         LOG.info("serving " + mode.caller().orElse("?"));
         PendingRequests pending = new PendingRequests();
         OriginPolicy originPolicy = new OriginPolicy(policy, new ConsentStore(stateDir.resolve("consent.json")), ui);
-        // A lambda: javax.smartcardio is touched only when a card is missing, never at start-up.
-        TokenManager tokens = TokenManager.standard(policy).withReaderProbe(() -> ExclusiveUse.busyReaders());
+        // Lambdas: javax.smartcardio is touched only when a card is missing or a vendor module is installed, never at start-up.
+        TokenManager tokens = TokenManager.standard(policy, () -> PcscCards.present()).withReaderProbe(() -> ExclusiveUse.busyReaders());
         // The session closes both at its end: the watcher stops first, then the token sessions.
-        ReaderSubscription readers = new ReaderSubscription(() -> AtrModuleMap.current(), new TokenSlotSource(tokens),
+        ReaderSubscription readers = new ReaderSubscription(() -> tokens.atrMap(), new TokenSlotSource(tokens),
                 ReaderSubscription.DEFAULT_POLL);
         HostSession session = new HostSession(Operations.standard(pending, tokens, readers), originPolicy, ui, pending,
                 List.of(readers, tokens), FrameReader.DEFAULT_MAX_INCOMING);

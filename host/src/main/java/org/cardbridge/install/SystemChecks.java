@@ -10,6 +10,7 @@ import org.cardbridge.token.Pkcs11;
 import org.cardbridge.token.TokenManager;
 import org.cardbridge.token.WrapperPkcs11;
 import org.cardbridge.watch.PcscAccess;
+import org.cardbridge.watch.PcscCards;
 
 import javax.smartcardio.CardException;
 import javax.smartcardio.CardTerminal;
@@ -124,8 +125,17 @@ public final class SystemChecks {
         }
     }
 
-    /** pcscd reachable and its readers; no reader is a warning (it may just be unplugged). */
+    /** {@link #pcsc(AtrModuleMap)} with the host's own ATR map. */
     public List<Finding> pcsc() {
+        return pcsc(AtrModuleMap.load(os));
+    }
+
+    /**
+     * pcscd reachable and its readers; no reader is a warning (it may just be unplugged). A card whose ATR
+     * names a vendor module that is not installed is a failure naming the product, as the host's
+     * MODULE_NOT_INSTALLED does.
+     */
+    public List<Finding> pcsc(AtrModuleMap map) {
         List<Finding> out = new ArrayList<>();
         List<CardTerminal> readers;
         try {
@@ -153,7 +163,19 @@ public final class SystemChecks {
                 card = false;
             }
             out.add(texts.finding(Status.INFO, card ? "doctor.readerCard" : "doctor.readerEmpty", t.getName(), null, t.getName()));
+            if (card) {
+                PcscCards.readAtr(t).ifPresent(atr -> out.addAll(cardModule(map, t.getName(), atr)));
+            }
         }
         return out;
+    }
+
+    /** The line for a card whose ATR names a vendor module missing here; none when it is here or none is named. */
+    public List<Finding> cardModule(AtrModuleMap map, String reader, byte[] atr) {
+        return map.vendorFor(atr)
+                .filter(e -> e.paths().stream().map(roots::resolve).noneMatch(Files::isRegularFile))
+                .map(e -> List.of(texts.finding(Status.FAIL, "doctor.moduleNotInstalled", reader, "moduleNotInstalled",
+                        reader, e.name(), e.product(), String.join(", ", e.paths()))))
+                .orElse(List.of());
     }
 }

@@ -22,7 +22,8 @@ import java.util.Set;
  */
 public final class PolicyLoader {
     public static final String ENV = "CARDBRIDGE_POLICY";
-    private static final Set<String> TOP = Set.of("origins", "modules", "extensionIds", "dialogTimeoutSeconds", "logLevel");
+    private static final Set<String> TOP = Set.of("origins", "modules", "extensionIds", "dialogTimeoutSeconds", "logLevel", "atrModules");
+    private static final Set<String> ATR_MODULE = Set.of("name", "atr", "mask", "paths", "product");
     private static final Set<String> ENTRY = Set.of("origin", "allow", "renewalUrl", "issuers");
 
     /** What loading found: the policy in force and, when the file was bad, why it was ignored. */
@@ -177,7 +178,68 @@ public final class PolicyLoader {
             timeout = Duration.ofSeconds(t.asInt());
         }
         String level = root.has("logLevel") ? root.get("logLevel").asText() : "INFO";
-        return new Policy(entries, modules, ids, timeout, level);
+        List<Policy.AtrModule> atrModules = new ArrayList<>();
+        for (JsonNode m : array(root, "atrModules")) {
+            atrModules.add(atrModule(m));
+        }
+        return new Policy(entries, modules, ids, timeout, level, atrModules);
+    }
+
+    /**
+     * One {@code atrModules} entry. Checked as strictly as the rest: a typo here would silently send a card
+     * to the wrong module, or to none.
+     */
+    static Policy.AtrModule atrModule(JsonNode m) {
+        if (!m.isObject()) {
+            throw new IllegalArgumentException("each atrModules entry must be an object");
+        }
+        onlyFields(m, ATR_MODULE, "atrModules entry");
+        String name = text(m, "name", true).strip();
+        String where = "atrModules entry '" + name + "': ";
+        if (name.isEmpty()) {
+            throw new IllegalArgumentException("an atrModules entry has an empty name");
+        }
+        String product = text(m, "product", true).strip();
+        if (product.isEmpty()) {
+            throw new IllegalArgumentException(where + "'product' (what to install for this card) is empty");
+        }
+        byte[] atr = hex(text(m, "atr", true), where + "atr");
+        // ISO 7816-3: TS is 3B (direct) or 3F (inverse); TS + T0 at least, 33 bytes at most.
+        if (atr.length < 2 || atr.length > 33 || (atr[0] != 0x3B && atr[0] != 0x3F)) {
+            throw new IllegalArgumentException(where + "atr is not an ATR (2 to 33 bytes starting with 3B or 3F)");
+        }
+        String maskText = text(m, "mask", false);
+        byte[] mask;
+        if (maskText == null) {
+            mask = new byte[atr.length];
+            java.util.Arrays.fill(mask, (byte) 0xFF);
+        } else {
+            mask = hex(maskText, where + "mask");
+            if (mask.length != atr.length) {
+                throw new IllegalArgumentException(where + "mask has " + mask.length + " bytes, atr " + atr.length);
+            }
+        }
+        List<String> paths = new ArrayList<>();
+        for (JsonNode p : array(m, "paths")) {
+            if (!p.isTextual() || !Path.of(p.textValue()).isAbsolute()) {
+                throw new IllegalArgumentException(where + "each path must be an absolute file name, not " + p);
+            }
+            paths.add(p.textValue());
+        }
+        if (paths.isEmpty()) {
+            throw new IllegalArgumentException(where + "'paths' lists no module file");
+        }
+        return new Policy.AtrModule(name, atr, mask, paths, product);
+    }
+
+    /** Hex as smartcard_list.txt and pcsc_scan print it: spaces or colons between bytes allowed. */
+    private static byte[] hex(String text, String what) {
+        String digits = text.replace(" ", "").replace(":", "");
+        try {
+            return java.util.HexFormat.of().parseHex(digits);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(what + " is not hex bytes: '" + text + "'");
+        }
     }
 
     private static void onlyFields(JsonNode node, Set<String> allowed, String where) {

@@ -25,6 +25,8 @@ public enum ErrorCode {
     BUSY,
     /** No PKCS#11 module could be found or loaded. */
     MODULE_NOT_FOUND,
+    /** A card's ATR names a vendor module that is not installed; details name the product to install. */
+    MODULE_NOT_INSTALLED,
     /** The named token is not present. */
     TOKEN_NOT_FOUND,
     /** The token was removed while the operation ran. */

@@ -2,23 +2,42 @@ package org.cardbridge.token;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.cardbridge.platform.Os;
+import org.cardbridge.policy.Policy;
 import org.cardbridge.protocol.Json;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 
 /**
- * The ATR → PKCS#11 module map, read from the one data file {@code org/cardbridge/token/atr-modules.json}.
- * Module discovery uses its paths; the reader watcher matches card ATRs against it.
+ * The ATR → PKCS#11 module map, read from the one data file {@code org/cardbridge/token/atr-modules.json},
+ * with the policy's {@code atrModules} laid over it ({@link #with}). Module discovery uses its paths, the
+ * token manager picks a card's vendor module by its ATR, and the reader watcher reports the match.
  */
 public final class AtrModuleMap {
-    /** One module: its name, whether it is the default (OpenSC), ATR patterns and candidate paths for this OS. */
-    public record Entry(String name, boolean isDefault, List<AtrPattern> atrs, List<String> paths) {
+    /**
+     * One module: its name, whether it is the default (OpenSC), ATR patterns, candidate paths for this OS and
+     * the product a person installs to get it (empty for the default).
+     */
+    public record Entry(String name, boolean isDefault, List<AtrPattern> atrs, List<String> paths, String product) {
+        public Entry {
+            atrs = List.copyOf(atrs);
+            paths = List.copyOf(paths);
+        }
+
+        /** The first candidate path that is a file here. */
+        public Optional<String> installedPath() {
+            return paths.stream().filter(p -> Files.isRegularFile(Path.of(p))).findFirst();
+        }
     }
 
     /** An ATR with a mask: a card matches when its ATR has the same length and agrees on every masked bit. */
@@ -41,6 +60,11 @@ public final class AtrModuleMap {
 
     private AtrModuleMap(List<Entry> entries) {
         this.entries = List.copyOf(entries);
+    }
+
+    /** A map that knows no card and no module (tests, and managers given their modules by name). */
+    public static AtrModuleMap empty() {
+        return new AtrModuleMap(List.of());
     }
 
     /** The map for this computer's OS, read once, on first use. */
@@ -74,7 +98,8 @@ public final class AtrModuleMap {
                 }
                 List<String> paths = new ArrayList<>();
                 m.path("paths").path(osKey).forEach(p -> paths.add(p.asText()));
-                entries.add(new Entry(m.path("name").asText(), m.path("default").asBoolean(false), atrs, paths));
+                entries.add(new Entry(m.path("name").asText(), m.path("default").asBoolean(false), atrs, paths,
+                        m.path("product").asText("")));
             }
             return new AtrModuleMap(entries);
         } catch (IOException e) {
@@ -82,8 +107,38 @@ public final class AtrModuleMap {
         }
     }
 
+    /**
+     * This map with the policy's {@code atrModules}: entries named like one of the map's replace it (all its
+     * ATRs and paths: the administrator's list is the whole truth for that module), others are added; several
+     * policy entries of one name are one module with several ATRs. Policy entries come first, so they win a
+     * match.
+     */
+    public AtrModuleMap with(List<Policy.AtrModule> overrides) {
+        if (overrides.isEmpty()) {
+            return this;
+        }
+        Map<String, Entry> fromPolicy = new LinkedHashMap<>();
+        for (Policy.AtrModule m : overrides) {
+            String key = m.name().toLowerCase(Locale.ROOT);
+            Entry was = fromPolicy.get(key);
+            List<AtrPattern> atrs = new ArrayList<>(was == null ? List.of() : was.atrs());
+            atrs.add(new AtrPattern(m.atr(), m.mask()));
+            List<String> paths = new ArrayList<>(was == null ? List.of() : was.paths());
+            m.paths().stream().filter(p -> !paths.contains(p)).forEach(paths::add);
+            fromPolicy.put(key, new Entry(m.name(), false, atrs, paths, m.product()));
+        }
+        List<Entry> merged = new ArrayList<>(fromPolicy.values());
+        entries.stream().filter(e -> !fromPolicy.containsKey(e.name().toLowerCase(Locale.ROOT))).forEach(merged::add);
+        return new AtrModuleMap(merged);
+    }
+
     public List<Entry> entries() {
         return entries;
+    }
+
+    /** The first vendor (not default) module whose ATR patterns match the card's ATR. */
+    public Optional<Entry> vendorFor(byte[] atr) {
+        return match(atr).stream().filter(e -> !e.isDefault()).findFirst();
     }
 
     /** Modules whose ATR patterns match the card's ATR. */

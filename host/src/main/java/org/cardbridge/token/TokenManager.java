@@ -13,7 +13,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.HexFormat;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.cardbridge.log.Log;
@@ -21,8 +23,10 @@ import org.cardbridge.log.Log;
 /**
  * The PKCS#11 modules of a connection and the sessions open on their tokens.
  *
- * <p>Nothing is loaded until the first token request. Candidates come from the policy's {@code modules},
- * OpenSC's default paths and the vendor modules of the ATR map that are installed; several load at once.
+ * <p>Nothing is loaded until the first token request. Candidates come from the policy's {@code modules} and
+ * OpenSC's default paths; a vendor module of the ATR map is added when a card in a reader has one of its
+ * ATRs (or, when PC/SC cannot be asked, every installed one), and its token is then listed instead of
+ * OpenSC's view of the same card. Several modules load at once.
  * Slots are enumerated afresh for every request, so a card that was pulled and put back is found again
  * under its stable handle. Sessions (and so the login) are kept until {@link #close()}, which the host
  * calls when the browser closes the connection.
@@ -55,9 +59,39 @@ public final class TokenManager implements AutoCloseable {
                        @Wire.OneOf(KeyAlgorithm.class) List<String> algorithms) {
     }
 
+    /** A card in a reader, as PC/SC reports it. */
+    public record CardInReader(String reader, byte[] atr) {
+        public CardInReader {
+            atr = atr.clone();
+        }
+
+        @Override
+        public byte[] atr() {
+            return atr.clone();
+        }
+    }
+
+    /** The cards in the readers now; empty when PC/SC cannot be asked (no service, no library). */
+    @FunctionalInterface
+    public interface CardReaders {
+        Optional<List<CardInReader>> present();
+    }
+
+    /** A card whose ATR names a vendor module that is not installed here. */
+    private record Missing(String reader, String atr, AtrModuleMap.Entry entry) {
+    }
+
     private final Supplier<List<String>> candidateList;
     private List<String> candidates;
     private final Loader loader;
+    private final Supplier<AtrModuleMap> atrMapSource;
+    private AtrModuleMap atrMap;
+    private final CardReaders readers;
+    /** Vendor modules added because a card asked for them (kept loaded for the JVM, like every module). */
+    private final Set<String> selected = new LinkedHashSet<>();
+    /** Reader name → the vendor module chosen for its card, as of the last request. */
+    private Map<String, String> vendorReaders = Map.of();
+    private List<Missing> missing = List.of();
     private final Map<String, Pkcs11> loaded = new LinkedHashMap<>();
     /** The real paths ({@link Path#toRealPath}) of the files in {@link #loaded}. */
     private final Set<String> loadedRealPaths = new java.util.HashSet<>();
@@ -73,21 +107,115 @@ public final class TokenManager implements AutoCloseable {
 
     /** {@code candidates} is asked once, on the first token request: nothing is read at start-up. */
     public TokenManager(Supplier<List<String>> candidates, Loader loader) {
-        this.candidateList = candidates;
-        this.loader = loader;
+        this(candidates, loader, AtrModuleMap::empty, () -> Optional.of(List.of()));
     }
 
-    /** The host's manager: policy modules first, then OpenSC, then installed vendor modules. */
+    /**
+     * {@code atrMap} and {@code readers} pick vendor modules by the ATRs of the cards present; both are asked
+     * on token requests only.
+     */
+    public TokenManager(Supplier<List<String>> candidates, Loader loader, Supplier<AtrModuleMap> atrMap, CardReaders readers) {
+        this.candidateList = candidates;
+        this.loader = loader;
+        this.atrMapSource = atrMap;
+        this.readers = readers;
+    }
+
+    /** {@link #standard(Policy, CardReaders)} without PC/SC: every installed vendor module is loaded. */
     public static TokenManager standard(Policy policy) {
-        // Lambdas, not method references, and nothing read here: the ATR map and the JDK's PKCS#11
+        return standard(policy, () -> Optional.empty());
+    }
+
+    /**
+     * The host's manager: policy modules first, then OpenSC, then the vendor modules the cards in
+     * {@code readers} need by the ATR map (the host's, with the policy's {@code atrModules} over it).
+     */
+    public static TokenManager standard(Policy policy, CardReaders readers) {
+        // Lambdas, not method references, and nothing read here: the ATR map, PC/SC and the JDK's PKCS#11
         // wrapper are touched only when a token request needs them, never at start-up.
         return new TokenManager(() -> {
-            AtrModuleMap map = AtrModuleMap.current();
             List<String> candidates = new ArrayList<>(policy.modules());
-            candidates.addAll(map.defaultPaths());
-            candidates.addAll(map.vendorPaths().stream().filter(p -> Files.isRegularFile(Path.of(p))).toList());
+            candidates.addAll(AtrModuleMap.current().defaultPaths());
             return candidates;
-        }, path -> WrapperPkcs11.load(path));
+        }, path -> WrapperPkcs11.load(path), () -> AtrModuleMap.current().with(policy.atrModules()), readers);
+    }
+
+    /** The ATR map this manager selects by (the policy's entries included); read on first use. */
+    public synchronized AtrModuleMap atrMap() {
+        if (atrMap == null) {
+            atrMap = atrMapSource.get();
+        }
+        return atrMap;
+    }
+
+    /**
+     * Reads the ATRs of the cards present and adds the vendor module each one's ATR names. A card whose module
+     * is not installed is remembered for {@link #moduleNotInstalled}. Asked afresh each time (a card may have
+     * been swapped for another make): one PC/SC status read and a shared connect per card, no APDU.
+     */
+    private void selectByAtr() {
+        selectByAtr(readers.present());
+    }
+
+    private void selectByAtr(Optional<List<CardInReader>> cards) {
+        AtrModuleMap map = atrMap();
+        if (cards.isEmpty()) {
+            // PC/SC cannot be asked: the old rule, every installed vendor module, rather than none.
+            map.entries().stream().filter(e -> !e.isDefault()).forEach(e -> e.installedPath().ifPresent(selected::add));
+            vendorReaders = Map.of();
+            missing = List.of();
+            return;
+        }
+        Map<String, String> chosen = new LinkedHashMap<>();
+        List<Missing> notInstalled = new ArrayList<>();
+        for (CardInReader card : cards.get()) {
+            map.vendorFor(card.atr()).ifPresent(entry -> entry.installedPath().ifPresentOrElse(path -> {
+                selected.add(path);
+                chosen.put(card.reader(), path);
+            }, () -> notInstalled.add(new Missing(card.reader(), HexFormat.of().withUpperCase().formatHex(card.atr()), entry))));
+        }
+        vendorReaders = chosen;
+        missing = notInstalled;
+    }
+
+    /** A few stat calls: whether any vendor module of the map is on this computer. */
+    private boolean anyVendorInstalled() {
+        return atrMap().entries().stream().anyMatch(e -> !e.isDefault() && e.installedPath().isPresent());
+    }
+
+    private static Optional<List<CardInReader>> await(java.util.concurrent.FutureTask<Optional<List<CardInReader>>> cards) {
+        try {
+            return cards.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            LOG.warning("reading the cards' ATRs failed: " + e.getCause());
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    private static HostException moduleNotInstalled(Missing m) {
+        return new HostException(ErrorCode.MODULE_NOT_INSTALLED,
+                "the card in " + m.reader() + " needs " + m.entry().product() + ", which is not installed",
+                Map.of("reader", m.reader(), "atr", m.atr(), "card", m.entry().name(), "product", m.entry().product(),
+                        "paths", m.entry().paths()));
+    }
+
+    /**
+     * True when a slot is another module's view of a card whose vendor module is loaded: OpenSC names its
+     * slots after the reader (cut to 64 bytes), so the reader's name is how the two views meet.
+     */
+    private boolean shownByItsVendor(Pkcs11 p11, String slotDescription) {
+        String d = slotDescription.strip();
+        for (Map.Entry<String, String> e : vendorReaders.entrySet()) {
+            Pkcs11 vendor = loaded.get(e.getValue());
+            boolean sameReader = e.getKey().equals(d) || (d.length() >= 60 && e.getKey().startsWith(d));
+            if (vendor != null && vendor != p11 && sameReader) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Asks {@code probe} which readers another program holds before answering that a card is not there. */
@@ -117,7 +245,9 @@ public final class TokenManager implements AutoCloseable {
         if (candidates == null) {
             candidates = List.copyOf(new LinkedHashSet<>(candidateList.get()));
         }
-        return candidates;
+        LinkedHashSet<String> all = new LinkedHashSet<>(candidates);
+        all.addAll(selected);
+        return List.copyOf(all);
     }
 
     /** The loaded modules; loads any candidate not loaded yet. MODULE_NOT_FOUND when none loads. */
@@ -148,6 +278,10 @@ public final class TokenManager implements AutoCloseable {
             }
         }
         if (loaded.isEmpty()) {
+            if (!missing.isEmpty()) {
+                // More precise than "no module": we know the card and what it needs.
+                throw moduleNotInstalled(missing.getFirst());
+            }
             List<Map<String, String>> tried = new ArrayList<>();
             candidates().forEach(c -> tried.add(Map.of("path", c, "problem", problems.getOrDefault(c, "not tried"))));
             throw new HostException(ErrorCode.MODULE_NOT_FOUND,
@@ -167,6 +301,30 @@ public final class TokenManager implements AutoCloseable {
 
     /** Every slot of every module, with the token in it if any. */
     public synchronized List<Slot> slots() {
+        // PC/SC is asked only when a vendor module of the map is installed (else no ATR can change which
+        // module serves a card: it is needed only to name a missing product, below), and then on another
+        // thread while the modules load, so the first answer does not wait for it (docs/benchmarks.md).
+        java.util.concurrent.FutureTask<Optional<List<CardInReader>>> cards = null;
+        if (anyVendorInstalled()) {
+            cards = new java.util.concurrent.FutureTask<>(readers::present);
+            Thread.ofPlatform().daemon().name("cardbridge-atr").start(cards);
+        } else {
+            vendorReaders = Map.of();
+            missing = List.of();
+        }
+        boolean anyModule;
+        try {
+            modules();
+            anyModule = true;
+        } catch (HostException e) {
+            // No module yet: the ATRs may add one, or say which product is missing; modules() below decides.
+            anyModule = false;
+        }
+        if (cards != null) {
+            selectByAtr(await(cards));
+        } else if (!anyModule) {
+            selectByAtr();
+        }
         List<Slot> out = new ArrayList<>();
         for (Pkcs11 p11 : modules()) {
             long[] slotIds;
@@ -178,11 +336,23 @@ public final class TokenManager implements AutoCloseable {
             }
             for (long slotId : slotIds) {
                 try {
-                    out.add(describe(p11, slotId));
+                    Slot slot = describe(p11, slotId);
+                    if (!shownByItsVendor(p11, slot.readerName())) {
+                        out.add(slot);
+                    }
                 } catch (Pkcs11Error e) {
                     // A card pulled between the two calls reads as an empty slot.
                     LOG.fine("slot " + slotId + " of " + p11.library() + ": " + e.ckrName());
                 }
+            }
+        }
+        if (out.stream().noneMatch(s -> s.token() != null)) {
+            if (cards == null && anyModule) {
+                selectByAtr();
+            }
+            if (!missing.isEmpty()) {
+                // No module shows any card, and one card's ATR names a module that is not here: say what to install.
+                throw moduleNotInstalled(missing.getFirst());
             }
         }
         return out;
@@ -297,6 +467,10 @@ public final class TokenManager implements AutoCloseable {
             } catch (Pkcs11Error e) {
                 LOG.fine("the card of an open session changed: " + e.ckrName());
             }
+        }
+        // A handle from another connection: its card's vendor module may not be loaded yet.
+        if (anyVendorInstalled()) {
+            selectByAtr();
         }
         for (Pkcs11 p11 : modules()) {
             long[] slotIds;

@@ -2,7 +2,6 @@ package org.cardbridge.watch;
 
 import org.cardbridge.token.AtrModuleMap;
 
-import javax.smartcardio.Card;
 import javax.smartcardio.CardException;
 import javax.smartcardio.CardTerminal;
 import javax.smartcardio.CardTerminals;
@@ -207,8 +206,7 @@ public final class ReaderWatcher implements AutoCloseable {
 
     /** The entry's first installed library, else its first candidate (what the user should install). */
     private static String modulePath(AtrModuleMap.Entry entry) {
-        return entry.paths().stream().filter(p -> java.nio.file.Files.isRegularFile(java.nio.file.Path.of(p)))
-                .findFirst().orElse(entry.paths().isEmpty() ? entry.name() : entry.paths().getFirst());
+        return entry.installedPath().orElse(entry.paths().isEmpty() ? entry.name() : entry.paths().getFirst());
     }
 
     private void cardGone(String reader) {
@@ -218,20 +216,8 @@ public final class ReaderWatcher implements AutoCloseable {
         }
     }
 
-    /** Shared connection just long enough to read the ATR; the card is left as it was. */
     private static Optional<byte[]> readAtr(CardTerminal terminal) {
-        try {
-            Card card = terminal.connect("*");
-            try {
-                return Optional.of(card.getATR().getBytes());
-            } finally {
-                card.disconnect(false);
-            }
-        } catch (CardException | RuntimeException e) {
-            // Mute card, or another program holds it exclusively: report it without an ATR.
-            LOG.info("cannot read the ATR in " + terminal.getName() + ": " + PcscAccess.describe(e));
-            return Optional.empty();
-        }
+        return PcscCards.readAtr(terminal);
     }
 
     private void snapshotSlots() {
