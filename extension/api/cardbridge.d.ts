@@ -636,7 +636,7 @@ export interface RenewalOptions {
   /** Default: the module's own functions. */
   client?: Pick<Client, "status" | "listTokens" | "listCertificates" | "generateKeyPair" | "createCsr" | "sign" | "installCertificate" | "removeKey"> &
     Partial<Pick<Client, "createKeyUpdateRequest" | "acceptCmpResponse">>;
-  /** "pl" | "en" (or a function giving it now): the language of the host's windows for every card call, and the default texts (application description, install link). */
+  /** "pl" | "en" (or a function giving it now): the language of the host's windows for every card call, and the default texts (application description, install link). Another tag gets the nearest of the two ("pl-PL" → "pl", "de" → "en"). */
   lang?: string | (() => string);
   install?: InstallLinkOption;
   keyAlgorithm?: Algorithm;

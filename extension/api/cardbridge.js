@@ -857,7 +857,10 @@ export function createRenewal(options) {
    * @returns {T}
    */
   const value = (v) => (typeof v === "function" ? /** @type {() => T} */ (v)() : v);
-  const lang = () => value(options.lang) ?? "en";
+  // The host's windows speak "pl" or "en" and refuse any other lang: a page in another language (or one that
+  // says "pl-PL") gets the nearest of the two, never a renewal whose every card call fails INVALID_ARGUMENT.
+  /** @returns {"pl" | "en"} */
+  const lang = () => (/^pl(\b|$)/i.test(String(value(options.lang) ?? "")) ? "pl" : "en");
   const now = options.now ?? Date.now;
   const removeOldKey = options.removeOldKey ?? true;
   const description = () =>
@@ -1043,7 +1046,7 @@ export function createRenewal(options) {
       // Each op with its own params (K relates them; TypeScript cannot follow api[op] by itself); CMP's two are in the client in CMP mode.
       return await /** @type {Record<K, (params: Parameters<Client[K]>[0], options: CallOptions) => Promise<OperationResults[K]>>} */ (/** @type {unknown} */ (api))[op](params, {
         // The host's windows speak the page's language (the browser's when the page sets none).
-        ...(value(options.lang) ? { lang: /** @type {CallOptions["lang"]} */ (value(options.lang)) } : {}),
+        ...(value(options.lang) ? { lang: lang() } : {}),
         onProgress: (p) => {
           if (p?.stage === "generatingKey") setActivity("generatingKey", { op });
         },

@@ -379,6 +379,21 @@ test("theHostsWindowsSpeakThePagesLanguage_everyCardCallCarriesLang", async () =
   assert.deepEqual(langs, ["generateKeyPair:pl", "createCsr:pl", "sign:pl", "installCertificate:pl"]);
 });
 
+test("a page in another language, or one saying 'pl-PL', still renews: the host's windows get the nearest of pl and en", async () => {
+  for (const [pageLang, expected] of [["pl-PL", "pl"], ["de", "en"], ["en-GB", "en"]]) {
+    const w = fakeWorld();
+    const langs = [];
+    const client = Object.fromEntries(Object.entries(w.client).map(([op, fn]) => [op, (params, options) => {
+      if (op === "generateKeyPair") langs.push(options?.lang);
+      return fn(params, options);
+    }]));
+    const { r } = journey({ ...w, client }, { lang: pageLang });
+    await toDrafted(w, r);
+    assert.equal((await r.submit()).name, "done", pageLang);
+    assert.deepEqual(langs, [expected], pageLang);
+  }
+});
+
 test("caEndpoints: a 422 refusal is an answer, a 5xx or a network failure throws", async () => {
   const answers = {
     "/api/renewal/check": [422, { status: "refused", error: { code: "CODE_USED", message: "used" } }],
