@@ -22,7 +22,9 @@ import * as x509 from "./x509.js";
 const query = new URLSearchParams(location.search);
 /** How long to wait for the CA's API; a test or a slow network may change it with ?caTimeout=ms. */
 const CA_TIMEOUT_MS = Number(query.get("caTimeout")) || 30000;
-let lang = query.get("lang") || localStorage.getItem("cardbridge-demo-lang") || (navigator.language?.startsWith("pl") ? "pl" : "en");
+// The portal speaks pl and en: anything else asked for (?lang=de, an old stored value) is English.
+/** @type {string} */
+let lang = [query.get("lang"), localStorage.getItem("cardbridge-demo-lang"), navigator.language?.startsWith("pl") ? "pl" : "en"].find((l) => l === "pl" || l === "en") ?? "en";
 
 /** One of the page's own elements (an input, a link, a section: any, as the page knows which). @returns {any} */
 const $ = (/** @type {string} */ id) => document.getElementById(id);
