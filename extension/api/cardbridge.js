@@ -873,8 +873,8 @@ export function createRenewal(options) {
 
   /** @type {Known} What the journey knows; everything in it came from the card or the CA during this visit. */
   let known = {};
-  // Before the first read the state has only these three fields (the typings' others are then undefined).
-  let state = /** @type {RenewalState} */ (/** @type {unknown} */ (Object.freeze({ name: "idle", next: ["read"], error: null })));
+  /** @type {RenewalState} set below, once NEXT exists */
+  let state;
   /** @type {RenewalActivity | null} */
   let activity = null;
   let busy = false;
@@ -919,6 +919,9 @@ export function createRenewal(options) {
     finishable: ["finish"],
     done: ["read"],
   };
+  // Every field from the start, as the typings say: null until known (a page reading state.token before the
+  // first read gets null, not undefined).
+  state = snapshot("idle");
 
   /**
    * @param {RenewalStateName} name

@@ -394,6 +394,16 @@ test("a page in another language, or one saying 'pl-PL', still renews: the host'
   }
 });
 
+test("before the first read every field of the state is there, null until known (as the typings say)", () => {
+  const { r } = journey(fakeWorld());
+  assert.equal(r.state.name, "idle");
+  assert.deepEqual(r.state.next, ["read"]);
+  for (const field of ["error", "token", "certificate", "eligibility", "key", "application", "signedApplication", "issued", "availableFrom", "successor", "validFrom", "refusal", "result"]) {
+    assert.equal(r.state[field], null, field);
+  }
+  assert.ok(Object.isFrozen(r.state));
+});
+
 test("caEndpoints: a 422 refusal is an answer, a 5xx or a network failure throws", async () => {
   const answers = {
     "/api/renewal/check": [422, { status: "refused", error: { code: "CODE_USED", message: "used" } }],
