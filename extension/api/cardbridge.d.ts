@@ -617,8 +617,8 @@ export interface RenewalState {
   key: PendingKey | null;
   application: { document: string; statement: string[] } | null;
   signedApplication: { document: string; signature: string } | null;
-  /** The CA's `issued` answer. */
-  issued: CaAnswer | null;
+  /** The CA's `issued` answer; in CMP mode `{status: "issued", cmp: true}`, with the certificate once it is on the card. */
+  issued: CaAnswer | { status: "issued"; cmp: true; certificate?: string } | null;
   /** scheduled: from when the CA releases the certificate. */
   availableFrom: string | null;
   /** deferred / finishable: the new certificate beside the old one. */

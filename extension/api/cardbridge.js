@@ -940,8 +940,7 @@ export function createRenewal(options) {
       key: known.key ?? null,
       application: known.draft ? { document: /** @type {Draft} */ (known.draft).document, statement: /** @type {Draft} */ (known.draft).statement ?? [] } : null,
       signedApplication: known.signed ?? null,
-      // CMP mode's answer is {status, cmp, certificate?}: not one of the CA's JSON answers (CaAnswer).
-      issued: /** @type {CaAnswer | null} */ (known.answer ?? null),
+      issued: /** @type {RenewalState["issued"]} */ (known.answer ?? null),
       availableFrom: known.availableFrom ?? null,
       successor: known.successor ?? null,
       validFrom: known.successor ? new Date(/** @type {Successor} */ (known.successor).notBefore).toISOString() : null,
